@@ -1,0 +1,249 @@
+/**
+ * Resolved settings: annotation values merged over cluster defaults, with the checks that span several
+ * annotations. The injector resolves them from the pod's annotations and writes the sidecar's part as
+ * environment variables; the sidecar decodes that environment with the same schemas and resolves again,
+ * so both sides agree by construction.
+ */
+import {
+  ANNOTATIONS,
+  type AnnotationName,
+  type AnnotationProblem,
+  type AnnotationValues,
+  annotationKey,
+  parseAnnotation,
+} from './annotations.ts';
+import { parseQuantity } from './quantity.ts';
+import { ACTION_TOOLS, isActionTool, READ_TOOLS, type ToolName } from './tools.ts';
+
+export type Mode = 'read-only' | 'read-write';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface SidecarResources {
+  readonly cpuRequest: string;
+  readonly cpuLimit?: string | undefined;
+  readonly memoryRequest: string;
+  readonly memoryLimit: string;
+}
+
+/** What the sidecar process needs to know; carried to it in `PODMCP_*` environment variables. */
+export interface SidecarSettings {
+  readonly mode: Mode;
+  readonly tools: readonly ToolName[];
+  readonly port: number;
+  readonly healthPort: number;
+  readonly expose: boolean;
+  readonly logLevel: LogLevel;
+  readonly runbooks?: string | undefined;
+  readonly appMetrics?: { readonly port: number; readonly path: string } | undefined;
+  readonly appHealth?: { readonly port: number; readonly path: string } | undefined;
+  readonly rateLimitPerMinute: number;
+  readonly maxReplicas: number;
+  readonly actionCooldownSeconds: number;
+  readonly tokenAudience?: string | undefined;
+}
+
+/** Cluster-wide defaults that annotations override; the injector's configuration file sets them. */
+export interface SettingsDefaults {
+  readonly port: number;
+  readonly healthPort: number;
+  readonly logLevel: LogLevel;
+  readonly resources: SidecarResources;
+  readonly rateLimitPerMinute: number;
+  readonly maxReplicas: number;
+  readonly actionCooldownSeconds: number;
+}
+
+export const BUILTIN_DEFAULTS: SettingsDefaults = {
+  port: 9810,
+  healthPort: 9811,
+  logLevel: 'info',
+  resources: { cpuRequest: '10m', memoryRequest: '96Mi', memoryLimit: '192Mi' },
+  rateLimitPerMinute: 120,
+  maxReplicas: 10,
+  actionCooldownSeconds: 300,
+};
+
+export interface ResolvedSettings {
+  readonly sidecar: SidecarSettings;
+  readonly resources: SidecarResources;
+  readonly nativeSidecar: 'auto' | 'true' | 'false';
+  readonly image?: string | undefined;
+}
+
+export type Resolution =
+  | { readonly ok: true; readonly settings: ResolvedSettings }
+  | { readonly ok: false; readonly errors: readonly AnnotationProblem[] };
+
+export function resolveSettings(values: AnnotationValues, defaults: SettingsDefaults = BUILTIN_DEFAULTS): Resolution {
+  const errors: AnnotationProblem[] = [];
+  const problem = (name: AnnotationName, message: string) =>
+    errors.push({ key: annotationKey(name), value: String(values[name] ?? ''), message });
+
+  const mode = values.mode ?? 'read-only';
+  const tools = values.tools ?? (mode === 'read-write' ? [...READ_TOOLS, ...ACTION_TOOLS] : [...READ_TOOLS]);
+  const refusedActions = mode === 'read-only' ? tools.filter(isActionTool) : [];
+  if (refusedActions.length > 0) {
+    problem(
+      'tools',
+      `${annotationKey('tools')}: ${refusedActions.join(', ')} ${refusedActions.length === 1 ? 'is an action tool' : 'are action tools'}; set ${annotationKey('mode')}: read-write to allow actions`,
+    );
+  }
+
+  const port = values.port ?? defaults.port;
+  const healthPort = values['health-port'] ?? defaults.healthPort;
+  if (port === healthPort) {
+    problem(
+      'health-port',
+      `${annotationKey('health-port')}: ${healthPort} is also the MCP port; the two ports must differ`,
+    );
+  }
+
+  const resources: SidecarResources = {
+    cpuRequest: values['cpu-request'] ?? defaults.resources.cpuRequest,
+    cpuLimit: values['cpu-limit'] ?? defaults.resources.cpuLimit,
+    memoryRequest: values['memory-request'] ?? defaults.resources.memoryRequest,
+    memoryLimit: values['memory-limit'] ?? defaults.resources.memoryLimit,
+  };
+  checkRequestWithinLimit('cpu', resources.cpuRequest, resources.cpuLimit, problem);
+  checkRequestWithinLimit('memory', resources.memoryRequest, resources.memoryLimit, problem);
+
+  if (errors.length > 0) return { ok: false, errors };
+  const appMetricsPort = values['app-metrics-port'];
+  const appHealthPort = values['app-health-port'];
+  return {
+    ok: true,
+    settings: {
+      sidecar: {
+        mode,
+        tools: [...new Set(tools as ToolName[])],
+        port,
+        healthPort,
+        expose: values.expose ?? false,
+        logLevel: values['log-level'] ?? defaults.logLevel,
+        runbooks: values.runbooks,
+        appMetrics:
+          appMetricsPort === undefined
+            ? undefined
+            : { port: appMetricsPort, path: values['app-metrics-path'] ?? '/metrics' },
+        appHealth:
+          appHealthPort === undefined
+            ? undefined
+            : { port: appHealthPort, path: values['app-health-path'] ?? '/healthz' },
+        rateLimitPerMinute: values['rate-limit'] ?? defaults.rateLimitPerMinute,
+        maxReplicas: values['max-replicas'] ?? defaults.maxReplicas,
+        actionCooldownSeconds: values['action-cooldown'] ?? defaults.actionCooldownSeconds,
+        tokenAudience: values['token-audience'],
+      },
+      resources,
+      nativeSidecar: values['native-sidecar'] ?? 'auto',
+      image: values.image,
+    },
+  };
+}
+
+function checkRequestWithinLimit(
+  resource: 'cpu' | 'memory',
+  request: string,
+  limit: string | undefined,
+  problem: (name: AnnotationName, message: string) => void,
+): void {
+  if (limit === undefined) return;
+  const requested = parseQuantity(request);
+  const limited = parseQuantity(limit);
+  if (requested !== undefined && limited !== undefined && requested > limited) {
+    problem(
+      `${resource}-request`,
+      `${annotationKey(`${resource}-request`)}: ${request} is above the ${resource} limit ${limit}; a request must not exceed its limit`,
+    );
+  }
+}
+
+/** Annotations whose resolved value travels to the sidecar, and the variable that carries each. */
+const SIDECAR_ENV: ReadonlyArray<readonly [AnnotationName, string]> = (
+  [
+    'mode',
+    'tools',
+    'port',
+    'health-port',
+    'expose',
+    'log-level',
+    'runbooks',
+    'app-metrics-port',
+    'app-metrics-path',
+    'app-health-port',
+    'app-health-path',
+    'rate-limit',
+    'max-replicas',
+    'action-cooldown',
+    'token-audience',
+  ] as const
+).map((name) => [name, envName(name)] as const);
+
+export function envName(name: AnnotationName): string {
+  return `PODMCP_${name.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/** The sidecar's settings as environment variables, in the same text forms the annotations use. */
+export function encodeSidecarEnv(settings: SidecarSettings): Array<{ name: string; value: string }> {
+  const text: Partial<Record<AnnotationName, string | undefined>> = {
+    mode: settings.mode,
+    tools: settings.tools.join(','),
+    port: String(settings.port),
+    'health-port': String(settings.healthPort),
+    expose: String(settings.expose),
+    'log-level': settings.logLevel,
+    runbooks: settings.runbooks,
+    'app-metrics-port': settings.appMetrics && String(settings.appMetrics.port),
+    'app-metrics-path': settings.appMetrics?.path,
+    'app-health-port': settings.appHealth && String(settings.appHealth.port),
+    'app-health-path': settings.appHealth?.path,
+    'rate-limit': String(settings.rateLimitPerMinute),
+    'max-replicas': String(settings.maxReplicas),
+    'action-cooldown': String(settings.actionCooldownSeconds),
+    'token-audience': settings.tokenAudience,
+  };
+  return SIDECAR_ENV.flatMap(([name, variable]) => {
+    const value = text[name];
+    return value === undefined ? [] : [{ name: variable, value }];
+  });
+}
+
+/**
+ * Reads the sidecar's settings from its environment (as the injector wrote it, or as a user set it for
+ * `podmcp serve`); unset variables take the defaults. Errors name the variable and the allowed values.
+ */
+export function decodeSidecarEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  defaults: SettingsDefaults = BUILTIN_DEFAULTS,
+): { ok: true; settings: SidecarSettings } | { ok: false; errors: readonly string[] } {
+  const values: Record<string, unknown> = {};
+  const errors: string[] = [];
+  for (const [name, variable] of SIDECAR_ENV) {
+    const raw = env[variable];
+    if (raw === undefined || raw === '') continue;
+    const parsed = parseAnnotation(name, raw);
+    if (parsed.ok) values[name] = parsed.value;
+    else
+      errors.push(
+        `${variable}: ${JSON.stringify(raw)} is not valid; allowed: ${ANNOTATIONS[name].allowed.replaceAll('`', '')}`,
+      );
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  const resolved = resolveSettings(values as AnnotationValues, defaults);
+  if (!resolved.ok) return { ok: false, errors: resolved.errors.map((error) => error.message) };
+  return { ok: true, settings: resolved.settings.sidecar };
+}
+
+/** Downward-API variables that tell the sidecar who it is. */
+export const IDENTITY_ENV = {
+  podName: 'PODMCP_POD_NAME',
+  podNamespace: 'PODMCP_POD_NAMESPACE',
+  podUid: 'PODMCP_POD_UID',
+  podIp: 'PODMCP_POD_IP',
+  nodeName: 'PODMCP_NODE_NAME',
+  serviceAccount: 'PODMCP_SERVICE_ACCOUNT',
+} as const;
+
+/** Where the injector mounts the projected token when `token-audience` is set; the sidecar reads it from there. */
+export const TOKEN_FILE_ENV = 'PODMCP_TOKEN_FILE';
+export const TOKEN_MOUNT_PATH = '/var/run/secrets/podmcp.dev/token';
