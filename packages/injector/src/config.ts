@@ -1,0 +1,82 @@
+/**
+ * The injector's cluster configuration (a YAML file, mounted from a ConfigMap): the sidecar image and the
+ * defaults that annotations override. It is data, not code, so a cluster changes defaults without a release.
+ */
+import { BUILTIN_DEFAULTS, isQuantity, type SettingsDefaults } from '@podmcp/core';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const port = z.number().int().min(1024).max(65535);
+const quantity = z.string().refine(isQuantity, 'must be a Kubernetes quantity such as 100m or 64Mi');
+
+const InjectorConfigSchema = z
+  .object({
+    sidecar: z
+      .object({
+        image: z.string().min(1),
+        imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
+        port: port.default(BUILTIN_DEFAULTS.port),
+        healthPort: port.default(BUILTIN_DEFAULTS.healthPort),
+        logLevel: z.enum(['debug', 'info', 'warn', 'error']).default(BUILTIN_DEFAULTS.logLevel),
+        resources: z
+          .object({
+            cpuRequest: quantity,
+            cpuLimit: quantity.optional(),
+            memoryRequest: quantity,
+            memoryLimit: quantity,
+          })
+          .strict()
+          .default(BUILTIN_DEFAULTS.resources),
+        rateLimitPerMinute: z.number().int().min(1).max(6000).default(BUILTIN_DEFAULTS.rateLimitPerMinute),
+        maxReplicas: z.number().int().min(0).max(1000).default(BUILTIN_DEFAULTS.maxReplicas),
+        actionCooldownSeconds: z.number().int().min(0).max(86_400).default(BUILTIN_DEFAULTS.actionCooldownSeconds),
+        // null leaves the uid to the platform (OpenShift assigns one per namespace).
+        runAsUser: z.number().int().min(1).nullable().default(65532),
+      })
+      .strict(),
+    /** Glob patterns (`*` = anything) an image override annotation must match; the default image always may. */
+    allowedImages: z.array(z.string().min(1)).default([]),
+    /** `auto` asks the API server's version (native sidecars are on by default from Kubernetes 1.29). */
+    nativeSidecars: z.enum(['auto', 'always', 'never']).default('auto'),
+  })
+  .strict();
+
+export type InjectorConfig = z.output<typeof InjectorConfigSchema>;
+export type SidecarConfig = InjectorConfig['sidecar'];
+
+export function settingsDefaults(config: InjectorConfig): SettingsDefaults {
+  const { port, healthPort, logLevel, resources, rateLimitPerMinute, maxReplicas, actionCooldownSeconds } =
+    config.sidecar;
+  return { port, healthPort, logLevel, resources, rateLimitPerMinute, maxReplicas, actionCooldownSeconds };
+}
+
+/** Parses and validates the configuration; the error lists every problem with its path. */
+export function parseInjectorConfig(text: string, source = 'injector configuration'): InjectorConfig {
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new Error(`${source}: not valid YAML: ${(error as Error).message}`);
+  }
+  const result = InjectorConfigSchema.safeParse(document ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+  throw new Error(`${source} is invalid:\n  ${problems.join('\n  ')}`);
+}
+
+export const DEFAULT_IMAGE = 'ghcr.io/podmcp/podmcp:0.1.0';
+
+/** The configuration used when none is given (offline `podmcp inject`, tests). */
+export function defaultInjectorConfig(): InjectorConfig {
+  return InjectorConfigSchema.parse({ sidecar: { image: DEFAULT_IMAGE } });
+}
+
+export function imageAllowed(image: string, config: InjectorConfig): boolean {
+  if (image === config.sidecar.image) return true;
+  return config.allowedImages.some((pattern) => globToRegExp(pattern).test(image));
+}
+
+function globToRegExp(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*');
+  return new RegExp(`^${escaped}$`);
+}

@@ -1,0 +1,112 @@
+/**
+ * The sidecar container and volumes the injector adds, rendered from a plan. Everything that ends up in the
+ * pod is decided here, so the patch builder only places it.
+ */
+import { createHash } from 'node:crypto';
+import type { V1Container, V1EnvVar, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { encodeSidecarEnv, IDENTITY_ENV, TOKEN_FILE_ENV, TOKEN_MOUNT_PATH } from '@podmcp/core';
+import type { InjectorConfig } from './config.ts';
+import type { InjectionPlan } from './decide.ts';
+
+export const SIDECAR_CONTAINER_NAME = 'podmcp';
+export const TMP_VOLUME = 'podmcp-tmp';
+export const TOKEN_VOLUME = 'podmcp-token';
+export const SIDECAR_VOLUME_NAMES = [TMP_VOLUME, TOKEN_VOLUME] as const;
+export const HEALTH_PORT_NAME = 'podmcp-health';
+export const MCP_PORT_NAME = 'podmcp-mcp';
+
+/** Bumped when the rendered sidecar changes shape, so the status annotation tells old injections apart. */
+export const INJECTION_VERSION = '1';
+
+const TOKEN_EXPIRY_SECONDS = 3600;
+
+export interface RenderedSidecar {
+  readonly container: V1Container;
+  readonly volumes: readonly V1Volume[];
+  /** Short hash of what was rendered: equal hashes mean an identical sidecar. */
+  readonly configHash: string;
+}
+
+export function renderSidecar(plan: InjectionPlan, config: InjectorConfig): RenderedSidecar {
+  const { sidecar, resources } = plan.settings;
+  const health = { path: '/readyz', port: HEALTH_PORT_NAME };
+  const volumes: V1Volume[] = [{ name: TMP_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } }];
+  const mounts: V1VolumeMount[] = [{ name: TMP_VOLUME, mountPath: '/tmp' }];
+  const env: V1EnvVar[] = [
+    fieldEnv(IDENTITY_ENV.podName, 'metadata.name'),
+    fieldEnv(IDENTITY_ENV.podNamespace, 'metadata.namespace'),
+    fieldEnv(IDENTITY_ENV.podUid, 'metadata.uid'),
+    fieldEnv(IDENTITY_ENV.podIp, 'status.podIP'),
+    fieldEnv(IDENTITY_ENV.nodeName, 'spec.nodeName'),
+    fieldEnv(IDENTITY_ENV.serviceAccount, 'spec.serviceAccountName'),
+    ...encodeSidecarEnv(sidecar),
+  ];
+
+  if (plan.ownToken) {
+    // Mirrors the API-access volume the kubelet would mount, but for this container only, so an app that turns
+    // automount off still keeps its token away from the app while the sidecar can reach the API.
+    volumes.push({
+      name: TOKEN_VOLUME,
+      projected: {
+        defaultMode: 0o444,
+        sources: [
+          {
+            serviceAccountToken: {
+              path: 'token',
+              expirationSeconds: TOKEN_EXPIRY_SECONDS,
+              ...(sidecar.tokenAudience ? { audience: sidecar.tokenAudience } : {}),
+            },
+          },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        ],
+      },
+    });
+    mounts.push({ name: TOKEN_VOLUME, mountPath: TOKEN_MOUNT_PATH, readOnly: true });
+    env.push({ name: TOKEN_FILE_ENV, value: `${TOKEN_MOUNT_PATH}/token` });
+  }
+
+  const container: V1Container = {
+    name: SIDECAR_CONTAINER_NAME,
+    image: plan.image,
+    imagePullPolicy: config.sidecar.imagePullPolicy,
+    args: ['serve'],
+    ports: [
+      { name: HEALTH_PORT_NAME, containerPort: sidecar.healthPort, protocol: 'TCP' },
+      ...(sidecar.expose ? [{ name: MCP_PORT_NAME, containerPort: sidecar.port, protocol: 'TCP' }] : []),
+    ],
+    env,
+    resources: {
+      requests: { cpu: resources.cpuRequest, memory: resources.memoryRequest },
+      limits: { memory: resources.memoryLimit, ...(resources.cpuLimit ? { cpu: resources.cpuLimit } : {}) },
+    },
+    securityContext: {
+      runAsNonRoot: true,
+      ...(config.sidecar.runAsUser === null
+        ? {}
+        : { runAsUser: config.sidecar.runAsUser, runAsGroup: config.sidecar.runAsUser }),
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    // Readiness means "serving MCP", never "the API server answers": an API outage must not take the app's
+    // pod out of its Services.
+    startupProbe: { httpGet: health, periodSeconds: 1, failureThreshold: 30, timeoutSeconds: 1 },
+    readinessProbe: { httpGet: health, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 1 },
+    livenessProbe: {
+      httpGet: { ...health, path: '/healthz' },
+      periodSeconds: 20,
+      failureThreshold: 3,
+      timeoutSeconds: 2,
+    },
+    volumeMounts: mounts,
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+    ...(plan.native ? { restartPolicy: 'Always' } : {}),
+  };
+  const configHash = createHash('sha256').update(JSON.stringify({ container, volumes })).digest('hex').slice(0, 16);
+  return { container, volumes, configHash };
+}
+
+function fieldEnv(name: string, fieldPath: string): V1EnvVar {
+  return { name, valueFrom: { fieldRef: { fieldPath } } };
+}
