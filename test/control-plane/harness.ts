@@ -1,0 +1,301 @@
+/**
+ * A real control plane on loopback for the e2e suites and the demo: etcd and kube-apiserver (RBAC,
+ * service-account token issuance, admission webhooks), optionally kube-controller-manager and
+ * kube-scheduler (Deployments become Pods, Pods get a node), and kwok (a simulated node whose pods reach
+ * Running without a container runtime). Every instance has its own ports and directory, and removes both
+ * when stopped, when the process exits, or — through a watchdog — when the process is killed.
+ *
+ * KUBECONFIG pointing at an existing cluster replaces all of this (`external: true`).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { type BinaryPaths, ControlPlaneUnavailableError, resolveBinaries } from './binaries.ts';
+import { type ControlPlanePki, writePki } from './pki.ts';
+import { freePorts } from './ports.ts';
+import { type ManagedProcess, startProcess, startWatchdog, stopProcess } from './processes.ts';
+
+export { ControlPlaneUnavailableError };
+
+export interface ControlPlaneOptions {
+  /** kube-controller-manager and kube-scheduler: workloads become scheduled Pods. */
+  readonly controllers?: boolean;
+  /** kwok with one simulated node, so scheduled Pods report Running. Implies controllers. */
+  readonly nodes?: boolean;
+  readonly extraApiserverArgs?: readonly string[];
+}
+
+export interface ControlPlane {
+  /** https://127.0.0.1:<port> (or the external cluster's server). */
+  readonly server: string;
+  readonly caPem: string;
+  readonly kubeconfigFile: string;
+  readonly kubeConfig: KubeConfig;
+  readonly external: boolean;
+  /** The simulated node's name, when started with `nodes`. */
+  readonly nodeName?: string;
+  /** A kubeconfig that authenticates with a bearer token (a ServiceAccount's, say) instead of as admin. */
+  kubeConfigForToken(token: string): KubeConfig;
+  /** The tail of every component's log, for a failure message. */
+  diagnostics(): string;
+  stop(): Promise<void>;
+}
+
+export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+export const SIMULATED_NODE = 'podmcp-node-0';
+
+function kubeconfigYaml(server: string, caPem: string, token: string): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [
+      { name: 'podmcp-test', cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } },
+    ],
+    users: [{ name: 'podmcp-test-user', user: { token } }],
+    contexts: [{ name: 'podmcp-test', context: { cluster: 'podmcp-test', user: 'podmcp-test-user' } }],
+    'current-context': 'podmcp-test',
+  });
+}
+
+function loadKubeConfig(yaml: string): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromString(yaml);
+  return config;
+}
+
+function getStatus(server: string, path: string, caPem: string, token: string): Promise<number> {
+  return new Promise((resolve) => {
+    const call = request(
+      `${server}${path}`,
+      { ca: caPem, headers: { Authorization: `Bearer ${token}` }, timeout: 2_000 },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      },
+    );
+    call.on('error', () => resolve(0));
+    call.on('timeout', () => call.destroy());
+    call.end();
+  });
+}
+
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  processes: readonly ManagedProcess[],
+  timeoutMs: number,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    const dead = processes.find((process) => process.child.exitCode !== null || process.child.signalCode !== null);
+    if (dead) throw new Error(`${dead.name} exited while waiting for ${what}:\n${dead.tail()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}:\n${processes.map((p) => `--- ${p.name}\n${p.tail(15)}`).join('\n')}`,
+  );
+}
+
+function externalControlPlane(file: string): ControlPlane {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(file);
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new ControlPlaneUnavailableError(`KUBECONFIG=${file} has no current cluster`);
+  const caPem = cluster.caData
+    ? Buffer.from(cluster.caData, 'base64').toString()
+    : cluster.caFile
+      ? readFileSync(cluster.caFile, 'utf8')
+      : '';
+  return {
+    server: cluster.server,
+    caPem,
+    kubeconfigFile: file,
+    kubeConfig,
+    external: true,
+    kubeConfigForToken: (token) => loadKubeConfig(kubeconfigYaml(cluster.server, caPem, token)),
+    diagnostics: () => `external cluster ${cluster.server}`,
+    stop: async () => {},
+  };
+}
+
+function apiserverArgs(
+  ports: { apiserver: number; etcd: number },
+  pki: ControlPlanePki,
+  directory: string,
+  tokenFile: string,
+): string[] {
+  return [
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${ports.apiserver}`,
+    `--etcd-servers=http://127.0.0.1:${ports.etcd}`,
+    `--cert-dir=${join(directory, 'apiserver-certs')}`,
+    `--tls-cert-file=${pki.servingCertFile}`,
+    `--tls-private-key-file=${pki.servingKeyFile}`,
+    `--client-ca-file=${pki.caFile}`,
+    `--token-auth-file=${tokenFile}`,
+    '--authorization-mode=Node,RBAC',
+    `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
+    `--service-account-key-file=${pki.serviceAccountPublicKeyFile}`,
+    `--service-account-signing-key-file=${pki.serviceAccountPrivateKeyFile}`,
+    '--service-cluster-ip-range=10.96.0.0/16',
+    '--enable-admission-plugins=NodeRestriction,MutatingAdmissionWebhook,ValidatingAdmissionWebhook',
+    '--kubelet-preferred-address-types=InternalIP',
+    // One client (the tests) and two cores: fairness queues only add latency here.
+    '--enable-priority-and-fairness=false',
+    '--profiling=false',
+    '--v=1',
+  ];
+}
+
+/** A Node that kwok manages: Ready, heartbeating, with room for every test pod, and no taints. */
+async function registerSimulatedNode(kubeConfig: KubeConfig, name: string, processes: readonly ManagedProcess[]) {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  await core.createNode({
+    body: {
+      metadata: {
+        name,
+        labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', type: 'kwok' },
+        annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      },
+      status: {
+        allocatable: { cpu: '32', memory: '256Gi', pods: '250' },
+        capacity: { cpu: '32', memory: '256Gi', pods: '250' },
+      },
+    },
+  });
+  const ready = async () => {
+    const node = await core.readNode({ name });
+    return (
+      node.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false
+    );
+  };
+  await waitFor(`node ${name} to be Ready`, ready, processes, 60_000);
+}
+
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  if (process.env.KUBECONFIG) return externalControlPlane(process.env.KUBECONFIG);
+  const binaries: BinaryPaths = resolveBinaries();
+  const controllers = options.controllers || options.nodes;
+  const directory = mkdtempSync(join(tmpdir(), 'podmcp-control-plane-'));
+  const processes: ManagedProcess[] = [];
+  let stopped = false;
+
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    process.off('exit', stopOnExit);
+    for (const managed of [...processes].reverse()) await stopProcess(managed);
+    rmSync(directory, { recursive: true, force: true });
+  };
+  const stopOnExit = () => {
+    for (const managed of processes) managed.child.kill('SIGKILL');
+    rmSync(directory, { recursive: true, force: true });
+  };
+  process.on('exit', stopOnExit);
+  const pidFile = join(directory, 'pids');
+  startWatchdog(pidFile, directory);
+  const start = (name: string, binary: string, args: readonly string[]) => {
+    const managed = startProcess(name, binary, args, directory, pidFile);
+    processes.push(managed);
+    return managed;
+  };
+
+  try {
+    const [apiserverPort, etcdPort, etcdPeerPort, controllerPort, schedulerPort, kwokPort] = (await freePorts(6)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const pki = await writePki(directory);
+    const adminToken = randomBytes(24).toString('hex');
+    const tokenFile = join(directory, 'tokens.csv');
+    writeFileSync(tokenFile, `${adminToken},podmcp-admin,podmcp-admin,"system:masters"\n`, { mode: 0o600 });
+    const server = `https://127.0.0.1:${apiserverPort}`;
+    const kubeconfigFile = join(directory, 'admin.kubeconfig');
+    writeFileSync(kubeconfigFile, kubeconfigYaml(server, pki.caPem, adminToken), { mode: 0o600 });
+
+    const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+    const peerUrl = `http://127.0.0.1:${etcdPeerPort}`;
+    start('etcd', binaries.etcd, [
+      `--data-dir=${join(directory, 'etcd')}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=${peerUrl}`,
+      `--initial-advertise-peer-urls=${peerUrl}`,
+      `--initial-cluster=default=${peerUrl}`,
+      '--log-level=warn',
+      // Throwaway data: durability buys nothing and fsync costs seconds per test run.
+      '--unsafe-no-fsync',
+    ]);
+    start('kube-apiserver', binaries.kubeApiserver, [
+      ...apiserverArgs({ apiserver: apiserverPort, etcd: etcdPort }, pki, directory, tokenFile),
+      ...(options.extraApiserverArgs ?? []),
+    ]);
+    const ready = async () => (await getStatus(server, '/readyz', pki.caPem, adminToken)) === 200;
+    await waitFor('kube-apiserver /readyz', ready, processes, 90_000);
+    const kubeConfig = loadKubeConfig(readFileSync(kubeconfigFile, 'utf8'));
+
+    if (controllers) {
+      const certDir = join(directory, 'controller-certs');
+      mkdirSync(certDir);
+      const clientFlags = [
+        `--kubeconfig=${kubeconfigFile}`,
+        `--authentication-kubeconfig=${kubeconfigFile}`,
+        `--authorization-kubeconfig=${kubeconfigFile}`,
+        '--leader-elect=false',
+        '--bind-address=127.0.0.1',
+        `--cert-dir=${certDir}`,
+        '--v=1',
+      ];
+      start('kube-controller-manager', binaries.kubeControllerManager, [
+        ...clientFlags,
+        `--secure-port=${controllerPort}`,
+        `--root-ca-file=${pki.caFile}`,
+        `--service-account-private-key-file=${pki.serviceAccountPrivateKeyFile}`,
+        '--use-service-account-credentials=false',
+        '--service-cluster-ip-range=10.96.0.0/16',
+      ]);
+      start('kube-scheduler', binaries.kubeScheduler, [...clientFlags, `--secure-port=${schedulerPort}`]);
+    }
+    let nodeName: string | undefined;
+    if (options.nodes) {
+      nodeName = SIMULATED_NODE;
+      start('kwok', binaries.kwok, [
+        `--kubeconfig=${kubeconfigFile}`,
+        `--config=${binaries.kwokStages}`,
+        `--manage-single-node=${nodeName}`,
+        '--node-ip=127.0.0.1',
+        `--node-port=${kwokPort}`,
+        `--server-address=127.0.0.1:${kwokPort}`,
+        `--tls-cert-file=${pki.servingCertFile}`,
+        `--tls-private-key-file=${pki.servingKeyFile}`,
+      ]);
+      await registerSimulatedNode(kubeConfig, nodeName, processes);
+    }
+
+    return {
+      server,
+      caPem: pki.caPem,
+      kubeconfigFile,
+      kubeConfig,
+      external: false,
+      ...(nodeName ? { nodeName } : {}),
+      kubeConfigForToken: (token) => loadKubeConfig(kubeconfigYaml(server, pki.caPem, token)),
+      diagnostics: () =>
+        processes.map((managed) => `--- ${managed.name} (${managed.logFile})\n${managed.tail(20)}`).join('\n'),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
