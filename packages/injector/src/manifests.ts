@@ -4,7 +4,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import fastJsonPatch from 'fast-json-patch';
-import { type Document, isMap, parseAllDocuments } from 'yaml';
+import { type Document, isMap, isScalar, parseAllDocuments } from 'yaml';
 import type { InjectorConfig } from './config.ts';
 import { type ClusterFacts, decide, type ReasonCode } from './decide.ts';
 import { buildPatch } from './patch.ts';
@@ -42,8 +42,11 @@ export function injectManifests(text: string, config: InjectorConfig, cluster: C
       throw new Error(`not valid YAML: ${document.errors[0]?.message ?? 'unknown error'}`);
     }
     const doc = document as Document;
-    if (doc.contents === null) continue;
+    // Empty documents (a leading or doubled `---`) parse as a null scalar; dropping them keeps output stable.
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
     if (isMap(doc.contents)) injectDocument(doc, [], config, cluster, reports);
+    // The separators are ours to write, so a document's own `---` must not print a second one.
+    if (doc.directives) doc.directives.docStart = null;
     rendered.push(doc.toString({ lineWidth: 0 }));
   }
   return { output: rendered.join('---\n'), reports };
@@ -82,8 +85,10 @@ function injectDocument(
   if (decision.action !== 'inject') return;
   const patch = buildPatch(template, decision.plan, config);
   const injected = fastJsonPatch.applyPatch(template, patch, true, false).newDocument;
-  if (templatePath.length === 0) doc.contents = doc.createNode(injected);
-  else doc.setIn(templatePath, doc.createNode(injected));
+  // No anchors: the sidecar's probes share objects in memory, and manifests read better without `&a1`/`*a1`.
+  const node = doc.createNode(injected, { aliasDuplicateObjects: false });
+  if (templatePath.length === 0) doc.contents = node;
+  else doc.setIn(templatePath, node);
 }
 
 /** Job pods are owned by their Job at admission; offline, the kind says the same thing. */

@@ -1,0 +1,90 @@
+/**
+ * The one TLS Secret: read, create, replace. Writes are optimistic: a replace carries the resourceVersion the
+ * plan was made from, so when another writer got there first the write reports a conflict instead of
+ * overwriting what it did not see.
+ */
+import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import { httpStatusOf, kubernetesCall } from './api-errors.ts';
+import type { CompleteSecretFiles } from './issue.ts';
+import { SECRET_KEYS, type SecretFiles } from './plan.ts';
+
+export interface StoredSecret {
+  readonly files: SecretFiles;
+  /** As read, so a replace keeps whatever else it carries (labels added by others, unknown keys, its type). */
+  readonly object: V1Secret;
+}
+
+export interface SecretStore {
+  /** Undefined when the Secret does not exist. */
+  read(): Promise<StoredSecret | undefined>;
+  /** Creates the Secret, or replaces `previous`; 'conflict' when someone else changed or created it meanwhile. */
+  write(files: CompleteSecretFiles, previous: StoredSecret | undefined): Promise<StoredSecret | 'conflict'>;
+}
+
+const LABELS = {
+  'app.kubernetes.io/name': 'podmcp-injector',
+  'app.kubernetes.io/part-of': 'podmcp',
+  'app.kubernetes.io/managed-by': 'podmcp-injector',
+};
+
+export function createSecretStore(options: { kubeConfig: KubeConfig; namespace: string; name: string }): SecretStore {
+  const core = options.kubeConfig.makeApiClient(CoreV1Api);
+  const { namespace, name } = options;
+  const what = `Secret ${namespace}/${name}`;
+
+  return {
+    async read() {
+      try {
+        const object = await kubernetesCall(`get ${what}`, () => core.readNamespacedSecret({ name, namespace }));
+        return { object, files: decodeSecretFiles(object) };
+      } catch (error) {
+        if (httpStatusOf(error) === 404) return undefined;
+        throw error;
+      }
+    },
+
+    async write(files, previous) {
+      try {
+        const object = previous
+          ? await kubernetesCall(`update ${what}`, () =>
+              core.replaceNamespacedSecret({ name, namespace, body: withFiles(previous.object, files) }),
+            )
+          : await kubernetesCall(`create ${what}`, () =>
+              core.createNamespacedSecret({ namespace, body: newSecret(name, namespace, files) }),
+            );
+        return { object, files: decodeSecretFiles(object) };
+      } catch (error) {
+        if (httpStatusOf(error) === 409) return 'conflict';
+        throw error;
+      }
+    },
+  };
+}
+
+export function decodeSecretFiles(secret: V1Secret): SecretFiles {
+  const files: Partial<Record<(typeof SECRET_KEYS)[number], string>> = {};
+  for (const key of SECRET_KEYS) {
+    const value = secret.data?.[key];
+    if (value !== undefined) files[key] = Buffer.from(value, 'base64').toString('utf8');
+  }
+  return files;
+}
+
+function encodeFiles(files: CompleteSecretFiles): Record<string, string> {
+  return Object.fromEntries(SECRET_KEYS.map((key) => [key, Buffer.from(files[key], 'utf8').toString('base64')]));
+}
+
+function newSecret(name: string, namespace: string, files: CompleteSecretFiles): V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace, labels: LABELS },
+    type: 'kubernetes.io/tls',
+    data: encodeFiles(files),
+  };
+}
+
+function withFiles(previous: V1Secret, files: CompleteSecretFiles): V1Secret {
+  // metadata keeps its resourceVersion: that is what makes the replace conflict-safe.
+  return { ...previous, data: { ...previous.data, ...encodeFiles(files) } };
+}
