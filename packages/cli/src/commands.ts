@@ -1,0 +1,9 @@
+/** Every subcommand, by the name users type. Adding a command is one entry here. */
+import type { Command } from './command.ts';
+import { injectCommand } from './inject/command.ts';
+import { webhookCommand } from './webhook/command.ts';
+
+export const commands: Readonly<Record<string, Command>> = {
+  inject: injectCommand,
+  webhook: webhookCommand,
+};

@@ -1,0 +1,23 @@
+/** Flag parsing shared by the commands: node:util parseArgs, with its errors turned into usage errors. */
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import { UsageError } from './command.ts';
+
+/** Strict parsing: unknown flags and stray positional arguments are usage errors, never ignored. */
+export function parseFlags<const Options extends ParseArgsOptionsConfig>(argv: readonly string[], options: Options) {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) {
+      // parseArgs appends multi-line advice meant for script authors; the first line says what is wrong.
+      throw new UsageError((error as Error).message.split('\n')[0]);
+    }
+    throw error;
+  }
+}
+
+/** Checks a flag against its allowed values, naming them when it does not match. */
+export function oneOf<const Value extends string>(flag: string, value: string, allowed: readonly Value[]): Value {
+  if ((allowed as readonly string[]).includes(value)) return value as Value;
+  throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+}

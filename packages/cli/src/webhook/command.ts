@@ -1,0 +1,168 @@
+/**
+ * `podmcp webhook`: runs the injector — the mutating admission webhook and its admin server — until SIGTERM,
+ * then shuts down gracefully. This module only turns flags and environment into run options.
+ */
+import { existsSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { runWebhook, startSelfSignedCertificates, type WebhookRunOptions } from '@podmcp/injector';
+import { pino } from 'pino';
+import { type Command, CommandError, EXIT_OK, type IO, UsageError } from '../command.ts';
+import { oneOf, parseFlags } from '../flags.ts';
+
+const help = `Usage:
+  podmcp webhook --tls-cert FILE --tls-key FILE [flags]
+
+Serves the podmcp injector: POST /mutate (AdmissionReview v1) over TLS on --port, and /healthz, /readyz
+and /metrics over plain HTTP on --admin-port. Logs are JSON lines on stdout, one per admission decision.
+On SIGTERM it turns unready, waits --shutdown-delay for endpoints to drop it, finishes in-flight requests
+and exits 0.
+
+Flags:
+      --config FILE            Cluster defaults (injector.yaml); without it, the built-in defaults.
+      --port PORT              Webhook HTTPS port (default 8443).
+      --admin-port PORT        Health and metrics port (default 8081).
+      --bind-address ADDRESS   Address both servers listen on (default 0.0.0.0).
+      --tls-cert FILE          Serving certificate (PEM); reloaded when the file changes.
+      --tls-key FILE           Its private key (PEM).
+      --self-signed            Manage TLS in the cluster instead of reading --tls-cert/--tls-key: the leader
+                               (Lease --lease-name) keeps a CA and serving certificate in Secret --tls-secret,
+                               renews them, and writes the CA into --webhook-name's caBundle; every replica
+                               serves the certificate from the Secret. Namespace: $POD_NAMESPACE.
+      --tls-secret NAME        Self-signed: the TLS Secret (default podmcp-injector-tls).
+      --webhook-name NAME      Self-signed: the MutatingWebhookConfiguration (default podmcp-injector).
+      --service-name NAME      Self-signed: the Service the certificate is for (default podmcp-injector).
+      --lease-name NAME        Self-signed: the leader-election Lease (default podmcp-injector-cert).
+      --kubeconfig FILE        API server access, for Events and the cluster version. Default: in-cluster
+                               credentials, else $KUBECONFIG or ~/.kube/config, else none (no Events; the
+                               config's nativeSidecars must then be always or never).
+      --shutdown-delay SECONDS Time between turning unready and closing the listener (default 5).
+      --log-level LEVEL        debug, info (default), warn or error.
+  -h, --help                   Show this help.
+
+Environment: POD_NAME names this instance in Events and leader election; POD_NAMESPACE is the
+injector's namespace (self-signed mode).`;
+
+function port(flag: string, value: string | undefined, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < (allowZero ? 0 : 1) || parsed > 65535) {
+    throw new UsageError(`--${flag} must be a port number between 1 and 65535, got ${JSON.stringify(value)}`);
+  }
+  return parsed;
+}
+
+/** Credentials in the usual order; none at all is a valid answer (offline or a test). */
+export function loadKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): KubeConfig | undefined {
+  const config = new KubeConfig();
+  if (file) {
+    if (!existsSync(file)) throw new UsageError(`--kubeconfig ${file} does not exist`);
+    config.loadFromFile(file);
+    return config;
+  }
+  if (env.KUBERNETES_SERVICE_HOST) {
+    config.loadFromCluster();
+    return config;
+  }
+  const fromEnv = env.KUBECONFIG?.split(':').find((path) => path && existsSync(path));
+  const fallback = join(homedir(), '.kube', 'config');
+  const path = fromEnv ?? (existsSync(fallback) ? fallback : undefined);
+  if (!path) return undefined;
+  config.loadFromFile(path);
+  return config;
+}
+
+export const webhookCommand: Command = {
+  summary: 'Run the injector: the mutating admission webhook that adds the podmcp sidecar.',
+  help,
+  async run(argv: readonly string[], io: IO): Promise<number> {
+    const flags = parseFlags(argv, {
+      config: { type: 'string' },
+      port: { type: 'string' },
+      'admin-port': { type: 'string' },
+      'bind-address': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'shutdown-delay': { type: 'string' },
+      'log-level': { type: 'string' },
+      'self-signed': { type: 'boolean' },
+      'tls-secret': { type: 'string' },
+      'webhook-name': { type: 'string' },
+      'service-name': { type: 'string' },
+      'lease-name': { type: 'string' },
+    });
+    const selfSigned = flags['self-signed'] === true;
+    if (!selfSigned && (!flags['tls-cert'] || !flags['tls-key'])) {
+      throw new UsageError(
+        '--tls-cert and --tls-key are required (or --self-signed): the API server only calls webhooks over TLS',
+      );
+    }
+    const delay = Number(flags['shutdown-delay'] ?? '5');
+    if (!Number.isFinite(delay) || delay < 0 || delay > 300) {
+      throw new UsageError(`--shutdown-delay must be between 0 and 300 seconds, got ${flags['shutdown-delay']}`);
+    }
+    const level = oneOf('log-level', flags['log-level'] ?? 'info', ['debug', 'info', 'warn', 'error'] as const);
+    const logger = pino({ level, base: { component: 'podmcp-injector' } }, io.stdout);
+    const kubeConfig = loadKubeConfig(flags.kubeconfig);
+    const instance = process.env.POD_NAME ?? hostname();
+    let tls: WebhookRunOptions['tls'];
+    if (selfSigned) {
+      const namespace = process.env.POD_NAMESPACE;
+      if (!namespace) throw new UsageError('--self-signed needs POD_NAMESPACE (set it from the downward API)');
+      if (!kubeConfig) throw new UsageError('--self-signed needs API server credentials (in-cluster or --kubeconfig)');
+      const names = {
+        kubeConfig,
+        namespace,
+        secretName: flags['tls-secret'] ?? 'podmcp-injector-tls',
+        webhookName: flags['webhook-name'] ?? 'podmcp-injector',
+        serviceName: flags['service-name'] ?? 'podmcp-injector',
+        leaseName: flags['lease-name'] ?? 'podmcp-injector-cert',
+        identity: instance,
+        logger,
+      };
+      tls = {
+        kind: 'source',
+        start: (onCertificate) => startSelfSignedCertificates({ ...names, onCertificate }),
+      };
+    } else {
+      tls = { kind: 'files', certFile: flags['tls-cert'] as string, keyFile: flags['tls-key'] as string };
+    }
+    const options: WebhookRunOptions = {
+      ...(flags.config ? { configFile: flags.config } : {}),
+      host: flags['bind-address'] ?? '0.0.0.0',
+      port: port('port', flags.port, 8443, true),
+      adminHost: flags['bind-address'] ?? '0.0.0.0',
+      adminPort: port('admin-port', flags['admin-port'], 8081, true),
+      tls,
+      ...(kubeConfig ? { kubeConfig } : {}),
+      instance,
+      logger,
+      shutdownDelayMs: delay * 1000,
+    };
+    if (!kubeConfig) logger.warn('no API server credentials: Events are off');
+
+    let running: Awaited<ReturnType<typeof runWebhook>>;
+    try {
+      running = await runWebhook(options);
+    } catch (error) {
+      // Start-up problems (an invalid config, an unreadable certificate, a port in use) are the user's to fix.
+      throw new CommandError((error as Error).message);
+    }
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        process.off('SIGTERM', onTerm);
+        process.off('SIGINT', onInt);
+        logger.info({ signal }, 'stopping');
+        running.close().then(resolve, resolve);
+      };
+      const onTerm = () => stop('SIGTERM');
+      const onInt = () => stop('SIGINT');
+      process.on('SIGTERM', onTerm);
+      process.on('SIGINT', onInt);
+    });
+    logger.info('stopped');
+    return EXIT_OK;
+  },
+};
