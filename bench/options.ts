@@ -1,0 +1,108 @@
+/** Command-line flags of the webhook benchmark, checked and bounded so no invocation runs unattended for long. */
+import { parseArgs } from 'node:util';
+import { SCENARIO_NAMES, type ScenarioName } from './scenarios.ts';
+
+export interface BenchOptions {
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly connections: number;
+  readonly rounds: number;
+  readonly maxRequestsPerRound: number;
+  readonly scenarios: readonly ScenarioName[];
+  readonly json: boolean;
+  readonly quick: boolean;
+}
+
+export const USAGE = `Usage: node bench/webhook.ts [options]
+
+Benchmarks the podmcp injector webhook against a bare node:https server that answers a constant
+AdmissionReview, side by side on 127.0.0.1, and prints throughput, latency and cost ratios.
+
+Options:
+  --duration <s>       measured seconds per server per scenario (default 3, --quick 0.6, max 60)
+  --warmup <s>         warm-up seconds per server per scenario (default 1, --quick 0.2, max 30)
+  --connections <n>    concurrent keep-alive connections (default 8, max 256)
+  --rounds <n>         alternating rounds per server per scenario (default 2, max 10)
+  --max-requests <n>   request budget per round, whichever of it and the time runs out first (default 1000000)
+  --scenarios <list>   comma-separated subset of: ${SCENARIO_NAMES.join(', ')} (default all)
+  --quick              short run for CI smoke checks; the numbers are noisy
+  --json               print machine-readable results instead of tables
+  --help               print this text`;
+
+export class UsageError extends Error {}
+
+/** Returns undefined when --help was asked for. */
+export function parseOptions(argv: readonly string[]): BenchOptions | undefined {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse(argv).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return undefined;
+  const quick = values.quick ?? false;
+  return {
+    seconds: numberFlag('duration', values.duration, quick ? 0.6 : 3, { min: 0.1, max: 60 }),
+    warmupSeconds: numberFlag('warmup', values.warmup, quick ? 0.2 : 1, { min: 0.1, max: 30 }),
+    connections: numberFlag('connections', values.connections, 8, { min: 1, max: 256, integer: true }),
+    rounds: numberFlag('rounds', values.rounds, 2, { min: 1, max: 10, integer: true }),
+    maxRequestsPerRound: numberFlag('max-requests', values['max-requests'], 1_000_000, {
+      min: 1,
+      max: 100_000_000,
+      integer: true,
+    }),
+    scenarios: scenarioList(values.scenarios),
+    json: values.json ?? false,
+    quick,
+  };
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    options: {
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      rounds: { type: 'string' },
+      'max-requests': { type: 'string' },
+      scenarios: { type: 'string' },
+      quick: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+}
+
+function numberFlag(
+  name: string,
+  text: string | undefined,
+  fallback: number,
+  bounds: { min: number; max: number; integer?: boolean },
+): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  const wholeEnough = !bounds.integer || Number.isInteger(value);
+  if (text.trim() === '' || !Number.isFinite(value) || !wholeEnough || value < bounds.min || value > bounds.max) {
+    const kind = bounds.integer ? 'a whole number' : 'a number';
+    throw new UsageError(`--${name} must be ${kind} from ${bounds.min} to ${bounds.max}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+function scenarioList(text: string | undefined): ScenarioName[] {
+  if (text === undefined) return [...SCENARIO_NAMES];
+  const names = text
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  const unknown = names.filter((name) => !(SCENARIO_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new UsageError(
+      `--scenarios takes a comma-separated subset of ${SCENARIO_NAMES.join(', ')}; got ${JSON.stringify(text)}`,
+    );
+  }
+  return [...new Set(names as ScenarioName[])];
+}
