@@ -5,6 +5,7 @@
  * metrics).
  */
 import { createServer, type Server } from 'node:https';
+import { webhookServerSettings } from '../packages/injector/src/webhook-server.ts';
 
 export interface BaselineServer {
   readonly server: Server;
@@ -20,15 +21,8 @@ export function createBaselineServer(certificate: { certPem: string; keyPem: str
   let answer: Buffer = Buffer.from('{}');
   let contentLength = String(answer.length);
   const server = createServer(
-    {
-      cert: certificate.certPem,
-      key: certificate.keyPem,
-      minVersion: 'TLSv1.2',
-      requestTimeout: REQUEST_TIMEOUT_MS,
-      headersTimeout: Math.min(REQUEST_TIMEOUT_MS, 5_000),
-      connectionsCheckingInterval: Math.max(250, Math.min(1_000, REQUEST_TIMEOUT_MS / 2)),
-      keepAliveTimeout: 30_000,
-    },
+    // The webhook's own listener settings, so the two servers differ only in what they do per request.
+    webhookServerSettings(certificate, REQUEST_TIMEOUT_MS),
     (request, response) => {
       // Drained, not kept: the floor is what node:https costs to receive the bytes. Holding and decoding
       // them is part of the webhook's own work, and keeping them here would mostly measure GC timing.

@@ -4,7 +4,7 @@
  * is one body read (bounded), one JSON parse and one pure `review()` call.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer as createHttpsServer, type Server } from 'node:https';
+import { createServer as createHttpsServer, type Server, type ServerOptions } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import getRawBody from 'raw-body';
@@ -125,21 +125,28 @@ export interface WebhookServerOptions extends WebhookOptions {
   readonly requestTimeoutMs?: number;
 }
 
+/** TLS and deadline settings of the webhook listener; exported so a benchmark baseline can match them exactly. */
+export function webhookServerSettings(
+  certificate: Pick<LoadedCertificate, 'certPem' | 'keyPem'>,
+  requestTimeoutMs: number,
+): ServerOptions {
+  return {
+    cert: certificate.certPem,
+    key: certificate.keyPem,
+    minVersion: 'TLSv1.2',
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(requestTimeoutMs, 5_000),
+    // Node checks those deadlines on this interval (30 s by default), which would let a stalled
+    // client hold a connection far past the webhook's own timeoutSeconds.
+    connectionsCheckingInterval: Math.max(250, Math.min(1_000, requestTimeoutMs / 2)),
+    keepAliveTimeout: 30_000,
+  };
+}
+
 export function createWebhookServer(options: WebhookServerOptions): Server {
   const handle = createWebhookHandler(options);
-  const timeout = options.requestTimeoutMs ?? 10_000;
   const server = createHttpsServer(
-    {
-      cert: options.certificate.certPem,
-      key: options.certificate.keyPem,
-      minVersion: 'TLSv1.2',
-      requestTimeout: timeout,
-      headersTimeout: Math.min(timeout, 5_000),
-      // Node checks those deadlines on this interval (30 s by default), which would let a stalled
-      // client hold a connection far past the webhook's own timeoutSeconds.
-      connectionsCheckingInterval: Math.max(250, Math.min(1_000, timeout / 2)),
-      keepAliveTimeout: 30_000,
-    },
+    webhookServerSettings(options.certificate, options.requestTimeoutMs ?? 10_000),
     (request, response) => {
       handle(request, response).catch((error: Error) => {
         options.logger.error({ err: error }, 'webhook handler failed');
