@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { AppsV1Api, AuthenticationV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { startControlPlane } from './harness.ts';
+import { appendPodLog, startControlPlane } from './harness.ts';
 import { controlPlaneForSuite } from './suite.ts';
 
 const { plane, skip } = await controlPlaneForSuite({ nodes: true });
@@ -22,7 +22,7 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
 }
 
 describe('control plane harness', { skip }, () => {
-  test('a Deployment becomes Running pods on the simulated node', async () => {
+  test('a Deployment becomes Running pods on the simulated node, whose logs the API server serves', async () => {
     if (!plane) return;
     const apps = plane.kubeConfig.makeApiClient(AppsV1Api);
     const core = plane.kubeConfig.makeApiClient(CoreV1Api);
@@ -46,6 +46,14 @@ describe('control plane harness', { skip }, () => {
       return running.length === 2 ? running : undefined;
     });
     for (const pod of pods) assert.equal(pod.spec?.nodeName, plane.nodeName);
+
+    appendPodLog(plane, ['listening on :8080', 'GET /healthz 200']);
+    const name = pods[0]?.metadata?.name ?? '';
+    const logs = await eventually('the pod log through the API server', async () => {
+      const text = await core.readNamespacedPodLog({ namespace: 'default', name, container: 'app' });
+      return text.includes('GET /healthz 200') ? text : undefined;
+    });
+    assert.match(logs, /listening on :8080/);
   });
 
   test('TokenRequest mints a token that TokenReview accepts and RBAC restricts', async () => {

@@ -8,7 +8,7 @@
  * KUBECONFIG pointing at an existing cluster replaces all of this (`external: true`).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,11 @@ export interface ControlPlane {
   readonly external: boolean;
   /** The simulated node's name, when started with `nodes`. */
   readonly nodeName?: string;
+  /**
+   * With `nodes`: the file every simulated container's log is served from (`kubectl logs`, the log API), in
+   * the CRI log format. Append to it with `appendPodLog`.
+   */
+  readonly podLogFile?: string;
   /** A kubeconfig that authenticates with a bearer token (a ServiceAccount's, say) instead of as admin. */
   kubeConfigForToken(token: string): KubeConfig;
   /** The tail of every component's log, for a failure message. */
@@ -151,6 +156,22 @@ function apiserverArgs(
     '--profiling=false',
     '--v=1',
   ];
+}
+
+/** kwok serves every pod's log from one file the tests write, so log tools read real log API responses. */
+function kwokLogsConfiguration(logFile: string): string {
+  return stringify({
+    apiVersion: 'kwok.x-k8s.io/v1alpha1',
+    kind: 'ClusterLogs',
+    metadata: { name: 'podmcp-test-logs' },
+    spec: { logs: [{ logsFile: logFile, follow: true }] },
+  });
+}
+
+/** Appends lines in the CRI log format kwok reads (`<RFC 3339 time> stdout F <line>`). */
+export function appendPodLog(plane: ControlPlane, lines: readonly string[], at = new Date()): void {
+  if (!plane.podLogFile) throw new Error('the control plane was started without nodes, so it serves no pod logs');
+  appendFileSync(plane.podLogFile, lines.map((line) => `${at.toISOString()} stdout F ${line}\n`).join(''));
 }
 
 /** A Node that kwok manages: Ready, heartbeating, with room for every test pod, and no taints. */
@@ -267,11 +288,17 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       start('kube-scheduler', binaries.kubeScheduler, [...clientFlags, `--secure-port=${schedulerPort}`]);
     }
     let nodeName: string | undefined;
+    let podLogFile: string | undefined;
     if (options.nodes) {
       nodeName = SIMULATED_NODE;
+      podLogFile = join(directory, 'pod.log');
+      writeFileSync(podLogFile, '');
+      const logsConfig = join(directory, 'kwok-logs.yaml');
+      writeFileSync(logsConfig, kwokLogsConfiguration(podLogFile));
       start('kwok', binaries.kwok, [
         `--kubeconfig=${kubeconfigFile}`,
         `--config=${binaries.kwokStages}`,
+        `--config=${logsConfig}`,
         `--manage-single-node=${nodeName}`,
         '--node-ip=127.0.0.1',
         `--node-port=${kwokPort}`,
@@ -289,6 +316,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       kubeConfig,
       external: false,
       ...(nodeName ? { nodeName } : {}),
+      ...(podLogFile ? { podLogFile } : {}),
       kubeConfigForToken: (token) => loadKubeConfig(kubeconfigYaml(server, pki.caPem, token)),
       diagnostics: () =>
         processes.map((managed) => `--- ${managed.name} (${managed.logFile})\n${managed.tail(20)}`).join('\n'),
