@@ -7,19 +7,10 @@ import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { AppsV1Api, AuthenticationV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { appendPodLog, startControlPlane } from './harness.ts';
+import { eventually, serviceAccountToken } from './kube.ts';
 import { controlPlaneForSuite } from './suite.ts';
 
 const { plane, skip } = await controlPlaneForSuite({ nodes: true });
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 describe('control plane harness', { skip }, () => {
   test('a Deployment becomes Running pods on the simulated node, whose logs the API server serves', async () => {

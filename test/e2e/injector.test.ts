@@ -19,9 +19,9 @@ import {
 import { pino } from 'pino';
 import { createCertificateAuthority, issueServingCertificate } from '../../packages/injector/src/certificates.ts';
 import { type RunningWebhook, runWebhook } from '../../packages/injector/src/run-webhook.ts';
+import { apiErrorMessage, createAll, eventually, serviceAccountToken } from '../control-plane/kube.ts';
 import { controlPlaneForSuite } from '../control-plane/suite.ts';
 import { MANIFESTS, render } from '../manifests/render.ts';
-import { apiErrorMessage, createAll, eventually, serviceAccountToken } from './kube.ts';
 
 const { plane, skip } = await controlPlaneForSuite({ controllers: true, needsLocal: true });
 

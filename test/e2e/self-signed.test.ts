@@ -17,9 +17,9 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { BIN, REPO } from '../../packages/cli/test/helpers.ts';
+import { createAll, eventually, serviceAccountToken } from '../control-plane/kube.ts';
 import { controlPlaneForSuite } from '../control-plane/suite.ts';
 import { MANIFESTS, render } from '../manifests/render.ts';
-import { createAll, eventually, serviceAccountToken } from './kube.ts';
 
 const { plane, skip } = await controlPlaneForSuite({ needsLocal: true });
 const NAMESPACE = 'podmcp-system';

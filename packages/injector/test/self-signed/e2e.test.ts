@@ -15,10 +15,10 @@ import {
   CoreV1Api,
   type KubeConfig,
   type KubernetesObject,
-  KubernetesObjectApi,
   RbacAuthorizationV1Api,
 } from '@kubernetes/client-node';
 import { pino } from 'pino';
+import { createAll, eventually, serviceAccountToken } from '../../../../test/control-plane/kube.ts';
 import { controlPlaneForSuite } from '../../../../test/control-plane/suite.ts';
 import {
   type Deployment,
@@ -85,16 +85,6 @@ interface Replica {
   readonly errors: Error[];
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 function pemBlocks(text: string): string[] {
   return [...text.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)].map((match) => match[0]);
 }
@@ -120,13 +110,8 @@ describe('self-signed TLS on a real API server, with the shipped RBAC', { skip }
   const bundles = async () => ((await readWebhooks()).webhooks ?? []).map((webhook) => webhook.clientConfig.caBundle);
 
   async function tokenFor(serviceAccount: string): Promise<KubeConfig> {
-    const minted = await core().createNamespacedServiceAccountToken({
-      namespace: settings.namespace,
-      name: serviceAccount,
-      body: { spec: {} },
-    });
-    assert.ok(minted.status?.token);
-    return plane?.kubeConfigForToken(minted.status.token) as KubeConfig;
+    const token = await serviceAccountToken(admin, settings.namespace, serviceAccount);
+    return plane?.kubeConfigForToken(token) as KubeConfig;
   }
 
   function start(
@@ -205,8 +190,7 @@ describe('self-signed TLS on a real API server, with the shipped RBAC', { skip }
       rendered.one('ClusterRoleBinding', SELF_SIGNED),
       configuration as KubernetesObject,
     ];
-    const client = KubernetesObjectApi.makeApiClient(admin);
-    for (const object of objects) await client.create(object);
+    await createAll(admin, objects);
     asInjector = await tokenFor(settings.serviceAccount);
   });
 

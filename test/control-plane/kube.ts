@@ -1,4 +1,4 @@
-/** Small helpers the e2e suites share: creating objects, waiting for conditions, minting SA tokens. */
+/** Helpers every suite that talks to the test control plane shares: creating objects, waiting, minting tokens. */
 import { CoreV1Api, type KubeConfig, type KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 
 export async function createAll(kubeConfig: KubeConfig, objects: readonly KubernetesObject[]): Promise<void> {
@@ -6,13 +6,21 @@ export async function createAll(kubeConfig: KubeConfig, objects: readonly Kubern
   for (const object of objects) await client.create(object);
 }
 
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+/**
+ * Polls until `probe` gives a value other than undefined or false. A probe that throws is retried too (the
+ * object may not exist yet); the last error is part of the timeout message.
+ */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+): Promise<Exclude<T, undefined | false>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const value = await probe();
-      if (value !== undefined) return value;
+      if (value !== undefined && value !== false) return value as Exclude<T, undefined | false>;
     } catch (error) {
       lastError = error;
     }
@@ -21,7 +29,7 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
         `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
