@@ -3,7 +3,8 @@
  * graceful shutdown. Everything here is wiring; the decisions live in the pure modules it composes.
  */
 import { readFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:https';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { createAdminServer } from './admin-server.ts';
@@ -66,7 +67,7 @@ async function loadConfig(file: string | undefined): Promise<InjectorConfig> {
   return parseInjectorConfig(text, file);
 }
 
-function listen(server: import('node:net').Server, port: number, host: string): Promise<number> {
+function listen(server: NetServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -77,7 +78,7 @@ function listen(server: import('node:net').Server, port: number, host: string): 
 }
 
 /** "fetch failed" alone helps nobody: follow the causes down to the socket error. */
-export function describeError(error: unknown): string {
+function describeError(error: unknown): string {
   const parts: string[] = [];
   for (
     let current = error, depth = 0;
@@ -125,6 +126,28 @@ async function clusterFactsWithRetry(
   }
 }
 
+/** Serving certificate from files: loaded now, reloaded when the files change (kubelet Secret updates). */
+async function startCertificateFiles(
+  files: CertificateFiles,
+  install: (loaded: LoadedCertificate) => void,
+  metrics: InjectorMetrics,
+  logger: Logger,
+): Promise<{ ready: Promise<void>; stop(): Promise<void> }> {
+  const initial = await loadCertificate(files.certFile, files.keyFile);
+  install(initial);
+  const watcher = watchCertificate(files.certFile, files.keyFile, initial, {
+    onReload: (loaded) => {
+      metrics.certificateReloads.inc({ result: 'ok' });
+      install(loaded);
+    },
+    onError: (error) => {
+      metrics.certificateReloads.inc({ result: 'error' });
+      logger.warn({ err: error.message }, 'serving certificate not reloaded; keeping the current one');
+    },
+  });
+  return { ready: Promise.resolve(), stop: async () => watcher.close() };
+}
+
 export async function runWebhook(options: WebhookRunOptions): Promise<RunningWebhook> {
   const { logger } = options;
   const config = await loadConfig(options.configFile);
@@ -138,65 +161,41 @@ export async function runWebhook(options: WebhookRunOptions): Promise<RunningWeb
       })
     : undefined;
 
-  // Read before anything listens: a bad certificate must fail start-up without leaving a server open.
-  const initialFromFiles =
-    options.tls.kind === 'files' ? await loadCertificate(options.tls.certFile, options.tls.keyFile) : undefined;
-
   let closing = false;
   const shutdown = new AbortController();
   let cluster: ClusterFacts | undefined;
   let certificate: LoadedCertificate | undefined;
-  const admin = createAdminServer({
-    ready: () => !closing && cluster !== undefined && certificate !== undefined,
-    registry: metrics.registry,
-  });
-  const adminPort = await listen(admin, options.adminPort, options.adminHost ?? '0.0.0.0');
-
-  let webhook: ReturnType<typeof createWebhookServer> | undefined;
+  let webhook: Server | undefined;
   const install = (loaded: LoadedCertificate) => {
     certificate = loaded;
     metrics.certificateExpiry.set(loaded.notAfter.getTime() / 1000);
     if (webhook) installCertificate(webhook, loaded);
     logger.info({ notAfter: loaded.notAfter.toISOString() }, 'serving certificate installed');
   };
+  // Files are read before anything listens: a bad certificate fails start-up with nothing left open.
+  const tls =
+    options.tls.kind === 'files'
+      ? await startCertificateFiles(options.tls, install, metrics, logger)
+      : options.tls.start(install);
 
-  let stopTls: () => Promise<void> = async () => {};
-  let tlsReady: Promise<void>;
-  const tls = options.tls;
-  if (tls.kind === 'files') {
-    const { certFile, keyFile } = tls;
-    const initial = initialFromFiles as LoadedCertificate;
-    install(initial);
-    const watcher = watchCertificate(certFile, keyFile, initial, {
-      onReload: (loaded) => {
-        metrics.certificateReloads.inc({ result: 'ok' });
-        install(loaded);
-      },
-      onError: (error) => {
-        metrics.certificateReloads.inc({ result: 'error' });
-        logger.warn({ err: error.message }, 'serving certificate not reloaded; keeping the current one');
-      },
-    });
-    stopTls = async () => watcher.close();
-    tlsReady = Promise.resolve();
-  } else {
-    const source = tls.start(install);
-    stopTls = source.stop;
-    tlsReady = source.ready;
-  }
-
+  const admin = createAdminServer({
+    ready: () => !closing && cluster !== undefined && certificate !== undefined,
+    registry: metrics.registry,
+  });
   const ready = (async () => {
     cluster = await clusterFactsWithRetry(config, options.kubeConfig, logger, shutdown.signal);
     logger.info({ nativeSidecars: cluster.nativeSidecars }, 'cluster facts known');
   })();
   ready.catch(() => {});
 
-  // The listener needs a certificate; in self-signed mode the first one arrives from the API, and the admin
-  // server (already up) reports unready until then.
-  let server: ReturnType<typeof createWebhookServer>;
+  let adminPort: number;
+  let server: Server;
   let port: number;
   try {
-    await tlsReady;
+    adminPort = await listen(admin, options.adminPort, options.adminHost ?? '0.0.0.0');
+    // The listener needs a certificate; in self-signed mode the first one arrives from the API, and the
+    // admin server (already up) reports unready until then.
+    await tls.ready;
     if (!certificate) throw new Error('the certificate source reported ready without a certificate');
     server = createWebhookServer({
       config: () => config,
@@ -215,8 +214,8 @@ export async function runWebhook(options: WebhookRunOptions): Promise<RunningWeb
   } catch (error) {
     // Nothing half-started survives a failed start: the caller gets the error and a process that can exit.
     shutdown.abort();
-    await stopTls();
-    await new Promise<void>((resolve) => admin.close(() => resolve()));
+    await tls.stop();
+    if (admin.listening) admin.close();
     throw error;
   }
   logger.info({ port, adminPort }, 'webhook listening');
@@ -233,9 +232,9 @@ export async function runWebhook(options: WebhookRunOptions): Promise<RunningWeb
       shutdown.abort();
       logger.info({ delayMs: options.shutdownDelayMs ?? 0 }, 'shutting down: unready, draining');
       await sleep(options.shutdownDelayMs ?? 0);
+      // close() ends idle keep-alive connections itself and waits for in-flight requests.
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await stopTls();
+      await tls.stop();
       await events?.flush();
       await new Promise<void>((resolve) => admin.close(() => resolve()));
     },

@@ -44,11 +44,12 @@ Flags:
 Environment: POD_NAME names this instance in Events and leader election; POD_NAMESPACE is the
 injector's namespace (self-signed mode).`;
 
-function port(flag: string, value: string | undefined, fallback: number, allowZero = false): number {
+/** 0 asks the system for a free port (tests, running beside another injector). */
+function port(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < (allowZero ? 0 : 1) || parsed > 65535) {
-    throw new UsageError(`--${flag} must be a port number between 1 and 65535, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
+    throw new UsageError(`--${flag} must be a port number between 0 and 65535, got ${JSON.stringify(value)}`);
   }
   return parsed;
 }
@@ -132,9 +133,9 @@ export const webhookCommand: Command = {
     const options: WebhookRunOptions = {
       ...(flags.config ? { configFile: flags.config } : {}),
       host: flags['bind-address'] ?? '0.0.0.0',
-      port: port('port', flags.port, 8443, true),
+      port: port('port', flags.port, 8443),
       adminHost: flags['bind-address'] ?? '0.0.0.0',
-      adminPort: port('admin-port', flags['admin-port'], 8081, true),
+      adminPort: port('admin-port', flags['admin-port'], 8081),
       tls,
       ...(kubeConfig ? { kubeConfig } : {}),
       instance,
