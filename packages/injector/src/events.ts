@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type CoreV1Event, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { TokenBucket } from '@podmcp/core';
 import type { Logger } from 'pino';
 import type { AdmissionOutcome } from './admission.ts';
 
@@ -62,30 +63,6 @@ export function eventFor(outcome: AdmissionOutcome): EventIntent | undefined {
 export function eventKey(intent: EventIntent): string {
   const { involvedObject: object } = intent;
   return [intent.namespace, object.kind, object.name, object.uid ?? '', intent.reason, intent.message].join('\u0000');
-}
-
-/** A token bucket: a burst of admissions (a 500-replica rollout) must not become a burst of API writes. */
-export class TokenBucket {
-  readonly #perSecond: number;
-  readonly #burst: number;
-  readonly #now: () => number;
-  #tokens: number;
-  #last: number;
-  constructor(perSecond: number, burst: number, now: () => number = Date.now) {
-    this.#perSecond = perSecond;
-    this.#burst = burst;
-    this.#now = now;
-    this.#tokens = burst;
-    this.#last = now();
-  }
-  take(): boolean {
-    const now = this.#now();
-    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#last) / 1000) * this.#perSecond);
-    this.#last = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
 }
 
 export interface EventRecorderOptions {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AdmissionOutcome } from '../src/admission.ts';
 import { parseServerVersion, supportsNativeSidecars } from '../src/cluster-facts.ts';
-import { eventFor, eventKey, TokenBucket } from '../src/events.ts';
+import { eventFor, eventKey } from '../src/events.ts';
 
 function outcome(overrides: Partial<AdmissionOutcome>): AdmissionOutcome {
   return {
@@ -84,17 +84,6 @@ describe('eventFor', () => {
     );
     assert.ok(other);
     assert.notEqual(eventKey(a), eventKey(other));
-  });
-});
-
-describe('TokenBucket', () => {
-  test('allows the burst, then refills at the rate', () => {
-    let now = 0;
-    const bucket = new TokenBucket(2, 3, () => now);
-    assert.deepEqual([bucket.take(), bucket.take(), bucket.take(), bucket.take()], [true, true, true, false]);
-    now = 500;
-    assert.equal(bucket.take(), true, 'half a second at 2/s refills one token');
-    assert.equal(bucket.take(), false);
   });
 });
 

@@ -1,0 +1,40 @@
+/**
+ * Everything a tool, resource or prompt may use, built once per process (services) and once per request
+ * (context: who is calling, and the request's abort signal).
+ */
+import type { SidecarSettings } from '@podmcp/core';
+import type { Logger } from 'pino';
+import type { AppEndpoints } from './app-endpoints.ts';
+import type { AuditLog } from './governance/audit.ts';
+import type { Limits } from './governance/limits.ts';
+import type { NamespacedKube } from './kube/namespaced-kube.ts';
+import type { Redactor } from './safety/redact.ts';
+import type { SelfLocator } from './self.ts';
+import type { Caller, ToolContext } from './tools/definition.ts';
+
+export interface SidecarServices {
+  readonly kube: NamespacedKube;
+  readonly self: SelfLocator;
+  readonly settings: SidecarSettings;
+  readonly app: AppEndpoints;
+  readonly redactor: Redactor;
+  readonly limits: Limits;
+  readonly audit: AuditLog;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly now: () => Date;
+}
+
+export type ServiceContext = ToolContext;
+
+export function contextFor(services: SidecarServices, caller: Caller, signal: AbortSignal): ServiceContext {
+  return {
+    kube: services.kube,
+    self: services.self,
+    settings: services.settings,
+    app: services.app,
+    caller,
+    signal,
+    now: services.now,
+  };
+}

@@ -1,0 +1,17 @@
+/** Durations as people read them in kubectl: 45s, 12m, 3h20m, 5d. */
+export function formatAge(since: Date | string | undefined, now: Date): string {
+  if (since === undefined) return '?';
+  const start = typeof since === 'string' ? new Date(since) : since;
+  const seconds = Math.max(0, Math.floor((now.getTime() - start.getTime()) / 1000));
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 === 0 || hours >= 10 ? `${hours}h` : `${hours}h${minutes % 60}m`;
+  return `${Math.floor(hours / 24)}d`;
+}
+
+export function toIso(value: Date | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return (typeof value === 'string' ? new Date(value) : value).toISOString();
+}

@@ -1,0 +1,32 @@
+/**
+ * The audit trail: one JSON line per tool call and resource read, on its own logger so it can be routed
+ * apart from diagnostics. Arguments are redacted like answers are.
+ */
+import type { Logger } from 'pino';
+
+export interface AuditRecord {
+  readonly kind: 'tool' | 'resource' | 'prompt';
+  readonly name: string;
+  readonly caller: string;
+  readonly transport: string;
+  readonly arguments?: unknown;
+  readonly reason?: string | undefined;
+  readonly target?: string | undefined;
+  readonly outcome: 'ok' | 'error' | 'refused' | 'rate-limited';
+  readonly error?: string | undefined;
+  readonly durationMs: number;
+  readonly bytes: number;
+}
+
+export interface AuditLog {
+  record(entry: AuditRecord): void;
+}
+
+export function createAuditLog(logger: Logger): AuditLog {
+  const audit = logger.child({ audit: true });
+  return {
+    record(entry) {
+      audit.info(entry, `${entry.kind} ${entry.name} ${entry.outcome}`);
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * How the sidecar reaches the API server and which namespace it serves. Inside a pod: the API-audience token
+ * the injector mounted for it (or the pod's own service-account token) and the pod's namespace. Outside a
+ * cluster (`podmcp serve` on a laptop): the current kubeconfig context and its namespace.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { IDENTITY_ENV, TOKEN_FILE_ENV } from '@podmcp/core';
+
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+export interface Connection {
+  readonly kubeConfig: KubeConfig;
+  readonly namespace: string;
+  /** Where the namespace came from, for the startup log line. */
+  readonly namespaceSource: string;
+  /** The token file the sidecar authenticates with, if any, so its value can be kept out of every answer. */
+  readonly tokenFile?: string | undefined;
+}
+
+export interface ConnectionOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly namespace?: string | undefined;
+  /** An explicit kubeconfig (tests, `--kubeconfig`); otherwise the environment decides. */
+  readonly kubeConfig?: KubeConfig | undefined;
+  readonly serviceAccountDir?: string;
+}
+
+export function resolveConnection(options: ConnectionOptions): Connection {
+  const { env } = options;
+  const serviceAccountDir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
+  let kubeConfig = options.kubeConfig;
+  let tokenFile: string | undefined;
+  if (!kubeConfig) {
+    kubeConfig = new KubeConfig();
+    const ownToken = env[TOKEN_FILE_ENV];
+    const host = env.KUBERNETES_SERVICE_HOST;
+    if (ownToken && host) {
+      tokenFile = ownToken;
+      const server = `https://${host.includes(':') ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}`;
+      kubeConfig.loadFromClusterAndUser(
+        { name: 'in-cluster', server, caFile: join(dirname(ownToken), 'ca.crt'), skipTLSVerify: false },
+        { name: 'podmcp-sidecar', authProvider: { name: 'tokenFile', config: { tokenFile: ownToken } } },
+      );
+    } else if (host && existsSync(join(serviceAccountDir, 'token'))) {
+      kubeConfig.loadFromCluster();
+      tokenFile = join(serviceAccountDir, 'token');
+    } else {
+      kubeConfig.loadFromDefault();
+    }
+  }
+  const fromFlag = options.namespace;
+  if (fromFlag) return { kubeConfig, namespace: fromFlag, namespaceSource: '--namespace', tokenFile };
+  const fromEnv = env[IDENTITY_ENV.podNamespace];
+  if (fromEnv) return { kubeConfig, namespace: fromEnv, namespaceSource: IDENTITY_ENV.podNamespace, tokenFile };
+  const namespaceFile = join(serviceAccountDir, 'namespace');
+  if (existsSync(namespaceFile)) {
+    const fromFile = readFileSync(namespaceFile, 'utf8').trim();
+    if (fromFile) return { kubeConfig, namespace: fromFile, namespaceSource: namespaceFile, tokenFile };
+  }
+  const fromContext = kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace;
+  if (fromContext) return { kubeConfig, namespace: fromContext, namespaceSource: 'kubeconfig context', tokenFile };
+  return { kubeConfig, namespace: 'default', namespaceSource: 'default (no namespace configured)', tokenFile };
+}

@@ -1,0 +1,105 @@
+/**
+ * The sidecar's only way to the Kubernetes API: typed clients whose every request passes the namespace guard
+ * before it is sent. Tools take the namespace from here, never from a caller.
+ */
+import {
+  AppsV1Api,
+  AuthorizationV1Api,
+  AutoscalingV2Api,
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  createConfiguration,
+  DiscoveryV1Api,
+  EventsV1Api,
+  type KubeConfig,
+  NetworkingV1Api,
+  PolicyV1Api,
+  type RequestContext,
+  type ResponseContext,
+  ServerConfiguration,
+  Watch,
+} from '@kubernetes/client-node';
+import { checkRequest } from './namespace-guard.ts';
+
+export class NamespaceViolation extends Error {
+  override readonly name = 'NamespaceViolation';
+}
+
+export interface NamespacedKube {
+  readonly namespace: string;
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  readonly batch: BatchV1Api;
+  readonly autoscaling: AutoscalingV2Api;
+  readonly policy: PolicyV1Api;
+  readonly networking: NetworkingV1Api;
+  readonly discovery: DiscoveryV1Api;
+  readonly events: EventsV1Api;
+  readonly authorization: AuthorizationV1Api;
+  /** metrics.k8s.io and other aggregated APIs. */
+  readonly custom: CustomObjectsApi;
+  /** Starts a watch on a namespaced path (checked like every other request); abort the controller to stop it. */
+  watch(
+    path: string,
+    query: Record<string, string | number | boolean>,
+    onEvent: (type: string, object: unknown) => void,
+    onDone: (error: unknown) => void,
+  ): Promise<AbortController>;
+  /** Counts requests sent, so tests and the benchmark can check that an idle sidecar sends none. */
+  readonly requestCount: () => number;
+}
+
+/** Optional observer of each request that passed the guard (metrics). */
+export type RequestObserver = (method: string, path: string) => void;
+
+export function createNamespacedKube(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  observe?: RequestObserver,
+): NamespacedKube {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig has no current cluster');
+  let sent = 0;
+  const guard = {
+    async pre(context: RequestContext): Promise<RequestContext> {
+      const method = context.getHttpMethod();
+      const url = context.getUrl();
+      const verdict = checkRequest(namespace, method, url, context.getBody());
+      if (!verdict.allowed) throw new NamespaceViolation(`refused ${method} ${url}: ${verdict.reason}`);
+      sent += 1;
+      observe?.(method, new URL(url).pathname);
+      return context;
+    },
+    async post(context: ResponseContext): Promise<ResponseContext> {
+      return context;
+    },
+  };
+  const configuration = createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: kubeConfig },
+    promiseMiddleware: [guard],
+  });
+  const watcher = new Watch(kubeConfig);
+  return {
+    namespace,
+    core: new CoreV1Api(configuration),
+    apps: new AppsV1Api(configuration),
+    batch: new BatchV1Api(configuration),
+    autoscaling: new AutoscalingV2Api(configuration),
+    policy: new PolicyV1Api(configuration),
+    networking: new NetworkingV1Api(configuration),
+    discovery: new DiscoveryV1Api(configuration),
+    events: new EventsV1Api(configuration),
+    authorization: new AuthorizationV1Api(configuration),
+    custom: new CustomObjectsApi(configuration),
+    async watch(path, query, onEvent, onDone) {
+      const verdict = checkRequest(namespace, 'GET', new URL(path, cluster.server).toString());
+      if (!verdict.allowed) throw new NamespaceViolation(`refused watch ${path}: ${verdict.reason}`);
+      sent += 1;
+      observe?.('WATCH', path);
+      return watcher.watch(path, query, (type, object) => onEvent(type, object), onDone);
+    },
+    requestCount: () => sent,
+  };
+}

@@ -1,0 +1,405 @@
+/**
+ * The one module that knows the MCP SDK: it serves the catalogue (tools, resources, prompts) over a
+ * low-level SDK Server. Every call goes through the same gate — rate limit, cooldown for actions, deadline,
+ * control-character stripping, redaction, byte budget, audit — so no definition can skip one.
+ */
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  CompleteRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { contextFor, type ServiceContext, type SidecarServices } from '../context.ts';
+import { describeKubeError } from '../kube/errors.ts';
+import { byteLength, RESULT_BUDGET_BYTES, truncateHead } from '../output/budget.ts';
+import type { PromptDefinition } from '../prompts/definition.ts';
+import { isTemplate, type ResourceDefinition } from '../resources/definition.ts';
+import { stripControlDeep } from '../safety/sanitize.ts';
+import { type Caller, type ToolDefinition, ToolFailure } from '../tools/definition.ts';
+
+export interface Catalogue {
+  readonly tools: readonly ToolDefinition[];
+  readonly resources: readonly ResourceDefinition[];
+  readonly prompts: readonly PromptDefinition[];
+  readonly instructions: string;
+}
+
+/** A call that takes longer than this is answered with a timeout the agent can act on. */
+export const CALL_DEADLINE_MS = 20_000;
+
+export interface ServerOptions {
+  readonly services: SidecarServices;
+  readonly catalogue: Catalogue;
+  /** Who is calling, from the transport (stdio, or what the HTTP edge authenticated). */
+  readonly caller: (authInfo: unknown) => Caller;
+}
+
+/** Tool listings depend only on the catalogue, so they are built once, not per request. */
+export function listTools(tools: readonly ToolDefinition[]) {
+  return tools.map((tool) => ({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: jsonSchema(tool.input, 'input'),
+    outputSchema: jsonSchema(tool.output, 'output'),
+    annotations: { title: tool.title, ...tool.hints },
+  }));
+}
+
+export function createMcpServer(options: ServerOptions): Server {
+  const { services, catalogue } = options;
+  const server = new Server(
+    { name: 'podmcp', title: 'podmcp sidecar', version: services.version },
+    {
+      capabilities: {
+        tools: { listChanged: false },
+        resources: { subscribe: true, listChanged: false },
+        prompts: { listChanged: false },
+        completions: {},
+      },
+      instructions: catalogue.instructions,
+    },
+  );
+  const toolList = listTools(catalogue.tools);
+  const toolsByName = new Map(catalogue.tools.map((tool) => [tool.name as string, tool]));
+  const templates = catalogue.resources.map((resource) => ({ resource, template: new UriTemplate(resource.uri) }));
+  const subscriptions = new Map<string, () => void>();
+
+  const context = (extra: { authInfo?: unknown; signal: AbortSignal }): ServiceContext =>
+    contextFor(services, options.caller(extra.authInfo), extra.signal);
+
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolList }));
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const started = performance.now();
+    const ctx = context(extra);
+    const tool = toolsByName.get(request.params.name);
+    if (!tool) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Unknown tool ${request.params.name}. Available: ${[...toolsByName.keys()].join(', ')}`,
+      );
+    }
+    const rawArguments = request.params.arguments ?? {};
+    const audit = (outcome: 'ok' | 'error' | 'refused' | 'rate-limited', bytes: number, extraFields = {}) =>
+      services.audit.record({
+        kind: 'tool',
+        name: tool.name,
+        caller: ctx.caller.id,
+        transport: ctx.caller.transport,
+        arguments: services.redactor.value(rawArguments),
+        reason: typeof rawArguments.reason === 'string' ? services.redactor.text(rawArguments.reason) : undefined,
+        outcome,
+        durationMs: Math.round(performance.now() - started),
+        bytes,
+        ...extraFields,
+      });
+    const fail = (failure: ToolFailure, target?: string): CallToolResult => {
+      const text = services.redactor.text(failure.message);
+      const outcome =
+        failure.kind === 'rate-limited' ? 'rate-limited' : failure.kind === 'refused' ? 'refused' : 'error';
+      audit(outcome, Buffer.byteLength(text), { error: failure.kind, target });
+      return { content: [{ type: 'text', text }], isError: true };
+    };
+
+    const admitted = services.limits.admitCall(ctx.caller.id);
+    if (!admitted.allowed) {
+      return fail(
+        new ToolFailure(
+          `Rate limit reached (${services.settings.rateLimitPerMinute} calls per minute per caller). Retry after ${admitted.retryAfterSeconds} s.`,
+          'rate-limited',
+          admitted.retryAfterSeconds,
+        ),
+      );
+    }
+    const parsed = tool.input.safeParse(rawArguments);
+    if (!parsed.success) return fail(new ToolFailure(describeInvalidArguments(tool.name, parsed.error), 'invalid'));
+
+    let target: string | undefined;
+    try {
+      target = tool.target ? await tool.target(parsed.data, ctx) : undefined;
+      const isAction = !tool.hints.readOnlyHint;
+      if (isAction && target) {
+        const cooldown = services.limits.checkCooldown(target);
+        if (!cooldown.allowed) {
+          throw new ToolFailure(
+            `${target} was changed by podmcp less than ${services.settings.actionCooldownSeconds} s ago (cooldown). Check whether the last action worked before acting again; retry after ${cooldown.retryAfterSeconds} s.`,
+            'rate-limited',
+            cooldown.retryAfterSeconds,
+          );
+        }
+      }
+      const result = await withDeadline(tool.run(parsed.data, ctx), extra.signal);
+      if (isAction && target && (result as { applied?: unknown }).applied === true) {
+        services.limits.startCooldown(target);
+      }
+      const structured = services.redactor.value(stripControlDeep(result)) as Record<string, unknown>;
+      const structuredBytes = byteLength(structured);
+      if (structuredBytes > RESULT_BUDGET_BYTES) {
+        throw new ToolFailure(
+          `The answer would be ${structuredBytes} bytes, above the ${RESULT_BUDGET_BYTES}-byte budget. Narrow the request (a smaller limit, a filter, or a single name).`,
+          'invalid',
+        );
+      }
+      const rendered = truncateHead(services.redactor.text(tool.render(structured)), RESULT_BUDGET_BYTES);
+      const text = rendered.truncated
+        ? `${rendered.text}\n[truncated: ${rendered.omittedBytes} more bytes; the structured result is complete]`
+        : rendered.text;
+      audit('ok', Buffer.byteLength(text) + structuredBytes, { target });
+      return { content: [{ type: 'text', text }], structuredContent: structured };
+    } catch (error) {
+      return fail(describeKubeError(error, tool.title), target);
+    }
+  });
+
+  server.setRequestHandler(ListResourcesRequestSchema, async (_request, extra) => {
+    const ctx = context(extra);
+    const fixed = catalogue.resources.filter((resource) => !isTemplate(resource));
+    const listed = await Promise.all(
+      catalogue.resources
+        .filter((resource) => isTemplate(resource) && resource.list)
+        .map(async (resource) => {
+          try {
+            const items = (await resource.list?.(ctx)) ?? [];
+            return items.map((item) => ({ ...item, mimeType: resource.mimeType, description: resource.title }));
+          } catch {
+            // Listing is a convenience; templates still work when the API server is away.
+            return [];
+          }
+        }),
+    );
+    return {
+      resources: [
+        ...fixed.map((resource) => ({
+          uri: resource.uri,
+          name: resource.name,
+          title: resource.title,
+          description: resource.description,
+          mimeType: resource.mimeType,
+        })),
+        ...listed.flat(),
+      ],
+    };
+  });
+
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
+    resourceTemplates: catalogue.resources.filter(isTemplate).map((resource) => ({
+      uriTemplate: resource.uri,
+      name: resource.name,
+      title: resource.title,
+      description: resource.description,
+      mimeType: resource.mimeType,
+    })),
+  }));
+
+  const findResource = (uri: string) => {
+    for (const { resource, template } of templates) {
+      if (!isTemplate(resource)) {
+        if (resource.uri === uri) return { resource, variables: {} };
+        continue;
+      }
+      const match = template.match(uri);
+      if (match) {
+        const variables = Object.fromEntries(
+          Object.entries(match).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : value]),
+        );
+        return { resource, variables };
+      }
+    }
+    return undefined;
+  };
+
+  server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
+    const started = performance.now();
+    const ctx = context(extra);
+    const { uri } = request.params;
+    const found = findResource(uri);
+    const audit = (outcome: 'ok' | 'error' | 'rate-limited', bytes: number, error?: string) =>
+      services.audit.record({
+        kind: 'resource',
+        name: uri,
+        caller: ctx.caller.id,
+        transport: ctx.caller.transport,
+        outcome,
+        error,
+        durationMs: Math.round(performance.now() - started),
+        bytes,
+      });
+    if (!found) {
+      audit('error', 0, 'not-found');
+      throw new McpError(-32002, `Unknown resource ${uri}. List resources and templates to see what exists.`);
+    }
+    const admitted = services.limits.admitCall(ctx.caller.id);
+    if (!admitted.allowed) {
+      audit('rate-limited', 0);
+      throw new McpError(ErrorCode.InvalidRequest, `Rate limit reached. Retry after ${admitted.retryAfterSeconds} s.`);
+    }
+    try {
+      const raw = await withDeadline(found.resource.read(found.variables, ctx), extra.signal);
+      const text = truncateHead(services.redactor.text(stripControlDeep(raw)), RESULT_BUDGET_BYTES);
+      const body = text.truncated ? `${text.text}\n[truncated: ${text.omittedBytes} more bytes]` : text.text;
+      audit('ok', Buffer.byteLength(body));
+      return { contents: [{ uri, mimeType: found.resource.mimeType, text: body }] };
+    } catch (error) {
+      const failure = describeKubeError(error, uri);
+      audit('error', 0, failure.kind);
+      throw new McpError(
+        failure.kind === 'not-found' ? -32002 : ErrorCode.InternalError,
+        services.redactor.text(failure.message),
+      );
+    }
+  });
+
+  server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
+    const { uri } = request.params;
+    const found = findResource(uri);
+    if (!found?.resource.watch) {
+      throw new McpError(ErrorCode.InvalidParams, `${uri} does not support subscriptions.`);
+    }
+    if (!subscriptions.has(uri)) {
+      const stop = await found.resource.watch(found.variables, context(extra), () => {
+        void server.sendResourceUpdated({ uri }).catch(() => undefined);
+      });
+      subscriptions.set(uri, stop);
+    }
+    return {};
+  });
+
+  server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
+    subscriptions.get(request.params.uri)?.();
+    subscriptions.delete(request.params.uri);
+    return {};
+  });
+
+  const promptsByName = new Map(catalogue.prompts.map((prompt) => [prompt.name, prompt]));
+  server.setRequestHandler(ListPromptsRequestSchema, () => ({
+    prompts: catalogue.prompts.map((prompt) => ({
+      name: prompt.name,
+      title: prompt.title,
+      description: prompt.description,
+      arguments: prompt.arguments.map((argument) => ({ ...argument })),
+    })),
+  }));
+
+  server.setRequestHandler(GetPromptRequestSchema, async (request, extra) => {
+    const started = performance.now();
+    const ctx = context(extra);
+    const prompt = promptsByName.get(request.params.name);
+    if (!prompt) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Unknown prompt ${request.params.name}. Available: ${[...promptsByName.keys()].join(', ')}`,
+      );
+    }
+    const args = request.params.arguments ?? {};
+    const missing = prompt.arguments.filter((argument) => argument.required && !args[argument.name]);
+    if (missing.length > 0) {
+      throw new McpError(ErrorCode.InvalidParams, `Missing argument: ${missing.map((a) => a.name).join(', ')}`);
+    }
+    const admitted = services.limits.admitCall(ctx.caller.id);
+    if (!admitted.allowed) {
+      throw new McpError(ErrorCode.InvalidRequest, `Rate limit reached. Retry after ${admitted.retryAfterSeconds} s.`);
+    }
+    let outcome: 'ok' | 'error' = 'ok';
+    let text: string;
+    try {
+      const built = await withDeadline(prompt.build(args, ctx), extra.signal);
+      text = truncateHead(services.redactor.text(stripControlDeep(built)), RESULT_BUDGET_BYTES).text;
+    } catch (error) {
+      outcome = 'error';
+      const failure = describeKubeError(error, prompt.title);
+      throw new McpError(ErrorCode.InternalError, services.redactor.text(failure.message));
+    } finally {
+      services.audit.record({
+        kind: 'prompt',
+        name: prompt.name,
+        caller: ctx.caller.id,
+        transport: ctx.caller.transport,
+        arguments: services.redactor.value(args),
+        outcome,
+        durationMs: Math.round(performance.now() - started),
+        bytes: 0,
+      });
+    }
+    return {
+      description: prompt.description,
+      messages: [{ role: 'user' as const, content: { type: 'text' as const, text } }],
+    };
+  });
+
+  server.setRequestHandler(CompleteRequestSchema, async (request, extra) => {
+    const ctx = context(extra);
+    const { ref, argument } = request.params;
+    let completer: ((prefix: string, context: ServiceContext) => Promise<string[]>) | undefined;
+    if (ref.type === 'ref/prompt') completer = promptsByName.get(ref.name)?.complete?.[argument.name];
+    else completer = catalogue.resources.find((resource) => resource.uri === ref.uri)?.complete?.[argument.name];
+    let values: string[] = [];
+    if (completer) {
+      try {
+        values = await completer(argument.value, ctx);
+      } catch {
+        values = [];
+      }
+    }
+    const matching = values.filter((value) => value.startsWith(argument.value));
+    return { completion: { values: matching.slice(0, 100), total: matching.length, hasMore: matching.length > 100 } };
+  });
+
+  server.onclose = () => {
+    for (const stop of subscriptions.values()) stop();
+    subscriptions.clear();
+  };
+  return server;
+}
+
+function jsonSchema(schema: z.ZodObject, io: 'input' | 'output'): { type: 'object'; [key: string]: unknown } {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  return { ...rest, type: 'object' };
+}
+
+function describeInvalidArguments(tool: string, error: z.ZodError): string {
+  const problems = error.issues.map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.join('.') : 'arguments';
+    return `${path}: ${issue.message}`;
+  });
+  return `Invalid arguments for ${tool}: ${problems.join('; ')}. Fix them and call again.`;
+}
+
+async function withDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ToolFailure(
+            `No answer within ${CALL_DEADLINE_MS / 1000} s (the API server or the app may be overloaded). Retry with a narrower request.`,
+            'timeout',
+          ),
+        ),
+      CALL_DEADLINE_MS,
+    );
+    signal.addEventListener('abort', () => reject(new ToolFailure('The request was cancelled.', 'refused')), {
+      once: true,
+    });
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

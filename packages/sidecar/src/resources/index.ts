@@ -1,0 +1,4 @@
+/** Every resource and resource template the sidecar serves. */
+import type { ResourceDefinition } from './definition.ts';
+
+export const RESOURCES: readonly ResourceDefinition[] = [];

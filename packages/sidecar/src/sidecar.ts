@@ -1,0 +1,102 @@
+/**
+ * Assembles a sidecar from its settings and a connection: the namespaced Kubernetes access, its own
+ * identity, the governance (limits, audit, redaction), and the catalogue its workload enabled. Transports
+ * take a server from here per connection (stdio) or per request (HTTP).
+ */
+import { readFileSync } from 'node:fs';
+import type { SidecarSettings } from '@podmcp/core';
+import type { Logger } from 'pino';
+import { createAppEndpoints } from './app-endpoints.ts';
+import type { SidecarServices } from './context.ts';
+import { createAuditLog } from './governance/audit.ts';
+import { createLimits } from './governance/limits.ts';
+import type { Connection } from './kube/connection.ts';
+import { createNamespacedKube, type RequestObserver } from './kube/namespaced-kube.ts';
+import { type Catalogue, createMcpServer } from './mcp/server.ts';
+import { PROMPTS } from './prompts/index.ts';
+import { RESOURCES } from './resources/index.ts';
+import { createRedactor } from './safety/redact.ts';
+import { createSelfLocator, type ObjectRef } from './self.ts';
+import { enabledTools } from './tools/catalog.ts';
+import type { Caller } from './tools/definition.ts';
+
+export const SIDECAR_VERSION = '0.1.0';
+
+export interface SidecarOptions {
+  readonly settings: SidecarSettings;
+  readonly connection: Connection;
+  readonly logger: Logger;
+  /** The pod this sidecar runs in (downward API); undefined outside a pod. */
+  readonly podName?: string | undefined;
+  /** Outside a pod, the workload "self" means (`podmcp serve --workload deploy/web`). */
+  readonly workload?: ObjectRef | undefined;
+  /** Where the app's own endpoints are reached; localhost inside the pod. */
+  readonly appHost?: string;
+  readonly observeRequest?: RequestObserver;
+  readonly now?: () => Date;
+}
+
+export interface Sidecar {
+  readonly services: SidecarServices;
+  readonly catalogue: Catalogue;
+  /** A new MCP server for one connection (stdio) or one request (stateless HTTP). */
+  server(caller: (authInfo: unknown) => Caller): ReturnType<typeof createMcpServer>;
+}
+
+export function createSidecar(options: SidecarOptions): Sidecar {
+  const { settings, connection, logger } = options;
+  const kube = createNamespacedKube(connection.kubeConfig, connection.namespace, options.observeRequest);
+  const tokenFile = connection.tokenFile;
+  const services: SidecarServices = {
+    kube,
+    self: createSelfLocator(kube, options.podName, options.workload),
+    settings,
+    app: createAppEndpoints(settings, options.appHost),
+    // The sidecar's own credentials are the one secret it holds; read on every pass because tokens rotate.
+    redactor: createRedactor(() => ownSecrets(connection, tokenFile)),
+    limits: createLimits({ perMinute: settings.rateLimitPerMinute, cooldownSeconds: settings.actionCooldownSeconds }),
+    audit: createAuditLog(logger),
+    logger,
+    version: SIDECAR_VERSION,
+    now: options.now ?? (() => new Date()),
+  };
+  const tools = enabledTools(settings);
+  const catalogue: Catalogue = {
+    tools,
+    resources: RESOURCES,
+    prompts: PROMPTS,
+    instructions: instructionsFor(
+      connection.namespace,
+      options.podName,
+      settings,
+      tools.map((tool) => tool.name),
+    ),
+  };
+  return { services, catalogue, server: (caller) => createMcpServer({ services, catalogue, caller }) };
+}
+
+function instructionsFor(namespace: string, podName: string | undefined, settings: SidecarSettings, tools: string[]) {
+  const where = podName ? `pod ${podName} in namespace ${namespace}` : `namespace ${namespace}`;
+  return [
+    `podmcp serves ${where} only; there is no namespace argument and Secrets are never readable.`,
+    'Start with `diagnose` (no arguments: this workload) to see what is wrong in one call; then narrow with list_pods, get_pod_logs and list_events.',
+    settings.mode === 'read-write'
+      ? 'Actions exist (each needs a reason, runs a server-side dry run first with dry_run: true, and has a cooldown).'
+      : 'This workload is read-only: no action tools exist.',
+    `Tools: ${tools.join(', ')}.`,
+  ].join('\n');
+}
+
+function ownSecrets(connection: Connection, tokenFile: string | undefined): string[] {
+  const secrets: string[] = [];
+  const user = connection.kubeConfig.getCurrentUser();
+  if (user?.token) secrets.push(user.token);
+  if (tokenFile) {
+    try {
+      secrets.push(readFileSync(tokenFile, 'utf8').trim());
+    } catch {
+      // The file may be between rotations; the shape rules still catch a JWT.
+    }
+  }
+  return secrets;
+}

@@ -1,0 +1,21 @@
+/**
+ * Every tool the sidecar has, in the contract's order (so tools/list is deterministic), and the subset a
+ * workload enabled: its allow-list, with actions only in read-write mode.
+ */
+import { isActionTool, type SidecarSettings, TOOL_NAMES, type ToolName } from '@podmcp/core';
+import type { ToolDefinition } from './definition.ts';
+import { listPods } from './list-pods.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: definitions differ in their schema types; the wiring treats them alike.
+type AnyTool = ToolDefinition<any, any>;
+
+export const TOOL_DEFINITIONS: Partial<Record<ToolName, AnyTool>> = {
+  list_pods: listPods,
+};
+
+export function enabledTools(settings: SidecarSettings): ToolDefinition[] {
+  return TOOL_NAMES.filter((name) => settings.tools.includes(name))
+    .filter((name) => settings.mode === 'read-write' || !isActionTool(name))
+    .map((name) => TOOL_DEFINITIONS[name])
+    .filter((tool): tool is AnyTool => tool !== undefined);
+}
