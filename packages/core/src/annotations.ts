@@ -163,9 +163,9 @@ export const ANNOTATIONS = {
   'token-audience': spec({
     schema: z.string().regex(/^[\x21-\x7e]{1,253}$/),
     allowed: 'an audience string (no spaces)',
-    defaultText: 'none: the pod service-account token is used',
+    defaultText: 'none',
     description:
-      'Mount a projected service-account token with this audience into the sidecar only, and use it for the Kubernetes API.',
+      "The audience that remote MCP callers' bearer tokens must be issued for, when the sidecar is exposed beyond loopback. The sidecar's own Kubernetes API token always has the API server's audience.",
   }),
   runbooks: spec({
     schema: dnsSubdomain,

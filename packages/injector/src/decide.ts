@@ -125,7 +125,9 @@ export function decide(pod: V1Pod, config: InjectorConfig, cluster: ClusterFacts
     );
   }
 
-  const ownToken = settings.sidecar.tokenAudience !== undefined || pod.spec?.automountServiceAccountToken === false;
+  // The sidecar needs an API token of its own only where the app turned automount off. It is always for the API
+  // server's audience: the API server rejects any other (token-audience is about callers' tokens, not this one).
+  const ownToken = pod.spec?.automountServiceAccountToken === false;
   return {
     action: 'inject',
     reason: 'injected',

@@ -54,7 +54,6 @@ export function renderSidecar(plan: InjectionPlan, config: InjectorConfig): Rend
             serviceAccountToken: {
               path: 'token',
               expirationSeconds: TOKEN_EXPIRY_SECONDS,
-              ...(sidecar.tokenAudience ? { audience: sidecar.tokenAudience } : {}),
             },
           },
           { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
