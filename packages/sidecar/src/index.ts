@@ -1,0 +1,40 @@
+/**
+ * @podmcp/sidecar: the MCP server that runs beside a workload. `runSidecar` is the process (what
+ * `podmcp serve` runs); `createSidecar` and the transports are the parts, for embedding and tests.
+ */
+
+export type { SidecarServices } from './context.ts';
+export type { AuditLog, AuditRecord } from './governance/audit.ts';
+export { createHealthServer, type HealthServerOptions, startHealthServer } from './health-server.ts';
+export { type Connection, type ConnectionOptions, resolveConnection } from './kube/connection.ts';
+export type { NamespacedKube, RequestObserver } from './kube/namespaced-kube.ts';
+export { parseWorkloadReference, WORKLOAD_REFERENCE_HELP } from './kube/workloads.ts';
+export { CALL_DEADLINE_MS, type Catalogue } from './mcp/server.ts';
+export { createSidecarMetrics, type SidecarMetrics } from './metrics.ts';
+export type { ObjectRef } from './self.ts';
+export {
+  loadKubeConfig,
+  planSidecar,
+  type RunningSidecar,
+  runSidecar,
+  SidecarConfigError,
+  type SidecarRunOptions,
+  SidecarStartError,
+  serveUntilStopped,
+  TRANSPORTS,
+  type TransportKind,
+} from './serve.ts';
+export { createSidecar, SIDECAR_VERSION, type Sidecar, type SidecarOptions } from './sidecar.ts';
+export type { Caller } from './tools/definition.ts';
+export {
+  type Authenticate,
+  HttpRefusal,
+  type HttpTransportOptions,
+  LOOPBACK_HOSTS,
+  MCP_PATH,
+  peerAddressCaller,
+  type RunningHttpTransport,
+  type ServerSource,
+  startHttpTransport,
+} from './transport/http.ts';
+export { type RunningStdioTransport, STDIO_CALLER, startStdioTransport } from './transport/stdio.ts';

@@ -1,0 +1,358 @@
+/**
+ * The sidecar process: settings from the PODMCP_* environment (the contract the injector writes, decoded by
+ * @podmcp/core) with flags on top, the connection to the API server, the MCP transport (stdio or Streamable
+ * HTTP), the health server, and a graceful stop. Everything here is wiring; the MCP gate, the tools and the
+ * namespace lock live in the modules it composes.
+ *
+ * Logs are JSON lines on stderr, always: in stdio mode stdout carries the protocol and nothing else.
+ * An API server that cannot be reached at start-up does not stop the sidecar: it logs a warning and serves,
+ * and tools answer that the API server is unreachable until it is back.
+ */
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { KubeConfig } from '@kubernetes/client-node';
+import { decodeSidecarEnv, IDENTITY_ENV, type SidecarSettings } from '@podmcp/core';
+import { type Logger, pino } from 'pino';
+import { type RunningHealthServer, startHealthServer } from './health-server.ts';
+import { type Connection, resolveConnection } from './kube/connection.ts';
+import { describeKubeError } from './kube/errors.ts';
+import type { NamespacedKube } from './kube/namespaced-kube.ts';
+import { createMcpServer } from './mcp/server.ts';
+import { createSidecarMetrics, type SidecarMetrics } from './metrics.ts';
+import type { ObjectRef } from './self.ts';
+import { createSidecar, type Sidecar } from './sidecar.ts';
+import {
+  type Authenticate,
+  DEFAULT_DRAIN_MS,
+  type RunningHttpTransport,
+  type ServerSource,
+  startHttpTransport,
+} from './transport/http.ts';
+import { type RunningStdioTransport, startStdioTransport } from './transport/stdio.ts';
+
+export type TransportKind = 'stdio' | 'http';
+export const TRANSPORTS: readonly TransportKind[] = ['stdio', 'http'];
+
+export interface SidecarRunOptions {
+  /** The process environment: PODMCP_* settings, identity (PODMCP_POD_*), KUBECONFIG, in-cluster variables. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Default: http when running injected (PODMCP_POD_NAME is set), stdio otherwise. */
+  readonly transport?: TransportKind | undefined;
+  /** Overrides PODMCP_POD_NAMESPACE and every other source of the namespace. */
+  readonly namespace?: string | undefined;
+  /** A kubeconfig file instead of the injected token, in-cluster credentials or $KUBECONFIG. */
+  readonly kubeconfig?: string | undefined;
+  /** A context of that kubeconfig (or of the default one) instead of its current context. */
+  readonly context?: string | undefined;
+  /** The pod "self" means; default PODMCP_POD_NAME. */
+  readonly podName?: string | undefined;
+  /** Outside a pod: the workload "self" means. */
+  readonly workload?: ObjectRef | undefined;
+  /** MCP bind address; default 127.0.0.1, or the pod IP (else 0.0.0.0) when PODMCP_EXPOSE is true. */
+  readonly host?: string | undefined;
+  /** Overrides PODMCP_PORT; 0 picks a free port (logged in the "listening" line). */
+  readonly port?: number | undefined;
+  /** Overrides PODMCP_HEALTH_PORT. In stdio mode the health server runs only when this is given. */
+  readonly healthPort?: number | undefined;
+  /** Extra names accepted in Host and Origin headers (a Service name when exposed). */
+  readonly allowedHosts?: readonly string[] | undefined;
+  /** The HTTP authentication seam; default: the caller is the peer address. */
+  readonly authenticate?: Authenticate | undefined;
+  readonly stdin: Readable;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  /** How long a stop waits for requests in flight (default 25 s: longer than a tool's own deadline). */
+  readonly drainMs?: number | undefined;
+  /** Default: a JSON logger on `stderr` at PODMCP_LOG_LEVEL. */
+  readonly logger?: Logger | undefined;
+}
+
+/** The settings or flags are wrong; nothing was started. The message names the variable or flag. */
+export class SidecarConfigError extends Error {
+  override readonly name = 'SidecarConfigError';
+}
+
+/** Start-up failed for a reason the user can fix (an unreadable kubeconfig, a port in use). */
+export class SidecarStartError extends Error {
+  override readonly name = 'SidecarStartError';
+}
+
+export interface RunningSidecar {
+  readonly transport: TransportKind;
+  readonly namespace: string;
+  readonly settings: SidecarSettings;
+  readonly sidecar: Sidecar;
+  readonly metrics: SidecarMetrics;
+  readonly logger: Logger;
+  /** HTTP only. */
+  readonly url: string | undefined;
+  readonly port: number | undefined;
+  /** Undefined when no health server runs (stdio without --health-port). */
+  readonly healthPort: number | undefined;
+  /** Serving MCP and not stopping: what /readyz answers. */
+  ready(): boolean;
+  /** Resolves once stopped: by close(), or in stdio mode when the client closed stdin. */
+  readonly stopped: Promise<void>;
+  close(reason?: string): Promise<void>;
+}
+
+/** Resolves the effective configuration; throws SidecarConfigError naming what is wrong. Pure but for files. */
+export function planSidecar(options: Omit<SidecarRunOptions, 'stdin' | 'stdout' | 'stderr' | 'logger'>) {
+  const { env } = options;
+  const decoded = decodeSidecarEnv(env);
+  if (!decoded.ok) throw new SidecarConfigError(decoded.errors.join('\n'));
+  const settings: SidecarSettings = {
+    ...decoded.settings,
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.healthPort === undefined ? {} : { healthPort: options.healthPort }),
+  };
+  if (settings.port !== 0 && settings.port === settings.healthPort) {
+    throw new SidecarConfigError(
+      `the MCP port and the health port are both ${settings.port} (--port/PODMCP_PORT, --health-port/PODMCP_HEALTH_PORT); they must differ`,
+    );
+  }
+  const injected = Boolean(env[IDENTITY_ENV.podName]);
+  const transport = options.transport ?? (injected ? 'http' : 'stdio');
+  const podIp = env[IDENTITY_ENV.podIp] || undefined;
+  const host = options.host ?? (settings.expose ? (podIp ?? '0.0.0.0') : '127.0.0.1');
+  const allowedHosts = [...(options.allowedHosts ?? []), ...(settings.expose && podIp ? [podIp] : [])];
+  // In a pod the kubelet probes the pod IP; on a workstation nothing outside needs the probes.
+  const healthHost = injected ? '0.0.0.0' : '127.0.0.1';
+  const health = transport === 'http' || options.healthPort !== undefined;
+  return {
+    settings,
+    transport,
+    host,
+    allowedHosts,
+    health: health ? { host: healthHost, port: settings.healthPort } : undefined,
+    podName: options.podName ?? (env[IDENTITY_ENV.podName] || undefined),
+  };
+}
+
+/** --kubeconfig and --context, or undefined to let resolveConnection pick (token file, in-cluster, default). */
+export function loadKubeConfig(
+  file: string | undefined,
+  context: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): KubeConfig | undefined {
+  if (!file && !context) return undefined;
+  const config = new KubeConfig();
+  if (file) {
+    if (!existsSync(file)) throw new SidecarConfigError(`--kubeconfig ${file} does not exist`);
+    try {
+      config.loadFromFile(file);
+    } catch (error) {
+      throw new SidecarStartError(`cannot read the kubeconfig ${file}: ${(error as Error).message}`);
+    }
+  } else {
+    // --context alone: the kubeconfig kubectl would use ($KUBECONFIG, else ~/.kube/config).
+    const files = (env.KUBECONFIG ?? '').split(delimiter).filter((path) => path !== '');
+    const home = env.HOME ? join(env.HOME, '.kube', 'config') : undefined;
+    if (files.length === 0 && home && existsSync(home)) files.push(home);
+    const [first, ...rest] = files;
+    if (!first) throw new SidecarConfigError('--context needs a kubeconfig: set --kubeconfig or $KUBECONFIG');
+    try {
+      config.loadFromFile(first);
+      for (const path of rest) {
+        const more = new KubeConfig();
+        more.loadFromFile(path);
+        config.mergeConfig(more);
+      }
+    } catch (error) {
+      throw new SidecarStartError(`cannot read the kubeconfig: ${(error as Error).message}`);
+    }
+  }
+  if (context) {
+    const known = config.getContexts().map((entry) => entry.name);
+    if (!known.includes(context)) {
+      throw new SidecarConfigError(
+        `--context ${JSON.stringify(context)} is not in the kubeconfig; its contexts: ${known.join(', ') || '(none)'}`,
+      );
+    }
+    config.setCurrentContext(context);
+  }
+  return config;
+}
+
+export async function runSidecar(options: SidecarRunOptions): Promise<RunningSidecar> {
+  const plan = planSidecar(options);
+  const { settings } = plan;
+  const logger =
+    options.logger ??
+    pino({ level: settings.logLevel, base: { component: 'podmcp-sidecar' } }, options.stderr as NodeJS.WritableStream);
+  const kubeConfig = loadKubeConfig(options.kubeconfig, options.context, options.env);
+  let connection: Connection;
+  try {
+    connection = resolveConnection({ env: options.env, namespace: options.namespace, kubeConfig });
+  } catch (error) {
+    throw new SidecarStartError(`cannot load API server credentials: ${(error as Error).message}`);
+  }
+  const metrics = createSidecarMetrics({ processMetrics: true });
+  let sidecar: Sidecar;
+  try {
+    sidecar = createSidecar({
+      settings,
+      connection,
+      logger,
+      podName: plan.podName,
+      workload: options.workload,
+      observeRequest: metrics.observeRequest,
+    });
+  } catch (error) {
+    throw new SidecarStartError((error as Error).message);
+  }
+  // Every call is counted where it is audited: the same records, so the two cannot disagree.
+  const services = { ...sidecar.services, audit: metrics.measureAudit(sidecar.services.audit) };
+  const source: ServerSource = {
+    server: (caller) => createMcpServer({ services, catalogue: sidecar.catalogue, caller }),
+  };
+
+  let serving = false;
+  let stopping = false;
+  const ready = () => serving && !stopping;
+  let health: RunningHealthServer | undefined;
+  let http: RunningHttpTransport | undefined;
+  let stdio: RunningStdioTransport | undefined;
+  try {
+    if (plan.health) health = await startHealthServer({ ...plan.health, ready, registry: metrics.registry });
+    if (plan.transport === 'http') {
+      http = await startHttpTransport({
+        sidecar: source,
+        host: plan.host,
+        port: settings.port,
+        allowedHosts: plan.allowedHosts,
+        authenticate: options.authenticate,
+        logger,
+      });
+    } else {
+      stdio = await startStdioTransport({
+        sidecar: source,
+        stdin: options.stdin,
+        stdout: options.stdout,
+        logger,
+        drainMs: options.drainMs,
+      });
+    }
+  } catch (error) {
+    await health?.close();
+    const code = (error as { code?: string }).code;
+    const message = (error as Error).message;
+    throw new SidecarStartError(code === 'EADDRINUSE' ? `cannot listen: ${message} (the port is in use)` : message);
+  }
+  serving = true;
+  logger.info(
+    {
+      transport: plan.transport,
+      ...(http ? { host: http.host, port: http.port, url: http.url } : {}),
+      ...(health ? { healthPort: health.port } : {}),
+      namespace: connection.namespace,
+      namespaceSource: connection.namespaceSource,
+      server: connection.kubeConfig.getCurrentCluster()?.server,
+      pod: plan.podName,
+      mode: settings.mode,
+      tools: sidecar.catalogue.tools.map((tool) => tool.name),
+    },
+    'listening',
+  );
+  const probe = probeApiServer(sidecar.services.kube, logger);
+
+  let resolveStopped: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    resolveStopped = resolve;
+  });
+  let closing: Promise<void> | undefined;
+  const close = (reason = 'requested') => {
+    closing ??= (async () => {
+      stopping = true;
+      logger.info({ reason }, 'stopping: unready, finishing requests in flight');
+      const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
+      await http?.close({ drainMs });
+      await stdio?.close({ drainMs });
+      await health?.close();
+      probe.cancel();
+      logger.info('stopped');
+      resolveStopped();
+    })();
+    return closing;
+  };
+  void stdio?.closed.then(() => close('stdin closed'));
+
+  return {
+    transport: plan.transport,
+    namespace: connection.namespace,
+    settings,
+    sidecar,
+    metrics,
+    logger,
+    url: http?.url,
+    port: http?.port,
+    healthPort: health?.port,
+    ready,
+    stopped,
+    close,
+  };
+}
+
+/**
+ * Runs until SIGTERM or SIGINT (or, in stdio mode, until the client closes stdin), then stops gracefully.
+ * Resolves with the signal that stopped it, if any.
+ */
+export async function serveUntilStopped(running: RunningSidecar): Promise<NodeJS.Signals | undefined> {
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    received = signal;
+    void running.close(signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    await running.stopped;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+  return received;
+}
+
+const PROBE_MS = 5_000;
+
+/**
+ * One read at start-up, so the log says at once whether the credentials and RBAC work. Never blocks serving
+ * and never affects readiness; its outcome is only logged.
+ */
+function probeApiServer(kube: NamespacedKube, logger: Logger): { cancel(): void } {
+  let cancelled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const answer = kube.core.listNamespacedPod({ namespace: kube.namespace, limit: 1 }).then(
+    () => ({ ok: true as const }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), PROBE_MS);
+    timer.unref();
+  });
+  void Promise.race([answer, late]).then((result) => {
+    clearTimeout(timer);
+    if (cancelled) return;
+    if (result === 'late') {
+      logger.warn(
+        { afterMs: PROBE_MS },
+        'the API server has not answered yet; serving anyway (tools will say when it is unreachable)',
+      );
+    } else if (result.ok) {
+      logger.info('the API server answered; credentials and RBAC allow listing pods');
+    } else {
+      logger.warn(
+        { problem: describeKubeError(result.error, 'pods').message },
+        'the API server is not usable at start-up; serving anyway (tools will say why)',
+      );
+    }
+  });
+  return {
+    cancel() {
+      cancelled = true;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,323 @@
+/**
+ * MCP over Streamable HTTP, stateless: every POST /mcp gets a fresh MCP server and SDK transport that live
+ * exactly as long as that request, so no session state exists to leak between callers or to outlive a
+ * restart. This module is the HTTP edge, and it answers everything that is not a well-formed MCP POST itself,
+ * with the status the MCP specification asks for and a JSON-RPC error body:
+ *
+ *   Host not one of ours        → 403  (DNS-rebinding protection; checked before anything else)
+ *   Origin present and foreign  → 403  (an absent Origin is a non-browser client and is fine)
+ *   GET, DELETE, …              → 405  with `Allow: POST` (stateless: no SSE stream, no session to delete)
+ *   not application/json        → 415
+ *   authenticate() refuses      → its status (the seam for authenticating remote callers)
+ *   body above the limit        → 413
+ *   body not JSON               → 400  (-32700 parse error)
+ *
+ * Closing drains: the listener stops accepting, requests in flight finish (bounded), then sockets close.
+ */
+import { createServer, type IncomingMessage, type Server as NodeServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Server as McpServer } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { Caller } from '../tools/definition.ts';
+
+/** What a transport needs from a sidecar: a new MCP server for one caller. `Sidecar` satisfies it. */
+export interface ServerSource {
+  server(caller: (authInfo: unknown) => Caller): McpServer;
+}
+
+/**
+ * Decides who is calling, before the body is read. Return the caller, or throw an HttpRefusal (401 with a
+ * `WWW-Authenticate` header, 403, …) to answer the request without reaching MCP. The caller id keys the
+ * per-caller rate limit and is written to every audit line.
+ */
+export type Authenticate = (request: IncomingMessage) => Caller | Promise<Caller>;
+
+/** An HTTP answer an authenticate() hook (or the edge itself) gives instead of serving the request. */
+export class HttpRefusal extends Error {
+  override readonly name = 'HttpRefusal';
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(status: number, message: string, headers: Readonly<Record<string, string>> = {}) {
+    super(message);
+    this.status = status;
+    this.headers = headers;
+  }
+}
+
+/**
+ * Today's default: no authentication, the caller is the peer address (`http:127.0.0.1` for an agent arriving
+ * through `kubectl port-forward`, or the app in the same pod). Authenticating remote callers belongs here.
+ */
+export const peerAddressCaller: Authenticate = (request) => ({
+  id: `http:${request.socket.remoteAddress ?? 'unknown'}`,
+  transport: 'http',
+});
+
+export const MCP_PATH = '/mcp';
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** Long enough for a tool call to meet its own 20 s deadline and answer. */
+export const DEFAULT_DRAIN_MS = 25_000;
+
+/** Host names every listener accepts: the loopback names an agent uses through a port-forward. */
+export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'] as const;
+
+export interface HttpTransportOptions {
+  readonly sidecar: ServerSource;
+  readonly host: string;
+  /** 0 asks the system for a free port. */
+  readonly port: number;
+  /**
+   * Host names (and IPs) accepted in the Host header and as the host of an Origin, besides the loopback
+   * names; the bind address is added when it is a specific one. When exposed: the pod IP, a Service name.
+   */
+  readonly allowedHosts?: readonly string[];
+  readonly authenticate?: Authenticate;
+  readonly maxBodyBytes?: number;
+  readonly logger: Logger;
+  /** Called when a POST /mcp ends, with how long it took; for request logs and tests. */
+  readonly onRequestDone?: (info: { status: number; caller: string | undefined; durationMs: number }) => void;
+}
+
+export interface RunningHttpTransport {
+  readonly host: string;
+  readonly port: number;
+  /** The MCP endpoint, with a loopback address when bound to every interface. */
+  readonly url: string;
+  /** HTTP requests being answered right now. */
+  inFlight(): number;
+  /**
+   * Stops accepting connections, waits up to `drainMs` for requests in flight to finish, then closes every
+   * socket. Resolves when the listener is closed; calling it again returns the same promise.
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
+}
+
+export async function startHttpTransport(options: HttpTransportOptions): Promise<RunningHttpTransport> {
+  const { logger } = options;
+  const authenticate = options.authenticate ?? peerAddressCaller;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const allowedHosts = new Set<string>(LOOPBACK_HOSTS);
+  for (const host of [...(options.allowedHosts ?? []), options.host]) {
+    const name = normalizeHostName(host);
+    if (name && !isWildcard(name)) allowedHosts.add(name);
+  }
+
+  let closing = false;
+  let inFlight = 0;
+  const idleWaiters = new Set<() => void>();
+  const settle = () => {
+    inFlight -= 1;
+    if (inFlight === 0) for (const wake of idleWaiters) wake();
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', false);
+
+  // Every request counts as in flight until its response closes, so close() can drain them.
+  app.use((_request: Request, response: Response, next: NextFunction) => {
+    inFlight += 1;
+    response.once('close', settle);
+    next();
+  });
+
+  // 1. Host, then Origin: the DNS-rebinding defences, before routing and before any body is read.
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    const hostHeader = request.headers.host;
+    const hostName = hostHeader === undefined ? undefined : normalizeHostName(hostHeader);
+    if (!hostName || !allowedHosts.has(hostName)) {
+      logger.warn({ host: hostHeader, peer: request.socket.remoteAddress }, 'refused a request for a foreign Host');
+      return refuse(response, 403, `Invalid Host header: ${JSON.stringify(hostHeader ?? '')}`);
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined && !originAllowed(origin, allowedHosts)) {
+      logger.warn({ origin, peer: request.socket.remoteAddress }, 'refused a request from a foreign Origin');
+      return refuse(response, 403, `Invalid Origin header: ${JSON.stringify(origin)}`);
+    }
+    if (closing) {
+      // A keep-alive connection may still carry a request after close() began; send it elsewhere.
+      response.setHeader('Connection', 'close');
+      return refuse(response, 503, 'The sidecar is shutting down; retry.', { 'Retry-After': '1' });
+    }
+    next();
+  });
+
+  // 2. Stateless: POST only. GET (the SSE stream) and DELETE (ending a session) have nothing to serve.
+  app.all(MCP_PATH, (request: Request, response: Response, next: NextFunction) => {
+    if (request.method === 'POST') return next();
+    return refuse(response, 405, 'Method not allowed: this server is stateless; send JSON-RPC with POST.', {
+      Allow: 'POST',
+    });
+  });
+
+  // 3. Content type, then who is calling; only then is the body read.
+  app.post(MCP_PATH, async (request: Request, response: Response, next: NextFunction) => {
+    if (!isJsonContentType(request.headers['content-type'])) {
+      return refuse(response, 415, 'Unsupported Media Type: Content-Type must be application/json.');
+    }
+    try {
+      response.locals.caller = await authenticate(request);
+      next();
+    } catch (error) {
+      if (error instanceof HttpRefusal) return refuse(response, error.status, error.message, error.headers);
+      logger.error({ err: error }, 'authenticate() failed');
+      return refuse(response, 500, 'Internal error while authenticating the request.', {}, -32603);
+    }
+  });
+
+  app.post(MCP_PATH, express.json({ limit: maxBodyBytes, type: () => true, strict: false }));
+
+  // 4. One MCP server and transport per request, both closed when the response closes.
+  app.post(MCP_PATH, async (request: Request, response: Response) => {
+    const caller = response.locals.caller as Caller;
+    const started = performance.now();
+    const server = options.sidecar.server(() => caller);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    response.on('close', () => {
+      void transport.close().catch(() => undefined);
+      void server.close().catch(() => undefined);
+      options.onRequestDone?.({
+        status: response.statusCode,
+        caller: caller.id,
+        durationMs: performance.now() - started,
+      });
+    });
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(request, response, request.body);
+    } catch (error) {
+      logger.error({ err: error, caller: caller.id }, 'MCP request failed');
+      if (!response.headersSent) refuse(response, 500, 'Internal error.', {}, -32603);
+    }
+  });
+
+  app.use((_request: Request, response: Response) => {
+    refuse(response, 404, `Not found: the MCP endpoint is POST ${MCP_PATH}.`);
+  });
+
+  // Body errors (size, syntax, encoding) from express.json, and anything else a handler passed on.
+  app.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
+    const type = (error as { type?: unknown }).type;
+    if (type === 'entity.too.large') {
+      return refuse(response, 413, `Request body above the ${maxBodyBytes}-byte limit.`);
+    }
+    if (type === 'entity.parse.failed') return refuse(response, 400, 'Parse error: Invalid JSON.', {}, -32700);
+    if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+      return refuse(response, 415, 'Unsupported Media Type: the body must be UTF-8 JSON.');
+    }
+    if (type === 'request.aborted') return;
+    logger.error({ err: error }, 'HTTP edge failed');
+    if (!response.headersSent) refuse(response, 500, 'Internal error.', {}, -32603);
+  });
+
+  const http = createServer(app);
+  // Slow or idle clients must not hold a socket forever; a request itself is bounded by the tool deadline.
+  http.headersTimeout = 10_000;
+  http.requestTimeout = 60_000;
+  http.keepAliveTimeout = 5_000;
+  const port = await listen(http, options.port, options.host);
+  const urlHost = isWildcard(options.host) ? '127.0.0.1' : formatHost(options.host);
+
+  let closed: Promise<void> | undefined;
+  return {
+    host: options.host,
+    port,
+    url: `http://${urlHost}:${port}${MCP_PATH}`,
+    inFlight: () => inFlight,
+    close(closeOptions = {}) {
+      closed ??= (async () => {
+        closing = true;
+        const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+        http.closeIdleConnections();
+        if (inFlight > 0) {
+          logger.info({ inFlight }, 'draining MCP requests in flight');
+          await waitForIdle(closeOptions.drainMs ?? DEFAULT_DRAIN_MS);
+          if (inFlight > 0) logger.warn({ inFlight }, 'drain time is up; closing requests still in flight');
+        }
+        http.closeAllConnections();
+        await stopped;
+      })();
+      return closed;
+    },
+  };
+
+  function waitForIdle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        idleWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      idleWaiters.add(done);
+    });
+  }
+}
+
+/** Answers with a JSON-RPC error object (id null: the request was not read or not valid). */
+function refuse(
+  response: Response,
+  status: number,
+  message: string,
+  headers: Readonly<Record<string, string>> = {},
+  code = status === 400 ? -32700 : -32000,
+): void {
+  if (response.headersSent) return;
+  response.status(status).set(headers).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+/** A parsed media type, never a substring: `application/json; charset=utf-8` yes, `text/json-ish` no. */
+function isJsonContentType(value: string | undefined): boolean {
+  if (!value) return false;
+  return value.split(';')[0]?.trim().toLowerCase() === 'application/json';
+}
+
+/** The host part of a Host header or host name, lower-cased, IPv6 in brackets; undefined if unparsable. */
+export function normalizeHostName(value: string): string | undefined {
+  const trimmed = value.trim();
+  if (trimmed === '') return undefined;
+  // A bare IPv6 address (the pod IP from the downward API) gets its brackets first.
+  const withBrackets = trimmed.includes(':') && !trimmed.startsWith('[') && isIpv6(trimmed) ? `[${trimmed}]` : trimmed;
+  try {
+    const url = new URL(`http://${withBrackets}`);
+    if (url.username || url.password || url.pathname !== '/' || url.search || url.hash) return undefined;
+    return url.hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+function originAllowed(origin: string, allowedHosts: ReadonlySet<string>): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false; // includes the opaque origin "null"
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && allowedHosts.has(url.hostname.toLowerCase());
+}
+
+function isIpv6(value: string): boolean {
+  return /^[0-9a-f:.]+(%.+)?$/i.test(value) && value.split(':').length > 2;
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]';
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+function listen(server: NodeServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host.replace(/^\[(.*)\]$/, '$1'), () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

@@ -1,0 +1,407 @@
+/**
+ * The Streamable HTTP edge over real HTTP, with a sidecar whose API server cannot be reached (nothing listens
+ * on https://127.0.0.1:1): initialize and tools/list need no API server, and a tool call must answer
+ * "unreachable" without taking the server down. The refusals are checked with raw requests, the protocol with
+ * the SDK's own client transport. Against a real API server: test/e2e/sidecar/process.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { decodeSidecarEnv } from '@podmcp/core';
+import { pino } from 'pino';
+import { createSidecar } from '../src/sidecar.ts';
+import {
+  type Authenticate,
+  HttpRefusal,
+  normalizeHostName,
+  type RunningHttpTransport,
+  startHttpTransport,
+} from '../src/transport/http.ts';
+
+const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
+const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+function kubeConfigFor(server: string): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'c', server, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 'not-a-real-token' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u', namespace: 'shop' }],
+    currentContext: 'x',
+  });
+  return config;
+}
+
+interface Edge {
+  readonly transport: RunningHttpTransport;
+  readonly audit: Array<Record<string, unknown>>;
+}
+
+async function startEdge(
+  options: { server?: string; authenticate?: Authenticate; allowedHosts?: string[]; maxBodyBytes?: number } = {},
+): Promise<Edge> {
+  const decoded = decodeSidecarEnv({});
+  if (!decoded.ok) throw new Error(decoded.errors.join('; '));
+  const audit: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) {
+        if (line.trim() === '') continue;
+        const record = JSON.parse(line) as Record<string, unknown>;
+        if (record.audit) audit.push(record);
+      }
+      done();
+    },
+  });
+  const logger = pino({ level: 'info' }, sink);
+  const sidecar = createSidecar({
+    settings: decoded.settings,
+    connection: {
+      kubeConfig: kubeConfigFor(options.server ?? 'https://127.0.0.1:1'),
+      namespace: 'shop',
+      namespaceSource: 'test',
+    },
+    logger,
+  });
+  const transport = await startHttpTransport({
+    sidecar,
+    host: '127.0.0.1',
+    port: 0,
+    logger,
+    ...(options.authenticate ? { authenticate: options.authenticate } : {}),
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+    ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
+  });
+  edges.add(transport);
+  return { transport, audit };
+}
+
+const edges = new Set<RunningHttpTransport>();
+afterEach(async () => {
+  for (const edge of edges) await edge.close({ drainMs: 0 });
+  edges.clear();
+});
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly text: string;
+  json(): { jsonrpc?: string; error?: { code: number; message: string }; id?: unknown; result?: unknown };
+}
+
+function send(
+  port: number,
+  options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'POST',
+        path: options.path ?? '/mcp',
+        headers: options.headers ?? {},
+        agent: false,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, text, json: () => JSON.parse(text) });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+async function connectClient(url: string, headers: Record<string, string> = {}): Promise<Client> {
+  const client = new Client({ name: 'podmcp-http-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+function textOf(result: Awaited<ReturnType<Client['callTool']>>): string {
+  return (result.content as Array<{ text?: string }>).map((part) => part.text ?? '').join('\n');
+}
+
+describe('the HTTP edge refuses what is not a well-formed MCP POST', () => {
+  let edge: Edge;
+  before(async () => {
+    edge = await startEdge();
+    edges.delete(edge.transport); // shared by this describe; closed in after()
+  });
+  after(() => edge.transport.close({ drainMs: 0 }));
+
+  test('a foreign Host header is 403 with a JSON-RPC error, before the body is read', async () => {
+    for (const host of ['evil.example', `evil.example:${edge.transport.port}`, '10.1.2.3']) {
+      const answer = await send(edge.transport.port, {
+        headers: { ...MCP_HEADERS, host },
+        body: JSON.stringify(INITIALIZE),
+      });
+      assert.equal(answer.status, 403, host);
+      assert.equal(answer.json().jsonrpc, '2.0');
+      assert.match(answer.json().error?.message ?? '', /Invalid Host header/);
+    }
+  });
+
+  test('loopback Host names, with or without the port, are accepted', async () => {
+    for (const host of ['localhost', `localhost:${edge.transport.port}`, `127.0.0.1:${edge.transport.port}`, '[::1]']) {
+      const answer = await send(edge.transport.port, {
+        headers: { ...MCP_HEADERS, host },
+        body: JSON.stringify(INITIALIZE),
+      });
+      assert.equal(answer.status, 200, host);
+    }
+  });
+
+  test('a foreign Origin is 403; an absent Origin or a loopback one is fine', async () => {
+    for (const origin of ['http://evil.example', 'https://evil.example:443', 'null', 'file://']) {
+      const answer = await send(edge.transport.port, {
+        headers: { ...MCP_HEADERS, origin },
+        body: JSON.stringify(INITIALIZE),
+      });
+      assert.equal(answer.status, 403, origin);
+      assert.match(answer.json().error?.message ?? '', /Invalid Origin header/);
+    }
+    for (const origin of [`http://localhost:${edge.transport.port}`, 'http://127.0.0.1:6274']) {
+      const answer = await send(edge.transport.port, {
+        headers: { ...MCP_HEADERS, origin },
+        body: JSON.stringify(INITIALIZE),
+      });
+      assert.equal(answer.status, 200, origin);
+    }
+  });
+
+  test('GET and DELETE are 405 with Allow: POST (stateless: no stream, no session)', async () => {
+    for (const method of ['GET', 'DELETE', 'PUT']) {
+      const answer = await send(edge.transport.port, { method, headers: { accept: 'text/event-stream' } });
+      assert.equal(answer.status, 405, method);
+      assert.equal(answer.headers.allow, 'POST');
+      assert.equal(answer.json().error?.code, -32000);
+    }
+  });
+
+  test('a body above the limit is 413 with a JSON-RPC error', async () => {
+    const big = JSON.stringify({ ...INITIALIZE, padding: 'x'.repeat(1024 * 1024) });
+    const answer = await send(edge.transport.port, { headers: MCP_HEADERS, body: big });
+    assert.equal(answer.status, 413);
+    assert.equal(answer.json().jsonrpc, '2.0');
+    assert.match(answer.json().error?.message ?? '', /1048576-byte limit/);
+  });
+
+  test('a content type other than application/json is 415', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx']) {
+      const answer = await send(edge.transport.port, {
+        headers: { ...MCP_HEADERS, 'content-type': type },
+        body: JSON.stringify(INITIALIZE),
+      });
+      assert.equal(answer.status, 415, type);
+    }
+    const none = await send(edge.transport.port, { headers: { accept: MCP_HEADERS.accept }, body: '{}' });
+    assert.equal(none.status, 415);
+    const withCharset = await send(edge.transport.port, {
+      headers: { ...MCP_HEADERS, 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify(INITIALIZE),
+    });
+    assert.equal(withCharset.status, 200);
+  });
+
+  test('malformed JSON is 400 with the JSON-RPC parse error', async () => {
+    const answer = await send(edge.transport.port, { headers: MCP_HEADERS, body: '{"jsonrpc": "2.0", "id": 1,' });
+    assert.equal(answer.status, 400);
+    assert.deepEqual(answer.json(), {
+      jsonrpc: '2.0',
+      error: { code: -32700, message: 'Parse error: Invalid JSON.' },
+      id: null,
+    });
+    const notJsonRpc = await send(edge.transport.port, { headers: MCP_HEADERS, body: '{"hello": "world"}' });
+    assert.equal(notJsonRpc.status, 400);
+    assert.equal(notJsonRpc.json().error?.code, -32700);
+  });
+
+  test('other paths are 404', async () => {
+    const answer = await send(edge.transport.port, { path: '/', headers: MCP_HEADERS, body: '{}' });
+    assert.equal(answer.status, 404);
+  });
+
+  test('initialize and tools/list work over real HTTP with the SDK client transport', async () => {
+    const client = await connectClient(edge.transport.url);
+    try {
+      assert.equal(client.getServerVersion()?.name, 'podmcp');
+      assert.match(client.getInstructions() ?? '', /namespace shop only/);
+      const { tools } = await client.listTools();
+      assert.ok(tools.some((tool) => tool.name === 'list_pods'));
+      assert.ok(tools.every((tool) => tool.annotations?.openWorldHint === false));
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('a tool call while the API server is unreachable answers isError "unreachable", and serving goes on', async () => {
+    const client = await connectClient(edge.transport.url);
+    try {
+      const result = await client.callTool({ name: 'list_pods', arguments: {} });
+      assert.equal(result.isError, true);
+      assert.match(textOf(result), /unreachable/);
+      const again = await client.listTools();
+      assert.ok(again.tools.length > 0);
+      const second = await client.callTool({ name: 'list_pods', arguments: {} });
+      assert.match(textOf(second), /unreachable/);
+    } finally {
+      await client.close();
+    }
+    const audited = edge.audit.filter((record) => record.name === 'list_pods');
+    assert.ok(audited.length >= 2);
+    assert.ok(audited.every((record) => record.outcome === 'error' && record.error === 'unreachable'));
+    // The default caller is the peer address; it keys the rate limit and names the caller in the audit.
+    assert.ok(audited.every((record) => record.caller === 'http:127.0.0.1' && record.transport === 'http'));
+  });
+});
+
+describe('configuration of the edge', () => {
+  test('--allowed-host names (and a pod IP) are accepted as Host and as the host of an Origin', async () => {
+    const { transport } = await startEdge({ allowedHosts: ['web.shop.svc', '10.244.0.7', 'fd00::7'] });
+    for (const host of ['web.shop.svc:9810', '10.244.0.7', '[fd00::7]:9810']) {
+      const answer = await send(transport.port, {
+        headers: { ...MCP_HEADERS, host },
+        body: JSON.stringify(INITIALIZE),
+      });
+      assert.equal(answer.status, 200, host);
+    }
+    const origin = await send(transport.port, {
+      headers: { ...MCP_HEADERS, origin: 'https://web.shop.svc' },
+      body: JSON.stringify(INITIALIZE),
+    });
+    assert.equal(origin.status, 200);
+  });
+
+  test('normalizeHostName: ports dropped, case folded, IPv6 bracketed, junk refused', () => {
+    assert.equal(normalizeHostName('LocalHost:9810'), 'localhost');
+    assert.equal(normalizeHostName('fd00::7'), '[fd00::7]');
+    assert.equal(normalizeHostName('[::1]:80'), '[::1]');
+    assert.equal(normalizeHostName(''), undefined);
+    assert.equal(normalizeHostName('a/b'), undefined);
+    assert.equal(normalizeHostName('user@host'), undefined);
+  });
+
+  test('the body limit is an option', async () => {
+    const { transport } = await startEdge({ maxBodyBytes: 512 });
+    const answer = await send(transport.port, {
+      headers: MCP_HEADERS,
+      body: JSON.stringify({ ...INITIALIZE, padding: 'x'.repeat(600) }),
+    });
+    assert.equal(answer.status, 413);
+    assert.match(answer.json().error?.message ?? '', /512-byte limit/);
+  });
+
+  test('the authenticate() seam decides the caller, or refuses with its own status and headers', async () => {
+    const authenticate: Authenticate = (req) => {
+      const token = req.headers.authorization;
+      if (token !== 'Bearer agent-7') {
+        throw new HttpRefusal(401, 'Authentication required.', { 'WWW-Authenticate': 'Bearer realm="podmcp"' });
+      }
+      return { id: 'agent-7', transport: 'http' };
+    };
+    const { transport, audit } = await startEdge({ authenticate });
+    const refused = await send(transport.port, { headers: MCP_HEADERS, body: JSON.stringify(INITIALIZE) });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers['www-authenticate'], 'Bearer realm="podmcp"');
+    assert.equal(refused.json().error?.message, 'Authentication required.');
+
+    const client = await connectClient(transport.url, { authorization: 'Bearer agent-7' });
+    try {
+      await client.callTool({ name: 'list_pods', arguments: {} });
+    } finally {
+      await client.close();
+    }
+    assert.ok(audit.some((record) => record.name === 'list_pods' && record.caller === 'agent-7'));
+  });
+});
+
+/**
+ * An address that accepts TCP connections and then says nothing (a hung API server, a dropped route): a
+ * request to it stays in flight until the socket is released. It does not speak HTTP, let alone the API.
+ */
+async function blackhole(): Promise<{ server: Server; url: string; sockets: Set<Socket>; connected: Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let onConnect: () => void = () => undefined;
+  const connected = new Promise<void>((resolve) => {
+    onConnect = resolve;
+  });
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    onConnect();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { server, url: `https://127.0.0.1:${port}`, sockets, connected };
+}
+
+function refusesConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+describe('closing drains', () => {
+  test('close() stops accepting at once, and the request in flight still gets its full answer', async () => {
+    const hole = await blackhole();
+    try {
+      const { transport } = await startEdge({ server: hole.url });
+      const client = await connectClient(transport.url);
+      const call = client.callTool({ name: 'list_pods', arguments: {} });
+      await hole.connected; // the tool call now waits on the API server
+      assert.equal(transport.inFlight(), 1);
+
+      const closed = transport.close({ drainMs: 60_000 });
+      assert.equal(await refusesConnections(transport.port), true, 'no new connections once closing');
+      // The API server "answers" (drops the connection): the tool completes and the answer is delivered.
+      for (const socket of hole.sockets) socket.destroy();
+      const result = await call;
+      assert.equal(result.isError, true);
+      assert.match(textOf(result), /unreachable/);
+      await closed;
+      assert.equal(transport.inFlight(), 0);
+      await client.close();
+    } finally {
+      hole.server.close();
+      for (const socket of hole.sockets) socket.destroy();
+    }
+  });
+
+  test('the drain is bounded: a request that never finishes is cut off and close() still resolves', async () => {
+    const hole = await blackhole();
+    try {
+      const { transport } = await startEdge({ server: hole.url });
+      const client = await connectClient(transport.url);
+      const call = client.callTool({ name: 'list_pods', arguments: {} });
+      await hole.connected;
+      await transport.close({ drainMs: 100 });
+      await assert.rejects(call);
+      assert.equal(await refusesConnections(transport.port), true);
+      await client.close();
+    } finally {
+      hole.server.close();
+      for (const socket of hole.sockets) socket.destroy();
+    }
+  });
+});
