@@ -232,7 +232,7 @@ describe('podmcp serve: the process', () => {
     );
     assert.equal(run.code, 0, run.stderr);
     const lines = run.stdout.trim().split('\n');
-    const answers = lines.map((line) => JSON.parse(line) as { jsonrpc: string; id: number; result: never });
+    const answers = lines.map((line) => JSON.parse(line) as { jsonrpc: string; id: number; result?: unknown });
     assert.deepEqual(
       answers.map((answer) => [answer.jsonrpc, answer.id]),
       [
