@@ -1,0 +1,197 @@
+/**
+ * An independent MCP client — the MCP Inspector's CLI, not the SDK this repository builds on — drives the
+ * real `podmcp serve` process, over stdio (the Inspector starts the sidecar) and over Streamable HTTP (the
+ * sidecar runs on its own), against the real control plane with the read-only ServiceAccount's token.
+ * If a protocol detail only our own SDK tolerates crept in, this is where it shows.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { controlPlaneForSuite } from '../../control-plane/suite.ts';
+import { createWorld, deployApp, type World } from './fixture.ts';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const BIN = join(REPO, 'packages', 'cli', 'bin', 'podmcp.js');
+const BIN_DIR = join(REPO, 'node_modules', '.bin');
+const INSPECTOR = join(BIN_DIR, 'mcp-inspector');
+
+const { plane, skip } = await controlPlaneForSuite({ nodes: true });
+
+interface Inspected {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The `--format json` answer: `{ result }` on success. */
+  readonly json: { result?: Record<string, unknown>; error?: unknown };
+}
+
+describe('the MCP Inspector CLI against the podmcp serve process', { skip }, () => {
+  let world: World;
+  let scratch: string;
+  let ownPod: string;
+  let sidecarEnv: Record<string, string>;
+  /** For the Inspector itself: the repository's Node first on PATH, and a scratch HOME for its files. */
+  let inspectorEnv: Record<string, string>;
+  const children = new Set<ChildProcess>();
+
+  before(async () => {
+    if (!plane) return;
+    world = await createWorld(plane, { prefix: 'insp' });
+    const { pods } = await deployApp(world, 'web');
+    ownPod = pods[0]?.metadata?.name ?? '';
+    scratch = mkdtempSync(join(tmpdir(), 'podmcp-e2e-inspector-'));
+    const kubeconfigFile = join(scratch, 'sidecar.kubeconfig');
+    writeFileSync(kubeconfigFile, plane.kubeConfigForToken(world.sidecarToken).exportConfig(), { mode: 0o600 });
+    sidecarEnv = { KUBECONFIG: kubeconfigFile, PODMCP_POD_NAMESPACE: world.namespace, PODMCP_POD_NAME: ownPod };
+    inspectorEnv = {
+      PATH: [BIN_DIR, process.env.PATH ?? ''].join(delimiter),
+      HOME: scratch,
+      MCP_CATALOG_PATH: join(scratch, 'mcp.json'),
+    };
+  });
+  afterEach(() => {
+    for (const child of children) child.kill('SIGKILL');
+    children.clear();
+  });
+  after(() => {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  /** One Inspector CLI run; it exits when the method has been answered. */
+  function inspect(args: readonly string[]): Promise<Inspected> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(INSPECTOR, ['--cli', '--format', 'json', ...args], {
+        cwd: REPO,
+        env: inspectorEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.add(child);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.once('error', reject);
+      child.once('close', (code) => {
+        children.delete(child);
+        let json: Inspected['json'];
+        try {
+          json = JSON.parse(stdout) as Inspected['json'];
+        } catch {
+          reject(new Error(`the Inspector printed no JSON (exit ${code}):\n${stdout}\n${stderr}`));
+          return;
+        }
+        resolve({ code, stdout, stderr, json });
+      });
+    });
+  }
+
+  /**
+   * Every method the suite asks, and what each answer must hold; run once per transport. The target comes
+   * last: for stdio it is `-- COMMAND ARGS…`, and everything after `--` belongs to the server.
+   */
+  async function exercise(target: readonly string[]): Promise<void> {
+    const listed = await inspect(['--method', 'tools/list', ...target]);
+    assert.equal(listed.code, 0, listed.stderr);
+    const tools = listed.json.result?.tools as Array<{ name: string; inputSchema: { type: string } }>;
+    assert.ok(
+      tools.some((tool) => tool.name === 'list_pods'),
+      listed.stdout,
+    );
+    assert.ok(tools.every((tool) => tool.inputSchema.type === 'object'));
+
+    const called = await inspect([
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'list_pods',
+      '--tool-arg',
+      'limit=10',
+      ...target,
+    ]);
+    assert.equal(called.code, 0, `${called.stdout}\n${called.stderr}`);
+    const result = called.json.result as { isError?: boolean; structuredContent?: Record<string, unknown> };
+    assert.notEqual(result.isError, true);
+    const structured = result.structuredContent as { namespace: string; pods: Array<{ name: string; status: string }> };
+    assert.equal(structured.namespace, world.namespace);
+    assert.deepEqual(
+      structured.pods.map((pod) => [pod.name, pod.status]),
+      [[ownPod, 'Running']],
+    );
+
+    const self = await inspect([
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'list_pods',
+      '--tool-arg',
+      'workload=self',
+      ...target,
+    ]);
+    assert.equal(self.code, 0, `${self.stdout}\n${self.stderr}`);
+    const own = (self.json.result?.structuredContent as { pods: Array<{ name: string }> }).pods;
+    assert.deepEqual(
+      own.map((pod) => pod.name),
+      [ownPod],
+      'workload "self" resolves through PODMCP_POD_NAME and the owner chain',
+    );
+
+    // Resources and prompts may still be empty catalogues; the methods must answer with lists all the same.
+    const resources = await inspect(['--method', 'resources/list', ...target]);
+    assert.equal(resources.code, 0, resources.stderr);
+    assert.ok(Array.isArray(resources.json.result?.resources), resources.stdout);
+    const prompts = await inspect(['--method', 'prompts/list', ...target]);
+    assert.equal(prompts.code, 0, prompts.stderr);
+    assert.ok(Array.isArray(prompts.json.result?.prompts), prompts.stdout);
+  }
+
+  test('over stdio: the Inspector starts the sidecar itself', async () => {
+    const environment = Object.entries(sidecarEnv).flatMap(([name, value]) => ['-e', `${name}=${value}`]);
+    await exercise([...environment, '--', process.execPath, BIN, 'serve', '--transport', 'stdio']);
+  });
+
+  test('over Streamable HTTP: the sidecar runs on its own, the Inspector connects to /mcp', async () => {
+    const sidecar = spawn(
+      process.execPath,
+      [BIN, 'serve', '--transport', 'http', '--port', '0', '--health-port', '0'],
+      {
+        cwd: REPO,
+        env: { PATH: process.env.PATH ?? '', HOME: scratch, ...sidecarEnv },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    children.add(sidecar);
+    const exited = new Promise<number | null>((resolve) => sidecar.once('exit', (code) => resolve(code)));
+    let stderr = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      sidecar.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const line = stderr.split('\n').find((text) => text.includes('"msg":"listening"'));
+        if (line) resolve((JSON.parse(line) as { port: number }).port);
+      });
+      exited.then((code) => reject(new Error(`podmcp serve exited with ${code}:\n${stderr}`)));
+    });
+    await exercise(['--transport', 'http', '--server-url', `http://127.0.0.1:${port}/mcp`]);
+    sidecar.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    // Every call the Inspector made is in the audit trail, with the HTTP caller.
+    const audited = stderr
+      .split('\n')
+      .filter((line) => line.includes('"audit":true'))
+      .map((line) => JSON.parse(line) as { name: string; caller: string; outcome: string });
+    assert.deepEqual(
+      audited.map((record) => [record.name, record.caller, record.outcome]),
+      [
+        ['list_pods', 'http:127.0.0.1', 'ok'],
+        ['list_pods', 'http:127.0.0.1', 'ok'],
+      ],
+    );
+  });
+});
