@@ -224,6 +224,7 @@ export async function runSidecar(options: SidecarRunOptions): Promise<RunningSid
         allowedHosts: plan.allowedHosts,
         authenticate: options.authenticate,
         logger,
+        onRequestDone: (request) => logger.debug(request, 'MCP request answered'),
       });
     } else {
       stdio = await startStdioTransport({
@@ -255,6 +256,9 @@ export async function runSidecar(options: SidecarRunOptions): Promise<RunningSid
     },
     'listening',
   );
+  if (stdio && (options.stdin as { isTTY?: boolean }).isTTY) {
+    logger.info('stdio: waiting for an MCP client on stdin; use --transport http to serve a port instead');
+  }
   const probe = probeApiServer(sidecar.services.kube, logger);
 
   let resolveStopped: () => void = () => undefined;
