@@ -203,6 +203,10 @@ describe('podmcp serve: what runs where (planSidecar)', () => {
     assert.equal(flagged.transport, 'stdio');
     assert.equal(flagged.podName, 'other');
     assert.deepEqual(flagged.allowedHosts, ['web.shop.svc', '10.244.0.7']);
+    // --host beyond loopback exposes the port as PODMCP_EXPOSE does, so the pod IP is a valid Host too.
+    const byFlag = planSidecar({ env: { PODMCP_POD_NAME: 'web-1', PODMCP_POD_IP: '10.244.0.7' }, host: '0.0.0.0' });
+    assert.deepEqual(byFlag.allowedHosts, ['10.244.0.7']);
+    assert.deepEqual(planSidecar({ env: { PODMCP_POD_IP: '10.244.0.7' }, host: '::1' }).allowedHosts, []);
   });
 });
 

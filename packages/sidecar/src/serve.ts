@@ -31,6 +31,8 @@ import {
 } from './transport/http.ts';
 import { type RunningStdioTransport, startStdioTransport } from './transport/stdio.ts';
 
+const LOOPBACK_BIND = new Set(['127.0.0.1', 'localhost', '::1']);
+
 export type TransportKind = 'stdio' | 'http';
 export const TRANSPORTS: readonly TransportKind[] = ['stdio', 'http'];
 
@@ -116,7 +118,9 @@ export function planSidecar(options: Omit<SidecarRunOptions, 'stdin' | 'stdout' 
   const transport = options.transport ?? (injected ? 'http' : 'stdio');
   const podIp = env[IDENTITY_ENV.podIp] || undefined;
   const host = options.host ?? (settings.expose ? (podIp ?? '0.0.0.0') : '127.0.0.1');
-  const allowedHosts = [...(options.allowedHosts ?? []), ...(settings.expose && podIp ? [podIp] : [])];
+  // Reachable beyond loopback (PODMCP_EXPOSE, or a --host that is not loopback): callers may name the pod IP.
+  const exposed = !LOOPBACK_BIND.has(host.replace(/^\[(.*)\]$/, '$1'));
+  const allowedHosts = [...(options.allowedHosts ?? []), ...(exposed && podIp ? [podIp] : [])];
   // In a pod the kubelet probes the pod IP; on a workstation nothing outside needs the probes.
   const healthHost = injected ? '0.0.0.0' : '127.0.0.1';
   const health = transport === 'http' || options.healthPort !== undefined;
