@@ -4,13 +4,21 @@
  */
 import { isActionTool, type SidecarSettings, TOOL_NAMES, type ToolName } from '@podmcp/core';
 import type { ToolDefinition } from './definition.ts';
+import { deletePod } from './delete-pod.ts';
 import { listPods } from './list-pods.ts';
+import { restartDeployment } from './restart-deployment.ts';
+import { rollbackDeployment } from './rollback-deployment.ts';
+import { scaleWorkload } from './scale-workload.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: definitions differ in their schema types; the wiring treats them alike.
 type AnyTool = ToolDefinition<any, any>;
 
 export const TOOL_DEFINITIONS: Partial<Record<ToolName, AnyTool>> = {
   list_pods: listPods,
+  restart_deployment: restartDeployment,
+  scale_workload: scaleWorkload,
+  delete_pod: deletePod,
+  rollback_deployment: rollbackDeployment,
 };
 
 export function enabledTools(settings: SidecarSettings): ToolDefinition[] {

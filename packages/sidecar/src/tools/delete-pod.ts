@@ -1,0 +1,212 @@
+/**
+ * delete_pod: delete one pod so its controller replaces it (the classic fix for a stuck pod). Pods nothing
+ * recreates need an explicit confirmation; the deletion is pinned to the pod's uid so a same-named
+ * replacement is never hit by mistake.
+ */
+import type { V1OwnerReference, V1Pod } from '@kubernetes/client-node';
+import { z } from 'zod';
+import { dryRunThenApply } from '../actions/apply.ts';
+import { actionHints, actionInputFields, actionOutputFields, renderAction } from '../actions/contract.ts';
+import { EVENT_REASONS, recordActionEvent } from '../actions/event.ts';
+import { deletionOutcome } from '../actions/outcomes.ts';
+import { podsControlledBy, readPodIfExists } from '../actions/reads.ts';
+import { targetLabel } from '../actions/targets.ts';
+import { verifyOutcome } from '../actions/verify.ts';
+import { formatAge } from '../format/age.ts';
+import { podStatus } from '../format/pods.ts';
+import { readWorkload, type WorkloadKind } from '../kube/workloads.ts';
+import { defineTool, type ToolContext, ToolFailure } from './definition.ts';
+
+const DEFAULT_GRACE_SECONDS = 30;
+const OWNER_KINDS: readonly WorkloadKind[] = ['ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job'];
+
+const input = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a pod name (lowercase letters, digits, "-", ".") or "self"')
+      .describe(
+        'The pod to delete, or "self" for the pod this sidecar runs in (the connection drops when it terminates).',
+      ),
+    grace_period_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .optional()
+      .describe(
+        "Seconds the pod gets to shut down (1-3600). Omit to use the pod's own terminationGracePeriodSeconds. Force deletion (0) is not offered.",
+      ),
+    allow_unowned: z
+      .boolean()
+      .default(false)
+      .describe('Must be true to delete a pod no controller owns: nothing recreates it, so it is gone for good.'),
+    ...actionInputFields,
+  })
+  .strict();
+
+const output = z.object({
+  ...actionOutputFields,
+  pod: z.string(),
+  owner: z.string().optional().describe('The controller that recreates the pod, e.g. "ReplicaSet/web-5d8f9c".'),
+  grace_period_seconds: z.number(),
+  replacement: z.string().optional().describe('The pod created in its place, when seen within the wait.'),
+});
+
+export const deletePod = defineTool({
+  name: 'delete_pod',
+  title: 'Delete a pod',
+  description:
+    'Deletes one pod in this namespace so its controller (ReplicaSet, StatefulSet, DaemonSet, Job) creates a fresh one: the usual fix for a single stuck or misbehaving pod. name: "self" is this sidecar\'s own pod (allowed; the connection drops). A pod no controller owns is refused unless allow_unowned: true, since it would not come back. Uses the pod\'s own grace period unless grace_period_seconds is given. This is a plain delete, not an eviction: PodDisruptionBudgets are not consulted. Needs a reason; dry_run: true checks the deletion without doing it. Waits a few seconds for the replacement, records an Event on the pod, and starts a cooldown for it.',
+  input,
+  output,
+  hints: actionHints({ idempotent: false }),
+  target: (args, context) => targetLabel({ kind: 'Pod', name: podNameOf(context, args.name) }),
+  async run(args, context) {
+    const name = podNameOf(context, args.name);
+    const own = name === context.self.podName;
+    const pod = await readPodIfExists(context, name);
+    if (!pod) throw await podNotFound(context, name);
+    const uid = pod.metadata?.uid ?? '';
+    const deleting = pod.metadata?.deletionTimestamp;
+    if (deleting) {
+      const finalizers = pod.metadata?.finalizers ?? [];
+      throw new ToolFailure(
+        `Pod ${name} is already terminating (deletion requested ${formatAge(deleting, context.now())} ago${finalizers.length > 0 ? `; finalizers ${finalizers.join(', ')} hold it` : ''}). Deleting it again changes nothing; wait for it, or look at its events if it stays.`,
+        'conflict',
+      );
+    }
+    const owner = pod.metadata?.ownerReferences?.find((reference) => reference.controller === true);
+    if (!owner && !args.allow_unowned) {
+      throw new ToolFailure(
+        `Pod ${name} has no controller (no ownerReference with controller: true), so nothing recreates it: deleting it removes it for good. If that is intended, call again with allow_unowned: true.`,
+        'refused',
+      );
+    }
+    const grace = args.grace_period_seconds ?? pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+    // The controller's pods now, so the replacement can be told apart from pods that already existed.
+    const selector = owner ? await ownerSelector(context, owner, pod) : undefined;
+    const existing = owner ? await podsControlledBy(context, owner.uid, selector) : [];
+    // Everything goes in the DeleteOptions body: when a DELETE has a body, the API server ignores the query
+    // parameters, dryRun included. The precondition pins the deletion to this pod, so a StatefulSet's
+    // same-named replacement is never deleted by mistake.
+    const { applied } = await dryRunThenApply(
+      (dryRun) =>
+        context.kube.core.deleteNamespacedPod({
+          name,
+          namespace: context.kube.namespace,
+          body: {
+            preconditions: { uid },
+            gracePeriodSeconds: args.grace_period_seconds,
+            dryRun: dryRun ? [dryRun] : undefined,
+          },
+        }),
+      args.dry_run,
+    );
+    const ownerLabel = owner ? targetLabel(owner) : undefined;
+    const base = {
+      dry_run: args.dry_run,
+      target: targetLabel({ kind: 'Pod', name }),
+      pod: name,
+      owner: ownerLabel,
+      grace_period_seconds: grace,
+      warnings: deleteWarnings(own, grace, owner, existing.length),
+      changes: [
+        {
+          field: `pod ${name}`,
+          before: `${podStatus(pod)}${pod.spec?.nodeName ? ` on ${pod.spec.nodeName}` : ''}, age ${formatAge(pod.metadata?.creationTimestamp, context.now())}`,
+          after: `deleted with a ${grace} s grace period; ${owner ? `${ownerLabel} creates a replacement` : 'not recreated'}`,
+        },
+      ],
+    };
+    if (!applied) {
+      return { ...base, applied: false, summary: `Pod ${name} would be deleted.` };
+    }
+    const event = await recordActionEvent(
+      context,
+      {
+        object: { apiVersion: 'v1', kind: 'Pod', name, uid },
+        reason: EVENT_REASONS.delete,
+        action: 'Delete',
+        summary: `Pod deleted with a ${grace} s grace period${ownerLabel ? ` (${ownerLabel} recreates it)` : ''}`,
+      },
+      args.reason,
+    );
+    const before = new Set(existing.map((item) => item.metadata?.uid));
+    let replacement: V1Pod | undefined;
+    const verification = await verifyOutcome(context, async () => {
+      const current = await readPodIfExists(context, name);
+      if (owner) {
+        const pods = await podsControlledBy(context, owner.uid, selector);
+        replacement = pods.find((item) => !before.has(item.metadata?.uid) && !item.metadata?.deletionTimestamp);
+      }
+      return deletionOutcome({ deletedUid: uid, current, replacement, owned: owner !== undefined });
+    });
+    return {
+      ...base,
+      applied: true,
+      summary: `Pod ${name} deleted.`,
+      verification,
+      event,
+      replacement: replacement?.metadata?.name,
+    };
+  },
+  render: (result) => renderAction(result),
+});
+
+function podNameOf(context: ToolContext, name: string): string {
+  if (name !== 'self') return name;
+  if (!context.self.podName) {
+    throw new ToolFailure(
+      'This sidecar does not run in a pod, so "self" names no pod. Give the pod\'s name.',
+      'invalid',
+    );
+  }
+  return context.self.podName;
+}
+
+async function podNotFound(context: ToolContext, name: string): Promise<ToolFailure> {
+  const names = await context.kube.core
+    .listNamespacedPod({ namespace: context.kube.namespace, limit: 50 })
+    .then((list) => list.items.map((item) => item.metadata?.name ?? '').filter((item) => item !== ''))
+    .catch(() => []);
+  return new ToolFailure(
+    `Pod ${name} does not exist in namespace ${context.kube.namespace} (it may have been replaced already). ${
+      names.length > 0
+        ? `Pods here: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''}.`
+        : 'There are no pods here.'
+    }`,
+    'not-found',
+  );
+}
+
+/** The owner's own pod selector when it is a workload podmcp knows, else the pod's labels. */
+async function ownerSelector(context: ToolContext, owner: V1OwnerReference, pod: V1Pod): Promise<string | undefined> {
+  const kind = OWNER_KINDS.find((candidate) => candidate === owner.kind);
+  if (kind) {
+    const selector = await readWorkload(context, { kind, name: owner.name })
+      .then((workload) => workload.podSelector)
+      .catch(() => undefined);
+    if (selector) return selector;
+  }
+  const labels = Object.entries(pod.metadata?.labels ?? {}).map(([key, value]) => `${key}=${value}`);
+  return labels.length > 0 ? labels.join(',') : undefined;
+}
+
+function deleteWarnings(own: boolean, grace: number, owner: V1OwnerReference | undefined, siblings: number): string[] {
+  const warnings: string[] = [];
+  if (own) {
+    warnings.push(
+      `This is the sidecar's own pod: this connection drops when it terminates (within ${grace} s). Reconnect to the replacement.`,
+    );
+  }
+  if (owner && siblings <= 1 && owner.kind !== 'DaemonSet') {
+    warnings.push(`It is the only pod of ${owner.kind} ${owner.name}: nothing serves until the replacement is ready.`);
+  }
+  if (owner?.kind === 'Job') {
+    warnings.push('It belongs to a Job: the Job may count the deleted pod as a failure against its backoffLimit.');
+  }
+  return warnings;
+}

@@ -1,0 +1,146 @@
+/**
+ * restart_deployment: `kubectl rollout restart` for one Deployment in this namespace — dry run first, then
+ * the change, an Event on the Deployment, and a bounded look at whether the rollout started.
+ */
+import type { V1Deployment } from '@kubernetes/client-node';
+import { z } from 'zod';
+import { dryRunThenApply, mergePatch } from '../actions/apply.ts';
+import {
+  actionHints,
+  actionInputFields,
+  actionOutputFields,
+  renderAction,
+  workloadField,
+} from '../actions/contract.ts';
+import { EVENT_REASONS, recordActionEvent } from '../actions/event.ts';
+import { restartOutcome } from '../actions/outcomes.ts';
+import { RESTARTED_AT_ANNOTATION, restartPatch } from '../actions/patches.ts';
+import { ownedReplicaSets, readDeployment } from '../actions/reads.ts';
+import { resolveActionTarget, targetOf } from '../actions/targets.ts';
+import { verifyOutcome } from '../actions/verify.ts';
+import { readWorkload } from '../kube/workloads.ts';
+import { defineTool, ToolFailure } from './definition.ts';
+
+const input = z
+  .object({
+    workload: workloadField('Deployment'),
+    ...actionInputFields,
+  })
+  .strict();
+
+const output = z.object({
+  ...actionOutputFields,
+  restarted_at: z.string().describe(`The value written to the pod template annotation ${RESTARTED_AT_ANNOTATION}.`),
+  pods: z.number().describe("Pods the rollout replaces (the Deployment's spec.replicas)."),
+  strategy: z.string(),
+});
+
+export const restartDeployment = defineTool({
+  name: 'restart_deployment',
+  title: 'Restart a Deployment',
+  description:
+    "Rolling restart of a Deployment, as `kubectl rollout restart` does: sets the pod template annotation kubectl.kubernetes.io/restartedAt so the Deployment controller replaces every pod according to its rollout strategy. Deployments only: the sidecar may patch Deployments, not StatefulSets or DaemonSets (use delete_pod to replace one of their pods). Defaults to this sidecar's own Deployment, whose pods (this one included) get replaced. Needs a reason; dry_run: true shows the change without making it. Waits a few seconds to verify the rollout started, records an Event on the Deployment, and starts a cooldown for it.",
+  input,
+  output,
+  hints: actionHints({ idempotent: false }),
+  target: (args, context) => targetOf(context, args.workload),
+  async run(args, context) {
+    const target = await resolveActionTarget(
+      context,
+      args.workload,
+      ['Deployment'],
+      (ref) =>
+        `restart_deployment restarts Deployments only, and ${ref.kind} ${ref.name} is not one: the sidecar's Role may patch Deployments but not StatefulSets or DaemonSets. To replace one of its pods, use delete_pod.`,
+    );
+    const deployment = (await readWorkload(context, target)).object as V1Deployment;
+    if (deployment.spec?.paused) {
+      throw new ToolFailure(
+        `Deployment ${target.name} is paused (spec.paused: true), so a restart would not roll out until it is resumed. Resume it first (kubectl rollout resume deployment/${target.name}); podmcp does not resume rollouts.`,
+        'conflict',
+      );
+    }
+    const restartedAt = context.now();
+    const value = restartedAt.toISOString();
+    const request = { name: target.name, namespace: context.kube.namespace, body: restartPatch(restartedAt) };
+    const { preview, applied } = await dryRunThenApply(
+      (dryRun) => context.kube.apps.patchNamespacedDeployment({ ...request, dryRun }, mergePatch()),
+      args.dry_run,
+    );
+    const pods = deployment.spec?.replicas ?? 1;
+    const strategy = strategyText(deployment);
+    const base = {
+      dry_run: args.dry_run,
+      target: target.label,
+      restarted_at: value,
+      pods,
+      strategy,
+      warnings: restartWarnings(deployment, target.own),
+      changes: [
+        {
+          field: `spec.template.metadata.annotations["${RESTARTED_AT_ANNOTATION}"]`,
+          before: deployment.spec?.template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] ?? '(unset)',
+          after: preview.spec?.template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] ?? value,
+        },
+        {
+          field: 'metadata.generation',
+          before: String(deployment.metadata?.generation ?? '?'),
+          after: String(preview.metadata?.generation ?? '?'),
+        },
+      ],
+    };
+    if (!applied) {
+      return {
+        ...base,
+        applied: false,
+        summary: `Deployment ${target.name} would be restarted: ${pods} pod(s) replaced (${strategy}).`,
+      };
+    }
+    const event = await recordActionEvent(
+      context,
+      {
+        object: { apiVersion: 'apps/v1', kind: 'Deployment', name: target.name, uid: applied.metadata?.uid ?? '' },
+        reason: EVENT_REASONS.restart,
+        action: 'Restart',
+        summary: `Rolling restart requested (restartedAt ${value})`,
+      },
+      args.reason,
+    );
+    const verification = await verifyOutcome(context, async () => {
+      const current = await readDeployment(context, target.name);
+      return restartOutcome(current, await ownedReplicaSets(context, current), value);
+    });
+    return {
+      ...base,
+      applied: true,
+      summary: `Deployment ${target.name} restarted: ${pods} pod(s) being replaced (${strategy}).`,
+      verification,
+      event,
+    };
+  },
+  render: (result) => renderAction(result),
+});
+
+function strategyText(deployment: V1Deployment): string {
+  const strategy = deployment.spec?.strategy;
+  if (strategy?.type === 'Recreate') return 'Recreate: all pods stop, then new ones start';
+  const rolling = strategy?.rollingUpdate;
+  return `RollingUpdate, maxUnavailable ${rolling?.maxUnavailable ?? '25%'}, maxSurge ${rolling?.maxSurge ?? '25%'}`;
+}
+
+function restartWarnings(deployment: V1Deployment, own: boolean): string[] {
+  const warnings: string[] = [];
+  if (own) {
+    warnings.push(
+      "This is the sidecar's own Deployment: this pod is replaced too, and the connection drops when it terminates. Reconnect afterwards.",
+    );
+  }
+  if (deployment.spec?.strategy?.type === 'Recreate') {
+    warnings.push(
+      'The strategy is Recreate: every pod stops before new ones start, so the workload is down meanwhile.',
+    );
+  }
+  if ((deployment.spec?.replicas ?? 1) === 0) {
+    warnings.push('It has 0 replicas: the template changes, but there is no pod to replace.');
+  }
+  return warnings;
+}

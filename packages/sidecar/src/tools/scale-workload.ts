@@ -1,0 +1,195 @@
+/**
+ * scale_workload: set a Deployment's or StatefulSet's replica count through the scale subresource, within
+ * this sidecar's max-replicas limit, with an explicit confirmation for scaling to zero.
+ */
+import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
+import { annotationKey } from '@podmcp/core';
+import { z } from 'zod';
+import { dryRunThenApply, mergePatch } from '../actions/apply.ts';
+import {
+  actionHints,
+  actionInputFields,
+  actionOutputFields,
+  renderAction,
+  workloadField,
+} from '../actions/contract.ts';
+import { EVENT_REASONS, recordActionEvent } from '../actions/event.ts';
+import { scaleOutcome } from '../actions/outcomes.ts';
+import { scalePatch } from '../actions/patches.ts';
+import { readDeployment, readStatefulSet } from '../actions/reads.ts';
+import { type ActionTarget, resolveActionTarget, targetOf } from '../actions/targets.ts';
+import { verifyOutcome } from '../actions/verify.ts';
+import { readWorkload } from '../kube/workloads.ts';
+import { defineTool, type ToolContext, ToolFailure } from './definition.ts';
+
+const MAX_REPLICAS_ANNOTATION = annotationKey('max-replicas');
+
+const input = z
+  .object({
+    workload: workloadField('Deployment or StatefulSet'),
+    replicas: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .describe(
+        `The replica count to set: 0 up to this sidecar's limit (annotation ${MAX_REPLICAS_ANNOTATION}, 10 unless configured). 0 also needs allow_zero: true.`,
+      ),
+    allow_zero: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Must be true to scale to 0, which stops every pod of the workload (this sidecar too, when it is its own workload).',
+      ),
+    ...actionInputFields,
+  })
+  .strict();
+
+const output = z.object({
+  ...actionOutputFields,
+  replicas_before: z.number(),
+  replicas_after: z.number(),
+  ready: z.number().optional().describe('Ready pods when the verification ended.'),
+});
+
+type Scalable = V1Deployment | V1StatefulSet;
+
+export const scaleWorkload = defineTool({
+  name: 'scale_workload',
+  title: 'Scale a Deployment or StatefulSet',
+  description: `Sets the replica count of a Deployment or StatefulSet (through its scale subresource; DaemonSets, Jobs and CronJobs do not scale this way). Defaults to this sidecar's own workload. The count is bounded by this sidecar's limit (annotation ${MAX_REPLICAS_ANNOTATION}); scaling to 0 takes the workload down and needs allow_zero: true. Scaling to the current count changes nothing. Needs a reason; dry_run: true shows the change without making it. Waits a few seconds and reports how many pods are ready (a scale-up may still be in progress), records an Event on the workload, and starts a cooldown for it. A HorizontalPodAutoscaler on the workload will override a manual count.`,
+  input,
+  output,
+  hints: actionHints({ idempotent: true }),
+  target: (args, context) => targetOf(context, args.workload),
+  async run(args, context) {
+    const target = await resolveActionTarget(
+      context,
+      args.workload,
+      ['Deployment', 'StatefulSet'],
+      (ref) =>
+        `scale_workload scales Deployments and StatefulSets only, and ${ref.kind} ${ref.name} is not one (a DaemonSet runs one pod per node; Jobs and CronJobs are not scaled).`,
+    );
+    const limit = context.settings.maxReplicas;
+    if (args.replicas > limit) {
+      throw new ToolFailure(
+        `replicas ${args.replicas} is above this sidecar's limit of ${limit} (annotation ${MAX_REPLICAS_ANNOTATION} on the workload that runs it). Ask for ${limit} or fewer, or have an administrator raise ${MAX_REPLICAS_ANNOTATION}.`,
+        'refused',
+      );
+    }
+    const workload = (await readWorkload(context, target)).object as Scalable;
+    const before = workload.spec?.replicas ?? 1;
+    const warnings = [...scaleWarnings(target, before, args.replicas), ...(await autoscalerWarnings(context, target))];
+    const base = {
+      dry_run: args.dry_run,
+      target: target.label,
+      replicas_before: before,
+      replicas_after: args.replicas,
+      warnings,
+    };
+    if (before === args.replicas) {
+      return {
+        ...base,
+        applied: false,
+        summary: `${target.kind} ${target.name} already has ${before} replica(s); nothing to change.`,
+        changes: [],
+      };
+    }
+    if (args.replicas === 0 && !args.allow_zero) {
+      throw new ToolFailure(
+        `Scaling ${target.label} to 0 stops all of its pods (${before} now)${target.own ? ', this sidecar included' : ''}. If that is intended, call again with allow_zero: true.`,
+        'invalid',
+      );
+    }
+    const request = { name: target.name, namespace: context.kube.namespace, body: scalePatch(args.replicas) };
+    const { preview, applied } = await dryRunThenApply(
+      (dryRun) =>
+        target.kind === 'Deployment'
+          ? context.kube.apps.patchNamespacedDeploymentScale({ ...request, dryRun }, mergePatch())
+          : context.kube.apps.patchNamespacedStatefulSetScale({ ...request, dryRun }, mergePatch()),
+      args.dry_run,
+    );
+    const changes = [
+      { field: 'spec.replicas', before: String(before), after: String(preview.spec?.replicas ?? args.replicas) },
+    ];
+    const direction = args.replicas > before ? 'up' : 'down';
+    if (!applied) {
+      return {
+        ...base,
+        applied: false,
+        summary: `${target.kind} ${target.name} would be scaled ${direction} from ${before} to ${args.replicas} replica(s).`,
+        changes,
+      };
+    }
+    const event = await recordActionEvent(
+      context,
+      {
+        object: { apiVersion: 'apps/v1', kind: target.kind, name: target.name, uid: workload.metadata?.uid ?? '' },
+        reason: EVENT_REASONS.scale,
+        action: 'Scale',
+        summary: `Scaled from ${before} to ${args.replicas} replicas`,
+      },
+      args.reason,
+    );
+    let ready: number | undefined;
+    const verification = await verifyOutcome(context, async () => {
+      const current: Scalable =
+        target.kind === 'Deployment'
+          ? await readDeployment(context, target.name)
+          : await readStatefulSet(context, target.name);
+      ready = current.status?.readyReplicas ?? 0;
+      return scaleOutcome(current, args.replicas);
+    });
+    return {
+      ...base,
+      applied: true,
+      summary: `${target.kind} ${target.name} scaled ${direction} from ${before} to ${args.replicas} replica(s).`,
+      changes,
+      verification,
+      event,
+      ready,
+    };
+  },
+  render: (result) => renderAction(result),
+});
+
+function scaleWarnings(target: ActionTarget, before: number, after: number): string[] {
+  const warnings: string[] = [];
+  if (target.own && after === 0) {
+    warnings.push(
+      "This is the sidecar's own workload: at 0 replicas this sidecar stops too, and podmcp is unreachable until someone scales it up again (kubectl scale).",
+    );
+  } else if (target.own && after < before) {
+    warnings.push(
+      "This is the sidecar's own workload: this pod may be one of those removed, which drops the connection.",
+    );
+  }
+  if (target.kind === 'StatefulSet' && after < before) {
+    const removed = Array.from(
+      { length: Math.min(before - after, 5) },
+      (_, index) => `${target.name}-${before - 1 - index}`,
+    );
+    warnings.push(
+      `A StatefulSet removes its highest-numbered pods first, one at a time: ${removed.join(', ')}${before - after > 5 ? ', …' : ''}. Their PersistentVolumeClaims are kept.`,
+    );
+  }
+  return warnings;
+}
+
+/** An autoscaler on the workload undoes a manual count; say so rather than let the agent discover it later. */
+async function autoscalerWarnings(context: ToolContext, target: ActionTarget): Promise<string[]> {
+  try {
+    const list = await context.kube.autoscaling.listNamespacedHorizontalPodAutoscaler({
+      namespace: context.kube.namespace,
+    });
+    return list.items
+      .filter((hpa) => hpa.spec?.scaleTargetRef.kind === target.kind && hpa.spec.scaleTargetRef.name === target.name)
+      .map(
+        (hpa) =>
+          `HorizontalPodAutoscaler ${hpa.metadata?.name} manages ${target.label} (min ${hpa.spec?.minReplicas ?? 1}, max ${hpa.spec?.maxReplicas}): it will move the count back within its range.`,
+      );
+  } catch {
+    // Only a hint: a failed read must not block the action.
+    return [];
+  }
+}
