@@ -13,8 +13,8 @@ import { createLimits } from './governance/limits.ts';
 import type { Connection } from './kube/connection.ts';
 import { createNamespacedKube, type RequestObserver } from './kube/namespaced-kube.ts';
 import { type Catalogue, createMcpServer } from './mcp/server.ts';
-import { PROMPTS } from './prompts/index.ts';
-import { RESOURCES } from './resources/index.ts';
+import { enabledPrompts } from './prompts/index.ts';
+import { enabledResources } from './resources/index.ts';
 import { createRedactor } from './safety/redact.ts';
 import { createSelfLocator, type ObjectRef } from './self.ts';
 import { enabledTools } from './tools/catalog.ts';
@@ -63,8 +63,8 @@ export function createSidecar(options: SidecarOptions): Sidecar {
   const tools = enabledTools(settings);
   const catalogue: Catalogue = {
     tools,
-    resources: RESOURCES,
-    prompts: PROMPTS,
+    resources: enabledResources(settings),
+    prompts: enabledPrompts(settings),
     instructions: instructionsFor(
       connection.namespace,
       options.podName,

@@ -23,7 +23,7 @@ describe('resources against the real API server, as the read-only ServiceAccount
 
   test('self shows this pod, its owner chain and its Deployment', async () => {
     const { contents } = await sidecar.client.readResource({ uri: 'podmcp://self' });
-    const text = String(contents[0]?.text);
+    const text = textOf(contents);
     assert.match(text, new RegExp(`pod ${ownPod} in namespace ${world.namespace}`));
     assert.match(text, /owner chain: ReplicaSet\/web-[a-z0-9]+ → Deployment\/web/);
     assert.match(text, /## Deployment web/);
@@ -32,7 +32,7 @@ describe('resources against the real API server, as the read-only ServiceAccount
 
   test('self/permissions is what the API server says the ServiceAccount may do', async () => {
     const { contents } = await sidecar.client.readResource({ uri: 'podmcp://self/permissions' });
-    const text = String(contents[0]?.text);
+    const text = textOf(contents);
     assert.match(text, /\| core \| pods, events, configmaps/);
     assert.match(text, /\| core \| pods\/log \| get \|/);
     assert.doesNotMatch(text, /secrets/);
@@ -67,3 +67,128 @@ describe('resources against the real API server, as the read-only ServiceAccount
     );
   });
 });
+
+function textOf(contents: ReadonlyArray<{ text?: unknown } | object>): string {
+  return contents.map((content) => ('text' in content ? String(content.text) : '')).join('\n');
+}
+
+describe('resource templates and prompts, read through the tools', { skip }, () => {
+  let world: World;
+  let sidecar: ConnectedSidecar;
+  let ownPod: string;
+  before(async () => {
+    if (!plane) return;
+    world = await createWorld(plane, { prefix: 'tpl' });
+    const { pods } = await deployApp(world, 'api', { replicas: 1 });
+    ownPod = pods[0]?.metadata?.name ?? '';
+    const core = world.admin.makeApiClient(CoreV1Api);
+    await core.createNamespacedConfigMap({
+      namespace: world.namespace,
+      body: {
+        metadata: { name: 'api-runbooks' },
+        data: { 'crash-loop.md': '# API crash loop\n\nCheck the database first.', 'slow.md': '# Slow\n' },
+      },
+    });
+    await core.createNamespacedConfigMap({
+      namespace: world.namespace,
+      body: { metadata: { name: 'api-settings' }, data: { 'log-level': 'debug', 'db-password': 'not-for-models' } },
+    });
+    await core.createNamespacedEvent({
+      namespace: world.namespace,
+      body: {
+        metadata: { name: 'api-backoff' },
+        involvedObject: { kind: 'Pod', name: ownPod, namespace: world.namespace },
+        reason: 'BackOff',
+        message: 'Back-off restarting failed container app',
+        type: 'Warning',
+        count: 4,
+        firstTimestamp: new Date(),
+        lastTimestamp: new Date(),
+        source: { component: 'kubelet' },
+      },
+    });
+    sidecar = await connectSidecar(world, { podName: ownPod, env: { PODMCP_RUNBOOKS: 'api-runbooks' } });
+  });
+  after(() => sidecar?.close());
+
+  test('templates are listed, and concrete resources include this pod and the runbooks', async () => {
+    const { resourceTemplates } = await sidecar.client.listResourceTemplates();
+    assert.deepEqual(resourceTemplates.map((template) => template.uriTemplate).sort(), [
+      'podmcp://configmaps/{name}',
+      'podmcp://pods/{name}',
+      'podmcp://pods/{name}/logs',
+      'podmcp://runbooks/{name}',
+      'podmcp://workloads/{kind}/{name}',
+    ]);
+    const { resources } = await sidecar.client.listResources();
+    const uris = resources.map((resource) => resource.uri);
+    assert.ok(uris.includes(`podmcp://pods/${ownPod}`));
+    assert.ok(uris.includes('podmcp://runbooks/crash-loop.md'));
+    assert.ok(uris.includes('podmcp://events'));
+    assert.ok(!uris.includes('podmcp://app/metrics'), 'no app metrics port configured, so no metrics resource');
+  });
+
+  test('each template reads real data', async () => {
+    const read = async (uri: string) => textOf((await sidecar.client.readResource({ uri })).contents);
+    assert.match(await read(`podmcp://pods/${ownPod}`), new RegExp(ownPod));
+    assert.match(await read('podmcp://runbooks/crash-loop.md'), /Check the database first/);
+    assert.match(await read('podmcp://events'), /BackOff/);
+    const settings = await read('podmcp://configmaps/api-settings');
+    assert.match(settings, /log-level/);
+    assert.doesNotMatch(settings, /not-for-models/);
+    assert.match(await read('podmcp://workloads/deployments/api'), /"replicas": 1/);
+    await assert.rejects(sidecar.client.readResource({ uri: 'podmcp://workloads/secrets/db' }), /kind must be one of/);
+    await assert.rejects(sidecar.client.readResource({ uri: 'podmcp://pods/missing-pod' }), /missing-pod/);
+  });
+
+  test('completion offers names that exist', async () => {
+    const pods = await sidecar.client.complete({
+      ref: { type: 'ref/resource', uri: 'podmcp://pods/{name}' },
+      argument: { name: 'name', value: 'api-' },
+    });
+    assert.deepEqual(pods.completion.values, [ownPod]);
+    const runbooks = await sidecar.client.complete({
+      ref: { type: 'ref/resource', uri: 'podmcp://runbooks/{name}' },
+      argument: { name: 'name', value: 's' },
+    });
+    assert.deepEqual(runbooks.completion.values, ['slow.md']);
+  });
+
+  test('prompts gather live facts', async () => {
+    const { prompts } = await sidecar.client.listPrompts();
+    assert.deepEqual(
+      prompts.map((prompt) => prompt.name),
+      ['diagnose_crash_loop', 'investigate_rollout', 'namespace_health', 'explain_warnings'],
+    );
+    const crash = await sidecar.client.getPrompt({ name: 'diagnose_crash_loop', arguments: { pod: ownPod } });
+    const crashText = promptText(crash);
+    assert.match(crashText, new RegExp(`## Diagnosis[\\s\\S]*${ownPod}`));
+    assert.match(crashText, /What to answer/);
+    const warnings = await sidecar.client.getPrompt({ name: 'explain_warnings', arguments: { since_minutes: '30' } });
+    assert.match(promptText(warnings), /Back-off restarting failed container/);
+    const health = await sidecar.client.getPrompt({ name: 'namespace_health', arguments: {} });
+    assert.match(promptText(health), /## Workloads[\s\S]*api/);
+    const rollout = await sidecar.client.getPrompt({ name: 'investigate_rollout', arguments: {} });
+    assert.match(promptText(rollout), /Deployment|api/);
+    await assert.rejects(sidecar.client.getPrompt({ name: 'nope', arguments: {} }), /Unknown prompt nope/);
+  });
+
+  test('a workload that allows fewer tools gets fewer resources and prompts', async () => {
+    const narrow = await connectSidecar(world, { podName: ownPod, env: { PODMCP_TOOLS: 'list_pods,list_events' } });
+    try {
+      const { resourceTemplates } = await narrow.client.listResourceTemplates();
+      assert.deepEqual(resourceTemplates, []);
+      const { prompts } = await narrow.client.listPrompts();
+      assert.deepEqual(
+        prompts.map((prompt) => prompt.name),
+        ['explain_warnings'],
+      );
+    } finally {
+      await narrow.close();
+    }
+  });
+});
+
+function promptText(result: { messages: ReadonlyArray<{ content: unknown }> }): string {
+  return result.messages.map((message) => (message.content as { text?: string }).text ?? '').join('\n');
+}

@@ -2,6 +2,7 @@
  * A resource is addressable, read-only data: a fixed URI (`podmcp://self`) or an RFC 6570 template
  * (`podmcp://pods/{name}/logs`) with completion for its variables. Plain data plus handlers, like tools.
  */
+import type { SidecarSettings, ToolName } from '@podmcp/core';
 import type { ServiceContext } from '../context.ts';
 
 export interface ResourceDefinition {
@@ -11,6 +12,10 @@ export interface ResourceDefinition {
   readonly title: string;
   readonly description: string;
   readonly mimeType: 'text/markdown' | 'application/json' | 'text/plain';
+  /** The tool whose data this resource shows: offered only where the workload enabled that tool. */
+  readonly requires?: ToolName;
+  /** Offered only when the workload configured what it needs (runbooks, app metrics). */
+  readonly when?: (settings: SidecarSettings) => boolean;
   /** Concrete URIs for a template, listed in resources/list (keep it short). */
   readonly list?: (context: ServiceContext) => Promise<ReadonlyArray<{ uri: string; name: string }>>;
   /** Completion of a template variable from what exists in the namespace. */

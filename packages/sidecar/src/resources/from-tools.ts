@@ -1,0 +1,137 @@
+/**
+ * Resources that address the same facts the tools compute: a pod's diagnosis and logs, the namespace's events,
+ * a workload's or ConfigMap's manifest, a runbook, the app's metrics. Each is read through its tool, so it is
+ * bounded, redacted and rendered the same way, and offered only where that tool is enabled.
+ */
+import { invokeTool } from '../tools/invoke.ts';
+import { configMapNames, podNames, runbookNames } from './completions.ts';
+import type { ResourceDefinition } from './definition.ts';
+
+const WORKLOAD_KINDS = ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'replicasets'];
+
+export const podResource: ResourceDefinition = {
+  uri: 'podmcp://pods/{name}',
+  name: 'pod',
+  title: 'Pod diagnosis',
+  description: 'One pod in this namespace: phase, conditions, container states, last terminations, recent warnings.',
+  mimeType: 'text/markdown',
+  requires: 'diagnose',
+  complete: { name: podNames },
+  async list(context) {
+    const own = await context.self.pod().catch(() => undefined);
+    const name = own?.metadata?.name;
+    return name ? [{ uri: `podmcp://pods/${name}`, name: `pod ${name} (this pod)` }] : [];
+  },
+  async read(variables, context) {
+    return (await invokeTool('diagnose', { pod: variables.name }, context)).text;
+  },
+};
+
+export const podLogsResource: ResourceDefinition = {
+  uri: 'podmcp://pods/{name}/logs',
+  name: 'pod-logs',
+  title: 'Pod logs',
+  description: "The last 200 lines of a pod's default container (use get_pod_logs for filters and paging).",
+  mimeType: 'text/plain',
+  requires: 'get_pod_logs',
+  complete: { name: podNames },
+  async read(variables, context) {
+    return (await invokeTool('get_pod_logs', { pod: variables.name, tail_lines: 200 }, context)).text;
+  },
+};
+
+export const eventsResource: ResourceDefinition = {
+  uri: 'podmcp://events',
+  name: 'events',
+  title: 'Recent events',
+  description: 'Recent events in this namespace, warnings first. Subscribable: changes are signalled while subscribed.',
+  mimeType: 'text/plain',
+  requires: 'list_events',
+  async read(_variables, context) {
+    return (await invokeTool('list_events', {}, context)).text;
+  },
+  async watch(_variables, context, changed) {
+    let stopped = false;
+    let controller: AbortController | undefined;
+    const start = async () => {
+      controller = await context.kube.watch(
+        `/api/v1/namespaces/${context.kube.namespace}/events`,
+        { allowWatchBookmarks: true },
+        (type) => {
+          if (type !== 'BOOKMARK') changed();
+        },
+        () => {
+          if (!stopped) setTimeout(() => void start().catch(() => undefined), 1000).unref();
+        },
+      );
+    };
+    await start();
+    return () => {
+      stopped = true;
+      controller?.abort();
+    };
+  },
+};
+
+export const workloadResource: ResourceDefinition = {
+  uri: 'podmcp://workloads/{kind}/{name}',
+  name: 'workload',
+  title: 'Workload manifest',
+  description: `A workload's manifest without machinery noise; kind is one of ${WORKLOAD_KINDS.join(', ')}.`,
+  mimeType: 'application/json',
+  requires: 'get_resources',
+  complete: { kind: async () => WORKLOAD_KINDS },
+  async read(variables, context) {
+    if (!WORKLOAD_KINDS.includes(variables.kind ?? '')) {
+      throw new Error(`kind must be one of ${WORKLOAD_KINDS.join(', ')}`);
+    }
+    const { structured } = await invokeTool('get_resources', { kind: variables.kind, name: variables.name }, context);
+    return JSON.stringify(structured.object ?? structured, null, 2);
+  },
+};
+
+export const configMapResource: ResourceDefinition = {
+  uri: 'podmcp://configmaps/{name}',
+  name: 'configmap',
+  title: 'ConfigMap',
+  description: 'A ConfigMap in this namespace; values under secret-looking keys are redacted, long values capped.',
+  mimeType: 'application/json',
+  requires: 'get_resources',
+  complete: { name: configMapNames },
+  async read(variables, context) {
+    const { structured } = await invokeTool('get_resources', { kind: 'configmaps', name: variables.name }, context);
+    return JSON.stringify(structured.object ?? structured, null, 2);
+  },
+};
+
+export const runbookResource: ResourceDefinition = {
+  uri: 'podmcp://runbooks/{name}',
+  name: 'runbook',
+  title: 'Runbook',
+  description: "A runbook from the workload's runbooks ConfigMap (podmcp.dev/runbooks).",
+  mimeType: 'text/markdown',
+  requires: 'read_runbook',
+  when: (settings) => settings.runbooks !== undefined,
+  complete: { name: runbookNames },
+  async list(context) {
+    const names = await runbookNames('', context);
+    return names.map((name) => ({ uri: `podmcp://runbooks/${name}`, name: `runbook ${name}` }));
+  },
+  async read(variables, context) {
+    const { structured, text } = await invokeTool('read_runbook', { name: variables.name }, context);
+    return typeof structured.markdown === 'string' ? structured.markdown : text;
+  },
+};
+
+export const appMetricsResource: ResourceDefinition = {
+  uri: 'podmcp://app/metrics',
+  name: 'app-metrics',
+  title: "The app's metrics",
+  description: "The app's own Prometheus metrics, read over localhost and summarised (podmcp.dev/app-metrics-port).",
+  mimeType: 'text/plain',
+  requires: 'inspect_app',
+  when: (settings) => settings.appMetrics !== undefined,
+  async read(_variables, context) {
+    return (await invokeTool('inspect_app', { aspect: 'metrics' }, context)).text;
+  },
+};
