@@ -5,7 +5,11 @@
 import { isActionTool, type SidecarSettings, TOOL_NAMES, type ToolName } from '@podmcp/core';
 import type { ToolDefinition } from './definition.ts';
 import { deletePod } from './delete-pod.ts';
+import { getResources } from './get-resources.ts';
+import { inspectApp } from './inspect-app.ts';
+import { listDeployments } from './list-deployments.ts';
 import { listPods } from './list-pods.ts';
+import { readRunbook } from './read-runbook.ts';
 import { restartDeployment } from './restart-deployment.ts';
 import { rollbackDeployment } from './rollback-deployment.ts';
 import { scaleWorkload } from './scale-workload.ts';
@@ -15,6 +19,10 @@ type AnyTool = ToolDefinition<any, any>;
 
 export const TOOL_DEFINITIONS: Partial<Record<ToolName, AnyTool>> = {
   list_pods: listPods,
+  list_deployments: listDeployments,
+  get_resources: getResources,
+  inspect_app: inspectApp,
+  read_runbook: readRunbook,
   restart_deployment: restartDeployment,
   scale_workload: scaleWorkload,
   delete_pod: deletePod,

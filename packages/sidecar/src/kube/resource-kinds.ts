@@ -1,0 +1,534 @@
+/**
+ * The namespaced kinds get_resources reads — exactly what the shipped read-only Role grants, Secrets never —
+ * and for each how to list a page, read one object in its wire form, and summarise a list row. Also the
+ * kinds people ask for that podmcp deliberately does not serve, each with the reason and where to look
+ * instead.
+ */
+import type { KubernetesObject, V1EndpointSlice, V1Service } from '@kubernetes/client-node';
+import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
+import {
+  configMapSummary,
+  endpointCountsByService,
+  endpointSliceSummary,
+  endpointsSummary,
+  hpaSummary,
+  ingressSummary,
+  type JsonObject,
+  networkPolicySummary,
+  pdbSummary,
+  podMetricsSummary,
+  pvcSummary,
+  replicaSetSummary,
+  type Summary,
+  serviceAccountSummary,
+  serviceSummary,
+} from '../format/objects.ts';
+import { podRow } from '../format/pods.ts';
+import {
+  cronJobRow,
+  daemonSetRow,
+  deploymentRow,
+  jobRow,
+  statefulSetRow,
+  workloadStatusText,
+} from '../format/workloads.ts';
+import { ToolFailure } from '../tools/definition.ts';
+import type { NamespacedKube } from './namespaced-kube.ts';
+
+export interface ListQuery {
+  readonly labelSelector?: string | undefined;
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+export interface ListPage {
+  readonly items: readonly unknown[];
+  readonly next?: string | undefined;
+}
+
+export interface ResourceKind {
+  /** The canonical argument value: plural, lower case. */
+  readonly name: string;
+  readonly kind: string;
+  /** Short names, as kubectl knows them (svc, cm, pvc, …). */
+  readonly aliases: readonly string[];
+  /** Table columns for the text rendering of a list: header and summary field. */
+  readonly columns: ReadonlyArray<readonly [string, string]>;
+  list(kube: NamespacedKube, query: ListQuery): Promise<ListPage>;
+  read(kube: NamespacedKube, name: string): Promise<unknown>;
+  /** An object as read or listed, in its wire form (field names as the API spells them, times as strings). */
+  toWire(object: unknown): JsonObject;
+  /** List rows for objects as read or listed; may read related objects (a Service's EndpointSlices). */
+  summarize(kube: NamespacedKube, items: readonly unknown[], now: Date): Promise<Summary[]>;
+}
+
+interface Page<T> {
+  readonly items: T[];
+  readonly metadata?: { readonly _continue?: string | undefined } | undefined;
+}
+
+interface Request {
+  readonly namespace: string;
+  readonly labelSelector?: string | undefined;
+  readonly limit?: number;
+  readonly _continue?: string | undefined;
+}
+
+/** One typed API pair (list and read) and a row summary, erased to ResourceKind. */
+function typed<T extends KubernetesObject>(definition: {
+  readonly name: string;
+  readonly kind: string;
+  readonly model: string;
+  readonly aliases: readonly string[];
+  readonly columns: ReadonlyArray<readonly [string, string]>;
+  readonly list: (kube: NamespacedKube, request: Request) => Promise<Page<T>>;
+  readonly read: (kube: NamespacedKube, request: { name: string; namespace: string }) => Promise<T>;
+  readonly row?: (item: T, now: Date) => Summary;
+  readonly rows?: (kube: NamespacedKube, items: readonly T[], now: Date) => Promise<Summary[]>;
+}): ResourceKind {
+  return {
+    name: definition.name,
+    kind: definition.kind,
+    aliases: definition.aliases,
+    columns: definition.columns,
+    async list(kube, query) {
+      const page = await definition.list(kube, {
+        namespace: kube.namespace,
+        labelSelector: query.labelSelector,
+        limit: query.limit,
+        _continue: query.cursor,
+      });
+      return { items: page.items, next: page.metadata?._continue || undefined };
+    },
+    read: (kube, name) => definition.read(kube, { name, namespace: kube.namespace }),
+    // The generated models rename a few fields (`from` → `_from`) and hold Dates; the serializer restores both.
+    toWire: (object) => ObjectSerializer.serialize(object, definition.model, '') as JsonObject,
+    async summarize(kube, items, now) {
+      const typedItems = items as readonly T[];
+      if (definition.rows) return definition.rows(kube, typedItems, now);
+      const row = definition.row;
+      return row ? typedItems.map((item) => row(item, now)) : [];
+    },
+  };
+}
+
+const AGE: readonly [string, string] = ['AGE', 'age'];
+const WORKLOAD_COLUMNS: ReadonlyArray<readonly [string, string]> = [
+  ['NAME', 'name'],
+  ['STATUS', 'status_text'],
+  ['IMAGES', 'images'],
+  AGE,
+];
+
+/** Workload rows flattened for the generic table (images joined, one status column). */
+function workloadSummary(row: ReturnType<typeof deploymentRow>): Summary {
+  const summary: Summary = { status_text: workloadStatusText(row) };
+  for (const [key, value] of Object.entries(row)) {
+    if (value === undefined) continue;
+    summary[key] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return summary;
+}
+
+/** EndpointSlices of the listed Services, for their ready/not-ready counts. */
+async function serviceRows(kube: NamespacedKube, services: readonly V1Service[], now: Date): Promise<Summary[]> {
+  const names = services.map((service) => service.metadata?.name ?? '').filter((name) => name !== '');
+  let slices: V1EndpointSlice[] = [];
+  if (names.length > 0) {
+    const list = await kube.discovery.listNamespacedEndpointSlice({
+      namespace: kube.namespace,
+      labelSelector: `kubernetes.io/service-name in (${names.join(',')})`,
+      limit: 500,
+    });
+    slices = list.items;
+  }
+  const counts = endpointCountsByService(slices);
+  return services.map((service) => serviceSummary(service, counts.get(service.metadata?.name ?? ''), now));
+}
+
+const METRICS_GROUP = { group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods' } as const;
+
+/**
+ * metrics.k8s.io exists only when metrics-server (or another adapter) is installed; its absence is a fact
+ * about the cluster, answered as such.
+ */
+function metricsFailure(error: unknown, podName?: string): unknown {
+  const code = (error as { code?: unknown }).code;
+  const body = (error as { body?: unknown }).body;
+  const text = typeof body === 'string' ? body : JSON.stringify(body ?? '');
+  if (code === 404 && podName && /"name"\s*:\s*"/.test(text)) {
+    return new ToolFailure(
+      `No metrics for pod "${podName}" yet: metrics-server has none for it (it samples running pods every 15-60 s; new, pending or finished pods have none). List all with kind podmetrics and no name.`,
+      'not-found',
+    );
+  }
+  if (code === 404) {
+    return new ToolFailure(
+      'metrics-server is not installed in this cluster (the metrics.k8s.io API does not exist), so live CPU and memory usage is unavailable. Use the requests and limits of the pods (get_resources kind pods with a name) and the app metrics (inspect_app aspect metrics) instead, or ask a cluster administrator to install metrics-server.',
+      'not-found',
+    );
+  }
+  if (code === 503) {
+    return new ToolFailure(
+      'The metrics.k8s.io API is registered but not answering (503): metrics-server is down or still starting. Retry in a minute; if it persists, a cluster administrator should check the metrics-server pods and its APIService.',
+      'unreachable',
+    );
+  }
+  return error;
+}
+
+const podMetrics: ResourceKind = {
+  name: 'podmetrics',
+  kind: 'PodMetrics',
+  aliases: ['top'],
+  columns: [
+    ['NAME', 'name'],
+    ['CPU', 'cpu'],
+    ['MEMORY', 'memory'],
+    ['CONTAINERS', 'containers'],
+  ],
+  async list(kube, query) {
+    try {
+      const page = (await kube.custom.listNamespacedCustomObject({
+        ...METRICS_GROUP,
+        namespace: kube.namespace,
+        labelSelector: query.labelSelector,
+        limit: query.limit,
+        _continue: query.cursor,
+      })) as { items?: unknown[]; metadata?: { continue?: string } };
+      return { items: page.items ?? [], next: page.metadata?.continue || undefined };
+    } catch (error) {
+      throw metricsFailure(error);
+    }
+  },
+  async read(kube, name) {
+    try {
+      return (await kube.custom.getNamespacedCustomObject({
+        ...METRICS_GROUP,
+        namespace: kube.namespace,
+        name,
+      })) as JsonObject;
+    } catch (error) {
+      throw metricsFailure(error, name);
+    }
+  },
+  toWire: (object) => object as JsonObject,
+  async summarize(_kube, items, now) {
+    return items.map((item) => podMetricsSummary(item as JsonObject, now));
+  },
+};
+
+export const RESOURCE_KINDS: readonly ResourceKind[] = [
+  typed({
+    name: 'services',
+    kind: 'Service',
+    model: 'V1Service',
+    aliases: ['svc'],
+    columns: [
+      ['NAME', 'name'],
+      ['TYPE', 'type'],
+      ['CLUSTER-IP', 'cluster_ip'],
+      ['PORTS', 'ports'],
+      ['READY', 'ready_endpoints'],
+      ['NOT-READY', 'not_ready_endpoints'],
+      ['SELECTOR', 'selector'],
+    ],
+    list: (kube, request) => kube.core.listNamespacedService(request),
+    read: (kube, request) => kube.core.readNamespacedService(request),
+    rows: serviceRows,
+  }),
+  typed({
+    name: 'endpoints',
+    kind: 'Endpoints',
+    model: 'V1Endpoints',
+    aliases: ['ep'],
+    columns: [
+      ['NAME', 'name'],
+      ['READY', 'ready'],
+      ['NOT-READY', 'not_ready'],
+      ['ADDRESSES', 'addresses'],
+    ],
+    list: (kube, request) => kube.core.listNamespacedEndpoints(request),
+    read: (kube, request) => kube.core.readNamespacedEndpoints(request),
+    row: endpointsSummary,
+  }),
+  typed({
+    name: 'endpointslices',
+    kind: 'EndpointSlice',
+    model: 'V1EndpointSlice',
+    aliases: ['eps'],
+    columns: [
+      ['NAME', 'name'],
+      ['SERVICE', 'service'],
+      ['TYPE', 'address_type'],
+      ['READY', 'ready'],
+      ['NOT-READY', 'not_ready'],
+      ['PORTS', 'ports'],
+    ],
+    list: (kube, request) => kube.discovery.listNamespacedEndpointSlice(request),
+    read: (kube, request) => kube.discovery.readNamespacedEndpointSlice(request),
+    row: endpointSliceSummary,
+  }),
+  typed({
+    name: 'configmaps',
+    kind: 'ConfigMap',
+    model: 'V1ConfigMap',
+    aliases: ['cm'],
+    columns: [['NAME', 'name'], ['KEYS', 'keys'], ['SIZE', 'size'], AGE],
+    list: (kube, request) => kube.core.listNamespacedConfigMap(request),
+    read: (kube, request) => kube.core.readNamespacedConfigMap(request),
+    row: configMapSummary,
+  }),
+  typed({
+    name: 'persistentvolumeclaims',
+    kind: 'PersistentVolumeClaim',
+    model: 'V1PersistentVolumeClaim',
+    aliases: ['pvc'],
+    columns: [
+      ['NAME', 'name'],
+      ['PHASE', 'phase'],
+      ['CAPACITY', 'capacity'],
+      ['REQUESTED', 'requested'],
+      ['CLASS', 'storage_class'],
+      ['ACCESS', 'access_modes'],
+      ['VOLUME', 'volume'],
+    ],
+    list: (kube, request) => kube.core.listNamespacedPersistentVolumeClaim(request),
+    read: (kube, request) => kube.core.readNamespacedPersistentVolumeClaim(request),
+    row: pvcSummary,
+  }),
+  typed({
+    name: 'serviceaccounts',
+    kind: 'ServiceAccount',
+    model: 'V1ServiceAccount',
+    aliases: ['sa'],
+    columns: [['NAME', 'name'], ['AUTOMOUNT', 'automount_token'], ['PULL-SECRETS', 'image_pull_secrets'], AGE],
+    list: (kube, request) => kube.core.listNamespacedServiceAccount(request),
+    read: (kube, request) => kube.core.readNamespacedServiceAccount(request),
+    row: serviceAccountSummary,
+  }),
+  typed({
+    name: 'ingresses',
+    kind: 'Ingress',
+    model: 'V1Ingress',
+    aliases: ['ing'],
+    columns: [['NAME', 'name'], ['CLASS', 'class'], ['RULES', 'rules'], ['ADDRESS', 'address'], AGE],
+    list: (kube, request) => kube.networking.listNamespacedIngress(request),
+    read: (kube, request) => kube.networking.readNamespacedIngress(request),
+    row: ingressSummary,
+  }),
+  typed({
+    name: 'networkpolicies',
+    kind: 'NetworkPolicy',
+    model: 'V1NetworkPolicy',
+    aliases: ['netpol'],
+    columns: [['NAME', 'name'], ['POD-SELECTOR', 'pod_selector'], ['EFFECT', 'effect'], AGE],
+    list: (kube, request) => kube.networking.listNamespacedNetworkPolicy(request),
+    read: (kube, request) => kube.networking.readNamespacedNetworkPolicy(request),
+    row: networkPolicySummary,
+  }),
+  typed({
+    name: 'horizontalpodautoscalers',
+    kind: 'HorizontalPodAutoscaler',
+    model: 'V2HorizontalPodAutoscaler',
+    aliases: ['hpa'],
+    columns: [
+      ['NAME', 'name'],
+      ['TARGET', 'target'],
+      ['METRICS', 'metrics'],
+      ['MIN', 'min'],
+      ['MAX', 'max'],
+      ['CURRENT', 'current'],
+      ['DESIRED', 'desired'],
+    ],
+    list: (kube, request) => kube.autoscaling.listNamespacedHorizontalPodAutoscaler(request),
+    read: (kube, request) => kube.autoscaling.readNamespacedHorizontalPodAutoscaler(request),
+    row: hpaSummary,
+  }),
+  typed({
+    name: 'poddisruptionbudgets',
+    kind: 'PodDisruptionBudget',
+    model: 'V1PodDisruptionBudget',
+    aliases: ['pdb'],
+    columns: [
+      ['NAME', 'name'],
+      ['SELECTOR', 'selector'],
+      ['HEALTHY', 'current_healthy'],
+      ['WANTED', 'desired_healthy'],
+      ['ALLOWED', 'disruptions_allowed'],
+    ],
+    list: (kube, request) => kube.policy.listNamespacedPodDisruptionBudget(request),
+    read: (kube, request) => kube.policy.readNamespacedPodDisruptionBudget(request),
+    row: pdbSummary,
+  }),
+  typed({
+    name: 'replicasets',
+    kind: 'ReplicaSet',
+    model: 'V1ReplicaSet',
+    aliases: ['rs'],
+    columns: [
+      ['NAME', 'name'],
+      ['DESIRED', 'desired'],
+      ['CURRENT', 'current'],
+      ['READY', 'ready'],
+      ['REVISION', 'revision'],
+      ['OWNER', 'owner'],
+      AGE,
+    ],
+    list: (kube, request) => kube.apps.listNamespacedReplicaSet(request),
+    read: (kube, request) => kube.apps.readNamespacedReplicaSet(request),
+    row: replicaSetSummary,
+  }),
+  typed({
+    name: 'pods',
+    kind: 'Pod',
+    model: 'V1Pod',
+    aliases: ['po'],
+    columns: [
+      ['NAME', 'name'],
+      ['READY', 'ready'],
+      ['STATUS', 'status'],
+      ['RESTARTS', 'restarts'],
+      ['AGE', 'age'],
+      ['NODE', 'node'],
+    ],
+    list: (kube, request) => kube.core.listNamespacedPod(request),
+    read: (kube, request) => kube.core.readNamespacedPod(request),
+    row: (pod, now) => {
+      const row = podRow(pod, now);
+      return Object.fromEntries(Object.entries(row).filter(([, value]) => value !== undefined)) as Summary;
+    },
+  }),
+  typed({
+    name: 'deployments',
+    kind: 'Deployment',
+    model: 'V1Deployment',
+    aliases: ['deploy'],
+    columns: WORKLOAD_COLUMNS,
+    list: (kube, request) => kube.apps.listNamespacedDeployment(request),
+    read: (kube, request) => kube.apps.readNamespacedDeployment(request),
+    row: (item, now) => workloadSummary(deploymentRow(item, now)),
+  }),
+  typed({
+    name: 'statefulsets',
+    kind: 'StatefulSet',
+    model: 'V1StatefulSet',
+    aliases: ['sts'],
+    columns: WORKLOAD_COLUMNS,
+    list: (kube, request) => kube.apps.listNamespacedStatefulSet(request),
+    read: (kube, request) => kube.apps.readNamespacedStatefulSet(request),
+    row: (item, now) => workloadSummary(statefulSetRow(item, now)),
+  }),
+  typed({
+    name: 'daemonsets',
+    kind: 'DaemonSet',
+    model: 'V1DaemonSet',
+    aliases: ['ds'],
+    columns: WORKLOAD_COLUMNS,
+    list: (kube, request) => kube.apps.listNamespacedDaemonSet(request),
+    read: (kube, request) => kube.apps.readNamespacedDaemonSet(request),
+    row: (item, now) => workloadSummary(daemonSetRow(item, now)),
+  }),
+  typed({
+    name: 'jobs',
+    kind: 'Job',
+    model: 'V1Job',
+    aliases: [],
+    columns: WORKLOAD_COLUMNS,
+    list: (kube, request) => kube.batch.listNamespacedJob(request),
+    read: (kube, request) => kube.batch.readNamespacedJob(request),
+    row: (item, now) => workloadSummary(jobRow(item, now)),
+  }),
+  typed({
+    name: 'cronjobs',
+    kind: 'CronJob',
+    model: 'V1CronJob',
+    aliases: ['cj'],
+    columns: WORKLOAD_COLUMNS,
+    list: (kube, request) => kube.batch.listNamespacedCronJob(request),
+    read: (kube, request) => kube.batch.readNamespacedCronJob(request),
+    row: (item, now) => workloadSummary(cronJobRow(item, now)),
+  }),
+  podMetrics,
+];
+
+// Besides the canonical plural and the short names: the singular, the kind itself, and plural short names.
+const BY_NAME = new Map<string, ResourceKind>(
+  RESOURCE_KINDS.flatMap((kind) =>
+    [
+      kind.name,
+      kind.name.replace(/s$/, ''),
+      kind.kind.toLowerCase(),
+      ...kind.aliases,
+      ...kind.aliases.map((alias) => `${alias}s`),
+    ].map((name) => [name, kind] as const),
+  ),
+);
+
+/** The advertised argument values: canonical names and short names. */
+export const KIND_ARGUMENTS: readonly string[] = RESOURCE_KINDS.flatMap((kind) => [kind.name, ...kind.aliases]);
+
+/** Kinds asked for that podmcp does not serve, and why (with where to look instead). */
+const REFUSED: ReadonlyArray<readonly [readonly string[], (namespace: string) => string, 'refused' | 'invalid']> = [
+  [
+    ['secret', 'secrets'],
+    () =>
+      "podmcp never reads Secrets: they are not a kind here, the sidecar refuses every Secret request, and its Role does not grant them. To check that a Secret a pod needs exists, look at the pod's events (list_events): a missing one shows as FailedMount or CreateContainerConfigError. Pod specs name the Secrets they use (get_resources kind pods with a name).",
+    'refused',
+  ],
+  [
+    [
+      'node',
+      'nodes',
+      'no',
+      'namespace',
+      'namespaces',
+      'ns',
+      'persistentvolume',
+      'persistentvolumes',
+      'pv',
+      'storageclass',
+      'storageclasses',
+      'sc',
+      'clusterrole',
+      'clusterroles',
+      'clusterrolebinding',
+      'clusterrolebindings',
+      'customresourcedefinition',
+      'customresourcedefinitions',
+      'crd',
+      'crds',
+      'ingressclass',
+      'ingressclasses',
+      'priorityclass',
+      'priorityclasses',
+      'apiservice',
+      'apiservices',
+    ],
+    (namespace) =>
+      `that kind is cluster-scoped; podmcp serves namespace ${namespace} only. A pod's node and its PersistentVolumeClaims' volumes are named in get_resources kind pods / pvc.`,
+    'refused',
+  ],
+  [['event', 'events', 'ev'], () => 'events have their own tool: call list_events.', 'invalid'],
+  [['log', 'logs'], () => 'logs have their own tool: call get_pod_logs.', 'invalid'],
+];
+
+export type KindLookup = { readonly kind: ResourceKind } | { readonly failure: ToolFailure };
+
+/** Resolves what the agent typed (any case, singular, plural or short name) to a kind, or a failure to show. */
+export function lookupKind(text: string, namespace: string): KindLookup {
+  const wanted = text.trim().toLowerCase();
+  const kind = BY_NAME.get(wanted);
+  if (kind) return { kind };
+  for (const [names, reason, failureKind] of REFUSED) {
+    if (names.includes(wanted)) return { failure: new ToolFailure(reason(namespace), failureKind) };
+  }
+  return {
+    failure: new ToolFailure(
+      `Unknown or unsupported kind "${text}". Supported: ${RESOURCE_KINDS.map(
+        (item) => `${item.name}${item.aliases.length > 0 ? ` (${item.aliases.join(', ')})` : ''}`,
+      ).join(', ')}.`,
+      'invalid',
+    ),
+  };
+}

@@ -1,0 +1,227 @@
+/**
+ * get_resources: the generic get/list for the namespace's other kinds — compact per-kind rows for a list, the
+ * stripped object for one name. Which kinds exist and how each is read lives in kube/resource-kinds.ts.
+ */
+import { dumpYaml } from '@kubernetes/client-node';
+import { z } from 'zod';
+import { capConfigMapData, formatBytes, type JsonObject, type Summary, stripObject } from '../format/objects.ts';
+import { renderTable } from '../format/pods.ts';
+import { describeKubeError, isNotFound } from '../kube/errors.ts';
+import type { NamespacedKube } from '../kube/namespaced-kube.ts';
+import { KIND_ARGUMENTS, lookupKind, RESOURCE_KINDS, type ResourceKind } from '../kube/resource-kinds.ts';
+import { frameUntrusted } from '../safety/sanitize.ts';
+import { defineTool, READ_HINTS, ToolFailure } from './definition.ts';
+
+/** Rows stop fitting an agent's budget well before the gate's ceiling; a page is halved until it fits. */
+const LIST_BYTES = 18 * 1024;
+const CONFIGMAP_VALUE_BYTES = 2 * 1024;
+const CONFIGMAP_TOTAL_BYTES = 14 * 1024;
+
+const input = z
+  .object({
+    kind: z
+      .string()
+      .min(1)
+      .max(64)
+      .meta({ enum: [...KIND_ARGUMENTS] })
+      .describe(
+        'What to read: services (svc), endpoints (ep), endpointslices, configmaps (cm), persistentvolumeclaims (pvc), serviceaccounts (sa), ingresses (ing), networkpolicies (netpol), horizontalpodautoscalers (hpa), poddisruptionbudgets (pdb), replicasets (rs), pods, deployments, statefulsets, daemonsets, jobs, cronjobs, or podmetrics (live CPU/memory from metrics-server). Singular forms work too. Secrets are never readable.',
+      ),
+    name: z
+      .string()
+      .min(1)
+      .max(253)
+      .optional()
+      .describe('Get this one object in full (stripped of noise). Omit to list the kind with one summary row each.'),
+    label_selector: z
+      .string()
+      .max(500)
+      .optional()
+      .describe('Lists only: a Kubernetes label selector, e.g. "app=web,tier!=cache".'),
+    key: z
+      .string()
+      .min(1)
+      .max(253)
+      .optional()
+      .describe(
+        `ConfigMaps with a name only: return just this key's value, up to ${formatBytes(CONFIGMAP_TOTAL_BYTES)} (values are otherwise cut at ${formatBytes(CONFIGMAP_VALUE_BYTES)}).`,
+      ),
+    limit: z.number().int().min(1).max(200).default(50).describe('Lists only: most objects to return (1-200).'),
+    cursor: z.string().max(2000).optional().describe('Lists only: the next_cursor of a previous answer.'),
+  })
+  .strict();
+
+const summary = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+
+const output = z.object({
+  namespace: z.string(),
+  kind: z.string().describe('The canonical kind argument, e.g. "services".'),
+  name: z.string().optional(),
+  selector: z.string().optional(),
+  items: z.array(summary).optional().describe('List: one summary row per object.'),
+  next_cursor: z.string().optional(),
+  summary: summary.optional().describe('Get: the same summary a list row shows.'),
+  object: z.record(z.string(), z.unknown()).optional().describe('Get: the object without machinery noise.'),
+  note: z.string().optional(),
+});
+
+type Output = z.infer<typeof output>;
+
+export const getResources = defineTool({
+  name: 'get_resources',
+  title: 'Get or list namespaced resources',
+  description:
+    "Reads the namespace's objects of one kind: services (with ready/not-ready endpoint counts), endpoints, configmaps (keys and sizes; values with a name), PVCs (phase, capacity, class), serviceaccounts, ingresses, networkpolicies, HPAs, PDBs, replicasets, pods, workloads, and podmetrics (live CPU/memory). Without name: one summary row per object, paged (pass next_cursor back as cursor). With name: that object without managedFields and other noise. For workload rollout status prefer list_deployments.",
+  input,
+  output,
+  hints: READ_HINTS,
+  async run(args, context) {
+    const { kube } = context;
+    const found = lookupKind(args.kind, kube.namespace);
+    if ('failure' in found) throw found.failure;
+    const { kind } = found;
+    if (args.key !== undefined && (kind.name !== 'configmaps' || args.name === undefined)) {
+      throw new ToolFailure('key works only with kind configmaps and a name.', 'invalid');
+    }
+    if (args.name === undefined) return list(kind, args, kube, context.now());
+    if (args.label_selector !== undefined || args.cursor !== undefined) {
+      throw new ToolFailure(
+        'name reads one object; label_selector and cursor are for lists. Drop one or the other.',
+        'invalid',
+      );
+    }
+    let object: unknown;
+    try {
+      object = await kind.read(kube, args.name);
+    } catch (error) {
+      if (isNotFound(error)) throw await notFound(kind, args.name, kube);
+      throw describeKubeError(error, `${kind.kind} "${args.name}"`);
+    }
+    const [row] = await kind.summarize(kube, [object], context.now());
+    let stripped = stripObject(kind.toWire(object));
+    if (kind.name === 'configmaps') stripped = configMapValues(stripped, args.key, args.name);
+    return {
+      namespace: kube.namespace,
+      kind: kind.name,
+      name: args.name,
+      ...(row ? { summary: row } : {}),
+      object: stripped,
+    };
+  },
+  render(result) {
+    const kind = RESOURCE_KINDS.find((item) => item.name === result.kind);
+    if (result.object) {
+      const header = `${kind?.kind ?? result.kind} ${result.name ?? ''} in ${result.namespace}`;
+      const facts = result.summary
+        ? Object.entries(result.summary)
+            .filter(([key]) => key !== 'name' && key !== 'status_text')
+            .map(([key, value]) => `${key}: ${value}`)
+            .join('\n')
+        : '';
+      const yaml = dumpYaml(result.object, { lineWidth: -1, noRefs: true });
+      return `${header}\n${facts}${facts ? '\n' : ''}${frameUntrusted(`${result.kind}/${result.name ?? ''}`, yaml)}`;
+    }
+    const items = result.items ?? [];
+    const what = kind?.name ?? result.kind;
+    const header = `${items.length} ${what} in ${result.namespace}${result.selector ? ` matching ${result.selector}` : ''}`;
+    const lines = [items.length > 0 ? `${header}:` : `${header}.`];
+    if (items.length > 0 && kind) {
+      lines.push(
+        renderTable(
+          kind.columns.map(([title]) => title),
+          items.map((item) => kind.columns.map(([, field]) => cell(item[field]))),
+        ),
+      );
+      for (const item of items) if (item.problem) lines.push(`! ${item.name}: ${item.problem}`);
+    }
+    if (result.note) lines.push(result.note);
+    if (result.next_cursor) lines.push(`More ${what}: call again with cursor "${result.next_cursor}".`);
+    return lines.join('\n');
+  },
+});
+
+async function list(
+  kind: ResourceKind,
+  args: { label_selector?: string | undefined; limit: number; cursor?: string | undefined },
+  kube: NamespacedKube,
+  now: Date,
+): Promise<Output> {
+  let limit = args.limit;
+  for (;;) {
+    let page: Awaited<ReturnType<ResourceKind['list']>>;
+    try {
+      page = await kind.list(kube, { labelSelector: args.label_selector, limit, cursor: args.cursor });
+    } catch (error) {
+      const failure = describeKubeError(error, kind.name);
+      if (args.cursor && (failure.kind === 'invalid' || (error as { code?: unknown }).code === 410)) {
+        throw new ToolFailure('The cursor has expired or is not valid; list again without it.', 'invalid');
+      }
+      throw failure;
+    }
+    const items = await kind.summarize(kube, page.items, now);
+    const bytes = Buffer.byteLength(JSON.stringify(items));
+    if (bytes > LIST_BYTES && limit > 1) {
+      limit = Math.max(1, Math.floor(limit / 2));
+      continue;
+    }
+    const notes: string[] = [];
+    if (items.length === 0 && !page.next) {
+      notes.push(
+        `No ${kind.name} in namespace ${kube.namespace}${args.label_selector ? ` match ${args.label_selector}` : ''}.`,
+      );
+    }
+    if (limit < args.limit) notes.push(`Page cut to ${limit} to fit the answer budget; use the cursor for more.`);
+    return {
+      namespace: kube.namespace,
+      kind: kind.name,
+      ...(args.label_selector ? { selector: args.label_selector } : {}),
+      items,
+      ...(page.next ? { next_cursor: page.next } : {}),
+      ...(notes.length > 0 ? { note: notes.join(' ') } : {}),
+    };
+  }
+}
+
+/** Not found: say so, and name what does exist, so the next call can be right. */
+async function notFound(kind: ResourceKind, name: string, kube: NamespacedKube): Promise<ToolFailure> {
+  let names: string[] = [];
+  let more = false;
+  try {
+    const page = await kind.list(kube, { limit: 30 });
+    names = page.items.map((item) => (item as { metadata?: { name?: string } }).metadata?.name ?? '?');
+    more = page.next !== undefined;
+  } catch {
+    // Listing is only a hint.
+  }
+  const existing =
+    names.length > 0
+      ? `Existing ${kind.name}: ${names.join(', ')}${more ? ', …' : ''}.`
+      : `There are no ${kind.name} in this namespace.`;
+  return new ToolFailure(
+    `${kind.kind} "${name}" does not exist in namespace ${kube.namespace}. ${existing}`,
+    'not-found',
+  );
+}
+
+function configMapValues(stripped: JsonObject, key: string | undefined, name: string): JsonObject {
+  if (key !== undefined) {
+    const data = (stripped.data ?? {}) as JsonObject;
+    const binary = (stripped.binaryData ?? {}) as JsonObject;
+    if (!(key in data) && !(key in binary)) {
+      const keys = [...Object.keys(data), ...Object.keys(binary)];
+      throw new ToolFailure(
+        `ConfigMap "${name}" has no key "${key}". Keys: ${keys.length > 0 ? keys.slice(0, 50).join(', ') : '(none)'}.`,
+        'not-found',
+      );
+    }
+  }
+  return capConfigMapData(stripped, {
+    perValueBytes: CONFIGMAP_VALUE_BYTES,
+    totalBytes: CONFIGMAP_TOTAL_BYTES,
+    key,
+  });
+}
+
+function cell(value: Summary[string] | undefined): string {
+  return value === undefined ? '' : String(value);
+}

@@ -1,0 +1,522 @@
+/**
+ * inspect_app: what only a process inside the pod can see. `metrics` reads the app's Prometheus endpoint over
+ * localhost and summarises it; `health` calls its health endpoint; `drift` checks whether the pod still runs
+ * what the cluster now says it should (its ReplicaSet/revision, and the ConfigMaps it uses, changed since it
+ * started).
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import { annotationKey } from '@podmcp/core';
+import { z } from 'zod';
+import { type AppResponse, AppUnreachable } from '../app-endpoints.ts';
+import { formatAge } from '../format/age.ts';
+import { capString, changeEffect, configMapUses, lastChange, secretReferenceCount } from '../format/objects.ts';
+import {
+  type FamilySummary,
+  metricNameFilter,
+  parsePrometheusText,
+  summarizeExposition,
+} from '../format/prometheus.ts';
+import {
+  daemonSetRollout,
+  deploymentRollout,
+  newestReplicaSet,
+  revisionNumber,
+  statefulSetRollout,
+} from '../format/workloads.ts';
+import { describeKubeError, isNotFound } from '../kube/errors.ts';
+import { labelSelectorText } from '../kube/workloads.ts';
+import { frameUntrusted } from '../safety/sanitize.ts';
+import { controllerOf } from '../self.ts';
+import { defineTool, READ_HINTS, type ToolContext, ToolFailure } from './definition.ts';
+
+const HEALTH_BODY_BYTES = 2048;
+const METRICS_BYTES = 16 * 1024;
+const MAX_CONFIGMAPS = 20;
+
+const input = z
+  .object({
+    aspect: z
+      .enum(['metrics', 'health', 'drift'])
+      .describe(
+        "metrics: the app's Prometheus metrics, summarised (types, series counts, values, histogram p50/p99). health: its health endpoint (status, latency, body). drift: whether this pod runs the workload's current revision and whether ConfigMaps it uses changed since it started.",
+      ),
+    filter: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe(
+        'metrics only: metric family names to show — a prefix ("http_") or, with any other character, an unanchored regular expression ("duration|latency").',
+      ),
+    max_families: z.number().int().min(1).max(100).default(30).describe('metrics only: most families to show (1-100).'),
+    max_series: z
+      .number()
+      .int()
+      .min(1)
+      .max(50)
+      .default(5)
+      .describe('metrics only: most series per family, largest values first (1-50).'),
+    pod: z
+      .string()
+      .max(253)
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a pod name')
+      .optional()
+      .describe('drift only: check this pod of the namespace instead of the one this sidecar runs in.'),
+  })
+  .strict();
+
+const metricValue = z.union([z.number(), z.enum(['NaN', '+Inf', '-Inf'])]);
+
+const family = z.object({
+  name: z.string(),
+  type: z.string(),
+  help: z.string().optional(),
+  series: z.number(),
+  total: metricValue.optional(),
+  top: z.array(
+    z.object({
+      labels: z.string(),
+      value: metricValue.optional(),
+      count: metricValue.optional(),
+      sum: metricValue.optional(),
+      p50: metricValue.optional(),
+      p99: metricValue.optional(),
+    }),
+  ),
+});
+
+const output = z.object({
+  aspect: z.enum(['metrics', 'health', 'drift']),
+  metrics: z
+    .object({
+      url: z.string(),
+      status: z.number(),
+      duration_ms: z.number(),
+      families_total: z.number(),
+      families_matched: z.number(),
+      families_omitted: z.number(),
+      series_total: z.number(),
+      families: z.array(family),
+      bad_lines: z.number().optional(),
+      body_truncated: z.boolean().optional(),
+    })
+    .optional(),
+  health: z
+    .object({
+      url: z.string(),
+      status: z.number(),
+      healthy: z.boolean().describe('Status 200-399.'),
+      duration_ms: z.number(),
+      body: z.string(),
+      body_truncated: z.boolean(),
+    })
+    .optional(),
+  drift: z
+    .object({
+      pod: z.string(),
+      started: z.string().describe('When the pod started, and how long ago.'),
+      drifted: z.boolean(),
+      revision: z.object({
+        state: z.enum(['current', 'outdated', 'unknown', 'not-applicable']),
+        owner: z.string().optional(),
+        pod_revision: z.string().optional(),
+        current_revision: z.string().optional(),
+        detail: z.string(),
+      }),
+      config_maps: z.array(
+        z.object({
+          name: z.string(),
+          uses: z.array(z.string()),
+          state: z.enum(['unchanged', 'changed', 'missing', 'unknown']),
+          last_change: z.string().optional(),
+          changed_by: z.string().optional(),
+          effect: z.string().optional(),
+        }),
+      ),
+      secrets_referenced: z.number().optional(),
+    })
+    .optional(),
+  note: z.string().optional(),
+});
+
+type Output = z.infer<typeof output>;
+type Drift = NonNullable<Output['drift']>;
+
+export const inspectApp = defineTool({
+  name: 'inspect_app',
+  title: 'Inspect the app from inside its pod',
+  description:
+    'Looks at the app from inside its pod, which no cluster-level tool can: aspect "metrics" reads its Prometheus endpoint over localhost and summarises families (type, help, series count, top values, histogram p50/p99; narrow with filter); "health" calls its health endpoint (status code, latency, body); "drift" tells whether this pod runs the workload\'s current ReplicaSet/revision and whether ConfigMaps it uses changed since it started (and whether the change reaches the running app).',
+  input,
+  output,
+  hints: READ_HINTS,
+  async run(args, context) {
+    switch (args.aspect) {
+      case 'metrics':
+        return metrics(args, context);
+      case 'health':
+        return health(context);
+      case 'drift':
+        return { aspect: 'drift' as const, drift: await drift(args.pod, context) };
+    }
+  },
+  render(result) {
+    if (result.metrics) return renderMetrics(result.metrics, result.note);
+    if (result.health) {
+      const health = result.health;
+      return `${health.healthy ? 'Healthy' : 'UNHEALTHY'}: ${health.url} answered ${health.status} in ${health.duration_ms} ms.\n${frameUntrusted('health body', `${health.body}${health.body_truncated ? '\n[truncated]' : ''}`)}`;
+    }
+    if (result.drift) return renderDrift(result.drift);
+    return result.note ?? '';
+  },
+});
+
+async function fetchApp(which: 'metrics' | 'health', context: ToolContext): Promise<AppResponse> {
+  let response: AppResponse | undefined;
+  try {
+    response = await context.app.fetch(which, context.signal);
+  } catch (error) {
+    if (error instanceof AppUnreachable) {
+      throw new ToolFailure(
+        `The app did not answer its ${which} endpoint (${error.message}). Is it listening on that port inside the pod? Check the container with list_pods and its logs with get_pod_logs; if the port or path is wrong, fix the ${annotationKey(which === 'metrics' ? 'app-metrics-port' : 'app-health-port')} annotation.`,
+        'unreachable',
+      );
+    }
+    throw error;
+  }
+  if (!response) {
+    const [port, path, defaultPath] =
+      which === 'metrics'
+        ? [annotationKey('app-metrics-port'), annotationKey('app-metrics-path'), '/metrics']
+        : [annotationKey('app-health-port'), annotationKey('app-health-path'), '/healthz'];
+    throw new ToolFailure(
+      `This workload has not told podmcp where its ${which} endpoint is. To enable it, add the pod-template annotation ${port}: "<port>" (and ${path} if it is not ${defaultPath}); the next rollout picks it up.`,
+      'not-found',
+    );
+  }
+  return response;
+}
+
+async function metrics(
+  args: { filter?: string | undefined; max_families: number; max_series: number },
+  context: ToolContext,
+): Promise<Output> {
+  const match = args.filter === undefined ? undefined : metricNameFilter(args.filter);
+  if (match && 'error' in match) throw new ToolFailure(`filter: ${match.error}.`, 'invalid');
+  const response = await fetchApp('metrics', context);
+  if (response.status < 200 || response.status >= 300) {
+    throw new ToolFailure(
+      `The app's metrics endpoint ${response.url} answered ${response.status}, not metrics. ${
+        response.status === 404
+          ? `Is the path right? Set ${annotationKey('app-metrics-path')} if it is not the default.`
+          : "Check the app's logs with get_pod_logs."
+      }`,
+      'unreachable',
+    );
+  }
+  const parsed = parsePrometheusText(response.body);
+  if (parsed.families.length === 0 && parsed.badLines > 0) {
+    throw new ToolFailure(
+      `${response.url} did not answer in the Prometheus text format (${parsed.badLines} unreadable line(s)); is ${annotationKey('app-metrics-port')} pointing at the metrics port?`,
+      'invalid',
+    );
+  }
+  const summary = summarizeExposition(parsed, {
+    ...(match ? { match } : {}),
+    maxFamilies: args.max_families,
+    maxSeries: args.max_series,
+    maxBytes: METRICS_BYTES,
+  });
+  const notes: string[] = [];
+  if (summary.familiesMatched === 0) {
+    notes.push(
+      args.filter
+        ? `No metric family matches "${args.filter}" (of ${summary.familiesTotal}). Call without filter to see them.`
+        : 'The endpoint answered but exposes no metrics.',
+    );
+  } else if (summary.familiesOmitted > 0) {
+    notes.push(
+      `${summary.familiesOmitted} more matching famil${summary.familiesOmitted === 1 ? 'y' : 'ies'} not shown; narrow with filter (a prefix or a regular expression) or raise max_families.`,
+    );
+  }
+  if (response.truncated)
+    notes.push('The metrics page was larger than the read limit; families at its end are missing.');
+  if (parsed.badLines > 0) notes.push(`${parsed.badLines} line(s) could not be parsed and were skipped.`);
+  return {
+    aspect: 'metrics',
+    metrics: {
+      url: response.url,
+      status: response.status,
+      duration_ms: response.durationMs,
+      families_total: summary.familiesTotal,
+      families_matched: summary.familiesMatched,
+      families_omitted: summary.familiesOmitted,
+      series_total: summary.seriesTotal,
+      families: summary.families,
+      ...(parsed.badLines > 0 ? { bad_lines: parsed.badLines } : {}),
+      ...(response.truncated ? { body_truncated: true } : {}),
+    },
+    ...(notes.length > 0 ? { note: notes.join(' ') } : {}),
+  };
+}
+
+async function health(context: ToolContext): Promise<Output> {
+  const response = await fetchApp('health', context);
+  const body = capString(response.body, HEALTH_BODY_BYTES);
+  return {
+    aspect: 'health',
+    health: {
+      url: response.url,
+      status: response.status,
+      healthy: response.status >= 200 && response.status < 400,
+      duration_ms: response.durationMs,
+      body,
+      body_truncated: response.truncated || body.length !== response.body.length,
+    },
+  };
+}
+
+async function drift(podName: string | undefined, context: ToolContext): Promise<Drift> {
+  const pod = await targetPod(podName, context);
+  const name = pod.metadata?.name ?? '?';
+  const startedAt = pod.status?.startTime ?? pod.metadata?.creationTimestamp;
+  const now = context.now();
+  const revision = await revisionDrift(pod, context);
+  const configMaps = await configMapDrift(pod, startedAt, context);
+  const secrets = secretReferenceCount(pod);
+  return {
+    pod: name,
+    started: startedAt ? `${new Date(startedAt).toISOString()} (${formatAge(startedAt, now)} ago)` : 'not started',
+    drifted: revision.state === 'outdated' || configMaps.some((item) => item.state === 'changed'),
+    revision,
+    config_maps: configMaps,
+    ...(secrets > 0 ? { secrets_referenced: secrets } : {}),
+  };
+}
+
+async function targetPod(podName: string | undefined, context: ToolContext): Promise<V1Pod> {
+  const { kube } = context;
+  if (podName === undefined) {
+    const own = await context.self.pod();
+    if (!own) {
+      throw new ToolFailure(
+        'This sidecar is not running in a pod, so it has no pod of its own to check; name one with pod.',
+        'invalid',
+      );
+    }
+    return own;
+  }
+  try {
+    return await kube.core.readNamespacedPod({ name: podName, namespace: kube.namespace });
+  } catch (error) {
+    if (!isNotFound(error)) throw describeKubeError(error, `pod "${podName}"`);
+    const pods = await kube.core
+      .listNamespacedPod({ namespace: kube.namespace, limit: 20 })
+      .then((list) => list.items.map((item) => item.metadata?.name ?? '?'))
+      .catch(() => []);
+    throw new ToolFailure(
+      `Pod "${podName}" does not exist in namespace ${kube.namespace}. ${pods.length > 0 ? `Pods: ${pods.join(', ')}.` : 'There are no pods here.'} Omit pod to check this sidecar's own pod.`,
+      'not-found',
+    );
+  }
+}
+
+async function revisionDrift(pod: V1Pod, context: ToolContext): Promise<Drift['revision']> {
+  const { kube } = context;
+  const owner = controllerOf(pod.metadata?.ownerReferences);
+  const labels = pod.metadata?.labels ?? {};
+  const request = (name: string) => ({ name, namespace: kube.namespace });
+  if (!owner) return { state: 'not-applicable', detail: 'a bare pod: no controller, no revisions' };
+  try {
+    switch (owner.kind) {
+      case 'ReplicaSet': {
+        const replicaSet = await kube.apps.readNamespacedReplicaSet(request(owner.name));
+        const deploymentRef = controllerOf(replicaSet.metadata?.ownerReferences);
+        if (deploymentRef?.kind !== 'Deployment') {
+          return {
+            state: 'not-applicable',
+            owner: `ReplicaSet/${owner.name}`,
+            detail: 'a ReplicaSet without a Deployment has a single template',
+          };
+        }
+        const deployment = await kube.apps.readNamespacedDeployment(request(deploymentRef.name));
+        const selector = deployment.spec?.selector ? labelSelectorText(deployment.spec.selector) : undefined;
+        const replicaSets = await kube.apps.listNamespacedReplicaSet({
+          namespace: kube.namespace,
+          labelSelector: selector,
+          limit: 200,
+        });
+        const newest = newestReplicaSet(replicaSets.items, deploymentRef.name);
+        const podRevision = String(revisionNumber(replicaSet.metadata));
+        const rollout = deploymentRollout(deployment);
+        const base = {
+          owner: `Deployment/${deploymentRef.name}`,
+          pod_revision: `${podRevision} (ReplicaSet ${owner.name})`,
+          ...(newest
+            ? { current_revision: `${revisionNumber(newest.metadata)} (ReplicaSet ${newest.metadata?.name ?? '?'})` }
+            : {}),
+        };
+        const rolloutText = `rollout ${rollout.state}${rollout.detail ? `: ${rollout.detail}` : ''}`;
+        if (!newest) return { state: 'unknown', ...base, detail: `no current ReplicaSet found; ${rolloutText}` };
+        const podHash = labels['pod-template-hash'];
+        const current =
+          newest.metadata?.name === owner.name ||
+          (podHash !== undefined && podHash === newest.metadata?.labels?.['pod-template-hash']);
+        return current
+          ? { state: 'current', ...base, detail: `on the Deployment's current ReplicaSet; ${rolloutText}` }
+          : {
+              state: 'outdated',
+              ...base,
+              detail: `runs an older template than the Deployment's current one; ${rolloutText}. It is replaced as the rollout proceeds (or stays, if the rollout is stuck).`,
+            };
+      }
+      case 'StatefulSet': {
+        const statefulSet = await kube.apps.readNamespacedStatefulSet(request(owner.name));
+        const podRevision = labels['controller-revision-hash'];
+        const updateRevision = statefulSet.status?.updateRevision;
+        const rollout = statefulSetRollout(statefulSet);
+        const base = {
+          owner: `StatefulSet/${owner.name}`,
+          ...(podRevision ? { pod_revision: podRevision } : {}),
+          ...(updateRevision ? { current_revision: updateRevision } : {}),
+        };
+        const rolloutText = `rollout ${rollout.state}${rollout.detail ? `: ${rollout.detail}` : ''}`;
+        if (!podRevision || !updateRevision) return { state: 'unknown', ...base, detail: rolloutText };
+        return podRevision === updateRevision
+          ? { state: 'current', ...base, detail: `on the update revision; ${rolloutText}` }
+          : { state: 'outdated', ...base, detail: `not on the update revision yet; ${rolloutText}` };
+      }
+      case 'DaemonSet': {
+        const daemonSet = await kube.apps.readNamespacedDaemonSet(request(owner.name));
+        // DaemonSet pods carry their template generation; the DaemonSet keeps the current one in an annotation.
+        const podGeneration = labels['pod-template-generation'];
+        const currentGeneration = daemonSet.metadata?.annotations?.['deprecated.daemonset.template.generation'];
+        const rollout = daemonSetRollout(daemonSet);
+        const base = {
+          owner: `DaemonSet/${owner.name}`,
+          ...(podGeneration ? { pod_revision: podGeneration } : {}),
+          ...(currentGeneration ? { current_revision: currentGeneration } : {}),
+        };
+        const rolloutText = `rollout ${rollout.state}${rollout.detail ? `: ${rollout.detail}` : ''}`;
+        if (!podGeneration || !currentGeneration) return { state: 'unknown', ...base, detail: rolloutText };
+        return podGeneration === currentGeneration
+          ? { state: 'current', ...base, detail: `on the current template; ${rolloutText}` }
+          : { state: 'outdated', ...base, detail: `runs an older template; ${rolloutText}` };
+      }
+      default:
+        return {
+          state: 'not-applicable',
+          owner: `${owner.kind}/${owner.name}`,
+          detail: `a ${owner.kind}'s pods run the template they were created with; there is no newer revision to be on`,
+        };
+    }
+  } catch (error) {
+    return {
+      state: 'unknown',
+      owner: `${owner.kind}/${owner.name}`,
+      detail: `could not read the owner: ${describeKubeError(error, `${owner.kind} "${owner.name}"`).message}`,
+    };
+  }
+}
+
+async function configMapDrift(
+  pod: V1Pod,
+  startedAt: Date | undefined,
+  context: ToolContext,
+): Promise<Drift['config_maps']> {
+  const { kube } = context;
+  const now = context.now();
+  const uses = configMapUses(pod).slice(0, MAX_CONFIGMAPS);
+  return Promise.all(
+    uses.map(async (use): Promise<Drift['config_maps'][number]> => {
+      try {
+        const configMap = await kube.core.readNamespacedConfigMap({ name: use.name, namespace: kube.namespace });
+        const change = lastChange(configMap.metadata);
+        if (!change) return { name: use.name, uses: use.uses, state: 'unknown' };
+        const when = `${change.at.toISOString()} (${formatAge(change.at, now)} ago)`;
+        // Times are stored to the second, so a change in the pod's start second cannot be told apart.
+        const changed = startedAt !== undefined && change.at.getTime() > new Date(startedAt).getTime();
+        return {
+          name: use.name,
+          uses: use.uses,
+          state: changed ? 'changed' : 'unchanged',
+          last_change: when,
+          ...(changed && change.by ? { changed_by: change.by } : {}),
+          ...(changed ? { effect: changeEffect(use) } : {}),
+        };
+      } catch (error) {
+        if (isNotFound(error)) {
+          return {
+            name: use.name,
+            uses: use.uses,
+            state: 'missing',
+            effect: use.optional
+              ? 'optional: the pod runs without it'
+              : 'required: a pod created now would not start (CreateContainerConfigError or FailedMount)',
+          };
+        }
+        return {
+          name: use.name,
+          uses: use.uses,
+          state: 'unknown',
+          effect: describeKubeError(error, `ConfigMap "${use.name}"`).message,
+        };
+      }
+    }),
+  );
+}
+
+function renderMetrics(metrics: NonNullable<Output['metrics']>, note: string | undefined): string {
+  const header = `${metrics.url} answered ${metrics.status} in ${metrics.duration_ms} ms: ${metrics.families_total} families, ${metrics.series_total} series; showing ${metrics.families.length}.`;
+  const lines: string[] = [];
+  for (const family of metrics.families as FamilySummary[]) {
+    lines.push(
+      `${family.name} (${family.type}, ${family.series} series${family.total !== undefined ? `, total ${family.total}` : ''})${family.help ? ` — ${family.help}` : ''}`,
+    );
+    for (const series of family.top) {
+      const values =
+        series.value !== undefined
+          ? `${series.value}`
+          : [
+              series.count !== undefined ? `count=${series.count}` : '',
+              series.sum !== undefined ? `sum=${series.sum}` : '',
+              series.p50 !== undefined ? `p50≈${series.p50}` : '',
+              series.p99 !== undefined ? `p99≈${series.p99}` : '',
+            ]
+              .filter(Boolean)
+              .join(' ');
+      lines.push(`  {${series.labels}} ${values}`);
+    }
+    if (family.series > family.top.length) lines.push(`  … ${family.series - family.top.length} more series`);
+  }
+  // Help texts and label values come from the app.
+  const body = lines.length > 0 ? `\n${frameUntrusted('app metrics', lines.join('\n'))}` : '';
+  return `${header}${body}${note ? `\n${note}` : ''}`;
+}
+
+function renderDrift(drift: Drift): string {
+  const lines = [
+    `Pod ${drift.pod}, started ${drift.started}: ${drift.drifted ? 'DRIFTED' : 'no drift found'}.`,
+    `Revision: ${drift.revision.state}${drift.revision.owner ? ` (${drift.revision.owner}` : ''}${
+      drift.revision.pod_revision ? `, pod ${drift.revision.pod_revision}` : ''
+    }${drift.revision.current_revision ? `, current ${drift.revision.current_revision}` : ''}${drift.revision.owner ? ')' : ''} — ${drift.revision.detail}`,
+  ];
+  if (drift.config_maps.length === 0) lines.push('ConfigMaps: none used.');
+  for (const item of drift.config_maps) {
+    lines.push(
+      `ConfigMap ${item.name}: ${item.state}${item.last_change ? `, last change ${item.last_change}` : ''}${
+        item.changed_by ? ` by ${item.changed_by}` : ''
+      } — used as ${item.uses.join('; ')}${item.effect ? `. ${capitalized(item.effect)}.` : ''}`,
+    );
+  }
+  if (drift.secrets_referenced) {
+    lines.push(
+      `${drift.secrets_referenced} Secret(s) referenced too; podmcp never reads Secrets, so they are not checked.`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function capitalized(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}

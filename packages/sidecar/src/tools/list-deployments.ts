@@ -1,0 +1,308 @@
+/**
+ * list_deployments: every workload kind in the namespace — Deployments, StatefulSets, DaemonSets, Jobs,
+ * CronJobs — with rollout state (complete, progressing, stuck, paused, degraded), replica counts, images and
+ * age; Jobs with completions, CronJobs with schedule and last runs. Paged per kind with one cursor.
+ */
+import { z } from 'zod';
+import { renderTable } from '../format/pods.ts';
+import {
+  cronJobRow,
+  daemonSetRow,
+  deploymentRow,
+  jobRow,
+  statefulSetRow,
+  type WorkloadRow,
+  type WorkloadRowKind,
+  workloadStatusText,
+} from '../format/workloads.ts';
+import { describeKubeError } from '../kube/errors.ts';
+import type { NamespacedKube } from '../kube/namespaced-kube.ts';
+import { defineTool, READ_HINTS, type ToolContext, ToolFailure } from './definition.ts';
+
+const KINDS = ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs'] as const;
+type KindName = (typeof KINDS)[number];
+
+const KIND_ALIASES: Readonly<Record<string, KindName>> = {
+  deployment: 'deployments',
+  deploy: 'deployments',
+  statefulset: 'statefulsets',
+  sts: 'statefulsets',
+  daemonset: 'daemonsets',
+  ds: 'daemonsets',
+  job: 'jobs',
+  cronjob: 'cronjobs',
+  cj: 'cronjobs',
+};
+
+const KIND_OF: Readonly<Record<KindName, WorkloadRowKind>> = {
+  deployments: 'Deployment',
+  statefulsets: 'StatefulSet',
+  daemonsets: 'DaemonSet',
+  jobs: 'Job',
+  cronjobs: 'CronJob',
+};
+
+const LIST_BYTES = 18 * 1024;
+
+const input = z
+  .object({
+    kinds: z
+      .array(z.enum([...KINDS, ...(Object.keys(KIND_ALIASES) as [string, ...string[]])]))
+      .min(1)
+      .max(5)
+      .optional()
+      .describe(
+        'Only these kinds (deployments/deploy, statefulsets/sts, daemonsets/ds, jobs, cronjobs/cj). Default: all.',
+      ),
+    name: z
+      .string()
+      .max(253)
+      .regex(
+        /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+        'must be an object name (lower case letters, digits, "-" and ".") or "self"',
+      )
+      .optional()
+      .describe(
+        'Only workloads with exactly this name, or "self" for the workload this sidecar runs in. Its row is marked self: true either way.',
+      ),
+    label_selector: z.string().max(500).optional().describe('Kubernetes label selector on the workloads themselves.'),
+    limit_per_kind: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(20)
+      .describe('Most workloads of each kind per page (1-100).'),
+    cursor: z
+      .string()
+      .max(8000)
+      .optional()
+      .describe('The next_cursor of a previous answer: continues the kinds that had more.'),
+  })
+  .strict();
+
+const row = z.object({
+  kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']),
+  name: z.string(),
+  age: z.string(),
+  images: z.array(z.string()),
+  self: z.boolean().optional(),
+  desired: z.number().optional(),
+  updated: z.number().optional(),
+  ready: z.number().optional(),
+  available: z.number().optional(),
+  rollout: z.enum(['complete', 'progressing', 'stuck', 'paused', 'degraded']).optional(),
+  revision: z.string().optional(),
+  status: z.string().optional(),
+  completions: z.string().optional(),
+  active: z.number().optional(),
+  failed: z.number().optional(),
+  duration: z.string().optional(),
+  schedule: z.string().optional(),
+  suspended: z.boolean().optional(),
+  last_schedule: z.string().optional(),
+  last_successful: z.string().optional(),
+  detail: z.string().optional(),
+});
+
+const output = z.object({
+  namespace: z.string(),
+  workloads: z.array(row),
+  more: z.array(z.enum(KINDS)).optional().describe('Kinds with more workloads than this page shows.'),
+  next_cursor: z.string().optional(),
+  unavailable: z.record(z.string(), z.string()).optional().describe('Kinds that could not be read, and why.'),
+  note: z.string().optional(),
+});
+
+interface Page {
+  readonly rows: WorkloadRow[];
+  readonly next?: string | undefined;
+}
+
+type Lister = (kube: NamespacedKube, request: ListRequest, now: Date) => Promise<Page>;
+
+interface ListRequest {
+  readonly namespace: string;
+  readonly labelSelector?: string | undefined;
+  readonly fieldSelector?: string | undefined;
+  readonly limit: number;
+  readonly _continue?: string | undefined;
+}
+
+function lister<T>(
+  list: (kube: NamespacedKube, request: ListRequest) => Promise<{ items: T[]; metadata?: { _continue?: string } }>,
+  toRow: (item: T, now: Date) => WorkloadRow,
+): Lister {
+  return async (kube, request, now) => {
+    const page = await list(kube, request);
+    return { rows: page.items.map((item) => toRow(item, now)), next: page.metadata?._continue || undefined };
+  };
+}
+
+const LISTERS: Readonly<Record<KindName, Lister>> = {
+  deployments: lister((kube, request) => kube.apps.listNamespacedDeployment(request), deploymentRow),
+  statefulsets: lister((kube, request) => kube.apps.listNamespacedStatefulSet(request), statefulSetRow),
+  daemonsets: lister((kube, request) => kube.apps.listNamespacedDaemonSet(request), daemonSetRow),
+  jobs: lister((kube, request) => kube.batch.listNamespacedJob(request), jobRow),
+  cronjobs: lister((kube, request) => kube.batch.listNamespacedCronJob(request), cronJobRow),
+};
+
+export const listDeployments = defineTool({
+  name: 'list_deployments',
+  title: 'List workloads and rollouts',
+  description:
+    'Lists the workloads in this namespace — Deployments, StatefulSets, DaemonSets, Jobs, CronJobs — with rollout state (complete, progressing, stuck on ProgressDeadlineExceeded or a ReplicaFailure, paused, degraded) and why, desired/updated/ready/available replicas, images and age; Jobs with completions, active and failed pods; CronJobs with schedule, suspension and last scheduled/successful run. name: "self" shows only the workload this sidecar runs in. Paged per kind: pass next_cursor back as cursor.',
+  input,
+  output,
+  hints: READ_HINTS,
+  async run(args, context) {
+    const { kube } = context;
+    let kinds: KindName[] = [...new Set((args.kinds ?? KINDS).map((kind) => KIND_ALIASES[kind] ?? (kind as KindName)))];
+    const own = await ownWorkloads(context, args.name === 'self');
+    let name = args.name;
+    if (args.name === 'self') {
+      const top = own.at(-1);
+      const kind = KINDS.find((item) => KIND_OF[item] === top?.kind);
+      if (!top || !kind) {
+        throw new ToolFailure(
+          top
+            ? `This sidecar's pod belongs to ${top.kind} ${top.name}, which is not a workload kind this tool lists.`
+            : 'This sidecar does not know its own workload (it is not running in a pod owned by a workload). Name one instead.',
+          'invalid',
+        );
+      }
+      kinds = kinds.includes(kind) ? [kind] : [];
+      name = top.name;
+      if (kinds.length === 0) {
+        throw new ToolFailure(
+          `This sidecar's workload is ${top.kind} ${top.name}; include ${kind} in kinds.`,
+          'invalid',
+        );
+      }
+    }
+    const cursors = decodeCursor(args.cursor);
+    if (cursors) kinds = kinds.filter((kind) => cursors[kind] !== undefined);
+    const now = context.now();
+    let limit = args.limit_per_kind;
+    for (;;) {
+      const pages = await Promise.all(
+        kinds.map(async (kind) => {
+          try {
+            const page = await LISTERS[kind](
+              kube,
+              {
+                namespace: kube.namespace,
+                labelSelector: args.label_selector,
+                fieldSelector: name ? `metadata.name=${name}` : undefined,
+                limit,
+                _continue: cursors?.[kind],
+              },
+              now,
+            );
+            return { kind, page };
+          } catch (error) {
+            const failure = describeKubeError(error, kind);
+            if (cursors && (failure.kind === 'invalid' || (error as { code?: unknown }).code === 410)) {
+              throw new ToolFailure('The cursor has expired or is not valid; list again without it.', 'invalid');
+            }
+            // One kind the Role cannot read should not hide the others.
+            if (failure.kind === 'forbidden') return { kind, error: failure.message };
+            throw failure;
+          }
+        }),
+      );
+      const workloads = pages.flatMap((entry) => entry.page?.rows ?? []);
+      if (Buffer.byteLength(JSON.stringify(workloads)) > LIST_BYTES && limit > 1) {
+        limit = Math.max(1, Math.floor(limit / 2));
+        continue;
+      }
+      const ownKeys = new Set(own.map((ref) => `${ref.kind}/${ref.name}`));
+      for (const workload of workloads) if (ownKeys.has(`${workload.kind}/${workload.name}`)) workload.self = true;
+      const next: Partial<Record<KindName, string>> = {};
+      for (const entry of pages) if (entry.page?.next) next[entry.kind] = entry.page.next;
+      const more = Object.keys(next) as KindName[];
+      const unavailable = Object.fromEntries(
+        pages.flatMap((entry) => (entry.error ? [[entry.kind, entry.error]] : [])),
+      ) as Record<string, string>;
+      const notes: string[] = [];
+      if (workloads.length === 0) notes.push(emptyNote(kube.namespace, kinds, name, args.label_selector));
+      if (limit < args.limit_per_kind) {
+        notes.push(`Pages cut to ${limit} per kind to fit the answer budget; use the cursor for more.`);
+      }
+      return {
+        namespace: kube.namespace,
+        workloads,
+        ...(more.length > 0 ? { more, next_cursor: encodeCursor(next) } : {}),
+        ...(Object.keys(unavailable).length > 0 ? { unavailable } : {}),
+        ...(notes.length > 0 ? { note: notes.join(' ') } : {}),
+      };
+    }
+  },
+  render(result) {
+    const lines = [
+      `${result.workloads.length} workload(s) in ${result.namespace}${result.workloads.length ? ':' : '.'}`,
+    ];
+    if (result.workloads.length > 0) {
+      lines.push(
+        renderTable(
+          ['KIND', 'NAME', 'STATUS', 'IMAGES', 'AGE'],
+          result.workloads.map((workload) => [
+            workload.kind,
+            `${workload.name}${workload.self ? ' (self)' : ''}`,
+            workloadStatusText(workload),
+            workload.images.join(', '),
+            workload.age,
+          ]),
+        ),
+      );
+      for (const workload of result.workloads) {
+        if (workload.detail) lines.push(`- ${workload.kind} ${workload.name}: ${workload.detail}`);
+      }
+    }
+    for (const [kind, reason] of Object.entries(result.unavailable ?? {})) lines.push(`! ${kind}: ${reason}`);
+    if (result.note) lines.push(result.note);
+    if (result.next_cursor) {
+      lines.push(`More ${(result.more ?? []).join(', ')}: call again with cursor "${result.next_cursor}".`);
+    }
+    return lines.join('\n');
+  },
+});
+
+/** The sidecar's owner chain (Job and CronJob, or Deployment): best effort unless the caller asked for "self". */
+async function ownWorkloads(context: ToolContext, required: boolean) {
+  try {
+    const chain = [...(await context.self.ownerChain())];
+    const top = await context.self.workload();
+    if (top && !chain.some((ref) => ref.kind === top.kind && ref.name === top.name)) chain.push(top);
+    return chain;
+  } catch (error) {
+    if (required) throw error;
+    return [];
+  }
+}
+
+function emptyNote(namespace: string, kinds: readonly KindName[], name: string | undefined, selector?: string): string {
+  const what = kinds.length === KINDS.length ? 'workloads' : kinds.join(' or ');
+  const filters = [name ? `named ${name}` : '', selector ? `matching ${selector}` : ''].filter(Boolean).join(' ');
+  return `No ${what}${filters ? ` ${filters}` : ''} in namespace ${namespace}.${name ? ' Names must match exactly; omit name to see them all.' : ''}`;
+}
+
+function encodeCursor(next: Partial<Record<KindName, string>>): string {
+  return Buffer.from(JSON.stringify(next)).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): Partial<Record<KindName, string>> | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    if (typeof parsed === 'object' && parsed !== null) {
+      const entries = Object.entries(parsed).filter(
+        ([kind, token]) => (KINDS as readonly string[]).includes(kind) && typeof token === 'string',
+      );
+      if (entries.length > 0) return Object.fromEntries(entries) as Partial<Record<KindName, string>>;
+    }
+  } catch {
+    // Falls through to the refusal.
+  }
+  throw new ToolFailure('The cursor is not one this tool gave out; list again without it.', 'invalid');
+}
