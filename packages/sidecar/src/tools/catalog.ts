@@ -5,9 +5,12 @@
 import { isActionTool, type SidecarSettings, TOOL_NAMES, type ToolName } from '@podmcp/core';
 import type { ToolDefinition } from './definition.ts';
 import { deletePod } from './delete-pod.ts';
+import { diagnose } from './diagnose.ts';
+import { getPodLogs } from './get-pod-logs.ts';
 import { getResources } from './get-resources.ts';
 import { inspectApp } from './inspect-app.ts';
 import { listDeployments } from './list-deployments.ts';
+import { listEvents } from './list-events.ts';
 import { listPods } from './list-pods.ts';
 import { readRunbook } from './read-runbook.ts';
 import { restartDeployment } from './restart-deployment.ts';
@@ -18,7 +21,10 @@ import { scaleWorkload } from './scale-workload.ts';
 type AnyTool = ToolDefinition<any, any>;
 
 export const TOOL_DEFINITIONS: Partial<Record<ToolName, AnyTool>> = {
+  diagnose,
   list_pods: listPods,
+  get_pod_logs: getPodLogs,
+  list_events: listEvents,
   list_deployments: listDeployments,
   get_resources: getResources,
   inspect_app: inspectApp,
