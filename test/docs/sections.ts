@@ -3,9 +3,17 @@
  * test can say when one is stale and `npm run docs` can rewrite it.
  */
 import { renderAnnotationTable } from '@podmcp/core';
+import {
+  renderPromptReference,
+  renderResourceReference,
+  renderToolReference,
+} from '../../packages/sidecar/src/docs.ts';
 
 export const GENERATED_SECTIONS: Record<string, () => string> = {
   annotations: renderAnnotationTable,
+  tools: renderToolReference,
+  resources: renderResourceReference,
+  prompts: renderPromptReference,
 };
 
 export function replaceSection(document: string, name: string, body: string): string {

@@ -1,0 +1,104 @@
+/**
+ * The catalogue an agent sees — tools/list, resources/templates/list, resources/list's fixed entries and
+ * prompts/list — is a contract: this golden file makes every change to it visible in review. Set
+ * UPDATE_GOLDEN=1 to rewrite it after an intended change. Also checks the catalogue against the contract in
+ * @podmcp/core and the modes: read-only lists no actions, read-write lists exactly the allow-list.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { ACTION_TOOLS, decodeSidecarEnv, READ_TOOLS, TOOL_NAMES } from '@podmcp/core';
+import pino from 'pino';
+import { createSidecar } from '../src/sidecar.ts';
+import { TOOL_DEFINITIONS } from '../src/tools/catalog.ts';
+
+const golden = new URL('./golden/catalogue.json', import.meta.url);
+
+/** A sidecar that never reaches an API server: listing needs none. */
+async function connect(env: Record<string, string>) {
+  const decoded = decodeSidecarEnv(env);
+  if (!decoded.ok) throw new Error(decoded.errors.join('; '));
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: 'none', server: 'https://127.0.0.1:1', skipTLSVerify: false }],
+    users: [{ name: 'none', token: 'not-a-real-token' }],
+    contexts: [{ name: 'none', cluster: 'none', user: 'none', namespace: 'shop' }],
+    currentContext: 'none',
+  });
+  const sidecar = createSidecar({
+    settings: decoded.settings,
+    connection: { kubeConfig, namespace: 'shop', namespaceSource: 'test' },
+    logger: pino({ level: 'silent' }),
+  });
+  const server = sidecar.server(() => ({ id: 'golden', transport: 'in-memory' }));
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: 'golden', version: '1.0.0' });
+  await client.connect(clientSide);
+  return client;
+}
+
+describe('the catalogue', () => {
+  test('every tool of the contract has a definition, and nothing else does', () => {
+    assert.deepEqual(Object.keys(TOOL_DEFINITIONS).sort(), [...TOOL_NAMES].sort());
+  });
+
+  test('matches the golden snapshot (UPDATE_GOLDEN=1 to rewrite)', async () => {
+    const client = await connect({
+      PODMCP_MODE: 'read-write',
+      PODMCP_RUNBOOKS: 'runbooks',
+      PODMCP_APP_METRICS_PORT: '9090',
+    });
+    const { tools } = await client.listTools();
+    const { resourceTemplates } = await client.listResourceTemplates();
+    const { prompts } = await client.listPrompts();
+    const { instructions, capabilities } = {
+      instructions: client.getInstructions(),
+      capabilities: client.getServerCapabilities(),
+    };
+    await client.close();
+    const snapshot = `${JSON.stringify({ capabilities, instructions, tools, resourceTemplates, prompts }, null, 2)}\n`;
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, snapshot);
+    assert.equal(snapshot, readFileSync(golden, 'utf8'));
+  });
+
+  test('every tool says it works on a closed world, has a described input and an output schema', async () => {
+    const client = await connect({ PODMCP_MODE: 'read-write' });
+    const { tools } = await client.listTools();
+    await client.close();
+    for (const tool of tools) {
+      assert.equal(tool.annotations?.openWorldHint, false, tool.name);
+      assert.ok(tool.outputSchema, `${tool.name} has an outputSchema`);
+      assert.ok((tool.description ?? '').length > 60, `${tool.name} has a description written for an agent`);
+      assert.ok(tool.name.length <= 64);
+      for (const [name, property] of Object.entries(tool.inputSchema.properties ?? {})) {
+        assert.ok((property as { description?: string }).description, `${tool.name}.${name} is described`);
+      }
+      assert.ok(!('namespace' in (tool.inputSchema.properties ?? {})), `${tool.name} takes no namespace`);
+    }
+  });
+
+  test('read-only lists no actions; read-write lists the allow-list in contract order', async () => {
+    const readOnly = await connect({});
+    assert.deepEqual(
+      (await readOnly.listTools()).tools.map((tool) => tool.name),
+      [...READ_TOOLS],
+    );
+    await readOnly.close();
+    const allowList = await connect({ PODMCP_MODE: 'read-write', PODMCP_TOOLS: 'scale_workload,diagnose' });
+    assert.deepEqual(
+      (await allowList.listTools()).tools.map((tool) => tool.name),
+      ['diagnose', 'scale_workload'],
+    );
+    await allowList.close();
+    const everything = await connect({ PODMCP_MODE: 'read-write' });
+    assert.deepEqual(
+      (await everything.listTools()).tools.map((tool) => tool.name),
+      [...READ_TOOLS, ...ACTION_TOOLS],
+    );
+    await everything.close();
+  });
+});
