@@ -18,7 +18,6 @@ import { type RunningHealthServer, startHealthServer } from './health-server.ts'
 import { type Connection, resolveConnection } from './kube/connection.ts';
 import { describeKubeError } from './kube/errors.ts';
 import type { NamespacedKube } from './kube/namespaced-kube.ts';
-import { createMcpServer } from './mcp/server.ts';
 import { createSidecarMetrics, type SidecarMetrics } from './metrics.ts';
 import type { ObjectRef } from './self.ts';
 import { createSidecar, type Sidecar } from './sidecar.ts';
@@ -202,15 +201,13 @@ export async function runSidecar(options: SidecarRunOptions): Promise<RunningSid
       podName: plan.podName,
       workload: options.workload,
       observeRequest: metrics.observeRequest,
+      // Every call is counted where it is audited: the same records, so the two cannot disagree.
+      wrapAudit: metrics.measureAudit,
     });
   } catch (error) {
     throw new SidecarStartError((error as Error).message);
   }
-  // Every call is counted where it is audited: the same records, so the two cannot disagree.
-  const services = { ...sidecar.services, audit: metrics.measureAudit(sidecar.services.audit) };
-  const source: ServerSource = {
-    server: (caller) => createMcpServer({ services, catalogue: sidecar.catalogue, caller }),
-  };
+  const source: ServerSource = sidecar;
 
   let serving = false;
   let stopping = false;

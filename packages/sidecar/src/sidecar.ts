@@ -8,7 +8,7 @@ import type { SidecarSettings } from '@podmcp/core';
 import type { Logger } from 'pino';
 import { createAppEndpoints } from './app-endpoints.ts';
 import type { SidecarServices } from './context.ts';
-import { createAuditLog } from './governance/audit.ts';
+import { type AuditLog, createAuditLog } from './governance/audit.ts';
 import { createLimits } from './governance/limits.ts';
 import type { Connection } from './kube/connection.ts';
 import { createNamespacedKube, type RequestObserver } from './kube/namespaced-kube.ts';
@@ -33,6 +33,8 @@ export interface SidecarOptions {
   /** Where the app's own endpoints are reached; localhost inside the pod. */
   readonly appHost?: string;
   readonly observeRequest?: RequestObserver;
+  /** Wraps the audit log, e.g. to count calls in metrics from the very records the audit trail holds. */
+  readonly wrapAudit?: (audit: AuditLog) => AuditLog;
   readonly now?: () => Date;
 }
 
@@ -55,7 +57,7 @@ export function createSidecar(options: SidecarOptions): Sidecar {
     // The sidecar's own credentials are the one secret it holds; read on every pass because tokens rotate.
     redactor: createRedactor(() => ownSecrets(connection, tokenFile)),
     limits: createLimits({ perMinute: settings.rateLimitPerMinute, cooldownSeconds: settings.actionCooldownSeconds }),
-    audit: createAuditLog(logger),
+    audit: options.wrapAudit ? options.wrapAudit(createAuditLog(logger)) : createAuditLog(logger),
     logger,
     version: SIDECAR_VERSION,
     now: options.now ?? (() => new Date()),
