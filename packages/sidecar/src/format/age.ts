@@ -2,6 +2,7 @@
 export function formatAge(since: Date | string | undefined, now: Date): string {
   if (since === undefined) return '?';
   const start = typeof since === 'string' ? new Date(since) : since;
+  if (Number.isNaN(start.getTime())) return '?';
   const seconds = Math.max(0, Math.floor((now.getTime() - start.getTime()) / 1000));
   if (seconds < 120) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);
@@ -13,5 +14,6 @@ export function formatAge(since: Date | string | undefined, now: Date): string {
 
 export function toIso(value: Date | string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  return (typeof value === 'string' ? new Date(value) : value).toISOString();
+  const date = typeof value === 'string' ? new Date(value) : value;
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }

@@ -2,7 +2,7 @@
  * Pod summaries: the columns an SRE reads first (ready, status, restarts, age, node), with the status worked
  * out the way kubectl does — the most telling container reason wins over the pod phase.
  */
-import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStateTerminated, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { formatAge } from './age.ts';
 
 export interface PodRow {
@@ -18,44 +18,76 @@ export interface PodRow {
 }
 
 export function podStatus(pod: V1Pod): string {
-  if (pod.metadata?.deletionTimestamp) return 'Terminating';
-  const initStatuses = pod.status?.initContainerStatuses ?? [];
-  const sidecarNames = new Set(
-    (pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name),
-  );
-  for (const [index, status] of initStatuses.entries()) {
-    if (sidecarNames.has(status.name)) continue;
-    const terminated = status.state?.terminated;
-    if (terminated && terminated.exitCode === 0) continue;
-    if (terminated) return `Init:${terminated.reason ?? `ExitCode:${terminated.exitCode}`}`;
-    const waiting = status.state?.waiting?.reason;
-    if (waiting && waiting !== 'PodInitializing') return `Init:${waiting}`;
-    return `Init:${index}/${initStatuses.length}`;
+  const status = pod.status;
+  let reason = status?.reason || status?.phase || 'Unknown';
+  if (status?.conditions?.some((c) => c.type === 'PodScheduled' && c.reason === 'SchedulingGated')) {
+    reason = 'SchedulingGated';
   }
-  let reason = pod.status?.reason ?? pod.status?.phase ?? 'Unknown';
-  for (const status of pod.status?.containerStatuses ?? []) {
-    const waiting = status.state?.waiting?.reason;
-    const terminated = status.state?.terminated;
-    if (waiting) reason = waiting;
-    else if (terminated)
-      reason =
-        terminated.reason ?? (terminated.signal ? `Signal:${terminated.signal}` : `ExitCode:${terminated.exitCode}`);
+  const initStatuses = status?.initContainerStatuses ?? [];
+  const sidecars = sidecarNames(pod);
+  let initializing = false;
+  for (const [index, container] of initStatuses.entries()) {
+    if (sidecars.has(container.name)) continue;
+    const terminated = container.state?.terminated;
+    if (terminated && terminated.exitCode === 0) continue;
+    const waiting = container.state?.waiting?.reason;
+    if (terminated) reason = `Init:${terminatedReason(terminated)}`;
+    else if (waiting && waiting !== 'PodInitializing') reason = `Init:${waiting}`;
+    else reason = `Init:${index}/${pod.spec?.initContainers?.length ?? initStatuses.length}`;
+    initializing = true;
+    break;
+  }
+  if (!initializing || conditionTrue(pod, 'Initialized')) {
+    // Last to first, so the first container with something to say has the last word (as kubectl does).
+    let hasRunning = false;
+    for (const container of [...(status?.containerStatuses ?? [])].reverse()) {
+      const waiting = container.state?.waiting?.reason;
+      const terminated = container.state?.terminated;
+      if (waiting) reason = waiting;
+      else if (terminated) reason = terminatedReason(terminated);
+      else if (container.ready && container.state?.running) hasRunning = true;
+    }
+    if (reason === 'Completed' && hasRunning) reason = conditionTrue(pod, 'Ready') ? 'Running' : 'NotReady';
+  }
+  if (pod.metadata?.deletionTimestamp) {
+    if (status?.reason === 'NodeLost') return 'Unknown';
+    if (status?.phase !== 'Succeeded' && status?.phase !== 'Failed') return 'Terminating';
   }
   return reason;
 }
 
+/** Ready containers over declared ones; native sidecars (restartable init containers) count, as in kubectl. */
 export function readyCount(pod: V1Pod): string {
-  const statuses = pod.status?.containerStatuses ?? [];
-  const total = pod.spec?.containers.length ?? statuses.length;
+  const sidecars = sidecarNames(pod);
+  const statuses = [
+    ...(pod.status?.containerStatuses ?? []),
+    ...(pod.status?.initContainerStatuses ?? []).filter((status) => sidecars.has(status.name)),
+  ];
+  const total = (pod.spec?.containers.length ?? pod.status?.containerStatuses?.length ?? 0) + sidecars.size;
   return `${statuses.filter((status) => status.ready).length}/${total}`;
 }
 
+/** Restarts of the containers and native sidecars; a plain init container's only while the pod initializes. */
 export function restartCount(pod: V1Pod): number {
+  const sidecars = sidecarNames(pod);
+  const initializing = podStatus(pod).startsWith('Init:');
   const all: V1ContainerStatus[] = [
     ...(pod.status?.containerStatuses ?? []),
-    ...(pod.status?.initContainerStatuses ?? []),
+    ...(pod.status?.initContainerStatuses ?? []).filter((status) => initializing || sidecars.has(status.name)),
   ];
   return all.reduce((sum, status) => sum + (status.restartCount ?? 0), 0);
+}
+
+function sidecarNames(pod: V1Pod): Set<string> {
+  return new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
+}
+
+function terminatedReason(terminated: V1ContainerStateTerminated): string {
+  return terminated.reason || (terminated.signal ? `Signal:${terminated.signal}` : `ExitCode:${terminated.exitCode}`);
+}
+
+function conditionTrue(pod: V1Pod, type: string): boolean {
+  return pod.status?.conditions?.some((condition) => condition.type === type && condition.status === 'True') ?? false;
 }
 
 export function podRow(pod: V1Pod, now: Date): PodRow {

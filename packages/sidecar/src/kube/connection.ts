@@ -34,18 +34,18 @@ export function resolveConnection(options: ConnectionOptions): Connection {
   let tokenFile: string | undefined;
   if (!kubeConfig) {
     kubeConfig = new KubeConfig();
-    const ownToken = env[TOKEN_FILE_ENV];
     const host = env.KUBERNETES_SERVICE_HOST;
-    if (ownToken && host) {
-      tokenFile = ownToken;
+    const serviceAccountToken = join(serviceAccountDir, 'token');
+    // The token the injector mounted for the sidecar, else the pod's own; both have the CA next to them. Built
+    // here from `env` and `serviceAccountDir` (not loadFromCluster, which reads process.env and fixed paths).
+    const token = env[TOKEN_FILE_ENV] || (host && existsSync(serviceAccountToken) ? serviceAccountToken : undefined);
+    if (token && host) {
+      tokenFile = token;
       const server = `https://${host.includes(':') ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}`;
       kubeConfig.loadFromClusterAndUser(
-        { name: 'in-cluster', server, caFile: join(dirname(ownToken), 'ca.crt'), skipTLSVerify: false },
-        { name: 'podmcp-sidecar', authProvider: { name: 'tokenFile', config: { tokenFile: ownToken } } },
+        { name: 'in-cluster', server, caFile: join(dirname(token), 'ca.crt'), skipTLSVerify: false },
+        { name: 'podmcp-sidecar', authProvider: { name: 'tokenFile', config: { tokenFile: token } } },
       );
-    } else if (host && existsSync(join(serviceAccountDir, 'token'))) {
-      kubeConfig.loadFromCluster();
-      tokenFile = join(serviceAccountDir, 'token');
     } else {
       kubeConfig.loadFromDefault();
     }

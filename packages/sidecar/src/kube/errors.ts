@@ -3,6 +3,7 @@
  * look instead), forbidden (which verb on which resource is missing), unreachable (say so; the sidecar keeps
  * serving). Pure: works on the error object only.
  */
+import { STATUS_CODES } from 'node:http';
 import { ToolFailure } from '../tools/definition.ts';
 
 interface StatusBody {
@@ -21,8 +22,7 @@ export function describeKubeError(error: unknown, what: string): ToolFailure {
   }
   const code = statusCode(error);
   if (code !== undefined) {
-    const status = statusBody(error);
-    const message = status?.message ?? (error instanceof Error ? error.message : String(error));
+    const message = statusMessage(error, code);
     if (code === 404) return new ToolFailure(`${what} was not found in this namespace.`, 'not-found');
     if (code === 403) {
       return new ToolFailure(
@@ -76,6 +76,19 @@ function statusBody(error: unknown): StatusBody | undefined {
   } catch {
     return { message: body.slice(0, 300) };
   }
+}
+
+/** The API server's own words; failing that a one-line summary, never the client's dump of headers and body. */
+function statusMessage(error: unknown, code: number): string {
+  const status = statusBody(error);
+  if (status?.message) return status.message;
+  if (status?.reason) return status.reason;
+  const text = error instanceof Error ? error.message : '';
+  // ApiException's message is "HTTP-Code: …\nMessage: …\nBody: …\nHeaders: …"; the Message line is its summary.
+  const summary = (/^Message: (.*)$/m.exec(text)?.[1] ?? text.split('\n')[0] ?? '').trim();
+  return summary !== '' && summary !== 'Unknown API Status Code!'
+    ? summary.slice(0, 300)
+    : (STATUS_CODES[code] ?? 'no details');
 }
 
 function isNetworkError(error: unknown): boolean {

@@ -16,6 +16,9 @@ const SELF_REVIEW_PATHS = new Set([
   '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
 ]);
 
+/** Subresources of the Namespace object (`/api/v1/namespaces/{ns}/status`), not resources inside it. */
+const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+
 export function checkRequest(namespace: string, method: string, url: string, body?: unknown): GuardVerdict {
   let path: string;
   try {
@@ -23,34 +26,52 @@ export function checkRequest(namespace: string, method: string, url: string, bod
   } catch {
     return { allowed: false, reason: `not a URL: ${url}` };
   }
-  if (SELF_REVIEW_PATHS.has(path)) {
+  // The API server percent-decodes the path before it routes, so judge the segments it will see, and refuse
+  // what only a trick needs: empty, `.` or `..` segments, and escaped slashes that would add segments.
+  const segments: string[] = [];
+  for (const raw of path.split('/').slice(1)) {
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return { allowed: false, reason: `${path} has a malformed escape` };
+    }
+    if (segment === '' || segment === '.' || segment === '..' || /[/\\]/.test(segment)) {
+      return { allowed: false, reason: `${path} is not a canonical path` };
+    }
+    segments.push(segment);
+  }
+  const canonical = `/${segments.join('/')}`;
+  if (SELF_REVIEW_PATHS.has(canonical)) {
     if (method.toUpperCase() !== 'POST') return { allowed: false, reason: `${method} ${path} is not a self review` };
-    const reviewed = reviewedNamespace(body);
+    const reviewed = reviewedNamespace(canonical, body);
     return reviewed === namespace
       ? { allowed: true }
       : { allowed: false, reason: `a self review must be about namespace ${namespace}, not ${reviewed ?? 'all'}` };
   }
-  const segments = path.split('/').filter((segment) => segment.length > 0);
   // /api/v1/namespaces/{ns}/{resource}… or /apis/{group}/{version}/namespaces/{ns}/{resource}…
   const prefixLength = segments[0] === 'api' ? 2 : segments[0] === 'apis' ? 3 : -1;
-  if (prefixLength < 0 || segments[prefixLength] !== 'namespaces') {
+  const requested = segments[prefixLength + 1];
+  if (prefixLength < 0 || segments[prefixLength] !== 'namespaces' || requested === undefined) {
     return { allowed: false, reason: `${path} is not a namespaced path` };
   }
-  const requested = segments[prefixLength + 1];
   if (requested !== namespace) {
     return { allowed: false, reason: `${path} is outside namespace ${namespace}` };
   }
-  const resource = segments[prefixLength + 2];
-  if (resource === undefined) return { allowed: false, reason: `${path} addresses the namespace object itself` };
+  const resource = segments[prefixLength + 2]?.toLowerCase();
+  if (resource === undefined || NAMESPACE_SUBRESOURCES.has(resource)) {
+    return { allowed: false, reason: `${path} addresses the namespace object itself` };
+  }
   if (FORBIDDEN_RESOURCES.has(resource)) return { allowed: false, reason: `${resource} are never read by podmcp` };
   return { allowed: true };
 }
 
-function reviewedNamespace(body: unknown): string | undefined {
+/** The namespace a self review asks about, read from the field the API server reads for that kind. */
+function reviewedNamespace(path: string, body: unknown): string | undefined {
   const parsed = typeof body === 'string' ? safeJson(body) : body;
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const spec = (parsed as { spec?: { namespace?: unknown; resourceAttributes?: { namespace?: unknown } } }).spec;
-  const value = spec?.namespace ?? spec?.resourceAttributes?.namespace;
+  const value = path.endsWith('/selfsubjectrulesreviews') ? spec?.namespace : spec?.resourceAttributes?.namespace;
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 

@@ -26,7 +26,7 @@ import { describeKubeError } from '../kube/errors.ts';
 import { byteLength, RESULT_BUDGET_BYTES, truncateHead } from '../output/budget.ts';
 import type { PromptDefinition } from '../prompts/definition.ts';
 import { isTemplate, type ResourceDefinition } from '../resources/definition.ts';
-import { stripControlDeep } from '../safety/sanitize.ts';
+import { stripControl, stripControlDeep } from '../safety/sanitize.ts';
 import { type Caller, type ToolDefinition, ToolFailure } from '../tools/definition.ts';
 
 export interface Catalogue {
@@ -44,6 +44,8 @@ export interface ServerOptions {
   readonly catalogue: Catalogue;
   /** Who is calling, from the transport (stdio, or what the HTTP edge authenticated). */
   readonly caller: (authInfo: unknown) => Caller;
+  /** Overrides CALL_DEADLINE_MS (tests). */
+  readonly deadlineMs?: number;
 }
 
 /** Tool listings depend only on the catalogue, so they are built once, not per request. */
@@ -60,6 +62,7 @@ export function listTools(tools: readonly ToolDefinition[]) {
 
 export function createMcpServer(options: ServerOptions): Server {
   const { services, catalogue } = options;
+  const deadlineMs = options.deadlineMs ?? CALL_DEADLINE_MS;
   const server = new Server(
     { name: 'podmcp', title: 'podmcp sidecar', version: services.version },
     {
@@ -140,11 +143,29 @@ export function createMcpServer(options: ServerOptions): Server {
             cooldown.retryAfterSeconds,
           );
         }
+        if (!services.limits.claimTarget(target)) {
+          throw new ToolFailure(
+            `${target} is being acted on by another call right now. Wait for that call, check what it did, then decide whether to act again.`,
+            'rate-limited',
+            1,
+          );
+        }
       }
-      const result = await withDeadline(tool.run(parsed.data, ctx), extra.signal);
-      if (isAction && target && (result as { applied?: unknown }).applied === true) {
-        services.limits.startCooldown(target);
+      // (An async wrapper, so a handler that throws before returning its promise cannot leave the target held.)
+      const running = (async () => tool.run(parsed.data, ctx))();
+      if (isAction && target) {
+        // Settled by the action itself, not by the deadline: one that outlives it still holds the target, and
+        // still starts the cooldown if it applies.
+        const acted = target;
+        void running.then(
+          (result) => {
+            if ((result as { applied?: unknown } | undefined)?.applied === true) services.limits.startCooldown(acted);
+            services.limits.releaseTarget(acted);
+          },
+          () => services.limits.releaseTarget(acted),
+        );
       }
+      const result = await withDeadline(running, extra.signal, deadlineMs);
       const structured = services.redactor.value(stripControlDeep(result)) as Record<string, unknown>;
       const structuredBytes = byteLength(structured);
       if (structuredBytes > RESULT_BUDGET_BYTES) {
@@ -153,7 +174,7 @@ export function createMcpServer(options: ServerOptions): Server {
           'invalid',
         );
       }
-      const rendered = truncateHead(services.redactor.text(tool.render(structured)), RESULT_BUDGET_BYTES);
+      const rendered = truncateHead(services.redactor.text(stripControl(tool.render(structured))), RESULT_BUDGET_BYTES);
       const text = rendered.truncated
         ? `${rendered.text}\n[truncated: ${rendered.omittedBytes} more bytes; the structured result is complete]`
         : rendered.text;
@@ -247,7 +268,7 @@ export function createMcpServer(options: ServerOptions): Server {
       throw new McpError(ErrorCode.InvalidRequest, `Rate limit reached. Retry after ${admitted.retryAfterSeconds} s.`);
     }
     try {
-      const raw = await withDeadline(found.resource.read(found.variables, ctx), extra.signal);
+      const raw = await withDeadline(found.resource.read(found.variables, ctx), extra.signal, deadlineMs);
       const text = truncateHead(services.redactor.text(stripControlDeep(raw)), RESULT_BUDGET_BYTES);
       const body = text.truncated ? `${text.text}\n[truncated: ${text.omittedBytes} more bytes]` : text.text;
       audit('ok', Buffer.byteLength(body));
@@ -315,7 +336,7 @@ export function createMcpServer(options: ServerOptions): Server {
     let outcome: 'ok' | 'error' = 'ok';
     let text: string;
     try {
-      const built = await withDeadline(prompt.build(args, ctx), extra.signal);
+      const built = await withDeadline(prompt.build(args, ctx), extra.signal, deadlineMs);
       text = truncateHead(services.redactor.text(stripControlDeep(built)), RESULT_BUDGET_BYTES).text;
     } catch (error) {
       outcome = 'error';
@@ -380,18 +401,18 @@ function describeInvalidArguments(tool: string, error: z.ZodError): string {
   return `Invalid arguments for ${tool}: ${problems.join('; ')}. Fix them and call again.`;
 }
 
-async function withDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+async function withDeadline<T>(work: Promise<T>, signal: AbortSignal, deadlineMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(
       () =>
         reject(
           new ToolFailure(
-            `No answer within ${CALL_DEADLINE_MS / 1000} s (the API server or the app may be overloaded). Retry with a narrower request.`,
+            `No answer within ${deadlineMs / 1000} s (the API server or the app may be overloaded). Retry with a narrower request.`,
             'timeout',
           ),
         ),
-      CALL_DEADLINE_MS,
+      deadlineMs,
     );
     signal.addEventListener('abort', () => reject(new ToolFailure('The request was cancelled.', 'refused')), {
       once: true,

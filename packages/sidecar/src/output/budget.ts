@@ -28,7 +28,8 @@ export function truncateTail(text: string, maxBytes: number): Truncated {
   let start = bytes - maxBytes;
   while (start < bytes && ((buffer[start] ?? 0) & 0xc0) === 0x80) start += 1;
   let kept = buffer.subarray(start).toString();
-  const newline = kept.indexOf('\n');
+  // Drop the partial first line, unless the cut already fell on a line start.
+  const newline = buffer[start - 1] === 0x0a ? -1 : kept.indexOf('\n');
   if (newline >= 0 && newline < kept.length - 1) kept = kept.slice(newline + 1);
   return { text: kept, truncated: true, omittedBytes: bytes - Buffer.byteLength(kept) };
 }

@@ -8,31 +8,57 @@ import { mapStrings } from './sanitize.ts';
 
 export const REDACTED = '[REDACTED]';
 
-// Names under which values are credentials: DB_PASSWORD, api-key, clientSecret, auth_token, …
-const SECRET_NAME =
-  /(pass(word|wd|phrase)?|pwd|secret|token|api[-_.]?key|apikey|private[-_.]?key|credential|access[-_.]?key|signing[-_.]?key|encryption[-_.]?key|session[-_.]?(id|key)|cookie|auth)/i;
-// Keys that name or point at a secret without holding one (`secretName: tls`, `tokenAudience`).
-const REFERENCE_NAME = /(name|ref|audience|path|file|expirationseconds)$/i;
+// Words that make a name a credential's: DB_PASSWORD, api-key, clientSecret, auth_token, … — but not `passed`,
+// `passport`, `author` or `authority`.
+const SECRET_WORD =
+  'pass(?:word|wd|phrase)?(?!ed|es|ing|ive|age|port)|pwd|secret|token|api[-_.]?key|apikey|private[-_.]?key|credential|access[-_.]?key|signing[-_.]?key|encryption[-_.]?key|session[-_.]?(?:id|key)|cookie|auth(?!or(?!ization))';
+const SECRET_NAME = new RegExp(SECRET_WORD, 'i');
+const SECRET_NAME_END = new RegExp(`(?:${SECRET_WORD})s?$`, 'i');
+// Keys that name or point at a secret without holding one (`secretName: tls`, `tokenAudience`), or that only
+// count tokens (`tokenBucketSize`).
+const REFERENCE_NAME = /(name|ref|audience|path|file|expirationseconds|bucket|bucketsize)$/i;
 
 export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name) && !REFERENCE_NAME.test(name.replace(/[-_.]/g, ''));
+  return SECRET_NAME.test(name) && !REFERENCE_NAME.test(name.replace(/[-_.'"]/g, ''));
 }
 
-const SHAPES: ReadonlyArray<readonly [RegExp, string]> = [
+/** Base64 and opaque tokens have digits, symbols or inner capitals; English words after "basic" do not. */
+function looksLikeCredential(candidate: string): boolean {
+  return /[0-9+/=_~]/.test(candidate) || /[A-Z]/.test(candidate.slice(1));
+}
+
+type Replacement = string | ((match: string, ...groups: string[]) => string);
+
+const SHAPES: ReadonlyArray<readonly [RegExp, Replacement]> = [
   // PEM private keys, whole block.
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, REDACTED],
   // JSON Web Tokens (service-account tokens are JWTs).
-  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, REDACTED],
+  [/(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, REDACTED],
   // Authorization headers and bearer tokens.
-  [/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`],
-  // Credentials inside URLs: scheme://user:password@host.
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+):[^\s@/]+@/gi, `$1:${REDACTED}@`],
+  [
+    /\b(bearer|basic)\s+([A-Za-z0-9._~+/=-]{8,})/gi,
+    (match, scheme = '', credential = '') => (looksLikeCredential(credential) ? `${scheme} ${REDACTED}` : match),
+  ],
+  // Credentials inside URLs: scheme://user:password@host (the user may be empty: redis://:password@host).
+  [/(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]+@/gi, `$1:${REDACTED}@`],
   // Cloud access key ids.
   [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/g, REDACTED],
-  // name=value, name: value, "name": "value" where the name looks like a credential.
+  // name=value, name: value, "name": "value" where the name looks like a credential. A bare colon counts only
+  // after a name that ends in the word, so `auth-proxy:v1.2` and `token-service:8080` (image tags, host:port)
+  // are not assignments; quotes are kept so JSON stays JSON; `Authorization: Bearer …` is left to the rule above.
+  // The name is matched from its first character only and whole (a lookahead capture, as regexes have no atomic
+  // groups), so a long run of name characters costs linear time, not quadratic or worse.
   [
-    /((?:["']?)[A-Za-z0-9_.-]*(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[-_.]?key|apikey|private[-_.]?key|credential|access[-_.]?key|auth)[A-Za-z0-9_.-]*["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;&"'}]+)/gi,
-    `$1${REDACTED}`,
+    new RegExp(
+      `(?<![A-Za-z0-9_.-])(["']?)(?=[A-Za-z0-9_.-]*?(?:${SECRET_WORD}))(?=([A-Za-z0-9_.-]+))\\2\\1(\\s*[:=]\\s*)(?!(?:bearer|basic)\\s)("(?:[^"\\\\]|\\\\.)*"|'[^']*'|[^\\s,;&"'}]+)`,
+      'gi',
+    ),
+    (match, quote = '', name = '', separator = '', value = '') => {
+      if (!isSecretName(name)) return match;
+      if (separator === ':' && quote === '' && !/^["']/.test(value) && !SECRET_NAME_END.test(name)) return match;
+      const kept = value.startsWith('"') || value.startsWith("'") ? value[0] : '';
+      return `${quote}${name}${quote}${separator}${kept}${REDACTED}${kept}`;
+    },
   ],
 ];
 
@@ -48,7 +74,10 @@ export function createRedactor(knownSecrets: () => readonly string[] = () => [])
     for (const secret of knownSecrets()) {
       if (secret.length >= 8) output = output.replaceAll(secret, REDACTED);
     }
-    for (const [pattern, replacement] of SHAPES) output = output.replace(pattern, replacement);
+    for (const [pattern, replacement] of SHAPES) {
+      output =
+        typeof replacement === 'string' ? output.replace(pattern, replacement) : output.replace(pattern, replacement);
+    }
     return output;
   };
   return {

@@ -1,0 +1,268 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createRedactor, isSecretName, REDACTED } from '../src/safety/redact.ts';
+
+const JWT =
+  'eyJhbGciOiJSUzI1NiIsImtpZCI6ImFiYyJ9.eyJpc3MiOiJrdWJlcm5ldGVzL3NlcnZpY2VhY2NvdW50Iiwic3ViIjoic3lzdGVtIn0.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU';
+const PEM = [
+  '-----BEGIN RSA PRIVATE KEY-----',
+  'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun',
+  'VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK',
+  '-----END RSA PRIVATE KEY-----',
+].join('\n');
+
+const redactor = createRedactor();
+const text = (input: string) => redactor.text(input);
+
+describe('isSecretName', () => {
+  test('names under which credentials are stored', () => {
+    for (const name of [
+      'DB_PASSWORD',
+      'password',
+      'passwd',
+      'PASSPHRASE',
+      'api-key',
+      'API_KEY',
+      'apikey',
+      'x-api-key',
+      'clientSecret',
+      'client_secret',
+      'auth_token',
+      'access_token',
+      'accessKey',
+      'AWS_SECRET_ACCESS_KEY',
+      'private_key',
+      'credentials',
+      'session_id',
+      'cookie',
+      'Authorization',
+    ]) {
+      assert.equal(isSecretName(name), true, name);
+    }
+  });
+
+  test('names that point at a secret without holding one', () => {
+    for (const name of [
+      'secretName',
+      'secret_name',
+      'secretKeyRef',
+      'secretRef',
+      'tokenAudience',
+      'token-audience',
+      'tokenPath',
+      'passwordFile',
+      'DB_PASSWORD_FILE',
+      'expirationSeconds',
+    ]) {
+      assert.equal(isSecretName(name), false, name);
+    }
+  });
+
+  test('ordinary names', () => {
+    for (const name of [
+      'name',
+      'image',
+      'log-level',
+      'replicas',
+      'namespace',
+      'author',
+      'authority',
+      'passed',
+      'passport',
+      'tokenBucketSize',
+    ]) {
+      assert.equal(isSecretName(name), false, name);
+    }
+  });
+});
+
+describe('redactor.text: shapes', () => {
+  test('JSON Web Tokens', () => {
+    assert.equal(text(`token was ${JWT} ok`), `token was ${REDACTED} ok`);
+  });
+
+  test('bearer and basic authorization headers', () => {
+    assert.equal(text('Authorization: Bearer abc123DEF456ghi'), `Authorization: Bearer ${REDACTED}`);
+    assert.equal(text('authorization: basic dXNlcjpwYXNzd29yZA=='), `authorization: basic ${REDACTED}`);
+    assert.equal(text('-H "Authorization: Bearer sk_live_0123456789"'), `-H "Authorization: Bearer ${REDACTED}"`);
+  });
+
+  test('PEM private keys, whole block, and a truncated one to the end', () => {
+    assert.equal(text(`key:\n${PEM}\ndone`), `key:\n${REDACTED}\ndone`);
+    assert.equal(text(`-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC`), REDACTED);
+    const certificate = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+    assert.equal(text(certificate), certificate, 'certificates are public');
+  });
+
+  test('credentials inside URLs keep the user and host', () => {
+    assert.equal(
+      text('connecting to postgres://app:s3cr3t-pw@db.team.svc:5432/orders'),
+      `connecting to postgres://app:${REDACTED}@db.team.svc:5432/orders`,
+    );
+    assert.equal(text('https://user:pass@example.com/x'), `https://user:${REDACTED}@example.com/x`);
+    assert.equal(text('redis://:hunter2@cache:6379/0'), `redis://:${REDACTED}@cache:6379/0`);
+    assert.equal(text('https://example.com:8443/path'), 'https://example.com:8443/path');
+  });
+
+  test('AWS access key ids', () => {
+    assert.equal(text('key AKIAIOSFODNN7EXAMPLE used'), `key ${REDACTED} used`);
+    assert.equal(text('ASIAY34FZKBOKMUTVV7A'), REDACTED);
+  });
+
+  test('credential assignments inside log lines', () => {
+    assert.equal(text('level=info password=hunter2 user=bob'), `level=info password=${REDACTED} user=bob`);
+    assert.equal(text('DB_PASSWORD=hunter2'), `DB_PASSWORD=${REDACTED}`);
+    assert.equal(text('export API_KEY="abc def"'), `export API_KEY="${REDACTED}"`);
+    assert.equal(text("client_secret='xyz'"), `client_secret='${REDACTED}'`);
+    assert.equal(text('GET /cb?code=1&access_token=abc123&state=x'), `GET /cb?code=1&access_token=${REDACTED}&state=x`);
+    assert.equal(text('clientSecret: s3cr3t'), `clientSecret: ${REDACTED}`);
+    assert.equal(text('auth_token = t0k3n, next'), `auth_token = ${REDACTED}, next`);
+    assert.equal(text('password:hunter2 next'), `password:${REDACTED} next`);
+    assert.equal(text('DB_PASSWORD_PROD=hunter2'), `DB_PASSWORD_PROD=${REDACTED}`);
+    assert.equal(text('redis-password: x'), `redis-password: ${REDACTED}`);
+  });
+
+  test('JSON log lines stay JSON', () => {
+    const line = '{"level":"info","token": "abc.def","password":"p@ss \\"w0rd","user":"bob"}';
+    const redacted = text(line);
+    assert.deepEqual(JSON.parse(redacted), { level: 'info', token: REDACTED, password: REDACTED, user: 'bob' });
+  });
+});
+
+describe('redactor.text: known secret values', () => {
+  test('removed wherever they appear, read each time', () => {
+    let secrets = ['first-secret-value'];
+    const known = createRedactor(() => secrets);
+    assert.equal(known.text('a first-secret-value b first-secret-value'), `a ${REDACTED} b ${REDACTED}`);
+    secrets = ['second-secret-value'];
+    assert.equal(known.text('first-secret-value second-secret-value'), `first-secret-value ${REDACTED}`);
+  });
+
+  test('too short to be safe to replace everywhere', () => {
+    assert.equal(createRedactor(() => ['abc', '']).text('abc abc'), 'abc abc');
+  });
+});
+
+describe('redactor.text: ordinary text is left alone', () => {
+  for (const line of [
+    'web-7d9c8b5f6-x2x4z',
+    'auth-service-7d9c8b5f6-x2x4z',
+    'pod token-service-5f7d-x2x4z restarted 3 times',
+    'Back-off restarting failed container secret-sync in pod secret-sync-0_team(0d1f)',
+    'ghcr.io/acme/auth-proxy:v1.4.2',
+    'Pulling image "registry.example.com/team/token-service:2024.05.01"',
+    'upstream=auth-service:8080 status=200',
+    'the token bucket refills at 2 tokens per second',
+    'token bucket: full',
+    'rate limited by token bucket',
+    'log-level: debug',
+    'The HTTP server uses basic authentication',
+    'the bearer authentication scheme is described in RFC 6750',
+    'secretName: tls-cert',
+    'tokenAudience: vault',
+    'tests passed: 10, failed: 0',
+    'author: Jane Doe',
+    'Created container token-refresher',
+    '2024-05-01T10:00:00Z INFO listening on :8080',
+    'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+  ]) {
+    test(line, () => assert.equal(text(line), line));
+  }
+});
+
+describe('redactor: idempotent', () => {
+  for (const line of [
+    `Bearer ${REDACTED}`,
+    `password=${REDACTED}`,
+    `{"token": "${REDACTED}"}`,
+    `postgres://app:${REDACTED}@db:5432`,
+    `value ${REDACTED} here`,
+  ]) {
+    test(line, () => assert.equal(text(line), line));
+  }
+
+  test('twice is once', () => {
+    const input = `password=x ${JWT} Bearer abcdefgh1234 https://u:p@h/ AKIAIOSFODNN7EXAMPLE "token": "q"\n${PEM}`;
+    const once = text(input);
+    assert.equal(text(once), once);
+    const value = { env: [{ name: 'DB_PASSWORD', value: 'x' }], apiKey: 'k', note: input };
+    const redactedValue = redactor.value(value);
+    assert.deepEqual(redactor.value(redactedValue), redactedValue);
+  });
+});
+
+describe('redactor.value: structured', () => {
+  test('secret keys, env pairs, shapes in nested strings; references keep their names', () => {
+    const pod = {
+      metadata: { name: 'web-1', labels: { app: 'web' }, annotations: { note: `Bearer abcdefgh12345678` } },
+      spec: {
+        serviceAccountName: 'web',
+        containers: [
+          {
+            name: 'app',
+            image: 'ghcr.io/acme/auth-proxy:v1.4.2',
+            env: [
+              { name: 'DB_PASSWORD', value: 'hunter2' },
+              { name: 'api-key', value: 'k-123' },
+              { name: 'LOG_LEVEL', value: 'debug' },
+              { name: 'DB_PASSWORD_FILE', value: '/etc/db/password' },
+              { name: 'DB_USER_PASSWORD', valueFrom: { secretKeyRef: { name: 'db-creds', key: 'password' } } },
+            ],
+            args: ['--password=hunter2', '--port=8080'],
+          },
+        ],
+        volumes: [{ name: 'tls', secret: { secretName: 'tls-cert' } }],
+      },
+      data: { 'log-level': 'debug', clientSecret: 'abc', auth_token: 'def', emptyToken: '' },
+      projected: { serviceAccountToken: { audience: 'vault', expirationSeconds: 3600, path: 'token' } },
+      tokenAudience: 'vault',
+    };
+    const result = redactor.value(pod);
+    assert.deepEqual(result, {
+      metadata: { name: 'web-1', labels: { app: 'web' }, annotations: { note: `Bearer ${REDACTED}` } },
+      spec: {
+        serviceAccountName: 'web',
+        containers: [
+          {
+            name: 'app',
+            image: 'ghcr.io/acme/auth-proxy:v1.4.2',
+            env: [
+              { name: 'DB_PASSWORD', value: REDACTED },
+              { name: 'api-key', value: REDACTED },
+              { name: 'LOG_LEVEL', value: 'debug' },
+              { name: 'DB_PASSWORD_FILE', value: '/etc/db/password' },
+              { name: 'DB_USER_PASSWORD', valueFrom: { secretKeyRef: { name: 'db-creds', key: 'password' } } },
+            ],
+            args: [`--password=${REDACTED}`, '--port=8080'],
+          },
+        ],
+        volumes: [{ name: 'tls', secret: { secretName: 'tls-cert' } }],
+      },
+      data: { 'log-level': 'debug', clientSecret: REDACTED, auth_token: REDACTED, emptyToken: '' },
+      projected: { serviceAccountToken: { audience: 'vault', expirationSeconds: 3600, path: 'token' } },
+      tokenAudience: 'vault',
+    });
+  });
+
+  test('shape is kept: numbers, booleans, null, nested arrays, empty containers', () => {
+    const value = { n: 1, b: false, z: null, list: [[1, 'a'], [], {}], deep: { deeper: { deepest: ['x', JWT] } } };
+    assert.deepEqual(redactor.value(value), {
+      n: 1,
+      b: false,
+      z: null,
+      list: [[1, 'a'], [], {}],
+      deep: { deeper: { deepest: ['x', REDACTED] } },
+    });
+    assert.equal(redactor.value('plain'), 'plain');
+    assert.equal(redactor.value(42), 42);
+    assert.equal(redactor.value(null), null);
+    assert.deepEqual(redactor.value([JWT]), [REDACTED]);
+  });
+
+  test('does not mutate its input', () => {
+    const input = { password: 'x', env: [{ name: 'TOKEN', value: 'y' }] };
+    const copy = structuredClone(input);
+    redactor.value(input);
+    assert.deepEqual(input, copy);
+  });
+});
