@@ -1,6 +1,6 @@
 /** list_pods: the namespace's pods (or one workload's) with the status columns an SRE reads first. */
 import { z } from 'zod';
-import { podRow, renderTable } from '../format/pods.ts';
+import { type PodRow, podRow, renderTable } from '../format/pods.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import { readWorkload, resolveWorkloadRef, WORKLOAD_REFERENCE_HELP } from '../kube/workloads.ts';
 import { defineTool, READ_HINTS, ToolFailure } from './definition.ts';
@@ -40,7 +40,7 @@ const output = z.object({
   namespace: z.string(),
   selector: z.string().optional(),
   pods: z.array(row),
-  total_listed: z.number().describe('Pods in this page before problems_only filtering.'),
+  total_listed: z.number().describe('Pods examined for this answer, before problems_only filtering.'),
   next_cursor: z.string().optional(),
 });
 
@@ -63,13 +63,14 @@ export const listPods = defineTool({
     }
     if (args.label_selector) selectors.push(args.label_selector);
     const labelSelector = selectors.length > 0 ? selectors.join(',') : undefined;
+    const position = args.cursor ? decodeCursor(args.cursor) : { limit: args.limit, skip: 0 };
     let list: Awaited<ReturnType<typeof context.kube.core.listNamespacedPod>>;
     try {
       list = await context.kube.core.listNamespacedPod({
         namespace: context.kube.namespace,
         labelSelector,
-        limit: args.limit,
-        _continue: args.cursor,
+        limit: position.limit,
+        _continue: position.page,
       });
     } catch (error) {
       const failure = describeKubeError(error, 'pods');
@@ -79,16 +80,40 @@ export const listPods = defineTool({
       throw failure;
     }
     const now = context.now();
-    const rows = list.items.map((pod) => podRow(pod, now));
-    const pods = args.problems_only
-      ? rows.filter((pod) => !HEALTHY.has(pod.status) || pod.restarts > 0 || !isAllReady(pod.ready))
-      : rows;
+    const pods: PodRow[] = [];
+    let bytes = 0;
+    let listed = 0;
+    let stoppedAt: number | undefined;
+    for (let index = position.skip; index < list.items.length; index += 1) {
+      const pod = list.items[index];
+      if (!pod) continue;
+      const row = podRow(pod, now);
+      listed += 1;
+      if (args.problems_only && HEALTHY.has(row.status) && row.restarts === 0 && isAllReady(row.ready)) continue;
+      const size = Buffer.byteLength(JSON.stringify(row)) + 1;
+      // A page of long pod names can outgrow the answer budget before `limit`: stop here, and let the cursor
+      // resume inside the same API page.
+      if (bytes + size > ROWS_BUDGET_BYTES && pods.length > 0) {
+        stoppedAt = index;
+        listed -= 1;
+        break;
+      }
+      bytes += size;
+      pods.push(row);
+    }
+    const apiNext = list.metadata?._continue || undefined;
+    const next_cursor =
+      stoppedAt !== undefined
+        ? encodeCursor({ page: position.page, limit: position.limit, skip: stoppedAt })
+        : apiNext
+          ? encodeCursor({ page: apiNext, limit: args.limit, skip: 0 })
+          : undefined;
     return {
       namespace: context.kube.namespace,
       selector: labelSelector,
       pods,
-      total_listed: rows.length,
-      next_cursor: list.metadata?._continue || undefined,
+      total_listed: listed,
+      next_cursor,
     };
   },
   render(result) {
@@ -101,6 +126,37 @@ export const listPods = defineTool({
     return `${header}:\n${table}${result.next_cursor ? `\nMore pods: call again with cursor "${result.next_cursor}".` : ''}`;
   },
 });
+
+/** Rows stop here so the whole answer (rows plus the rest) stays within the gate's budget. */
+const ROWS_BUDGET_BYTES = 20 * 1024;
+
+interface CursorPosition {
+  /** The API server's continue token of the page, absent for the first page. */
+  readonly page?: string | undefined;
+  readonly limit: number;
+  /** Pods of that page already returned. */
+  readonly skip: number;
+}
+
+function encodeCursor(position: CursorPosition): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): CursorPosition {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as Partial<CursorPosition>;
+    if (
+      typeof parsed.limit === 'number' &&
+      typeof parsed.skip === 'number' &&
+      (parsed.page === undefined || typeof parsed.page === 'string')
+    ) {
+      return { page: parsed.page, limit: parsed.limit, skip: parsed.skip };
+    }
+  } catch {
+    // Falls through to the refusal below.
+  }
+  throw new ToolFailure('The cursor is not one list_pods returned; list again without it.', 'invalid');
+}
 
 function isAllReady(ready: string): boolean {
   const [have, want] = ready.split('/');
