@@ -266,3 +266,21 @@ describe('redactor.value: structured', () => {
     assert.deepEqual(input, copy);
   });
 });
+
+describe('a credential-named key that opens a nested block', () => {
+  const redactor = createRedactor();
+  test('keeps the nested YAML intact: the key has no value of its own', () => {
+    assert.equal(
+      redactor.text('serviceAccountToken:\n  expirationSeconds: 3607'),
+      'serviceAccountToken:\n  expirationSeconds: 3607',
+    );
+    assert.equal(redactor.text('auth:\n  enabled: true'), 'auth:\n  enabled: true');
+  });
+  test('a status line after a name that merely contains a credential word is kept', () => {
+    assert.equal(redactor.text('secret-sync-0: CrashLoopBackOff'), 'secret-sync-0: CrashLoopBackOff');
+  });
+  test('a value on the same line is still redacted, whatever the spacing', () => {
+    assert.equal(redactor.text('DB_PASSWORD: hunter2'), `DB_PASSWORD: ${REDACTED}`);
+    assert.equal(redactor.text('password:\thunter2'), `password:\t${REDACTED}`);
+  });
+});

@@ -43,19 +43,20 @@ const SHAPES: ReadonlyArray<readonly [RegExp, Replacement]> = [
   [/(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]+@/gi, `$1:${REDACTED}@`],
   // Cloud access key ids.
   [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/g, REDACTED],
-  // name=value, name: value, "name": "value" where the name looks like a credential. A bare colon counts only
+  // name=value, name: value, "name": "value" where the name looks like a credential, on one line (a YAML key
+  // that opens a nested mapping has no value of its own). A bare colon counts only
   // after a name that ends in the word, so `auth-proxy:v1.2` and `token-service:8080` (image tags, host:port)
   // are not assignments; quotes are kept so JSON stays JSON; `Authorization: Bearer …` is left to the rule above.
   // The name is matched from its first character only and whole (a lookahead capture, as regexes have no atomic
   // groups), so a long run of name characters costs linear time, not quadratic or worse.
   [
     new RegExp(
-      `(?<![A-Za-z0-9_.-])(["']?)(?=[A-Za-z0-9_.-]*?(?:${SECRET_WORD}))(?=([A-Za-z0-9_.-]+))\\2\\1(\\s*[:=]\\s*)(?!(?:bearer|basic)\\s)("(?:[^"\\\\]|\\\\.)*"|'[^']*'|[^\\s,;&"'}]+)`,
+      `(?<![A-Za-z0-9_.-])(["']?)(?=[A-Za-z0-9_.-]*?(?:${SECRET_WORD}))(?=([A-Za-z0-9_.-]+))\\2\\1([ \\t]*[:=][ \\t]*)(?!(?:bearer|basic)\\s)("(?:[^"\\\\]|\\\\.)*"|'[^']*'|[^\\s,;&"'}]+)`,
       'gi',
     ),
     (match, quote = '', name = '', separator = '', value = '') => {
       if (!isSecretName(name)) return match;
-      if (separator === ':' && quote === '' && !/^["']/.test(value) && !SECRET_NAME_END.test(name)) return match;
+      if (separator.trim() === ':' && quote === '' && !/^["']/.test(value) && !SECRET_NAME_END.test(name)) return match;
       const kept = value.startsWith('"') || value.startsWith("'") ? value[0] : '';
       return `${quote}${name}${quote}${separator}${kept}${REDACTED}${kept}`;
     },
