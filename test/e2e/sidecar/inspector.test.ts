@@ -136,7 +136,7 @@ describe('the MCP Inspector CLI against the podmcp serve process', { skip }, () 
       ...target,
     ]);
     assert.equal(self.code, 0, `${self.stdout}\n${self.stderr}`);
-    const own = (self.json.result?.structuredContent as { pods: Array<{ name: string }> }).pods;
+    const own = (self.json.result?.structuredContent as { pods: Array<{ name: string }> } | undefined)?.pods ?? [];
     assert.deepEqual(
       own.map((pod) => pod.name),
       [ownPod],
