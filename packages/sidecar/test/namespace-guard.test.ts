@@ -220,3 +220,73 @@ describe('namespace guard: self reviews', () => {
     );
   });
 });
+
+describe('namespace guard: reviews of a remote MCP caller', () => {
+  const TOKEN_REVIEW = `${SERVER}/apis/authentication.k8s.io/v1/tokenreviews`;
+  const SUBJECT_REVIEW = `${SERVER}/apis/authorization.k8s.io/v1/subjectaccessreviews`;
+  const tokenReview = (audiences?: unknown) => ({ spec: { token: 'x.y.z', audiences } });
+  const subjectReview = (attributes: Record<string, unknown>) => ({
+    spec: { user: 'system:serviceaccount:team:agent', resourceAttributes: attributes },
+  });
+  const tools = { namespace: NS, group: 'podmcp.dev', resource: 'tools', verb: 'use', name: 'list_pods' };
+
+  test('a TokenReview that names its audiences, object or JSON string body', () => {
+    assert.equal(allowed(TOKEN_REVIEW, 'POST', tokenReview(['podmcp'])), true);
+    assert.equal(allowed(TOKEN_REVIEW, 'POST', JSON.stringify(tokenReview(['podmcp', 'other']))), true);
+  });
+
+  test('a TokenReview without audiences would accept API-server tokens: refused', () => {
+    assert.match(reason(TOKEN_REVIEW, 'POST', tokenReview()), /must name its spec.audiences/);
+    assert.match(reason(TOKEN_REVIEW, 'POST', tokenReview([])), /audiences/);
+    assert.match(reason(TOKEN_REVIEW, 'POST', tokenReview([''])), /audiences/);
+    assert.match(reason(TOKEN_REVIEW, 'POST', tokenReview('podmcp')), /audiences/);
+    assert.match(reason(TOKEN_REVIEW, 'POST', tokenReview([7])), /audiences/);
+    assert.equal(allowed(TOKEN_REVIEW, 'POST'), false);
+    assert.equal(allowed(TOKEN_REVIEW, 'POST', '{not json'), false);
+  });
+
+  test('a SubjectAccessReview on tools.podmcp.dev in our namespace', () => {
+    assert.equal(allowed(SUBJECT_REVIEW, 'POST', subjectReview(tools)), true);
+    assert.equal(allowed(SUBJECT_REVIEW, 'POST', JSON.stringify(subjectReview({ ...tools, name: undefined }))), true);
+  });
+
+  test('a SubjectAccessReview about another namespace, group or resource, or non-resource: refused', () => {
+    assert.match(reason(SUBJECT_REVIEW, 'POST', subjectReview({ ...tools, namespace: 'other' })), /not other/);
+    assert.match(reason(SUBJECT_REVIEW, 'POST', subjectReview({ ...tools, namespace: '' })), /not all/);
+    assert.match(reason(SUBJECT_REVIEW, 'POST', subjectReview({ ...tools, namespace: undefined })), /not all/);
+    assert.match(reason(SUBJECT_REVIEW, 'POST', subjectReview({ ...tools, group: '' })), /tools.podmcp.dev/);
+    assert.match(reason(SUBJECT_REVIEW, 'POST', subjectReview({ ...tools, group: 'apps' })), /tools.podmcp.dev/);
+    assert.match(
+      reason(SUBJECT_REVIEW, 'POST', subjectReview({ ...tools, group: '', resource: 'secrets' })),
+      /tools.podmcp.dev/,
+    );
+    assert.match(
+      reason(SUBJECT_REVIEW, 'POST', { spec: { nonResourceAttributes: { path: '/', verb: 'get' } } }),
+      /resource attributes only/,
+    );
+    assert.match(
+      reason(SUBJECT_REVIEW, 'POST', {
+        spec: { resourceAttributes: tools, nonResourceAttributes: { path: '/', verb: 'get' } },
+      }),
+      /resource attributes only/,
+    );
+    assert.equal(allowed(SUBJECT_REVIEW, 'POST'), false);
+  });
+
+  test('only POST, and only these exact paths', () => {
+    for (const method of ['GET', 'DELETE', 'PUT', 'PATCH']) {
+      assert.match(reason(TOKEN_REVIEW, method, tokenReview(['podmcp'])), /not a review/);
+      assert.match(reason(SUBJECT_REVIEW, method, subjectReview(tools)), /not a review/);
+    }
+    assert.equal(allowed(`${TOKEN_REVIEW}/x`, 'POST', tokenReview(['podmcp'])), false);
+    assert.equal(allowed(`${SUBJECT_REVIEW}/`, 'POST', subjectReview(tools)), false);
+    assert.equal(
+      allowed(`${SERVER}/apis/authentication.k8s.io/v1beta1/tokenreviews`, 'POST', tokenReview(['podmcp'])),
+      false,
+    );
+    assert.equal(
+      allowed(`${SERVER}/apis/authorization.k8s.io/v1/selfsubjectreviews`, 'POST', tokenReview(['p'])),
+      false,
+    );
+  });
+});
