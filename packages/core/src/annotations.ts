@@ -203,6 +203,13 @@ export const ANNOTATIONS = {
     defaultText: '`120`',
     description: 'Tool calls per minute per caller.',
   }),
+  'unattended-actions': spec({
+    schema: flag,
+    allowed: '`true`, `false`',
+    defaultText: '`false`',
+    description:
+      'Let actions run without a human approval when the MCP client cannot ask for one (elicitation). Off, such clients can only preview actions (`dry_run: true`).',
+  }),
   'max-replicas': spec({
     schema: bounded(0, 1000),
     allowed: '0-1000',

@@ -39,6 +39,8 @@ export interface SidecarSettings {
   readonly rateLimitPerMinute: number;
   readonly maxReplicas: number;
   readonly actionCooldownSeconds: number;
+  /** Actions may run without a human's approval when the client cannot elicit one. */
+  readonly unattendedActions: boolean;
   readonly tokenAudience?: string | undefined;
 }
 
@@ -132,6 +134,7 @@ export function resolveSettings(values: AnnotationValues, defaults: SettingsDefa
         rateLimitPerMinute: values['rate-limit'] ?? defaults.rateLimitPerMinute,
         maxReplicas: values['max-replicas'] ?? defaults.maxReplicas,
         actionCooldownSeconds: values['action-cooldown'] ?? defaults.actionCooldownSeconds,
+        unattendedActions: values['unattended-actions'] ?? false,
         tokenAudience: values['token-audience'],
       },
       resources,
@@ -175,6 +178,7 @@ const SIDECAR_ENV: ReadonlyArray<readonly [AnnotationName, string]> = (
     'rate-limit',
     'max-replicas',
     'action-cooldown',
+    'unattended-actions',
     'token-audience',
   ] as const
 ).map((name) => [name, envName(name)] as const);
@@ -200,6 +204,7 @@ export function encodeSidecarEnv(settings: SidecarSettings): Array<{ name: strin
     'rate-limit': String(settings.rateLimitPerMinute),
     'max-replicas': String(settings.maxReplicas),
     'action-cooldown': String(settings.actionCooldownSeconds),
+    'unattended-actions': String(settings.unattendedActions),
     'token-audience': settings.tokenAudience,
   };
   return SIDECAR_ENV.flatMap(([name, variable]) => {

@@ -259,6 +259,7 @@ async function start(options: { perMinute?: number; cooldownSeconds?: number; de
     rateLimitPerMinute: perMinute,
     maxReplicas: 10,
     actionCooldownSeconds: cooldownSeconds,
+    unattendedActions: true,
   };
   let now = 1_000_000;
   const caller = { id: 'agent-a' };

@@ -31,7 +31,13 @@ const REASON = 'e2e: checking that podmcp actions are verified and audited';
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 const ACTIONS = ['restart_deployment', 'scale_workload', 'delete_pod', 'rollback_deployment'];
 /** Settings of a read-write sidecar; no cooldown unless a test asks for one, and room for many calls. */
-const READ_WRITE = { PODMCP_MODE: 'read-write', PODMCP_ACTION_COOLDOWN: '0', PODMCP_RATE_LIMIT: '6000' };
+// The in-memory test client cannot elicit, so actions run under the unattended policy (approvals: approvals.test.ts).
+const READ_WRITE = {
+  PODMCP_MODE: 'read-write',
+  PODMCP_ACTION_COOLDOWN: '0',
+  PODMCP_RATE_LIMIT: '6000',
+  PODMCP_UNATTENDED_ACTIONS: 'true',
+};
 
 interface ActionAnswer {
   applied: boolean;

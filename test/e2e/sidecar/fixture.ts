@@ -10,6 +10,7 @@ import { Writable } from 'node:stream';
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { decodeSidecarEnv } from '@podmcp/core';
 import pino from 'pino';
 import { createSidecar, type Sidecar } from '../../../packages/sidecar/src/sidecar.ts';
@@ -93,6 +94,9 @@ export interface ConnectOptions {
   /** Use another kubeconfig (e.g. admin, or one pointing at a stopped server). */
   readonly kubeConfig?: KubeConfig;
   readonly appHost?: string;
+  /** Capabilities the test client declares (e.g. elicitation), and handlers to install before it connects. */
+  readonly clientCapabilities?: ClientCapabilities;
+  readonly prepareClient?: (client: Client) => void;
 }
 
 /** A sidecar for the world's namespace, connected to an SDK client over an in-memory transport. */
@@ -124,7 +128,11 @@ export async function connectSidecar(world: World, options: ConnectOptions = {})
   const server = sidecar.server(() => ({ id: 'e2e', transport: 'in-memory' }));
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
-  const client = new Client({ name: 'podmcp-e2e', version: '1.0.0' });
+  const client = new Client(
+    { name: 'podmcp-e2e', version: '1.0.0' },
+    options.clientCapabilities ? { capabilities: options.clientCapabilities } : undefined,
+  );
+  options.prepareClient?.(client);
   await client.connect(clientSide);
   return {
     client,

@@ -12,6 +12,8 @@ export interface AuditRecord {
   readonly arguments?: unknown;
   readonly reason?: string | undefined;
   readonly target?: string | undefined;
+  /** For actions: who approved it — a human through elicitation, or the workload's unattended policy. */
+  readonly approval?: 'human' | 'policy' | undefined;
   readonly outcome: 'ok' | 'error' | 'refused' | 'rate-limited';
   readonly error?: string | undefined;
   readonly durationMs: number;

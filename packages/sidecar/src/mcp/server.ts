@@ -28,6 +28,7 @@ import type { PromptDefinition } from '../prompts/definition.ts';
 import { isTemplate, type ResourceDefinition } from '../resources/definition.ts';
 import { stripControl, stripControlDeep } from '../safety/sanitize.ts';
 import { type Caller, type ToolDefinition, ToolFailure } from '../tools/definition.ts';
+import { requestApproval } from './approval.ts';
 
 export interface Catalogue {
   readonly tools: readonly ToolDefinition[];
@@ -131,6 +132,7 @@ export function createMcpServer(options: ServerOptions): Server {
     if (!parsed.success) return fail(new ToolFailure(describeInvalidArguments(tool.name, parsed.error), 'invalid'));
 
     let target: string | undefined;
+    let approval: 'human' | 'policy' | undefined;
     try {
       target = tool.target ? await tool.target(parsed.data, ctx) : undefined;
       const isAction = !tool.hints.readOnlyHint;
@@ -142,6 +144,26 @@ export function createMcpServer(options: ServerOptions): Server {
             'rate-limited',
             cooldown.retryAfterSeconds,
           );
+        }
+        if ((parsed.data as { dry_run?: unknown }).dry_run !== true) {
+          const verdict = await requestApproval({
+            server,
+            toolTitle: tool.title,
+            target,
+            reason: typeof rawArguments.reason === 'string' ? services.redactor.text(rawArguments.reason) : undefined,
+            unattendedAllowed: services.settings.unattendedActions,
+            relatedRequestId: extra.requestId,
+            signal: extra.signal,
+            preview: async () => {
+              const dryRun = (async () => tool.run({ ...parsed.data, dry_run: true }, ctx))();
+              const previewed = services.redactor.value(
+                stripControlDeep(await withDeadline(dryRun, extra.signal, deadlineMs)),
+              );
+              return truncateHead(services.redactor.text(stripControl(tool.render(previewed))), 8 * 1024).text;
+            },
+          });
+          if (!verdict.approved) throw new ToolFailure(verdict.message, 'refused');
+          approval = verdict.by;
         }
         if (!services.limits.claimTarget(target)) {
           throw new ToolFailure(
@@ -178,7 +200,7 @@ export function createMcpServer(options: ServerOptions): Server {
       const text = rendered.truncated
         ? `${rendered.text}\n[truncated: ${rendered.omittedBytes} more bytes; the structured result is complete]`
         : rendered.text;
-      audit('ok', Buffer.byteLength(text) + structuredBytes, { target });
+      audit('ok', Buffer.byteLength(text) + structuredBytes, { target, approval });
       return { content: [{ type: 'text', text }], structuredContent: structured };
     } catch (error) {
       return fail(describeKubeError(error, tool.title), target);
