@@ -401,6 +401,8 @@ describe('tools/call: the gate', () => {
     const error = await protocolError(gate.client.callTool({ name: 'get_secrets', arguments: {} }));
     assert.equal(error.code, ErrorCode.InvalidParams);
     assert.match(error.message, /Unknown tool get_secrets\. Available: list_pods, get_pod_logs/);
+    const record = gate.audit().find((entry) => entry.name === 'get_secrets');
+    assert.equal(record?.outcome, 'refused', 'a call of a tool that does not exist is audited too');
     await gate.close();
   });
 

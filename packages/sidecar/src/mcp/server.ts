@@ -91,6 +91,16 @@ export function createMcpServer(options: ServerOptions): Server {
     const ctx = context(extra);
     const tool = toolsByName.get(request.params.name);
     if (!tool) {
+      services.audit.record({
+        kind: 'tool',
+        name: String(request.params.name).slice(0, 128),
+        caller: ctx.caller.id,
+        transport: ctx.caller.transport,
+        outcome: 'refused',
+        error: 'unknown-tool',
+        durationMs: Math.round(performance.now() - started),
+        bytes: 0,
+      });
       throw new McpError(
         ErrorCode.InvalidParams,
         `Unknown tool ${request.params.name}. Available: ${[...toolsByName.keys()].join(', ')}`,
@@ -174,7 +184,10 @@ export function createMcpServer(options: ServerOptions): Server {
         }
       }
       // (An async wrapper, so a handler that throws before returning its promise cannot leave the target held.)
-      const running = (async () => tool.run(parsed.data, ctx))();
+      // The run sees the deadline in its signal (started now, after any approval), so its waits and polls stop
+      // when the answer no longer matters.
+      const runContext = { ...ctx, signal: AbortSignal.any([extra.signal, AbortSignal.timeout(deadlineMs)]) };
+      const running = (async () => tool.run(parsed.data, runContext))();
       if (isAction && target) {
         // Settled by the action itself, not by the deadline: one that outlives it still holds the target, and
         // still starts the cooldown if it applies.
