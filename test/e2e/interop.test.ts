@@ -1,0 +1,288 @@
+/**
+ * Interop with clients no one here wrote: the official MCP Python SDK, the official Go SDK and the official
+ * conformance suite drive the real `podmcp serve` process against the real control plane, with the shipped
+ * read-only ServiceAccount's token. Over stdio each SDK client starts the sidecar itself; over Streamable HTTP
+ * the sidecar runs on its own and every client connects to its /mcp endpoint. Each SDK client runs one fixed
+ * session (initialize, tools/list, tools/call list_pods, resources/list, resources/read podmcp://self,
+ * prompts/list, prompts/get namespace_health) and prints what it saw as JSON; the conformance suite runs every
+ * server scenario, and only those in test/interop/conformance-baseline.json (fixture-only, with the reason)
+ * may fail.
+ *
+ * The clients are made ready by the test itself when missing (a venv from PyPI, a Go build), cached per
+ * machine; without python3 or Go a developer's run skips them, a CI run fails.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { controlPlaneForSuite } from '../control-plane/suite.ts';
+import {
+  type ClientSummary,
+  CONFORMANCE_BIN,
+  conformanceBaseline,
+  conformanceResults,
+  conformanceScenarios,
+  installedConformanceVersion,
+  PODMCP_BIN,
+  PYTHON_CLIENT,
+  prepare,
+  type Ran,
+  REPO,
+  run,
+  summaryOf,
+} from '../interop/clients.ts';
+import { createWorld, deployApp, type World } from './sidecar/fixture.ts';
+
+const { plane, skip } = await controlPlaneForSuite({ nodes: true });
+const unprepared = { path: undefined, skip: skip || 'no control plane', ms: 0 };
+// Both set-ups run while nothing else does; a first run installs from PyPI and builds with Go, later runs reuse.
+const [python, go] = plane
+  ? await Promise.all([
+      prepare('Python MCP SDK client', 'python/setup.sh'),
+      prepare('Go MCP SDK client', 'go/build.sh'),
+    ])
+  : [unprepared, unprepared];
+process.stderr.write(`[interop] clients ready: python ${python.ms} ms, go ${go.ms} ms\n`);
+
+interface PodList {
+  readonly namespace: string;
+  readonly pods: Array<{ name: string; status: string }>;
+}
+
+describe('independent MCP clients against the podmcp serve process', { skip }, () => {
+  let world: World;
+  let scratch: string;
+  let ownPod: string;
+  /** What the sidecar process sees: the read-only token's kubeconfig and its pod, nothing inherited. */
+  let sidecarEnv: Record<string, string>;
+  /** For the client processes themselves. */
+  let clientEnv: Record<string, string>;
+  let http: { child: ChildProcess; url: string; exited: Promise<number | null>; stdout(): string; stderr(): string };
+  const timings: string[] = [];
+
+  before(async () => {
+    if (!plane) return;
+    world = await createWorld(plane, { prefix: 'interop' });
+    const { pods } = await deployApp(world, 'web');
+    await deployApp(world, 'elsewhere', { namespace: world.otherNamespace });
+    ownPod = pods[0]?.metadata?.name ?? '';
+    scratch = mkdtempSync(join(tmpdir(), 'podmcp-e2e-interop-'));
+    const kubeconfigFile = join(scratch, 'sidecar.kubeconfig');
+    writeFileSync(kubeconfigFile, plane.kubeConfigForToken(world.sidecarToken).exportConfig(), { mode: 0o600 });
+    sidecarEnv = {
+      PATH: process.env.PATH ?? '',
+      HOME: scratch,
+      KUBECONFIG: kubeconfigFile,
+      PODMCP_POD_NAMESPACE: world.namespace,
+      PODMCP_POD_NAME: ownPod,
+    };
+    clientEnv = { PATH: process.env.PATH ?? '', HOME: scratch, PYTHONDONTWRITEBYTECODE: '1' };
+    http = await startHttpSidecar(sidecarEnv);
+  });
+  after(() => {
+    http?.child.kill('SIGKILL');
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    if (timings.length > 0) process.stderr.write(`[interop] ${timings.join(', ')}\n`);
+  });
+
+  /** The same expectations for every client and transport. */
+  function assertSession(ran: Ran, label: string): ClientSummary {
+    timings.push(`${label} ${ran.ms} ms`);
+    const summary = summaryOf(ran);
+    const context = `${label}: ${JSON.stringify(summary, null, 2).slice(0, 4000)}\n${ran.stderr.slice(-4000)}`;
+    assert.deepEqual(summary.errors, [], context);
+    assert.equal(ran.code, 0, context);
+    assert.equal(summary.server?.name, 'podmcp', context);
+    assert.match(summary.server?.protocolVersion ?? '', /^\d{4}-\d\d-\d\d$/, context);
+
+    assert.ok(summary.tools.includes('list_pods'), context);
+    assert.equal(summary.listPods?.isError, false, context);
+    const pods = summary.listPods?.structured as PodList;
+    assert.equal(pods.namespace, world.namespace, context);
+    assert.deepEqual(
+      pods.pods.map((pod) => [pod.name, pod.status]),
+      [[ownPod, 'Running']],
+      context,
+    );
+    assert.ok(summary.listPods?.text.includes(ownPod), context);
+    assert.ok(!summary.listPods?.text.includes('elsewhere'), `namespace B leaked into list_pods: ${context}`);
+
+    assert.ok(summary.resources.includes('podmcp://self'), context);
+    assert.equal(summary.self?.uri, 'podmcp://self', context);
+    assert.ok(summary.self?.text.includes(ownPod), `podmcp://self names the pod: ${context}`);
+    assert.ok(summary.self?.text.includes(world.namespace), context);
+
+    assert.ok(summary.prompts.includes('namespace_health'), context);
+    assert.ok((summary.prompt?.messages ?? 0) >= 1, context);
+    assert.ok((summary.prompt?.text.trim().length ?? 0) > 0, context);
+    assert.ok(summary.prompt?.text.includes(world.namespace), context);
+    return summary;
+  }
+
+  /** For stdio: the sidecar command and the environment each client gives it. */
+  const sidecarCommand = () => [process.execPath, PODMCP_BIN, 'serve', '--transport', 'stdio'];
+
+  test('Python SDK over stdio: the client starts the sidecar itself', {
+    skip: python.skip,
+    timeout: 120_000,
+  }, async () => {
+    const env = Object.entries(sidecarEnv).flatMap(([name, value]) => ['--env', `${name}=${value}`]);
+    const ran = await run(
+      python.path as string,
+      [PYTHON_CLIENT, 'stdio', ...env, '--cwd', REPO, '--', ...sidecarCommand()],
+      { env: clientEnv },
+    );
+    const summary = assertSession(ran, 'python stdio');
+    assert.equal(summary.client.name, 'python-sdk');
+    // The sidecar's own log, passed through on the client's stderr: it served stdio and stopped cleanly.
+    assert.match(ran.stderr, /"msg":"listening"/);
+    assert.match(ran.stderr, /"audit":true[^\n]*"name":"list_pods"[^\n]*"caller":"stdio"/);
+  });
+
+  test('Python SDK over Streamable HTTP', { skip: python.skip, timeout: 120_000 }, async () => {
+    const ran = await run(python.path as string, [PYTHON_CLIENT, 'http', http.url], { env: clientEnv });
+    assert.equal(assertSession(ran, 'python http').transport, 'http');
+  });
+
+  test('Go SDK over stdio (CommandTransport): the client starts the sidecar itself', {
+    skip: go.skip,
+    timeout: 120_000,
+  }, async () => {
+    const env = Object.entries(sidecarEnv).flatMap(([name, value]) => ['-env', `${name}=${value}`]);
+    const ran = await run(go.path as string, ['-transport', 'stdio', ...env, '--', ...sidecarCommand()], {
+      env: clientEnv,
+    });
+    const summary = assertSession(ran, 'go stdio');
+    assert.equal(summary.client.name, 'go-sdk');
+    assert.match(ran.stderr, /"audit":true[^\n]*"name":"list_pods"[^\n]*"caller":"stdio"/);
+  });
+
+  test('Go SDK over Streamable HTTP (StreamableClientTransport)', { skip: go.skip, timeout: 120_000 }, async () => {
+    const ran = await run(go.path as string, ['-transport', 'http', '-url', http.url], { env: clientEnv });
+    assert.equal(assertSession(ran, 'go http').transport, 'http');
+  });
+
+  test('the MCP conformance suite: every server scenario passes but the baseline of fixture-only ones', {
+    timeout: 300_000,
+  }, async () => {
+    const baseline = conformanceBaseline();
+    const known = await conformanceScenarios();
+    assert.ok(known.length > 0, 'conformance list --server named no scenarios');
+    const unknown = Object.keys(baseline.notApplicable).filter((scenario) => !known.includes(scenario));
+    assert.deepEqual(unknown, [], 'the baseline names scenarios this conformance version does not have');
+    for (const [scenario, reason] of Object.entries(baseline.notApplicable)) {
+      assert.ok(reason.trim().length > 0, `${scenario} is in the baseline without a reason`);
+    }
+
+    const output = join(scratch, 'conformance');
+    // The conformance CLI reads a YAML baseline of names; JSON is YAML.
+    const expected = join(scratch, 'conformance-expected-failures.yaml');
+    writeFileSync(expected, JSON.stringify({ server: Object.keys(baseline.notApplicable) }));
+    const ran = await run(
+      process.execPath,
+      [
+        CONFORMANCE_BIN,
+        'server',
+        '--url',
+        http.url,
+        '--suite',
+        baseline.suite,
+        '--output-dir',
+        output,
+        '--expected-failures',
+        expected,
+      ],
+      { env: clientEnv, cwd: scratch, timeoutMs: 280_000 },
+    );
+    timings.push(`conformance ${ran.ms} ms`);
+    const results = conformanceResults(output);
+    const summary = results
+      .map(
+        (result) => `${result.failures.length > 0 ? 'FAIL' : 'pass'} ${result.scenario} ${result.failures.join('; ')}`,
+      )
+      .join('\n');
+    const context = `conformance ${installedConformanceVersion()} (exit ${ran.code}):\n${summary}\n${ran.stdout.slice(-3000)}\n${ran.stderr.slice(-2000)}`;
+
+    assert.deepEqual(
+      results.map((result) => result.scenario).sort(),
+      [...known].sort(),
+      `every scenario ran: ${context}`,
+    );
+    const unexpected = results.filter(
+      (result) => result.failures.length > 0 && !(result.scenario in baseline.notApplicable),
+    );
+    assert.deepEqual(
+      unexpected.map((result) => `${result.scenario}: ${result.failures.join('; ')}`),
+      [],
+      `failures outside the baseline: ${context}`,
+    );
+    const stale = results.filter((result) => result.failures.length === 0 && result.scenario in baseline.notApplicable);
+    assert.deepEqual(
+      stale.map((result) => result.scenario),
+      [],
+      `baseline scenarios that now pass; remove them from test/interop/conformance-baseline.json: ${context}`,
+    );
+    // The scenarios a real server must pass, by name, so an empty or broken run cannot look green.
+    for (const scenario of ['server-initialize', 'ping', 'tools-list', 'resources-list', 'prompts-list']) {
+      const result = results.find((item) => item.scenario === scenario);
+      assert.ok(
+        result && result.failures.length === 0 && result.statuses.includes('SUCCESS'),
+        `${scenario}: ${context}`,
+      );
+    }
+    // The CLI agrees: with the baseline as expected failures it exits 0.
+    assert.equal(ran.code, 0, context);
+  });
+
+  test('the HTTP sidecar served them all and stops cleanly on SIGTERM', { timeout: 60_000 }, async () => {
+    http.child.kill('SIGTERM');
+    assert.equal(await http.exited, 0, http.stderr().slice(-4000));
+    assert.equal(http.stdout(), '', 'nothing but the stdio protocol ever goes to stdout');
+    const callers = new Set(
+      http
+        .stderr()
+        .split('\n')
+        .filter((line) => line.includes('"audit":true') && line.includes('"name":"list_pods"'))
+        .map((line) => (JSON.parse(line) as { caller: string }).caller),
+    );
+    if (!python.skip || !go.skip) assert.deepEqual([...callers], ['http:127.0.0.1']);
+    assert.match(http.stderr(), /"msg":"stopped"/);
+  });
+});
+
+/** Starts `podmcp serve --transport http` on free ports and reads them from its "listening" log line. */
+function startHttpSidecar(env: Record<string, string>): Promise<{
+  child: ChildProcess;
+  url: string;
+  exited: Promise<number | null>;
+  stdout(): string;
+  stderr(): string;
+}> {
+  const child = spawn(
+    process.execPath,
+    [PODMCP_BIN, 'serve', '--transport', 'http', '--port', '0', '--health-port', '0'],
+    {
+      cwd: REPO,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const line = stderr.split('\n').find((text) => text.includes('"msg":"listening"'));
+      if (!line) return;
+      const { port } = JSON.parse(line) as { port: number };
+      resolve({ child, url: `http://127.0.0.1:${port}/mcp`, exited, stdout: () => stdout, stderr: () => stderr });
+    });
+    exited.then((code) => reject(new Error(`podmcp serve exited with ${code} before listening:\n${stderr}`)));
+  });
+}
