@@ -27,6 +27,11 @@ export interface ControlPlaneOptions {
   /** kwok with one simulated node, so scheduled Pods report Running. Implies controllers. */
   readonly nodes?: boolean;
   readonly extraApiserverArgs?: readonly string[];
+  /**
+   * With `nodes`: more kwok configuration documents (YAML), e.g. a `ClusterPortForward` that sends a pod
+   * port-forward to a process on loopback. Passed to kwok as one more `--config` file.
+   */
+  readonly kwokConfigurations?: readonly string[];
 }
 
 export interface ControlPlane {
@@ -295,10 +300,14 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       writeFileSync(podLogFile, '');
       const logsConfig = join(directory, 'kwok-logs.yaml');
       writeFileSync(logsConfig, kwokLogsConfiguration(podLogFile));
+      const extraConfig = join(directory, 'kwok-extra.yaml');
+      const extraDocuments = options.kwokConfigurations ?? [];
+      if (extraDocuments.length > 0) writeFileSync(extraConfig, extraDocuments.map((doc) => `---\n${doc}`).join('\n'));
       start('kwok', binaries.kwok, [
         `--kubeconfig=${kubeconfigFile}`,
         `--config=${binaries.kwokStages}`,
         `--config=${logsConfig}`,
+        ...(extraDocuments.length > 0 ? [`--config=${extraConfig}`] : []),
         `--manage-single-node=${nodeName}`,
         '--node-ip=127.0.0.1',
         `--node-port=${kwokPort}`,

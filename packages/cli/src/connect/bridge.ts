@@ -1,0 +1,202 @@
+/**
+ * The stdio side of `podmcp connect`: MCP messages from the agent on stdin (the SDK's StdioServerTransport)
+ * are sent to the sidecar with the SDK's StreamableHTTPClientTransport, and everything the sidecar answers is
+ * written back to stdout. A relay of JSON-RPC messages, not an MCP client or server of its own.
+ *
+ * The HTTP side goes to a loopback listener whose every connection is port-forwarded to one pod. Before each
+ * message the pod is re-read; when it is gone or unready, or a send fails, that listener and transport are
+ * dropped and the next message picks a ready pod and opens a new one (a new local port, so no kept-alive
+ * connection to the old pod is reused).
+ */
+import type { Readable, Writable } from 'node:stream';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import {
+  isJSONRPCErrorResponse,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  type JSONRPCMessage,
+} from '@modelcontextprotocol/sdk/types.js';
+import { ConnectError } from './cluster.ts';
+import { ForwardError, listen, type PodForwarder } from './forward.ts';
+import type { PodPicker } from './picker.ts';
+import type { ChosenPod } from './pods.ts';
+import { NoPodError } from './pods.ts';
+
+/** JSON-RPC "server error" range: what the agent sees when a request could not reach any sidecar. */
+export const RELAY_ERROR_CODE = -32000;
+
+interface PodSession {
+  readonly pod: ChosenPod;
+  readonly transport: StreamableHTTPClientTransport;
+  /** The last reason a connection to the pod could not be opened, for the agent's error message. */
+  problem: string | undefined;
+  close(): Promise<void>;
+}
+
+export interface BridgeOptions {
+  readonly stdin: Readable;
+  readonly stdout: Writable;
+  readonly picker: PodPicker;
+  readonly forwarder: PodForwarder;
+  readonly namespace: string;
+  readonly log: (line: string) => void;
+}
+
+export class StdioBridge {
+  private readonly stdio: StdioServerTransport;
+  private session: Promise<PodSession> | undefined;
+  private protocolVersion: string | undefined;
+  private readonly pending = new Map<string | number, string>();
+  private stdinEnded = false;
+  private finish: (() => void) | undefined;
+  private readonly finished: Promise<void>;
+
+  private readonly options: BridgeOptions;
+
+  constructor(options: BridgeOptions) {
+    this.options = options;
+    this.stdio = new StdioServerTransport(options.stdin, options.stdout);
+    this.finished = new Promise((resolve) => {
+      this.finish = resolve;
+    });
+  }
+
+  /** Resolves when stdin has ended and every request relayed so far has been answered. */
+  async run(): Promise<void> {
+    this.stdio.onmessage = (message) => void this.relay(message);
+    this.stdio.onerror = (error) => this.options.log(`stdin: ${error.message}`);
+    const onEnd = () => {
+      this.stdinEnded = true;
+      this.maybeFinish();
+    };
+    this.options.stdin.once('end', onEnd);
+    this.options.stdin.once('close', onEnd);
+    await this.stdio.start();
+    await this.finished;
+    this.options.stdin.off('end', onEnd);
+    this.options.stdin.off('close', onEnd);
+    await this.drop();
+    await this.stdio.close();
+  }
+
+  private maybeFinish(): void {
+    if (this.stdinEnded && this.pending.size === 0) this.finish?.();
+  }
+
+  private async relay(message: JSONRPCMessage): Promise<void> {
+    const request = isJSONRPCRequest(message) ? message : undefined;
+    if (request) this.pending.set(request.id, request.method);
+    let session: PodSession | undefined;
+    try {
+      session = await this.current();
+      await session.transport.send(message);
+    } catch (error) {
+      const reason = this.reason(error, session);
+      if (session) {
+        this.options.picker.drop(session.pod.name, `could not be reached (${reason})`);
+        await this.drop(session);
+      }
+      if (request) {
+        this.options.log(`${request.method} failed: ${reason}`);
+        await this.answer({
+          jsonrpc: '2.0',
+          id: request.id,
+          error: { code: RELAY_ERROR_CODE, message: `podmcp connect: ${reason}` },
+        });
+      } else {
+        this.options.log(`a notification was not delivered: ${reason}`);
+      }
+    }
+  }
+
+  private reason(error: unknown, session: PodSession | undefined): string {
+    if (error instanceof ConnectError || error instanceof NoPodError) return error.message;
+    const problem = session?.problem;
+    if (problem !== undefined) return problem;
+    return `the request to the sidecar of pod ${session?.pod.name ?? '?'} failed: ${(error as Error).message ?? String(error)}`;
+  }
+
+  /** Writes a message to the agent, ending the bookkeeping of the request it answers. */
+  private async answer(message: JSONRPCMessage): Promise<void> {
+    if ((isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id !== undefined) {
+      const method = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      if (method === 'initialize' && isJSONRPCResultResponse(message)) {
+        const version = (message.result as { protocolVersion?: unknown }).protocolVersion;
+        if (typeof version === 'string') this.protocolVersion = version;
+      }
+    }
+    try {
+      await this.stdio.send(message);
+    } catch (error) {
+      this.options.log(`stdout: ${(error as Error).message}`);
+    }
+    this.maybeFinish();
+  }
+
+  /** The session for the pod in use, re-checking that the pod still serves; a new one when it does not. */
+  private async current(): Promise<PodSession> {
+    const existing = this.session;
+    if (existing !== undefined) {
+      const session = await existing;
+      if (await this.options.picker.stillServing(session.pod)) return session;
+      await this.drop(session);
+    }
+    if (this.session === undefined) this.session = this.open();
+    return this.session;
+  }
+
+  private async open(): Promise<PodSession> {
+    const { picker, forwarder, log } = this.options;
+    let pod: ChosenPod;
+    try {
+      pod = await picker.pod();
+    } catch (error) {
+      this.session = undefined;
+      throw error;
+    }
+    const local = await listen('127.0.0.1', 0, (socket) => {
+      forwarder.pipe(socket, { pod: pod.name, port: pod.port }).catch((error: unknown) => {
+        session.problem = forwardProblem(error, pod.name, this.options.namespace);
+        log(session.problem);
+        socket.destroy();
+      });
+    });
+    const transport = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${local.port}/mcp`));
+    transport.onmessage = (message) => void this.answer(message);
+    transport.onerror = (error) => log(`sidecar of pod ${pod.name}: ${error.message}`);
+    if (this.protocolVersion !== undefined) transport.setProtocolVersion(this.protocolVersion);
+    await transport.start();
+    const session: PodSession = {
+      pod,
+      transport,
+      problem: undefined,
+      close: async () => {
+        await transport.close().catch(() => {});
+        await local.close();
+      },
+    };
+    return session;
+  }
+
+  /** Closes `session` (or the current one) and forgets it, if it is still the current one. */
+  private async drop(session?: PodSession): Promise<void> {
+    const current = this.session;
+    if (current === undefined) return;
+    const resolved = await current.catch(() => undefined);
+    if (session !== undefined && resolved !== session) return;
+    if (this.session === current) this.session = undefined;
+    await resolved?.close();
+  }
+}
+
+/** What the agent and the log read when a port-forward stream could not be opened. */
+export function forwardProblem(error: unknown, pod: string, namespace: string): string {
+  const status = error instanceof ForwardError ? error.status : undefined;
+  if (status === 403) {
+    return `forbidden to port-forward to pod ${pod} in namespace ${namespace}: your credentials need RBAC permission to create pods/portforward there`;
+  }
+  if (status === 404) return `pod ${pod} is gone (404 from the API server)`;
+  return `port-forward to pod ${pod} failed: ${(error as Error).message ?? String(error)}`;
+}

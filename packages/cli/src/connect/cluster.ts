@@ -1,0 +1,209 @@
+/**
+ * The API calls of `podmcp connect`, made with the user's own kubeconfig: find the workload and its pods,
+ * list what exists when it is not there, ask whether the user may port-forward, and re-read the chosen pod.
+ * Every failure becomes a ConnectError whose message says what to do.
+ */
+import {
+  AppsV1Api,
+  AuthorizationV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type V1LabelSelector,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { CommandError } from '../command.ts';
+import { describeTarget, TARGET_KINDS, type Target, type TargetKind } from './target.ts';
+
+/** A problem the user fixes (RBAC, a wrong name, a missing sidecar); the command exits 1 with the message. */
+export class ConnectError extends CommandError {
+  override name = 'ConnectError';
+}
+
+export interface Workload {
+  readonly kind: TargetKind;
+  readonly name: string;
+  /** kind/name as a user types it: deploy/checkout. */
+  readonly display: string;
+  readonly pods: readonly V1Pod[];
+}
+
+export function statusCode(error: unknown): number | undefined {
+  const code =
+    (error as { code?: unknown; statusCode?: unknown }).code ?? (error as { statusCode?: unknown }).statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** The API server's own message, from an ApiException body, else the error's message. */
+export function apiMessage(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      const parsed = JSON.parse(body) as { message?: unknown };
+      if (typeof parsed.message === 'string') return parsed.message;
+    } catch {
+      // Not JSON: the body itself is the message.
+    }
+    if (body.trim() !== '') return body.trim();
+  }
+  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
+    return (body as { message: string }).message;
+  }
+  return (error as Error).message ?? String(error);
+}
+
+/** Turns a label selector into the `labelSelector` query string. */
+export function selectorString(selector: V1LabelSelector | undefined): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(selector?.matchLabels ?? {})) parts.push(`${key}=${value}`);
+  for (const expression of selector?.matchExpressions ?? []) {
+    const values = (expression.values ?? []).join(',');
+    if (expression.operator === 'In') parts.push(`${expression.key} in (${values})`);
+    else if (expression.operator === 'NotIn') parts.push(`${expression.key} notin (${values})`);
+    else if (expression.operator === 'Exists') parts.push(expression.key);
+    else if (expression.operator === 'DoesNotExist') parts.push(`!${expression.key}`);
+  }
+  return parts.join(',');
+}
+
+function apiFailure(what: string, namespace: string, error: unknown): ConnectError {
+  const code = statusCode(error);
+  if (code === 401) {
+    return new ConnectError(
+      `the API server refused your credentials while ${what} (401 Unauthorized): log in again or pick another --context.`,
+    );
+  }
+  if (code === 403) {
+    return new ConnectError(
+      `forbidden: your credentials may not ${what} in namespace ${namespace} (${apiMessage(error)}). ` +
+        'podmcp connect needs get and list on pods and on the workload, and create on pods/portforward.',
+    );
+  }
+  if (code === undefined) {
+    return new ConnectError(
+      `cannot reach the API server while ${what}: ${apiMessage(error)}. Check --kubeconfig and --context.`,
+    );
+  }
+  return new ConnectError(`${what} failed (${code}): ${apiMessage(error)}`);
+}
+
+export class Cluster {
+  private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
+  private readonly authorization: AuthorizationV1Api;
+
+  readonly namespace: string;
+
+  constructor(kubeConfig: KubeConfig, namespace: string) {
+    this.namespace = namespace;
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.authorization = kubeConfig.makeApiClient(AuthorizationV1Api);
+  }
+
+  /** The workload and its current pods; a bare name is looked up kind by kind. */
+  async workload(target: Target): Promise<Workload> {
+    const kinds = target.kind === undefined ? TARGET_KINDS : [target.kind];
+    for (const kind of kinds) {
+      const pods = await this.podsOf(kind, target.name);
+      if (pods !== undefined) return { kind, name: target.name, display: describeTarget(kind, target.name), pods };
+    }
+    const wanted = target.kind === undefined ? target.name : describeTarget(target.kind, target.name);
+    throw new ConnectError(`${wanted} not found in namespace ${this.namespace}. ${await this.existing()}`);
+  }
+
+  /** Undefined when there is no such object. */
+  private async podsOf(kind: TargetKind, name: string): Promise<V1Pod[] | undefined> {
+    const { namespace } = this;
+    const what = `read ${describeTarget(kind, name)}`;
+    try {
+      if (kind === 'pod') return [await this.core.readNamespacedPod({ namespace, name })];
+      const workload =
+        kind === 'deployment'
+          ? await this.apps.readNamespacedDeployment({ namespace, name })
+          : kind === 'statefulset'
+            ? await this.apps.readNamespacedStatefulSet({ namespace, name })
+            : await this.apps.readNamespacedDaemonSet({ namespace, name });
+      const labelSelector = selectorString(workload.spec?.selector);
+      if (labelSelector === '') return [];
+      return await this.listPods(labelSelector);
+    } catch (error) {
+      if (error instanceof ConnectError) throw error;
+      if (statusCode(error) === 404) return undefined;
+      throw apiFailure(what, namespace, error);
+    }
+  }
+
+  private async listPods(labelSelector: string): Promise<V1Pod[]> {
+    try {
+      return (await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector })).items;
+    } catch (error) {
+      throw apiFailure('list pods', this.namespace, error);
+    }
+  }
+
+  /** What the namespace holds, for a "not found" message. Kinds the user may not list are left out. */
+  private async existing(): Promise<string> {
+    const { namespace } = this;
+    const names: string[] = [];
+    const listings: Array<[string, () => Promise<{ items: Array<{ metadata?: { name?: string } }> }>]> = [
+      ['deploy', () => this.apps.listNamespacedDeployment({ namespace })],
+      ['sts', () => this.apps.listNamespacedStatefulSet({ namespace })],
+      ['ds', () => this.apps.listNamespacedDaemonSet({ namespace })],
+    ];
+    for (const [short, list] of listings) {
+      try {
+        for (const item of (await list()).items) names.push(`${short}/${item.metadata?.name ?? '?'}`);
+      } catch {
+        // Not allowed to list this kind: say what can be seen.
+      }
+    }
+    const hint = 'Use -n NAMESPACE (or --context) for another namespace.';
+    if (names.length === 0) return `It has no Deployments, StatefulSets or DaemonSets that you can list. ${hint}`;
+    const shown = names.slice(0, 20).join(', ');
+    return `Workloads there: ${shown}${names.length > 20 ? `, and ${names.length - 20} more` : ''}. ${hint}`;
+  }
+
+  /** The pod as it is now; undefined once it is gone. */
+  async pod(name: string): Promise<V1Pod | undefined> {
+    try {
+      return await this.core.readNamespacedPod({ namespace: this.namespace, name });
+    } catch (error) {
+      if (statusCode(error) === 404) return undefined;
+      throw apiFailure(`read pod ${name}`, this.namespace, error);
+    }
+  }
+
+  /**
+   * Whether RBAC lets these credentials create pods/portforward here (SelfSubjectAccessReview, which every
+   * authenticated user may ask). Undefined when the question itself could not be asked.
+   */
+  async mayPortForward(pod: string): Promise<boolean | undefined> {
+    try {
+      const review = await this.authorization.createSelfSubjectAccessReview({
+        body: {
+          spec: {
+            resourceAttributes: {
+              namespace: this.namespace,
+              verb: 'create',
+              resource: 'pods',
+              subresource: 'portforward',
+              name: pod,
+            },
+          },
+        },
+      });
+      return review.status?.allowed === true;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+export function forbiddenToPortForward(namespace: string, pod: string, detail?: string): ConnectError {
+  return new ConnectError(
+    `forbidden to port-forward to pod ${pod} in namespace ${namespace}${detail ? ` (${detail})` : ''}: ` +
+      `your credentials need RBAC permission to create pods/portforward there. Ask for a Role with ` +
+      `{apiGroups: [""], resources: ["pods/portforward"], verbs: ["create"]} bound to you in ${namespace}; ` +
+      `check with: kubectl auth can-i create pods/portforward -n ${namespace}`,
+  );
+}
