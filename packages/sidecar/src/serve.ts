@@ -7,6 +7,9 @@
  * Logs are JSON lines on stderr, always: in stdio mode stdout carries the protocol and nothing else.
  * An API server that cannot be reached at start-up does not stop the sidecar: it logs a warning and serves,
  * and tools answer that the API server is unreachable until it is back.
+ *
+ * Remote callers are authenticated (TokenReview) and authorized (SubjectAccessReview on tools.podmcp.dev)
+ * when PODMCP_TOKEN_AUDIENCE is set; an HTTP listener beyond loopback without it refuses to start.
  */
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -14,6 +17,9 @@ import type { Readable, Writable } from 'node:stream';
 import { KubeConfig } from '@kubernetes/client-node';
 import { decodeSidecarEnv, IDENTITY_ENV, type SidecarSettings } from '@podmcp/core';
 import { type Logger, pino } from 'pino';
+import { createHttpAuth, grantableNames, type HttpAuth } from './auth/http-authenticator.ts';
+import { serviceAccountIssuer } from './auth/protected-resource-metadata.ts';
+import { reviewsFrom } from './auth/token-review.ts';
 import { type RunningHealthServer, startHealthServer } from './health-server.ts';
 import { type Connection, resolveConnection } from './kube/connection.ts';
 import { describeKubeError } from './kube/errors.ts';
@@ -58,7 +64,10 @@ export interface SidecarRunOptions {
   readonly healthPort?: number | undefined;
   /** Extra names accepted in Host and Origin headers (a Service name when exposed). */
   readonly allowedHosts?: readonly string[] | undefined;
-  /** The HTTP authentication seam; default: the caller is the peer address. */
+  /**
+   * The HTTP authentication seam. Default: bearer tokens for PODMCP_TOKEN_AUDIENCE when it is set, else the
+   * caller is the peer address (loopback only).
+   */
   readonly authenticate?: Authenticate | undefined;
   readonly stdin: Readable;
   readonly stdout: Writable;
@@ -127,6 +136,7 @@ export function planSidecar(options: Omit<SidecarRunOptions, 'stdin' | 'stdout' 
     settings,
     transport,
     host,
+    exposed,
     allowedHosts,
     health: health ? { host: healthHost, port: settings.healthPort } : undefined,
     podName: options.podName ?? (env[IDENTITY_ENV.podName] || undefined),
@@ -178,9 +188,25 @@ export function loadKubeConfig(
   return config;
 }
 
+/**
+ * The security default: an MCP port reachable beyond loopback must authenticate its callers. Throws a
+ * SidecarConfigError saying how, for an HTTP plan that is exposed with neither a token audience nor an
+ * authenticate() of the embedder's.
+ */
+export function checkExposure(
+  plan: Pick<ReturnType<typeof planSidecar>, 'transport' | 'exposed' | 'host' | 'settings'>,
+  authenticate?: Authenticate,
+): void {
+  if (plan.transport !== 'http' || !plan.exposed || plan.settings.tokenAudience || authenticate) return;
+  throw new SidecarConfigError(
+    `the MCP endpoint would listen on ${plan.host}, beyond loopback, without authentication: set PODMCP_TOKEN_AUDIENCE (the podmcp.dev/token-audience annotation) so callers must bring a token for that audience, or bind 127.0.0.1 and reach it with kubectl port-forward`,
+  );
+}
+
 export async function runSidecar(options: SidecarRunOptions): Promise<RunningSidecar> {
   const plan = planSidecar(options);
   const { settings } = plan;
+  checkExposure(plan, options.authenticate);
   const logger =
     options.logger ??
     pino({ level: settings.logLevel, base: { component: 'podmcp-sidecar' } }, options.stderr as NodeJS.WritableStream);
@@ -207,7 +233,20 @@ export async function runSidecar(options: SidecarRunOptions): Promise<RunningSid
   } catch (error) {
     throw new SidecarStartError((error as Error).message);
   }
-  const source: ServerSource = sidecar;
+  // Bearer tokens for the audience, unless the embedder brought its own authenticate().
+  const audience = settings.tokenAudience;
+  const auth: HttpAuth | undefined =
+    plan.transport === 'http' && audience && !options.authenticate
+      ? createHttpAuth({
+          reviews: reviewsFrom(sidecar.services.kube),
+          audience,
+          namespace: connection.namespace,
+          names: grantableNames(sidecar.catalogue),
+          logger,
+          issuer: serviceAccountIssuer(connection.kubeConfig, connection.tokenFile),
+        })
+      : undefined;
+  const source: ServerSource = auth ? auth.restrict(sidecar) : sidecar;
 
   let serving = false;
   let stopping = false;
@@ -223,7 +262,8 @@ export async function runSidecar(options: SidecarRunOptions): Promise<RunningSid
         host: plan.host,
         port: settings.port,
         allowedHosts: plan.allowedHosts,
-        authenticate: options.authenticate,
+        authenticate: options.authenticate ?? auth?.authenticate,
+        ...(auth ? { authorize: auth.authorize, protectedResourceMetadata: auth.metadata } : {}),
         logger,
         onRequestDone: (request) => logger.debug(request, 'MCP request answered'),
       });
@@ -254,6 +294,9 @@ export async function runSidecar(options: SidecarRunOptions): Promise<RunningSid
       pod: plan.podName,
       mode: settings.mode,
       tools: sidecar.catalogue.tools.map((tool) => tool.name),
+      ...(http
+        ? { auth: auth ? `bearer tokens for audience ${audience}` : options.authenticate ? 'custom' : 'none' }
+        : {}),
     },
     'listening',
   );

@@ -4,6 +4,7 @@
  */
 import {
   AppsV1Api,
+  AuthenticationV1Api,
   AuthorizationV1Api,
   AutoscalingV2Api,
   BatchV1Api,
@@ -37,6 +38,8 @@ export interface NamespacedKube {
   readonly discovery: DiscoveryV1Api;
   readonly events: EventsV1Api;
   readonly authorization: AuthorizationV1Api;
+  /** TokenReviews of remote MCP callers' tokens (the guard admits only ones that name their audiences). */
+  readonly authentication: AuthenticationV1Api;
   /** metrics.k8s.io and other aggregated APIs. */
   readonly custom: CustomObjectsApi;
   /** Starts a watch on a namespaced path (checked like every other request); abort the controller to stop it. */
@@ -92,6 +95,7 @@ export function createNamespacedKube(
     discovery: new DiscoveryV1Api(configuration),
     events: new EventsV1Api(configuration),
     authorization: new AuthorizationV1Api(configuration),
+    authentication: new AuthenticationV1Api(configuration),
     custom: new CustomObjectsApi(configuration),
     async watch(path, query, onEvent, onDone) {
       const verdict = checkRequest(namespace, 'GET', new URL(path, cluster.server).toString());

@@ -11,6 +11,10 @@
  *   authenticate() refuses      → its status (the seam for authenticating remote callers)
  *   body above the limit        → 413
  *   body not JSON               → 400  (-32700 parse error)
+ *   authorize() refuses         → its status (what this caller may do with this JSON-RPC message)
+ *
+ * With authentication on, GET /.well-known/oauth-protected-resource/mcp serves the RFC 9728 metadata that a
+ * 401's `WWW-Authenticate: Bearer resource_metadata="…"` points at.
  *
  * Closing drains: the listener stops accepting, requests in flight finish (bounded), then sockets close.
  */
@@ -34,6 +38,12 @@ export interface ServerSource {
  */
 export type Authenticate = (request: IncomingMessage) => Caller | Promise<Caller>;
 
+/**
+ * Decides what an authenticated caller may do with the parsed JSON-RPC body (a message or a batch). Return the
+ * caller (possibly with more it learned, which the ServerSource receives), or throw an HttpRefusal.
+ */
+export type Authorize = (caller: Caller, body: unknown, request: IncomingMessage) => Caller | Promise<Caller>;
+
 /** An HTTP answer an authenticate() hook (or the edge itself) gives instead of serving the request. */
 export class HttpRefusal extends Error {
   override readonly name = 'HttpRefusal';
@@ -56,6 +66,11 @@ export const peerAddressCaller: Authenticate = (request) => ({
 });
 
 export const MCP_PATH = '/mcp';
+/** RFC 9728 section 3.1: the well-known prefix before the resource's path; the bare prefix for clients that try it. */
+export const PROTECTED_RESOURCE_METADATA_PATHS = [
+  '/.well-known/oauth-protected-resource/mcp',
+  '/.well-known/oauth-protected-resource',
+] as const;
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** Long enough for a tool call to meet its own 20 s deadline and answer. */
 export const DEFAULT_DRAIN_MS = 25_000;
@@ -74,6 +89,9 @@ export interface HttpTransportOptions {
    */
   readonly allowedHosts?: readonly string[];
   readonly authenticate?: Authenticate;
+  readonly authorize?: Authorize;
+  /** RFC 9728 protected-resource metadata, served at PROTECTED_RESOURCE_METADATA_PATHS when given. */
+  readonly protectedResourceMetadata?: (request: IncomingMessage) => object;
   readonly maxBodyBytes?: number;
   readonly logger: Logger;
   /** Called when a POST /mcp ends, with how long it took; for request logs and tests. */
@@ -145,6 +163,13 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     next();
   });
 
+  if (options.protectedResourceMetadata) {
+    const metadata = options.protectedResourceMetadata;
+    app.get([...PROTECTED_RESOURCE_METADATA_PATHS], (request: Request, response: Response) => {
+      response.set('Cache-Control', 'max-age=300').json(metadata(request));
+    });
+  }
+
   // 2. Stateless: POST only. GET (the SSE stream) and DELETE (ending a session) have nothing to serve.
   app.all(MCP_PATH, (request: Request, response: Response, next: NextFunction) => {
     if (request.method === 'POST') return next();
@@ -169,6 +194,21 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
   });
 
   app.post(MCP_PATH, express.json({ limit: maxBodyBytes, type: () => true, strict: false }));
+
+  // 3b. What this caller may do with this message, now that it is read.
+  const { authorize } = options;
+  if (authorize) {
+    app.post(MCP_PATH, async (request: Request, response: Response, next: NextFunction) => {
+      try {
+        response.locals.caller = await authorize(response.locals.caller as Caller, request.body, request);
+        next();
+      } catch (error) {
+        if (error instanceof HttpRefusal) return refuse(response, error.status, error.message, error.headers);
+        logger.error({ err: error }, 'authorize() failed');
+        return refuse(response, 500, 'Internal error while authorizing the request.', {}, -32603);
+      }
+    });
+  }
 
   // 4. One MCP server and transport per request, both closed when the response closes.
   app.post(MCP_PATH, async (request: Request, response: Response) => {
