@@ -143,13 +143,34 @@ describe('the MCP Inspector CLI against the podmcp serve process', { skip }, () 
       'workload "self" resolves through PODMCP_POD_NAME and the owner chain',
     );
 
-    // Resources and prompts may still be empty catalogues; the methods must answer with lists all the same.
     const resources = await inspect(['--method', 'resources/list', ...target]);
     assert.equal(resources.code, 0, resources.stderr);
-    assert.ok(Array.isArray(resources.json.result?.resources), resources.stdout);
+    const uris = ((resources.json.result?.resources ?? []) as Array<{ uri: string }>).map((resource) => resource.uri);
+    assert.ok(uris.includes('podmcp://self'), resources.stdout);
+    const read = await inspect(['--method', 'resources/read', '--uri', 'podmcp://self', ...target]);
+    assert.equal(read.code, 0, `${read.stdout}\n${read.stderr}`);
+    const contents = read.json.result?.contents as Array<{ text?: string }>;
+    assert.match(contents[0]?.text ?? '', new RegExp(`pod ${ownPod} in namespace ${world.namespace}`));
+    const podUri = `podmcp://pods/${ownPod}`;
+    const pod = await inspect(['--method', 'resources/read', '--uri', podUri, ...target]);
+    assert.equal(pod.code, 0, `${pod.stdout}\n${pod.stderr}`);
+
     const prompts = await inspect(['--method', 'prompts/list', ...target]);
     assert.equal(prompts.code, 0, prompts.stderr);
-    assert.ok(Array.isArray(prompts.json.result?.prompts), prompts.stdout);
+    const names = ((prompts.json.result?.prompts ?? []) as Array<{ name: string }>).map((prompt) => prompt.name);
+    assert.ok(names.includes('diagnose_crash_loop'), prompts.stdout);
+    const prompt = await inspect([
+      '--method',
+      'prompts/get',
+      '--prompt-name',
+      'diagnose_crash_loop',
+      '--prompt-args',
+      `pod=${ownPod}`,
+      ...target,
+    ]);
+    assert.equal(prompt.code, 0, `${prompt.stdout}\n${prompt.stderr}`);
+    const messages = prompt.json.result?.messages as Array<{ content: { text?: string } }>;
+    assert.match(messages[0]?.content.text ?? '', /## Diagnosis/);
   }
 
   test('over stdio: the Inspector starts the sidecar itself', async () => {
