@@ -173,6 +173,27 @@ describe('resource templates and prompts, read through the tools', { skip }, () 
     await assert.rejects(sidecar.client.getPrompt({ name: 'nope', arguments: {} }), /Unknown prompt nope/);
   });
 
+  test('subscribing to events signals a new event in the namespace', async () => {
+    const updates: string[] = [];
+    sidecar.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
+      updates.push(notification.params.uri);
+    });
+    await sidecar.client.subscribeResource({ uri: 'podmcp://events' });
+    await world.admin.makeApiClient(CoreV1Api).createNamespacedEvent({
+      namespace: world.namespace,
+      body: {
+        metadata: { name: 'api-unhealthy' },
+        involvedObject: { kind: 'Pod', name: ownPod, namespace: world.namespace },
+        reason: 'Unhealthy',
+        message: 'Readiness probe failed',
+        type: 'Warning',
+        source: { component: 'kubelet' },
+      },
+    });
+    await eventually('a resources/updated notification for podmcp://events', () => updates.includes('podmcp://events'));
+    await sidecar.client.unsubscribeResource({ uri: 'podmcp://events' });
+  });
+
   test('a workload that allows fewer tools gets fewer resources and prompts', async () => {
     const narrow = await connectSidecar(world, { podName: ownPod, env: { PODMCP_TOOLS: 'list_pods,list_events' } });
     try {

@@ -6,6 +6,7 @@
 import { invokeTool } from '../tools/invoke.ts';
 import { configMapNames, podNames, runbookNames } from './completions.ts';
 import type { ResourceDefinition } from './definition.ts';
+import { watchWhileSubscribed } from './watch.ts';
 
 const WORKLOAD_KINDS = ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'replicasets'];
 
@@ -50,27 +51,8 @@ export const eventsResource: ResourceDefinition = {
   async read(_variables, context) {
     return (await invokeTool('list_events', {}, context)).text;
   },
-  async watch(_variables, context, changed) {
-    let stopped = false;
-    let controller: AbortController | undefined;
-    const start = async () => {
-      controller = await context.kube.watch(
-        `/api/v1/namespaces/${context.kube.namespace}/events`,
-        { allowWatchBookmarks: true },
-        (type) => {
-          if (type !== 'BOOKMARK') changed();
-        },
-        () => {
-          if (!stopped) setTimeout(() => void start().catch(() => undefined), 1000).unref();
-        },
-      );
-    };
-    await start();
-    return () => {
-      stopped = true;
-      controller?.abort();
-    };
-  },
+  watch: (_variables, context, changed) =>
+    watchWhileSubscribed(context, `/api/v1/namespaces/${context.kube.namespace}/events`, {}, changed),
 };
 
 export const workloadResource: ResourceDefinition = {

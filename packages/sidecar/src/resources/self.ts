@@ -7,6 +7,7 @@ import { formatAge } from '../format/age.ts';
 import { podRow } from '../format/pods.ts';
 import { readWorkload, resolveWorkloadRef } from '../kube/workloads.ts';
 import type { ResourceDefinition } from './definition.ts';
+import { watchWhileSubscribed } from './watch.ts';
 
 export const selfResource: ResourceDefinition = {
   uri: 'podmcp://self',
@@ -69,25 +70,11 @@ export const selfResource: ResourceDefinition = {
   async watch(_variables, context, changed) {
     const podName = context.self.podName;
     if (!podName) return () => undefined;
-    let stopped = false;
-    let controller: AbortController | undefined;
-    const start = async () => {
-      controller = await context.kube.watch(
-        `/api/v1/namespaces/${context.kube.namespace}/pods`,
-        { fieldSelector: `metadata.name=${podName}` },
-        (type) => {
-          if (type !== 'BOOKMARK') changed();
-        },
-        () => {
-          // Watches end (server timeouts, restarts); start again while someone is still subscribed.
-          if (!stopped) setTimeout(() => void start().catch(() => undefined), 1000).unref();
-        },
-      );
-    };
-    await start();
-    return () => {
-      stopped = true;
-      controller?.abort();
-    };
+    return watchWhileSubscribed(
+      context,
+      `/api/v1/namespaces/${context.kube.namespace}/pods`,
+      { fieldSelector: `metadata.name=${podName}` },
+      changed,
+    );
   },
 };
