@@ -6,8 +6,8 @@ import { serveCommand } from './serve/command.ts';
 import { webhookCommand } from './webhook/command.ts';
 
 export const commands: Readonly<Record<string, Command>> = {
-  connect: connectCommand,
   inject: injectCommand,
   serve: serveCommand,
   webhook: webhookCommand,
+  connect: connectCommand,
 };
