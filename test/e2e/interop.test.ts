@@ -40,8 +40,8 @@ const unprepared = { path: undefined, skip: skip || 'no control plane', ms: 0 };
 // Both set-ups run while nothing else does; a first run installs from PyPI and builds with Go, later runs reuse.
 const [python, go] = plane
   ? await Promise.all([
-      prepare('Python MCP SDK client', 'python/setup.sh'),
-      prepare('Go MCP SDK client', 'go/build.sh'),
+      prepare('Python MCP SDK client', 'python/setup.sh', 'python3 with venv'),
+      prepare('Go MCP SDK client', 'go/build.sh', 'Go'),
     ])
   : [unprepared, unprepared];
 process.stderr.write(`[interop] clients ready: python ${python.ms} ms, go ${go.ms} ms\n`);

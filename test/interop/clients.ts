@@ -94,12 +94,12 @@ export interface Prepared {
  * goes to this process's stderr. Exit 3 means the toolchain is missing; any failure skips locally and throws
  * under CI=true.
  */
-export async function prepare(what: string, script: string): Promise<Prepared> {
+export async function prepare(what: string, script: string, toolchain: string): Promise<Prepared> {
   const ran = await run('bash', [join(INTEROP, script)], { timeoutMs: 15 * 60_000 });
   process.stderr.write(ran.stderr);
   const path = ran.stdout.trim().split('\n').at(-1);
   if (ran.code === 0 && path && existsSync(path)) return { path, skip: false, ms: ran.ms };
-  const why = ran.code === 3 ? 'its toolchain is not installed' : `${script} exited with ${ran.code}`;
+  const why = ran.code === 3 ? `${toolchain} is not installed` : `${script} exited with ${ran.code}`;
   const reason = `no ${what}: ${why} (see the output above)`;
   if (process.env.CI === 'true') throw new Error(`${reason}; under CI=true this is a failure, not a skip`);
   process.stderr.write(`[interop] skipped: ${reason}\n`);
