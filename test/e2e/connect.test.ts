@@ -217,6 +217,38 @@ describe('podmcp connect, port-forwarding to an injected sidecar', { skip }, () 
     }
   });
 
+  test('stdout carries only JSON-RPC, and closing stdin ends the process with exit 0 after the answer', async () => {
+    const child = spawn(process.execPath, [BIN, 'connect', '-n', world.namespace, 'checkout'], {
+      cwd: REPO,
+      env: env(),
+    });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const initialize = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    };
+    child.stdin.end(`${JSON.stringify(initialize)}\n`);
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    assert.equal(code, 0, stderr);
+    const lines = stdout.trim().split('\n');
+    assert.equal(lines.length, 1, stdout);
+    const answer = JSON.parse(lines[0] ?? '') as { id: number; result?: { serverInfo?: { name?: string } } };
+    assert.equal(answer.id, 1);
+    assert.equal(answer.result?.serverInfo?.name, 'podmcp');
+    // The bare name was found as the Deployment.
+    assert.match(stderr, /deploy\/checkout: forwarding to pod checkout-/);
+  });
+
   test('--listen: a local Streamable HTTP endpoint forwarded to the sidecar', async () => {
     const child = spawn(
       process.execPath,
@@ -281,6 +313,13 @@ describe('podmcp connect, port-forwarding to an injected sidecar', { skip }, () 
     assert.match(result.stderr, /no podmcp sidecar injected/);
     assert.match(result.stderr, /podmcp\.dev\/inject: "true"/);
     assert.equal(result.stdout, '');
+  });
+
+  test('a workload with no pods: exit 1, and the message says so', async () => {
+    await deploy(world, 'idle', 0, true);
+    const result = await connectFails(['-n', world.namespace, 'deploy/idle']);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /deploy\/idle in namespace \S+ has no pods/);
   });
 
   test('an unknown workload: exit 1, and the message lists the workloads that exist', async () => {

@@ -124,7 +124,11 @@ export class StdioBridge {
       this.pending.delete(message.id);
       if (method === 'initialize' && isJSONRPCResultResponse(message)) {
         const version = (message.result as { protocolVersion?: unknown }).protocolVersion;
-        if (typeof version === 'string') this.protocolVersion = version;
+        if (typeof version === 'string') {
+          // The HTTP transport sends it as mcp-protocol-version on every later request, as an SDK client would.
+          this.protocolVersion = version;
+          this.session?.then((session) => session.transport.setProtocolVersion(version)).catch(() => {});
+        }
       }
     }
     try {
