@@ -62,6 +62,8 @@ export interface SidecarRunOptions {
   readonly port?: number | undefined;
   /** Overrides PODMCP_HEALTH_PORT. In stdio mode the health server runs only when this is given. */
   readonly healthPort?: number | undefined;
+  /** Overrides PODMCP_TOKEN_AUDIENCE: remote callers' bearer tokens must be issued for this audience. */
+  readonly tokenAudience?: string | undefined;
   /** Extra names accepted in Host and Origin headers (a Service name when exposed). */
   readonly allowedHosts?: readonly string[] | undefined;
   /**
@@ -116,6 +118,7 @@ export function planSidecar(options: Omit<SidecarRunOptions, 'stdin' | 'stdout' 
     ...decoded.settings,
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.healthPort === undefined ? {} : { healthPort: options.healthPort }),
+    ...(options.tokenAudience === undefined ? {} : { tokenAudience: options.tokenAudience }),
   };
   if (settings.port !== 0 && settings.port === settings.healthPort) {
     throw new SidecarConfigError(

@@ -197,6 +197,10 @@ describe('an exposed MCP port must authenticate', () => {
 
   test("with an audience, with an embedder's authenticate(), on loopback, or over stdio: it starts", () => {
     checkExposure(planSidecar({ env: { ...exposed, PODMCP_TOKEN_AUDIENCE: 'podmcp' } }));
+    // --token-audience overrides the environment.
+    const flagged = planSidecar({ env: { ...exposed, PODMCP_TOKEN_AUDIENCE: 'from-env' }, tokenAudience: 'from-flag' });
+    assert.equal(flagged.settings.tokenAudience, 'from-flag');
+    checkExposure(planSidecar({ env: exposed, tokenAudience: 'from-flag' }));
     checkExposure(planSidecar({ env: exposed }), () => ({ id: 'x', transport: 'http' }));
     checkExposure(planSidecar({ env: { PODMCP_POD_NAME: 'web-1' } }));
     checkExposure(planSidecar({ env: {}, transport: 'http', host: '::1' }));

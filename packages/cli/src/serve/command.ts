@@ -44,6 +44,9 @@ Flags:
                                the health server runs only when this flag is given.
       --allowed-host NAME      HTTP: also accept this name in Host and Origin headers (repeatable), e.g. a
                                Service name when exposed. Loopback names (and the pod IP when exposed) always are.
+      --token-audience AUD     HTTP: callers must send a bearer token issued for this audience, checked with a
+                               TokenReview, and RBAC \`use\` on tools.podmcp.dev per tool (default
+                               PODMCP_TOKEN_AUDIENCE). Required to listen beyond loopback.
   -h, --help                   Show this help.
 
 Environment: every PODMCP_* setting the injector writes (PODMCP_MODE, PODMCP_TOOLS, PODMCP_PORT,
@@ -86,6 +89,7 @@ export const serveCommand: Command = {
       port: { type: 'string' },
       'health-port': { type: 'string' },
       'allowed-host': { type: 'string', multiple: true },
+      'token-audience': { type: 'string' },
     });
     const transport = flags.transport === undefined ? undefined : oneOf('transport', flags.transport, TRANSPORTS);
     let workload: { kind: string; name: string } | undefined;
@@ -99,6 +103,10 @@ export const serveCommand: Command = {
     const stdioOnly = transport === 'stdio';
     if (stdioOnly && (flags.host !== undefined || flags.port !== undefined || flags['allowed-host'] !== undefined)) {
       throw new UsageError('--host, --port and --allowed-host apply to --transport http only');
+    }
+    const tokenAudience = flags['token-audience'];
+    if (tokenAudience !== undefined && !/^[\x21-\x7e]{1,253}$/.test(tokenAudience)) {
+      throw new UsageError('--token-audience must be an audience string: 1-253 printable characters, no spaces');
     }
 
     let running: Awaited<ReturnType<typeof runSidecar>>;
@@ -115,6 +123,7 @@ export const serveCommand: Command = {
         port: port('port', flags.port),
         healthPort: port('health-port', flags['health-port']),
         allowedHosts: flags['allowed-host'],
+        tokenAudience,
         stdin: io.stdin,
         stdout: io.stdout,
         stderr: io.stderr,
