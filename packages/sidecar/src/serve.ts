@@ -246,6 +246,7 @@ export async function runSidecar(options: SidecarRunOptions): Promise<RunningSid
           namespace: connection.namespace,
           names: grantableNames(sidecar.catalogue),
           logger,
+          audit: sidecar.services.audit,
           issuer: serviceAccountIssuer(connection.kubeConfig, connection.tokenFile),
         })
       : undefined;

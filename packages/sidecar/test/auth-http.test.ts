@@ -144,6 +144,7 @@ describe('HTTP authentication and authorization', () => {
       namespace: 'shop',
       names: grantableNames(sidecar.catalogue),
       logger,
+      audit: sidecar.services.audit,
       issuer: ISSUER,
       now: () => clock,
     });
@@ -264,7 +265,12 @@ describe('HTTP authentication and authorization', () => {
       JSON.parse(refused.body).error.message,
       /^Forbidden: system:serviceaccount:agents:reader cannot use tools.podmcp.dev "diagnose" in namespace shop; grant it with a Role: kubectl create role podmcp-agent -n shop --verb=use --resource=tools.podmcp.dev --resource-name=diagnose && kubectl create rolebinding podmcp-agent -n shop --role=podmcp-agent --serviceaccount=agents:reader$/,
     );
-    assert.ok(!audit.some((line) => line.name === 'diagnose'), 'a refused call never reaches the gate');
+    // Refused before the gate, and audited as such under the caller's identity.
+    const refusal = audit.filter((line) => line.name === 'diagnose');
+    assert.equal(refusal.length, 1);
+    assert.equal(refusal[0]?.caller, AGENT);
+    assert.equal(refusal[0]?.outcome, 'refused');
+    assert.equal(refusal[0]?.error, 'forbidden');
   });
 
   test('a grant without names: every tool, resources and prompts', async () => {

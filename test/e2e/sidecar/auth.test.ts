@@ -215,6 +215,10 @@ describe('remote callers of an HTTP sidecar: TokenReview and SubjectAccessReview
       JSON.parse(tool.body).error.message,
       `Forbidden: ${user('stranger')} cannot use tools.podmcp.dev "list_pods" in namespace ${world.namespace}; grant it with a Role: kubectl create role podmcp-agent -n ${world.namespace} --verb=use --resource=tools.podmcp.dev --resource-name=list_pods && kubectl create rolebinding podmcp-agent -n ${world.namespace} --role=podmcp-agent --serviceaccount=${world.namespace}:stranger`,
     );
+    const refusal = await eventually('the audit line of the refusal', () =>
+      auditLines(sidecar.stderr()).find((line) => line.caller === user('stranger')),
+    );
+    assert.deepEqual([refusal.name, refusal.outcome, refusal.error], ['list_pods', 'refused', 'forbidden']);
   });
 
   test('a Role granting use of list_pods: it is all the agent sees and may call, audited as the agent', async () => {
@@ -241,12 +245,21 @@ describe('remote callers of an HTTP sidecar: TokenReview and SubjectAccessReview
     assert.match(JSON.parse(forbidden.body).error.message, /cannot use tools.podmcp.dev "diagnose"/);
 
     const audit = await eventually('the audit line of list_pods', () =>
-      auditLines(sidecar.stderr()).find((line) => line.name === 'list_pods'),
+      auditLines(sidecar.stderr()).find((line) => line.name === 'list_pods' && line.outcome === 'ok'),
     );
     assert.equal(audit.caller, user('agent'));
     assert.equal(audit.transport, 'http');
     assert.equal(audit.outcome, 'ok');
-    assert.ok(!auditLines(sidecar.stderr()).some((line) => line.name === 'diagnose'), 'diagnose never ran');
+    // The process writes its stderr asynchronously: wait for the line, then check it is the only one.
+    await eventually('the audit line of the refused diagnose', () =>
+      auditLines(sidecar.stderr()).some((line) => line.name === 'diagnose'),
+    );
+    const refusal = auditLines(sidecar.stderr()).filter((line) => line.name === 'diagnose');
+    assert.deepEqual(
+      refusal.map((line) => [line.caller, line.outcome, line.error]),
+      [[user('agent'), 'refused', 'forbidden']],
+      'diagnose never ran; its refusal is audited',
+    );
   });
 
   test('the shipped read-only agent Role grants exactly the read tools', async () => {

@@ -14,10 +14,12 @@
  * a tool failed. Every other method is answered from the catalogue narrowed to what the caller may use: tools/list
  * shows only the tools it may call, resources and prompts only with the `resources`/`prompts` names. Answers
  * are cached (30 s, bounded, keyed by hashes; a verdict never outlives its token) so a busy agent costs a few
- * reviews a minute. The caller's username becomes its id: the audit log's `caller` and the rate-limit key.
+ * reviews a minute. The caller's username becomes its id: the audit log's `caller` and the rate-limit key; a
+ * tools/call refused here is audited too (outcome `refused`, error `forbidden`).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
+import type { AuditLog } from '../governance/audit.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import { type Catalogue, createMcpServer } from '../mcp/server.ts';
 import type { Sidecar } from '../sidecar.ts';
@@ -57,6 +59,8 @@ export interface HttpAuthOptions {
   /** Every name that can be granted: the enabled tools, plus `resources` and `prompts` when there are any. */
   readonly names: readonly string[];
   readonly logger: Logger;
+  /** Where a tools/call refused for want of the permission is recorded (outcome `refused`, error `forbidden`). */
+  readonly audit?: AuditLog | undefined;
   /** The ServiceAccount issuer, for the metadata's authorization_servers. */
   readonly issuer?: string | undefined;
   readonly ttlMs?: number;
@@ -209,7 +213,18 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
       else needsAll = true;
     }
     for (const tool of called) {
-      if (!(await mayUse(identity, tool))) throw forbidden(request, identity, [tool]);
+      if (await mayUse(identity, tool)) continue;
+      options.audit?.record({
+        kind: 'tool',
+        name: tool,
+        caller: identity.username,
+        transport: 'http',
+        outcome: 'refused',
+        error: 'forbidden',
+        durationMs: 0,
+        bytes: 0,
+      });
+      throw forbidden(request, identity, [tool]);
     }
     if (!needsAll) return caller;
     const verdicts = await Promise.all(
