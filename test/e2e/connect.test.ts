@@ -19,7 +19,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api, type V1Deployment } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  RbacAuthorizationV1Api,
+  setHeaderOptions,
+  type V1Deployment,
+} from '@kubernetes/client-node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -212,6 +219,51 @@ describe('podmcp connect, port-forwarding to an injected sidecar', { skip }, () 
       const second = [...stderr.matchAll(/forwarding to pod (\S+),/g)].map((match) => match[1]);
       assert.equal(second.length, 2, stderr);
       assert.notEqual(second[1], first);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('no ready pod mid-session: that request gets a JSON-RPC error saying why, and the next one connects again', async () => {
+    const apps = world.admin.makeApiClient(AppsV1Api);
+    const core = world.admin.makeApiClient(CoreV1Api);
+    const namespace = world.namespace;
+    await deploy(world, 'cart', 1, true);
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [BIN, 'connect', '-n', namespace, 'deploy/cart'],
+      env: env(),
+      cwd: REPO,
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const client = new Client({ name: 'podmcp-e2e-connect-scale', version: '1.0.0' });
+    await client.connect(transport);
+    const scale = (replicas: number) =>
+      apps.patchNamespacedDeploymentScale(
+        { namespace, name: 'cart', body: [{ op: 'replace', path: '/spec/replicas', value: replicas }] },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      );
+    const running = async () =>
+      (await core.listNamespacedPod({ namespace, labelSelector: 'app=cart' })).items.filter(
+        (pod) => pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp,
+      );
+    try {
+      await callTool<PodList>(client, 'list_pods');
+      await scale(0);
+      await eventually('cart scaled to zero', async () => (await running()).length === 0, 60_000);
+      await assert.rejects(
+        client.listTools(),
+        /podmcp connect: .*deploy\/cart .*(has no pods|no pod whose podmcp sidecar is ready)/,
+      );
+      await scale(1);
+      await eventually('cart back to one running pod', async () => (await running()).length === 1, 90_000);
+      const { structured } = await callTool<PodList>(client, 'list_pods');
+      assert.equal(structured.namespace, namespace);
+      assert.equal([...stderr.matchAll(/deploy\/cart: forwarding to pod/g)].length, 2, stderr);
     } finally {
       await client.close();
     }
