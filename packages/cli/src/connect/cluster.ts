@@ -69,7 +69,7 @@ function apiFailure(what: string, namespace: string, error: unknown): ConnectErr
   const code = statusCode(error);
   if (code === 401) {
     return new ConnectError(
-      `the API server refused your credentials while ${what} (401 Unauthorized): log in again or pick another --context.`,
+      `the API server refused your credentials (401 Unauthorized) when asked to ${what}: log in again or pick another --context.`,
     );
   }
   if (code === 403) {
@@ -79,11 +79,13 @@ function apiFailure(what: string, namespace: string, error: unknown): ConnectErr
     );
   }
   if (code === undefined) {
-    return new ConnectError(
-      `cannot reach the API server while ${what}: ${apiMessage(error)}. Check --kubeconfig and --context.`,
-    );
+    // fetch says only "fetch failed"; the reason (ECONNREFUSED, a certificate error) is its cause.
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const why = typeof cause?.code === 'string' ? cause.code : cause?.message;
+    const detail = typeof why === 'string' ? `${apiMessage(error)}: ${why}` : apiMessage(error);
+    return new ConnectError(`cannot reach the API server to ${what} (${detail}). Check --kubeconfig and --context.`);
   }
-  return new ConnectError(`${what} failed (${code}): ${apiMessage(error)}`);
+  return new ConnectError(`could not ${what} (${code}): ${apiMessage(error)}`);
 }
 
 export class Cluster {
