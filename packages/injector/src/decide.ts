@@ -81,6 +81,18 @@ export function decide(pod: V1Pod, config: InjectorConfig, cluster: ClusterFacts
   }
   const settings = resolution.settings;
 
+  // The sidecar refuses to serve beyond loopback without knowing which callers' tokens to accept; saying so at
+  // admission beats a sidecar that exits at start.
+  if (settings.sidecar.expose && settings.sidecar.tokenAudience === undefined) {
+    return deny(
+      'invalid-annotation',
+      [
+        `${annotationKey('expose')}: "true" needs ${annotationKey('token-audience')} too, so that remote callers must present a token issued for this sidecar`,
+      ],
+      warnings,
+    );
+  }
+
   if (pod.spec?.hostNetwork) {
     return deny(
       'host-network',

@@ -174,3 +174,17 @@ describe('injector configuration', () => {
     assert.throws(() => parseInjectorConfig('sidecar: [unclosed'), /not valid YAML/);
   });
 });
+
+describe('exposure needs an audience', () => {
+  test('expose without token-audience is denied with the annotation to add; with it, injected', () => {
+    const exposed = decide(podWith({ 'podmcp.dev/expose': 'true' }), config, cluster);
+    assert.equal(exposed.action, 'deny');
+    assert.match(exposed.messages.join('\n'), /podmcp\.dev\/expose: "true" needs podmcp\.dev\/token-audience/);
+    const withAudience = decide(
+      podWith({ 'podmcp.dev/expose': 'true', 'podmcp.dev/token-audience': 'web-mcp' }),
+      config,
+      cluster,
+    );
+    assert.equal(withAudience.action, 'inject');
+  });
+});
