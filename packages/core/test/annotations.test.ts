@@ -22,7 +22,13 @@ const CASES: Record<string, { good: Array<[string, unknown]>; bad: string[] }> =
   port: { good: [['9000', 9000]], bad: ['80', '70000', '90a', '-1', '8080.5'] },
   'health-port': { good: [['1024', 1024]], bad: ['1023', '65536'] },
   expose: { good: [['true', true]], bad: ['on'] },
-  'unattended-actions': { good: [['true', true], ['false', false]], bad: ['yes'] },
+  'unattended-actions': {
+    good: [
+      ['true', true],
+      ['false', false],
+    ],
+    bad: ['yes'],
+  },
   'cpu-request': { good: [['250m', '250m']], bad: ['250 m', 'lots'] },
   'cpu-limit': { good: [['1.5', '1.5']], bad: ['1.5cores'] },
   'memory-request': { good: [['64Mi', '64Mi']], bad: ['64MB'] },

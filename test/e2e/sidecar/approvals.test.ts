@@ -75,7 +75,11 @@ describe('actions need a human yes where the client can ask', { skip }, () => {
       const before = await restartedAt();
       const { sidecar, asked } = await withAnswer(answer as ElicitResult);
       try {
-        const text = await callToolError(sidecar.client, 'scale_workload', { workload: 'deploy/web', replicas: 3, reason: REASON });
+        const text = await callToolError(sidecar.client, 'scale_workload', {
+          workload: 'deploy/web',
+          replicas: 3,
+          reason: REASON,
+        });
         assert.match(text, /Nothing was changed/);
         assert.equal(asked.length, 1);
         const deployment = await world.admin
@@ -93,7 +97,11 @@ describe('actions need a human yes where the client can ask', { skip }, () => {
   test('a client that cannot ask: refused by default, with the way forward; the preview still works', async () => {
     const sidecar = await connectSidecar(world, { podName: ownPod, env: READ_WRITE });
     try {
-      const text = await callToolError(sidecar.client, 'scale_workload', { workload: 'deploy/web', replicas: 2, reason: REASON });
+      const text = await callToolError(sidecar.client, 'scale_workload', {
+        workload: 'deploy/web',
+        replicas: 2,
+        reason: REASON,
+      });
       assert.match(text, /cannot ask a human/);
       assert.match(text, /podmcp\.dev\/unattended-actions/);
       const preview = await callTool<{ applied: boolean }>(sidecar.client, 'scale_workload', {
@@ -126,5 +134,4 @@ describe('actions need a human yes where the client can ask', { skip }, () => {
       await sidecar.close();
     }
   });
-
 });
