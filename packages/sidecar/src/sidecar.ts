@@ -41,8 +41,11 @@ export interface SidecarOptions {
 export interface Sidecar {
   readonly services: SidecarServices;
   readonly catalogue: Catalogue;
-  /** A new MCP server for one connection (stdio) or one request (stateless HTTP). */
-  server(caller: (authInfo: unknown) => Caller): ReturnType<typeof createMcpServer>;
+  /**
+   * A new MCP server for one connection (stdio) or one request (stateless HTTP); `catalogue` narrows what it
+   * serves (an authenticated caller sees only what it may use).
+   */
+  server(caller: (authInfo: unknown) => Caller, catalogue?: Catalogue): ReturnType<typeof createMcpServer>;
 }
 
 export function createSidecar(options: SidecarOptions): Sidecar {
@@ -74,7 +77,11 @@ export function createSidecar(options: SidecarOptions): Sidecar {
       tools.map((tool) => tool.name),
     ),
   };
-  return { services, catalogue, server: (caller) => createMcpServer({ services, catalogue, caller }) };
+  return {
+    services,
+    catalogue,
+    server: (caller, narrowed) => createMcpServer({ services, catalogue: narrowed ?? catalogue, caller }),
+  };
 }
 
 function instructionsFor(namespace: string, podName: string | undefined, settings: SidecarSettings, tools: string[]) {

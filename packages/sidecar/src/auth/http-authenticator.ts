@@ -21,7 +21,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../governance/audit.ts';
 import { describeKubeError } from '../kube/errors.ts';
-import { type Catalogue, createMcpServer } from '../mcp/server.ts';
+import type { Catalogue } from '../mcp/server.ts';
 import type { Sidecar } from '../sidecar.ts';
 import type { Caller } from '../tools/definition.ts';
 import { type Authenticate, type Authorize, HttpRefusal, type ServerSource } from '../transport/http.ts';
@@ -243,12 +243,7 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
       return {
         server(callerOf) {
           const allowed = (callerOf(undefined) as Partial<AuthenticatedCaller>).allowed;
-          if (!allowed) return sidecar.server(callerOf);
-          return createMcpServer({
-            services: sidecar.services,
-            catalogue: narrowCatalogue(sidecar.catalogue, allowed),
-            caller: callerOf,
-          });
+          return sidecar.server(callerOf, allowed ? narrowCatalogue(sidecar.catalogue, allowed) : undefined);
         },
       };
     },
