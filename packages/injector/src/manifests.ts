@@ -4,7 +4,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import fastJsonPatch from 'fast-json-patch';
-import { type Document, isMap, isScalar, parseAllDocuments } from 'yaml';
+import { type Document, isAlias, isMap, isNode, isScalar, type Node, parseAllDocuments, visit } from 'yaml';
 import type { InjectorConfig } from './config.ts';
 import { type ClusterFacts, decide, type ReasonCode } from './decide.ts';
 import { buildPatch } from './patch.ts';
@@ -44,7 +44,10 @@ export function injectManifests(text: string, config: InjectorConfig, cluster: C
     const doc = document as Document;
     // Empty documents (a leading or doubled `---`) parse as a null scalar; dropping them keeps output stable.
     if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
-    if (isMap(doc.contents)) injectDocument(doc, [], config, cluster, reports);
+    if (isMap(doc.contents)) {
+      expandAliases(doc);
+      injectDocument(doc, [], config, cluster, reports);
+    }
     // The separators are ours to write, so a document's own `---` must not print a second one.
     if (doc.directives) doc.directives.docStart = null;
     rendered.push(doc.toString({ lineWidth: 0 }));
@@ -89,6 +92,27 @@ function injectDocument(
   const node = doc.createNode(injected, { aliasDuplicateObjects: false });
   if (templatePath.length === 0) doc.contents = node;
   else doc.setIn(templatePath, node);
+}
+
+/**
+ * Replaces every alias with a copy of what it points to, and drops the anchors. A pod template is rebuilt as a
+ * whole, so an alias into it (or out of it) would otherwise dangle or read back as the alias's own name.
+ */
+function expandAliases(doc: Document): void {
+  let aliased = false;
+  visit(doc, {
+    Alias(_key, node) {
+      aliased = true;
+      const target = node.resolve(doc);
+      return isNode(target) ? (target.clone() as Node) : undefined;
+    },
+  });
+  if (!aliased) return;
+  visit(doc, {
+    Node(_key, node) {
+      if (!isAlias(node) && 'anchor' in node) delete (node as { anchor?: string }).anchor;
+    },
+  });
 }
 
 /** Job pods are owned by their Job at admission; offline, the kind says the same thing. */
