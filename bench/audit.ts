@@ -21,7 +21,8 @@ export function auditSetup(directory: string): AuditSetup {
     stringify({
       apiVersion: 'audit.k8s.io/v1',
       kind: 'Policy',
-      omitStages: ['RequestReceived'],
+      // One record per request: long-running ones (logs) would otherwise also log ResponseStarted.
+      omitStages: ['RequestReceived', 'ResponseStarted'],
       rules: [{ level: 'Metadata', userGroups: ['system:serviceaccounts'] }, { level: 'None' }],
     }),
   );

@@ -104,15 +104,20 @@ export function goPeerSpec(world: ServerWorld, directory: string): ServerSpec {
   };
 }
 
-/** The TypeScript server: it shells out to kubectl for most tools, so kubectl must be on PATH. */
-export function tsPeerSpec(world: ServerWorld, directory: string): ServerSpec {
+/**
+ * The TypeScript server: it shells out to kubectl for most tools, so kubectl must be on PATH. Its default
+ * 1 MiB buffer for kubectl's output cannot hold 500 pods as JSON (ENOBUFS), so the full run raises it;
+ * `--peer-defaults` keeps the default to show that failure.
+ */
+export function tsPeerSpec(world: ServerWorld, directory: string, keepDefaults = false): ServerSpec {
+  const buffer: Record<string, string> = keepDefaults ? {} : { SPAWN_MAX_BUFFER: String(64 * 1024 * 1024) };
   return {
     name: 'mcp-server-kubernetes',
     version: packageVersion(directory, 'mcp-server-kubernetes'),
-    describe: `node ${process.version} dist/index.js, ALLOW_ONLY_READONLY_TOOLS=true, K8S_NAMESPACE set; tools run kubectl`,
+    describe: `node ${process.version} dist/index.js, ALLOW_ONLY_READONLY_TOOLS=true, K8S_NAMESPACE set${keepDefaults ? '' : ', SPAWN_MAX_BUFFER=64 MiB'}; tools run kubectl (its RSS is not counted)`,
     command: process.execPath,
     args: [join(directory, 'node_modules', 'mcp-server-kubernetes', 'dist', 'index.js')],
-    env: { ...baseEnv(world), ALLOW_ONLY_READONLY_TOOLS: 'true', K8S_NAMESPACE: world.namespace },
+    env: { ...baseEnv(world), ALLOW_ONLY_READONLY_TOOLS: 'true', K8S_NAMESPACE: world.namespace, ...buffer },
   };
 }
 

@@ -28,6 +28,8 @@ export interface LoadSection {
   readonly callsPerSecond: number;
   readonly latencyMs: { p50: number | null; p90: number | null; p99: number | null; max: number | null };
   readonly rssBytes: { beforeLoad: number | null; afterLoad: number | null; afterSessionsClosed: number | null };
+  /** V8 heap in use once the sessions are closed (and 5 s later): what is retained, as opposed to RSS not given back. */
+  readonly heapUsedAfterSessionsClosedBytes: number | null;
   readonly kubeRequests: number | null;
   readonly kubeRequestsPerCall: number | null;
 }
@@ -105,16 +107,25 @@ function fetchFrom(localAddress: string): { fetch: typeof fetch; agent: Agent } 
   return { fetch: boundFetch, agent };
 }
 
-async function kubeRequestsOf(healthPort: number): Promise<number | null> {
+async function metricsOf(healthPort: number): Promise<string | null> {
   try {
-    const text = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
-    let total = 0;
-    for (const match of text.matchAll(/^podmcp_sidecar_kube_requests_total\{[^}]*\} (\d+)$/gm))
-      total += Number(match[1]);
-    return total;
+    return await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
   } catch {
     return null;
   }
+}
+
+async function kubeRequestsOf(healthPort: number): Promise<number | null> {
+  const text = await metricsOf(healthPort);
+  if (text === null) return null;
+  let total = 0;
+  for (const match of text.matchAll(/^podmcp_sidecar_kube_requests_total\{[^}]*\} (\d+)$/gm)) total += Number(match[1]);
+  return total;
+}
+
+async function heapUsedOf(healthPort: number): Promise<number | null> {
+  const match = /^podmcp_sidecar_nodejs_heap_size_used_bytes (\d+)/m.exec((await metricsOf(healthPort)) ?? '');
+  return match ? Number(match[1]) : null;
 }
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -178,8 +189,9 @@ export async function runLoadSection(
     const requestsAfter = await kubeRequestsOf(sidecar.healthPort);
     await Promise.all(connected.map((client) => client.close().catch(() => undefined)));
     for (const slot of clients) slot.agent.destroy();
-    await settle(2000);
+    await settle(5000);
     const afterSessionsClosed = rssBytes(sidecar.child.pid ?? -1);
+    const heapUsedAfterSessionsClosedBytes = await heapUsedOf(sidecar.healthPort);
     const calls = plan.clients * plan.callsPerClient;
     const kubeRequests = requestsBefore === null || requestsAfter === null ? null : requestsAfter - requestsBefore;
     return {
@@ -199,6 +211,7 @@ export async function runLoadSection(
         max: percentile(latencies, 100),
       },
       rssBytes: { beforeLoad, afterLoad, afterSessionsClosed },
+      heapUsedAfterSessionsClosedBytes,
       kubeRequests,
       kubeRequestsPerCall: kubeRequests === null ? null : kubeRequests / calls,
     };

@@ -17,6 +17,8 @@ export interface SidecarBenchOptions {
   /** Concurrent MCP clients against podmcp over Streamable HTTP, and calls per client. */
   readonly clients: number;
   readonly callsPerClient: number;
+  /** Start the peers exactly as installed (mcp-server-kubernetes keeps its 1 MiB kubectl output buffer). */
+  readonly peerDefaults: boolean;
   /** Run the webhook benchmark too and include its table. */
   readonly webhook: boolean;
   readonly json: boolean;
@@ -34,6 +36,7 @@ Results: tables on stdout, bench/results/sidecar.json.tmp and bench/results/side
 Options:
   --quick                  short smoke run: small namespace, few calls, no peers
   --no-peers               leave the peers out of a full run
+  --peer-defaults          keep mcp-server-kubernetes's 1 MiB kubectl output buffer (list of 500 pods fails)
   --idle <s>               idle seconds before the second RSS sample (default 60, --quick 3, max 600)
   --cold-starts <n>        cold starts per server, median reported (default 5, --quick 2, max 20)
   --pods <n>               pods seeded in the namespace (default 500, --quick 40, max 2000)
@@ -72,6 +75,7 @@ export function parseSidecarOptions(argv: readonly string[], defaultOut: string)
     calls: int('calls', 30, 3, 1000),
     clients: int('clients', 50, 4, 200),
     callsPerClient: int('calls-per-client', 200, 10, 2000),
+    peerDefaults: values['peer-defaults'] ?? false,
     webhook: !(values['no-webhook'] ?? false),
     json: values.json ?? false,
     out: values.out ?? defaultOut,
@@ -84,6 +88,7 @@ function parse(argv: readonly string[]) {
     options: {
       quick: { type: 'boolean' },
       'no-peers': { type: 'boolean' },
+      'peer-defaults': { type: 'boolean' },
       idle: { type: 'string' },
       'cold-starts': { type: 'string' },
       pods: { type: 'string' },

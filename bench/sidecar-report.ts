@@ -50,6 +50,8 @@ export interface SidecarResults {
     idleSeconds: number;
     /** Requests while idle: podmcp's own counter (metrics) and the audit log's count by user agent. */
     idle: Record<string, { metrics: number | null; audit: number | null }>;
+    /** What the idle requests were, by user agent, verb and path, with counts (audit log). */
+    idleRequests: Record<string, number>;
     perCall: Array<{
       server: ServerName;
       operation: Operation;
@@ -265,6 +267,7 @@ export function renderMarkdown(results: SidecarResults): string {
         mib(load.rssBytes.beforeLoad),
         mib(load.rssBytes.afterLoad),
         mib(load.rssBytes.afterSessionsClosed),
+        mib(load.heapUsedAfterSessionsClosedBytes),
         load.kubeRequestsPerCall == null ? '–' : load.kubeRequestsPerCall.toFixed(2),
       ],
     ],
@@ -293,6 +296,12 @@ export function renderMarkdown(results: SidecarResults): string {
       return [server, idleText, ...operations.map((operation) => perCall(server, operation))];
     }),
   );
+  const idleSeen = Object.entries(results.apiCost.idleRequests);
+  if (idleSeen.length > 0) {
+    lines.push('Requests seen while idle (audit log):', '');
+    for (const [request, count] of idleSeen) lines.push(`- ${count} × ${request}`);
+    lines.push('');
+  }
   const forbidden = Object.entries(results.apiCost.forbidden);
   if (forbidden.length > 0) {
     lines.push('Refused by RBAC (403) during the run:', '');

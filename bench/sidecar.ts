@@ -126,7 +126,7 @@ async function run(
   const target: Target = { namespace: world.namespace, logPod: seeded.logPod, deployment: seeded.deployment };
 
   const specs: ServerSpec[] = [podmcpSpec(serverWorld)];
-  if (peers) specs.push(goPeerSpec(serverWorld, peers), tsPeerSpec(serverWorld, peers));
+  if (peers) specs.push(goPeerSpec(serverWorld, peers), tsPeerSpec(serverWorld, peers, options.peerDefaults));
   const names = specs.map((spec) => spec.name);
 
   // 1. Cold start: spawn to the first tools/list answered, servers alternating so drift hits all alike.
@@ -265,6 +265,13 @@ async function run(
         ];
       }),
     ) as SidecarResults['apiCost']['idle'];
+    const idleSample = Object.fromEntries(
+      (idleAudit ?? []).reduce((found, record) => {
+        const key = `${record.userAgent.split(' ')[0]}: ${record.verb} ${record.uri.split('?')[0]}`;
+        found.set(key, (found.get(key) ?? 0) + 1);
+        return found;
+      }, new Map<string, number>()),
+    );
 
     const footprint = names.map((name) => ({
       server: name,
@@ -317,6 +324,7 @@ async function run(
       apiCost: {
         idleSeconds: options.idleSeconds,
         idle: idleRequests,
+        idleRequests: idleSample,
         perCall,
         forbidden: forbiddenRequests(allAudit),
       },
