@@ -253,6 +253,7 @@ export function renderMarkdown(results: SidecarResults): string {
       'RSS before',
       'RSS after load',
       'RSS after sessions closed',
+      'heap used then',
       'API requests/call',
     ],
     [
