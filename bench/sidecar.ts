@@ -48,6 +48,7 @@ import { runLoadSection } from './sidecar-load.ts';
 import { parseSidecarOptions, SIDECAR_USAGE, type SidecarBenchOptions, SidecarUsageError } from './sidecar-options.ts';
 import { evaluateGoals, renderMarkdown, type SidecarResults } from './sidecar-report.ts';
 import { median, percentile } from './stats.ts';
+import { runWebhookAtRate } from './webhook-rate.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const log = (message: string) => process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${message}\n`);
@@ -299,6 +300,8 @@ async function run(
 
     // 5. The webhook benchmark, as its own process, its JSON folded in.
     const webhook = options.webhook ? runWebhookBenchmark(options.quick) : { skipped: '--no-webhook' };
+    if (options.webhook) log('webhook at a fixed rate');
+    const webhookAtRate = options.webhook ? await runWebhookAtRate({ quick: options.quick }) : [];
 
     const podmcpErrors =
       latency.filter((row) => row.server === 'podmcp').reduce((sum, row) => sum + row.errors, 0) + load.errors;
@@ -330,6 +333,7 @@ async function run(
       },
       load,
       webhook,
+      webhookAtRate,
       podmcpErrors,
       goals: [],
     };

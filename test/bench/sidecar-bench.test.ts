@@ -36,11 +36,23 @@ test('bench/sidecar.ts --quick runs every section and podmcp makes no errors', (
       apiCost: { idle: Record<string, unknown>; perCall: unknown[] };
       load: { calls: number; errors: number };
       webhook: { totalErrors?: number; scenarios?: unknown[] };
+      webhookAtRate: Array<{ errors: number }>;
       podmcpErrors: number;
       goals: unknown[];
     };
     assert.deepEqual(JSON.parse(run.stdout), results, '--json prints what it writes');
-    for (const section of ['meta', 'servers', 'footprint', 'latency', 'apiCost', 'load', 'webhook', 'goals']) {
+    const sections = [
+      'meta',
+      'servers',
+      'footprint',
+      'latency',
+      'apiCost',
+      'load',
+      'webhook',
+      'webhookAtRate',
+      'goals',
+    ];
+    for (const section of sections) {
       assert.ok(results[section] !== undefined, `section ${section}`);
     }
     const podmcp = results.footprint.find((row) => row.server === 'podmcp');
@@ -57,6 +69,8 @@ test('bench/sidecar.ts --quick runs every section and podmcp makes no errors', (
     assert.ok(results.apiCost.idle.podmcp !== undefined && results.apiCost.perCall.length === 4);
     assert.equal(results.webhook.totalErrors, 0);
     assert.ok(Array.isArray(results.webhook.scenarios) && results.webhook.scenarios.length >= 4);
+    assert.ok(results.webhookAtRate.length >= 8, 'webhook and baseline at a fixed rate, per scenario');
+    assert.ok(results.webhookAtRate.every((run) => run.errors === 0));
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
