@@ -3,8 +3,8 @@
  * throws into a message and an exit code. The commands do the work; this module only dispatches.
  */
 import packageJson from '../package.json' with { type: 'json' };
-import { type Command, CommandError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type IO, UsageError } from './command.ts';
-import { commands } from './commands.ts';
+import { CommandError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type IO, UsageError } from './command.ts';
+import { type CommandEntry, commands } from './commands.ts';
 
 export async function main(argv: readonly string[], io: IO): Promise<number> {
   const [first, ...rest] = argv;
@@ -25,8 +25,8 @@ export async function main(argv: readonly string[], io: IO): Promise<number> {
     return usageFailure(io, 'podmcp', `unknown flag ${JSON.stringify(first)}`, 'podmcp --help');
   }
 
-  const command = findCommand(first);
-  if (command === undefined) {
+  const entry = findCommand(first);
+  if (entry === undefined) {
     const known = Object.keys(commands).join(', ');
     return usageFailure(
       io,
@@ -35,6 +35,7 @@ export async function main(argv: readonly string[], io: IO): Promise<number> {
       'podmcp --help',
     );
   }
+  const command = await entry.load();
   if (asksForHelp(rest)) {
     io.stdout.write(command.help);
     return EXIT_OK;
@@ -54,7 +55,7 @@ export async function main(argv: readonly string[], io: IO): Promise<number> {
   }
 }
 
-function findCommand(name: string): Command | undefined {
+function findCommand(name: string): CommandEntry | undefined {
   // hasOwn, so that names like "constructor" are unknown commands rather than Object.prototype members.
   return Object.hasOwn(commands, name) ? commands[name] : undefined;
 }

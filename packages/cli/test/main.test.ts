@@ -17,6 +17,12 @@ describe('podmcp (dispatcher)', () => {
     }
   });
 
+  test("each command's summary in the registry is the command's own", async () => {
+    for (const [name, entry] of Object.entries(commands)) {
+      assert.equal(entry.summary, (await entry.load()).summary, name);
+    }
+  });
+
   test('no command prints the help to stderr and exits 2', async () => {
     const run = await runCli([]);
     assert.equal(run.code, 2);
@@ -59,7 +65,7 @@ describe('podmcp (dispatcher)', () => {
     ]) {
       const run = await runCli(argv);
       assert.equal(run.code, 0, argv.join(' '));
-      assert.equal(run.stdout, commands.inject?.help);
+      assert.equal(run.stdout, (await commands.inject?.load())?.help);
       assert.equal(run.stderr, '');
     }
   });
