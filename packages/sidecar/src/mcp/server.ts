@@ -49,16 +49,35 @@ export interface ServerOptions {
   readonly deadlineMs?: number;
 }
 
-/** Tool listings depend only on the catalogue, so they are built once, not per request. */
-export function listTools(tools: readonly ToolDefinition[]) {
-  return tools.map((tool) => ({
+/**
+ * A tool's listing depends only on its definition, so it is built once per definition, not per request: a
+ * stateless HTTP sidecar creates a server for every request, and converting twelve zod schemas each time cost
+ * CPU and garbage under load.
+ */
+const listings = new WeakMap<ToolDefinition, ToolListing>();
+
+type ToolListing = ReturnType<typeof listingOf>;
+
+function listingOf(tool: ToolDefinition) {
+  return {
     name: tool.name,
     title: tool.title,
     description: tool.description,
     inputSchema: jsonSchema(tool.input, 'input'),
     outputSchema: jsonSchema(tool.output, 'output'),
     annotations: { title: tool.title, ...tool.hints },
-  }));
+  };
+}
+
+export function listTools(tools: readonly ToolDefinition[]): ToolListing[] {
+  return tools.map((tool) => {
+    let listing = listings.get(tool);
+    if (!listing) {
+      listing = listingOf(tool);
+      listings.set(tool, listing);
+    }
+    return listing;
+  });
 }
 
 export function createMcpServer(options: ServerOptions): Server {
