@@ -138,13 +138,13 @@ export const ANNOTATIONS = {
   'memory-request': spec({
     schema: quantity,
     allowed: 'a Kubernetes quantity',
-    defaultText: 'cluster default (`96Mi`)',
+    defaultText: 'cluster default (`192Mi`)',
     description: 'Memory request of the sidecar container.',
   }),
   'memory-limit': spec({
     schema: quantity,
     allowed: 'a Kubernetes quantity',
-    defaultText: 'cluster default (`192Mi`)',
+    defaultText: 'cluster default (`320Mi`)',
     description: 'Memory limit of the sidecar container (always set, so quota-enforcing namespaces admit the pod).',
   }),
   'log-level': spec({

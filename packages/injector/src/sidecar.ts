@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { V1Container, V1EnvVar, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import { encodeSidecarEnv, IDENTITY_ENV, TOKEN_FILE_ENV, TOKEN_MOUNT_PATH } from '@podmcp/core';
+import { encodeSidecarEnv, IDENTITY_ENV, parseQuantity, TOKEN_FILE_ENV, TOKEN_MOUNT_PATH } from '@podmcp/core';
 import type { InjectorConfig } from './config.ts';
 import type { InjectionPlan } from './decide.ts';
 
@@ -40,6 +40,7 @@ export function renderSidecar(plan: InjectionPlan, config: InjectorConfig): Rend
     fieldEnv(IDENTITY_ENV.nodeName, 'spec.nodeName'),
     fieldEnv(IDENTITY_ENV.serviceAccount, 'spec.serviceAccountName'),
     ...encodeSidecarEnv(sidecar),
+    ...heapLimitEnv(resources.memoryLimit),
   ];
 
   if (plan.ownToken) {
@@ -104,6 +105,18 @@ export function renderSidecar(plan: InjectionPlan, config: InjectorConfig): Rend
   };
   const configHash = createHash('sha256').update(JSON.stringify({ container, volumes })).digest('hex').slice(0, 16);
   return { container, volumes, configHash };
+}
+
+/**
+ * Node sizes its heap from the machine's memory, not the container's limit, and collects lazily: under load a
+ * sidecar grows until the limit kills it. Capping the old generation at 40% of the limit (the rest is code,
+ * the young generation and buffers) makes it collect in time instead.
+ */
+export function heapLimitEnv(memoryLimit: string): V1EnvVar[] {
+  const bytes = parseQuantity(memoryLimit);
+  if (bytes === undefined || !Number.isFinite(bytes)) return [];
+  const megabytes = Math.max(32, Math.floor((bytes / 2 ** 20) * 0.4));
+  return [{ name: 'NODE_OPTIONS', value: `--max-old-space-size=${megabytes}` }];
 }
 
 function fieldEnv(name: string, fieldPath: string): V1EnvVar {
