@@ -28,7 +28,7 @@ import {
 import { controllerOf } from '../self.ts';
 import { defineTool, READ_HINTS, type ToolContext } from './definition.ts';
 import { ownPod, readLogExcerpt, readPod } from './get-pod-logs.ts';
-import { readEvents, workloadScope } from './list-events.ts';
+import { eventRow, readEvents, workloadScope } from './list-events.ts';
 
 /** Room for the diagnosis inside the 24 KiB answer budget. */
 const MAX_BYTES = 20 * 1024;
@@ -168,18 +168,7 @@ const output = z.object({
       ),
     }),
   ),
-  events: z.array(
-    z.object({
-      type: z.string(),
-      reason: z.string(),
-      object: z.string(),
-      message: z.string(),
-      count: z.number(),
-      first_seen: z.string().optional(),
-      last_seen: z.string().optional(),
-      source: z.string().optional(),
-    }),
-  ),
+  events: z.array(eventRow),
   events_omitted: z.number(),
   trimmed: z
     .array(z.string())

@@ -54,7 +54,8 @@ const input = z
   })
   .strict();
 
-const row = z.object({
+/** One event row, folded over its repeats; diagnose reports its warnings in the same shape. */
+export const eventRow = z.object({
   type: z.string(),
   reason: z.string(),
   object: z.string(),
@@ -68,7 +69,7 @@ const row = z.object({
 const output = z.object({
   namespace: z.string(),
   scope: z.string().optional().describe('What the events were narrowed to.'),
-  events: z.array(row).describe('Repeats folded (count, first/last seen); warnings first, then newest first.'),
+  events: z.array(eventRow).describe('Repeats folded (count, first/last seen); warnings first, then newest first.'),
   matching: z.number().describe('Rows that matched before limit.'),
   omitted: z.number().describe('Matching rows left out by limit or the byte budget.'),
   scanned: z.number().describe('Events read from the API server.'),
