@@ -43,6 +43,7 @@ import {
   type Target,
   toolCallFor,
 } from './operations.ts';
+import { runScript, stopAfter } from './script.ts';
 import { seedNamespace } from './seed.ts';
 import { runLoadSection } from './sidecar-load.ts';
 import { parseSidecarOptions, SIDECAR_USAGE, type SidecarBenchOptions, SidecarUsageError } from './sidecar-options.ts';
@@ -66,7 +67,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${SIDECAR_USAGE}\n`);
     return 0;
   }
-  stopAfter(timeBudgetSeconds(options));
+  stopAfter('sidecar benchmark', timeBudgetSeconds(options));
 
   const peers = options.peers ? peersDirectory() : undefined;
   if (peers) installPeers(peers);
@@ -437,19 +438,4 @@ function timeBudgetSeconds(options: SidecarBenchOptions): number {
   return 600 + options.idleSeconds + options.coldStarts * servers * 10 + callSeconds + (options.webhook ? 300 : 0);
 }
 
-function stopAfter(seconds: number): void {
-  setTimeout(() => {
-    process.stderr.write(`sidecar benchmark: still running after its ${Math.round(seconds)} s budget; giving up\n`);
-    process.exit(1);
-  }, seconds * 1000).unref();
-}
-
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: Error) => {
-    process.stderr.write(`sidecar benchmark failed: ${error.stack ?? error.message}\n`);
-    process.exitCode = 1;
-  },
-);
+runScript('sidecar benchmark', main);

@@ -11,6 +11,7 @@ import type { ServerRole } from './ipc.ts';
 import { type BenchOptions, parseOptions, USAGE, UsageError } from './options.ts';
 import { renderJson, renderText, totalErrors } from './report.ts';
 import { buildScenarios } from './scenarios.ts';
+import { runScript, stopAfter } from './script.ts';
 import { type ServerProcess, startServerProcess } from './server-process.ts';
 import { mintTlsIdentity, type TlsIdentity } from './tls-identity.ts';
 
@@ -32,7 +33,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  stopAfter(timeBudgetSeconds(options));
+  stopAfter('webhook benchmark', timeBudgetSeconds(options));
 
   const scenarios = buildScenarios(options.scenarios);
   const tls = await mintTlsIdentity();
@@ -96,20 +97,4 @@ function timeBudgetSeconds(options: BenchOptions): number {
   return options.scenarios.length * perScenario + OVERHEAD_BUDGET_SECONDS;
 }
 
-/** Server processes leave on their own once this process is gone, so exiting is enough to clean up. */
-function stopAfter(seconds: number): void {
-  setTimeout(() => {
-    process.stderr.write(`webhook benchmark: still running after its ${Math.round(seconds)} s budget; giving up\n`);
-    process.exit(1);
-  }, seconds * 1000).unref();
-}
-
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: Error) => {
-    process.stderr.write(`webhook benchmark failed: ${error.stack ?? error.message}\n`);
-    process.exitCode = 1;
-  },
-);
+runScript('webhook benchmark', main);
