@@ -20,9 +20,12 @@ import { describeKubeError } from '../kube/errors.ts';
 import { type ResolvedWorkload, readWorkload, resolveWorkloadRef } from '../kube/workloads.ts';
 import { defineTool, READ_HINTS, type ToolContext, ToolFailure } from './definition.ts';
 
-/** Events read per request, and at most this many pages: a namespace with a storm of events stays bounded. */
-const PAGE_SIZE = 250;
-const MAX_PAGES = 4;
+/**
+ * Events read per request, and at most this many pages: a namespace with a storm of events stays bounded (1000
+ * events), and an ordinary one is read in a single round trip.
+ */
+const PAGE_SIZE = 500;
+const MAX_PAGES = 2;
 /** Room for the rows inside the 24 KiB answer budget. */
 const ROWS_MAX_BYTES = 18 * 1024;
 
