@@ -36,5 +36,6 @@ export function contextFor(services: SidecarServices, caller: Caller, signal: Ab
     caller,
     signal,
     now: services.now,
+    redact: services.redactor.text,
   };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { actionEventBody, EVENT_REASONS, eventMessage, REPORTING_COMPONENT } from '../src/actions/event.ts';
+import { createRedactor } from '../src/safety/redact.ts';
 
 const source = {
   namespace: 'shop',
@@ -92,4 +93,12 @@ describe('actionEventBody', () => {
     );
     assert.equal(body.metadata?.name?.length, 253);
   });
+});
+
+test("an Event message goes through the sidecar's own redaction when it is given (it knows the sidecar's token)", () => {
+  const ownToken = 'opaque-sidecar-credential-1234';
+  const redact = createRedactor(() => [ownToken]).text;
+  const message = eventMessage('Restarted', 'stdio', `pasting ${ownToken} by mistake`, redact);
+  assert.ok(!message.includes(ownToken));
+  assert.match(message, /\[REDACTED\]/);
 });

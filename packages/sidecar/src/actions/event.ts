@@ -46,11 +46,18 @@ export interface EventSource {
   readonly now: Date;
   /** Makes the Event's name unique; random outside tests. */
   readonly suffix: string;
+  /** The sidecar's redaction, which also knows its own token; shape rules only when absent. */
+  readonly redact?: ((text: string) => string) | undefined;
 }
 
 /** Pure: the message, with the caller's reason cleaned, redacted and clipped. */
-export function eventMessage(summary: string, callerId: string, callerReason: string): string {
-  const reason = clip(redactor.text(stripControl(callerReason)).replace(/\s+/g, ' ').trim(), MAX_CALLER_REASON);
+export function eventMessage(
+  summary: string,
+  callerId: string,
+  callerReason: string,
+  redact: (text: string) => string = redactor.text,
+): string {
+  const reason = clip(redact(stripControl(callerReason)).replace(/\s+/g, ' ').trim(), MAX_CALLER_REASON);
   return clip(`${summary} by podmcp for caller ${callerId}. Reason: ${reason}`, MAX_MESSAGE);
 }
 
@@ -62,7 +69,7 @@ export function actionEventBody(event: ActionEvent, source: EventSource): CoreV1
     reason: event.reason,
     action: event.action,
     type: 'Normal',
-    message: eventMessage(event.summary, source.callerId, source.callerReason),
+    message: eventMessage(event.summary, source.callerId, source.callerReason, source.redact),
     count: 1,
     firstTimestamp: source.now,
     lastTimestamp: source.now,
@@ -84,6 +91,7 @@ export async function recordActionEvent(
     callerReason,
     now: context.now(),
     suffix: randomBytes(8).toString('hex'),
+    redact: context.redact,
   });
   try {
     const created = await context.kube.core.createNamespacedEvent({ namespace: context.kube.namespace, body });

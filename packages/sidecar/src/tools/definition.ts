@@ -23,6 +23,8 @@ export interface ToolContext {
   readonly caller: Caller;
   readonly signal: AbortSignal;
   readonly now: () => Date;
+  /** The sidecar's redaction (shape rules and its own token), for text that leaves through another door (Events). */
+  readonly redact?: (text: string) => string;
 }
 
 export interface ToolHints {
