@@ -70,27 +70,30 @@ export interface Redactor {
 
 /** `knownSecrets` returns exact values to remove wherever they appear (read lazily: tokens rotate). */
 export function createRedactor(knownSecrets: () => readonly string[] = () => []): Redactor {
-  const text = (input: string): string => {
-    let output = input;
-    for (const secret of knownSecrets()) {
-      if (secret.length >= 8) output = output.replaceAll(secret, REDACTED);
-    }
-    for (const [pattern, replacement] of SHAPES) {
-      output =
-        typeof replacement === 'string' ? output.replace(pattern, replacement) : output.replace(pattern, replacement);
-    }
-    return output;
-  };
   return {
-    text,
+    text: (input: string): string => redactText(input, knownSecrets()),
     value<T>(value: T): T {
+      // Read once per pass, not once per string: a tool result holds thousands of strings.
+      const secrets = knownSecrets();
       return redactEnvPairs(
         mapStrings(value, (item, key) =>
-          key !== undefined && isSecretName(key) && item !== '' ? REDACTED : text(item),
+          key !== undefined && isSecretName(key) && item !== '' ? REDACTED : redactText(item, secrets),
         ),
       );
     },
   };
+}
+
+function redactText(input: string, secrets: readonly string[]): string {
+  let output = input;
+  for (const secret of secrets) {
+    if (secret.length >= 8) output = output.replaceAll(secret, REDACTED);
+  }
+  for (const [pattern, replacement] of SHAPES) {
+    output =
+      typeof replacement === 'string' ? output.replace(pattern, replacement) : output.replace(pattern, replacement);
+  }
+  return output;
 }
 
 /** `{name: DB_PASSWORD, value: hunter2}` pairs (env vars, config entries): the value goes by the name. */
