@@ -12,8 +12,13 @@ export function formatAge(since: Date | string | undefined, now: Date): string {
   return `${Math.floor(hours / 24)}d`;
 }
 
-export function toIso(value: Date | string | undefined): string | undefined {
-  if (value === undefined) return undefined;
+/** A Kubernetes timestamp (Date or RFC 3339 string) as a Date; undefined when absent or unparseable. */
+export function toDate(value: Date | string | undefined): Date | undefined {
+  if (value === undefined || value === null) return undefined;
   const date = typeof value === 'string' ? new Date(value) : value;
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+export function toIso(value: Date | string | undefined): string | undefined {
+  return toDate(value)?.toISOString();
 }

@@ -18,7 +18,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { WorkloadKind, WorkloadObject } from '../kube/workloads.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
-import { formatAge } from './age.ts';
+import { formatAge, toDate, toIso } from './age.ts';
 import { aggregateEvents, type EventRow } from './events.ts';
 import { podStatus, readyCount, restartCount } from './pods.ts';
 
@@ -184,18 +184,6 @@ export interface DiagnosisInput {
   readonly now: Date;
 }
 
-type Time = Date | string | undefined;
-
-function toDate(value: Time): Date | undefined {
-  if (value === undefined || value === null) return undefined;
-  const date = typeof value === 'string' ? new Date(value) : value;
-  return Number.isNaN(date.getTime()) ? undefined : date;
-}
-
-function iso(value: Time): string | undefined {
-  return toDate(value)?.toISOString();
-}
-
 function cap(text: string | undefined, chars = MESSAGE_CHARS): string | undefined {
   if (text === undefined) return undefined;
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -331,7 +319,7 @@ export function rolloutStatus(kind: WorkloadKind, name: string, object: Workload
       const last = cron.status?.lastScheduleTime;
       return {
         workload,
-        summary: `schedule "${cron.spec?.schedule ?? '?'}"${cron.spec?.suspend ? ', suspended' : ''}, ${cron.status?.active?.length ?? 0} active job(s)${last ? `, last scheduled ${iso(last)}` : ', never scheduled'}`,
+        summary: `schedule "${cron.spec?.schedule ?? '?'}"${cron.spec?.suspend ? ', suspended' : ''}, ${cron.status?.active?.length ?? 0} active job(s)${last ? `, last scheduled ${toIso(last)}` : ', never scheduled'}`,
         stuck: false,
         conditions: [],
       };
@@ -568,7 +556,7 @@ function containerDetail(entry: ContainerEntry): ContainerDetail {
     state,
     message,
     last_termination: last
-      ? { reason: last.reason ?? 'Terminated', exit_code: last.exitCode, finished_at: iso(last.finishedAt) }
+      ? { reason: last.reason ?? 'Terminated', exit_code: last.exitCode, finished_at: toIso(last.finishedAt) }
       : undefined,
     memory_limit: entry.spec?.resources?.limits?.memory,
     cpu_limit: entry.spec?.resources?.limits?.cpu,

@@ -6,7 +6,7 @@
 import type { CoreV1Event } from '@kubernetes/client-node';
 import { truncateHead } from '../output/budget.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
-import { formatAge } from './age.ts';
+import { formatAge, toDate } from './age.ts';
 import { renderTable } from './pods.ts';
 
 /** Event messages are capped in answers; the API itself allows 1 KiB. */
@@ -23,14 +23,6 @@ export interface EventRow {
   readonly last_seen?: string | undefined;
   /** The component that reported it (kubelet, default-scheduler, deployment-controller, …). */
   readonly source?: string | undefined;
-}
-
-type Time = Date | string | undefined;
-
-function toDate(value: Time): Date | undefined {
-  if (value === undefined || value === null) return undefined;
-  const date = typeof value === 'string' ? new Date(value) : value;
-  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 /** When an event was first and last seen and how often, across the old (count) and new (series) shapes. */
