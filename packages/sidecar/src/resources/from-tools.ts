@@ -3,12 +3,19 @@
  * a workload's or ConfigMap's manifest, a runbook, the app's metrics. Each is read through its tool, so it is
  * bounded, redacted and rendered the same way, and offered only where that tool is enabled.
  */
+import type { ServiceContext } from '../context.ts';
 import { invokeTool } from '../tools/invoke.ts';
 import { configMapNames, podNames, runbookNames } from './completions.ts';
 import type { ResourceDefinition } from './definition.ts';
 import { watchWhileSubscribed } from './watch.ts';
 
 const WORKLOAD_KINDS = ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'replicasets'];
+
+/** One object's manifest as get_resources renders it, pretty-printed JSON. */
+async function manifest(kind: string | undefined, name: string | undefined, context: ServiceContext): Promise<string> {
+  const { structured } = await invokeTool('get_resources', { kind, name }, context);
+  return JSON.stringify(structured.object ?? structured, null, 2);
+}
 
 export const podResource: ResourceDefinition = {
   uri: 'podmcp://pods/{name}',
@@ -67,8 +74,7 @@ export const workloadResource: ResourceDefinition = {
     if (!WORKLOAD_KINDS.includes(variables.kind ?? '')) {
       throw new Error(`kind must be one of ${WORKLOAD_KINDS.join(', ')}`);
     }
-    const { structured } = await invokeTool('get_resources', { kind: variables.kind, name: variables.name }, context);
-    return JSON.stringify(structured.object ?? structured, null, 2);
+    return manifest(variables.kind, variables.name, context);
   },
 };
 
@@ -81,8 +87,7 @@ export const configMapResource: ResourceDefinition = {
   requires: 'get_resources',
   complete: { name: configMapNames },
   async read(variables, context) {
-    const { structured } = await invokeTool('get_resources', { kind: 'configmaps', name: variables.name }, context);
-    return JSON.stringify(structured.object ?? structured, null, 2);
+    return manifest('configmaps', variables.name, context);
   },
 };
 
