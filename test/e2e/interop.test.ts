@@ -12,7 +12,6 @@
  * machine; without python3 or Go a developer's run skips them, a CI run fails.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +33,7 @@ import {
   summaryOf,
 } from '../interop/clients.ts';
 import { createWorld, deployApp, type World } from './sidecar/fixture.ts';
+import { type HttpSidecar, startHttpSidecar } from './sidecar/process-helpers.ts';
 
 const { plane, skip } = await controlPlaneForSuite({ nodes: true });
 const unprepared = { path: undefined, skip: skip || 'no control plane', ms: 0 };
@@ -59,7 +59,7 @@ describe('independent MCP clients against the podmcp serve process', { skip }, (
   let sidecarEnv: Record<string, string>;
   /** For the client processes themselves. */
   let clientEnv: Record<string, string>;
-  let http: { child: ChildProcess; url: string; exited: Promise<number | null>; stdout(): string; stderr(): string };
+  let http: HttpSidecar;
   const timings: string[] = [];
 
   before(async () => {
@@ -251,38 +251,3 @@ describe('independent MCP clients against the podmcp serve process', { skip }, (
     assert.match(http.stderr(), /"msg":"stopped"/);
   });
 });
-
-/** Starts `podmcp serve --transport http` on free ports and reads them from its "listening" log line. */
-function startHttpSidecar(env: Record<string, string>): Promise<{
-  child: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
-  stdout(): string;
-  stderr(): string;
-}> {
-  const child = spawn(
-    process.execPath,
-    [PODMCP_BIN, 'serve', '--transport', 'http', '--port', '0', '--health-port', '0'],
-    {
-      cwd: REPO,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const line = stderr.split('\n').find((text) => text.includes('"msg":"listening"'));
-      if (!line) return;
-      const { port } = JSON.parse(line) as { port: number };
-      resolve({ child, url: `http://127.0.0.1:${port}/mcp`, exited, stdout: () => stdout, stderr: () => stderr });
-    });
-    exited.then((code) => reject(new Error(`podmcp serve exited with ${code} before listening:\n${stderr}`)));
-  });
-}

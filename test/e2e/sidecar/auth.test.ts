@@ -15,7 +15,7 @@
  * test's admin): no caller's token was ever used as a credential.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -30,9 +30,10 @@ import { createAll, eventually, serviceAccountToken } from '../../control-plane/
 import { controlPlaneForSuite } from '../../control-plane/suite.ts';
 import { MANIFESTS, render } from '../../manifests/render.ts';
 import { callTool, createWorld, SERVICE_ACCOUNT, type World } from './fixture.ts';
+import { get, type HttpSidecar, startHttpSidecar } from './process-helpers.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = join(REPO, 'packages', 'cli', 'bin', 'podmcp.js');
+const _BIN = join(REPO, 'packages', 'cli', 'bin', 'podmcp.js');
 const AUDIENCE = 'podmcp-test';
 
 // The API server writes an audit event for every request, so the test can see whose credentials each one used.
@@ -69,7 +70,7 @@ interface AuditEvent {
 
 describe('remote callers of an HTTP sidecar: TokenReview and SubjectAccessReview', { skip }, () => {
   let world: World;
-  let sidecar: { child: ChildProcess; port: number; stderr(): string };
+  let sidecar: HttpSidecar;
   let sidecarUser: string;
   const children = new Set<ChildProcess>();
   const tokens: Record<string, string> = {};
@@ -336,42 +337,5 @@ function post(port: number, body: unknown, token?: string): Promise<Answer> {
     );
     call.on('error', reject);
     call.end(JSON.stringify(body));
-  });
-}
-
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path, agent: false }, (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => {
-        body += chunk.toString();
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
-
-/** `podmcp serve --transport http` on a free port, read from its "listening" log line. */
-function startHttpSidecar(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; port: number; stderr(): string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--transport', 'http', '--port', '0', '--health-port', '0'], {
-    cwd: REPO,
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const line = stderr.split('\n').find((text) => text.includes('"msg":"listening"'));
-      if (!line) return;
-      const { port } = JSON.parse(line) as { port: number };
-      resolve({ child, port, stderr: () => stderr });
-    });
-    exited.then((code) => reject(new Error(`podmcp serve exited with ${code} before listening:\n${stderr}`)));
   });
 }

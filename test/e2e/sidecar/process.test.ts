@@ -6,9 +6,8 @@
  * to refuse namespace B and Secrets for the very token the sidecar runs with.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { controlPlaneForSuite } from '../../control-plane/suite.ts';
 import { callTool, createWorld, deployApp, type World } from './fixture.ts';
+import { get, startHttpSidecar } from './process-helpers.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(REPO, 'packages', 'cli', 'bin', 'podmcp.js');
@@ -165,54 +165,6 @@ describe('podmcp serve as a process, with the shipped read-only ServiceAccount',
 function isForbidden(error: unknown): boolean {
   assert.equal((error as { code?: unknown }).code, 403, String(error));
   return true;
-}
-
-interface HttpSidecar {
-  readonly child: ChildProcess;
-  readonly port: number;
-  readonly healthPort: number;
-  readonly exited: Promise<number | null>;
-  stdout(): string;
-  stderr(): string;
-}
-
-/** Starts `podmcp serve --transport http` on free ports and reads them from its "listening" log line. */
-function startHttpSidecar(env: Record<string, string>): Promise<HttpSidecar> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--transport', 'http', '--port', '0', '--health-port', '0'], {
-    cwd: REPO,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const line = stderr.split('\n').find((text) => text.includes('"msg":"listening"'));
-      if (!line) return;
-      const { port, healthPort } = JSON.parse(line) as { port: number; healthPort: number };
-      resolve({ child, port, healthPort, exited, stdout: () => stdout, stderr: () => stderr });
-    });
-    exited.then((code) => reject(new Error(`podmcp serve exited with ${code} before listening:\n${stderr}`)));
-  });
-}
-
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path, agent: false }, (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => {
-        body += chunk.toString();
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
 }
 
 /** The sum of podmcp_sidecar_kube_requests_total over every verb. */
