@@ -4,8 +4,13 @@ import { UsageError } from './command.ts';
 
 /** Strict parsing: unknown flags and stray positional arguments are usage errors, never ignored. */
 export function parseFlags<const Options extends ParseArgsOptionsConfig>(argv: readonly string[], options: Options) {
+  return withUsageErrors(() => parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values);
+}
+
+/** Runs a parseArgs call, turning its parse errors into usage errors (for commands that also take positionals). */
+export function withUsageErrors<Result>(parse: () => Result): Result {
   try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+    return parse();
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) {

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { type Command, CommandError, EXIT_OK, type IO, UsageError } from '../command.ts';
+import { withUsageErrors } from '../flags.ts';
 import { StdioBridge } from './bridge.ts';
 import { Cluster, ConnectError, forbiddenToPortForward } from './cluster.ts';
 import { ForwardError, listen, PodForwarder } from './forward.ts';
@@ -52,17 +53,7 @@ export interface ConnectArgs {
 
 /** The command line, checked; throws UsageError. Exported so configuration snippets can be checked against it. */
 export function parseConnectArgs(argv: readonly string[]): ConnectArgs {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) {
-      throw new UsageError((error as Error).message.split('\n')[0]);
-    }
-    throw error;
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = withUsageErrors(() => parse(argv));
   if (positionals.length === 0) {
     throw new UsageError('name the workload to connect to, e.g. podmcp connect deploy/checkout');
   }
