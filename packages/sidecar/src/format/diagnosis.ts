@@ -17,6 +17,7 @@ import type {
   V1StatefulSet,
 } from '@kubernetes/client-node';
 import type { WorkloadKind, WorkloadObject } from '../kube/workloads.ts';
+import { byteLength } from '../output/budget.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
 import { formatAge, toDate, toIso } from './age.ts';
 import { aggregateEvents, type EventRow } from './events.ts';
@@ -1138,7 +1139,6 @@ export function buildDiagnosis(input: DiagnosisInput): Diagnosis {
  * tails, then extra events, then extra pods) and saying what went.
  */
 export function fitDiagnosis(diagnosis: Diagnosis, maxBytes: number): Diagnosis {
-  const size = (value: Diagnosis) => Buffer.byteLength(JSON.stringify(value));
   let current = diagnosis;
   const trimmed: string[] = [...(diagnosis.trimmed ?? [])];
   const steps: Array<[string, (value: Diagnosis) => Diagnosis]> = [
@@ -1151,9 +1151,9 @@ export function fitDiagnosis(diagnosis: Diagnosis, maxBytes: number): Diagnosis 
     ['pods beyond the first left out', (value) => limitPods(value, 1)],
   ];
   for (const [what, step] of steps) {
-    if (size(current) <= maxBytes) break;
+    if (byteLength(current) <= maxBytes) break;
     const next = step(current);
-    if (size(next) < size(current)) {
+    if (byteLength(next) < byteLength(current)) {
       current = next;
       trimmed.push(what);
     }

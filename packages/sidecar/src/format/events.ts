@@ -4,7 +4,7 @@
  * CoreV1Event objects in, rows and text out.
  */
 import type { CoreV1Event } from '@kubernetes/client-node';
-import { truncateHead } from '../output/budget.ts';
+import { byteLength, truncateHead } from '../output/budget.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
 import { formatAge, toDate } from './age.ts';
 import { renderTable } from './pods.ts';
@@ -223,7 +223,7 @@ export function limitEvents(
   let byBytes = false;
   for (const row of rows) {
     if (kept.length >= limit) break;
-    const cost = Buffer.byteLength(JSON.stringify(row)) + 1;
+    const cost = byteLength(row) + 1;
     if (used + cost > maxBytes) {
       byBytes = true;
       break;

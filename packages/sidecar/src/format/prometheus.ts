@@ -5,6 +5,8 @@
  * malformed line is skipped and counted, never fatal, because a half-broken /metrics page is still evidence.
  */
 
+import { byteLength } from '../output/budget.ts';
+
 export type MetricType =
   | 'counter'
   | 'gauge'
@@ -280,7 +282,7 @@ export function summarizeExposition(parsed: ParsedExposition, options: SummaryOp
   for (const family of ordered) {
     if (families.length >= options.maxFamilies) break;
     const summary = summarizeFamily(family, options.maxSeries);
-    const size = Buffer.byteLength(JSON.stringify(summary));
+    const size = byteLength(summary);
     if (bytes + size > options.maxBytes && families.length > 0) break;
     bytes += size;
     families.push(summary);

@@ -9,6 +9,7 @@ import { renderTable } from '../format/pods.ts';
 import { describeKubeError, isNotFound } from '../kube/errors.ts';
 import type { NamespacedKube } from '../kube/namespaced-kube.ts';
 import { KIND_ARGUMENTS, lookupKind, RESOURCE_KINDS, type ResourceKind } from '../kube/resource-kinds.ts';
+import { byteLength } from '../output/budget.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
 import { defineTool, READ_HINTS, ToolFailure } from './definition.ts';
 
@@ -159,7 +160,7 @@ async function list(
       throw failure;
     }
     const items = await kind.summarize(kube, page.items, now);
-    const bytes = Buffer.byteLength(JSON.stringify(items));
+    const bytes = byteLength(items);
     if (bytes > LIST_BYTES && limit > 1) {
       limit = Math.max(1, Math.floor(limit / 2));
       continue;

@@ -17,6 +17,7 @@ import {
 } from '../format/workloads.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import type { NamespacedKube } from '../kube/namespaced-kube.ts';
+import { byteLength } from '../output/budget.ts';
 import { defineTool, READ_HINTS, type ToolContext, ToolFailure } from './definition.ts';
 
 const KINDS = ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs'] as const;
@@ -212,7 +213,7 @@ export const listDeployments = defineTool({
         }),
       );
       const workloads = pages.flatMap((entry) => entry.page?.rows ?? []);
-      if (Buffer.byteLength(JSON.stringify(workloads)) > LIST_BYTES && limit > 1) {
+      if (byteLength(workloads) > LIST_BYTES && limit > 1) {
         limit = Math.max(1, Math.floor(limit / 2));
         continue;
       }

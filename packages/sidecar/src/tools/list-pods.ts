@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type PodRow, podRow, renderTable } from '../format/pods.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import { readWorkload, resolveWorkloadRef, WORKLOAD_REFERENCE_HELP } from '../kube/workloads.ts';
+import { byteLength } from '../output/budget.ts';
 import { defineTool, READ_HINTS, ToolFailure } from './definition.ts';
 
 const HEALTHY = new Set(['Running', 'Completed', 'Succeeded']);
@@ -90,7 +91,7 @@ export const listPods = defineTool({
       const row = podRow(pod, now);
       listed += 1;
       if (args.problems_only && HEALTHY.has(row.status) && row.restarts === 0 && isAllReady(row.ready)) continue;
-      const size = Buffer.byteLength(JSON.stringify(row)) + 1;
+      const size = byteLength(row) + 1;
       // A page of long pod names can outgrow the answer budget before `limit`: stop here, and let the cursor
       // resume inside the same API page.
       if (bytes + size > ROWS_BUDGET_BYTES && pods.length > 0) {
