@@ -8,8 +8,8 @@
  *   /metrics  Prometheus text format
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { listen } from './transport/http.ts';
 
 export interface HealthServerOptions {
   readonly ready: () => boolean;
@@ -54,13 +54,7 @@ export async function startHealthServer(
   options: HealthServerOptions & { readonly host: string; readonly port: number },
 ): Promise<RunningHealthServer> {
   const server = createHealthServer(options);
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
+  const port = await listen(server, options.port, options.host);
   let closed: Promise<void> | undefined;
   return {
     port,

@@ -352,7 +352,8 @@ function formatHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-function listen(server: NodeServer, port: number, host: string): Promise<number> {
+/** Listens on host (brackets around an IPv6 address are dropped) and resolves with the bound port. */
+export function listen(server: NodeServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host.replace(/^\[(.*)\]$/, '$1'), () => {
