@@ -164,14 +164,19 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
     coldStartMs,
     toolNames: tools.map((tool) => tool.name),
     healthPort() {
-      const line = stderr.split('\n').find((text) => text.includes('"msg":"listening"'));
-      return line ? (JSON.parse(line) as { healthPort?: number }).healthPort : undefined;
+      return listeningLine(stderr)?.healthPort;
     },
     stderr: () => stderr,
     async close() {
       await client.close().catch(() => undefined);
     },
   };
+}
+
+/** The ports in podmcp serve's "listening" log line, once its stderr holds one. */
+export function listeningLine(stderr: string): { port: number; healthPort?: number } | undefined {
+  const line = stderr.split('\n').find((text) => text.includes('"msg":"listening"'));
+  return line ? (JSON.parse(line) as { port: number; healthPort?: number }) : undefined;
 }
 
 /** Resident set size of a process in bytes (VmRSS), or null once it is gone. Linux only. */

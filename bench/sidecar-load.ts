@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { PODMCP_BIN, rssBytes, type ServerWorld } from './mcp-servers.ts';
+import { listeningLine, PODMCP_BIN, rssBytes, type ServerWorld } from './mcp-servers.ts';
 import { callOperation, expectedText, OPERATIONS, type Target, toolCallFor } from './operations.ts';
 import { percentile } from './stats.ts';
 
@@ -59,11 +59,8 @@ function startHttpSidecar(world: ServerWorld): Promise<HttpSidecar> {
   return new Promise((resolve, reject) => {
     child.stderr?.on('data', (chunk: Buffer) => {
       if (stderr.length < 200_000) stderr += chunk.toString();
-      const line = stderr.split('\n').find((text) => text.includes('"msg":"listening"'));
-      if (line) {
-        const { port, healthPort } = JSON.parse(line) as { port: number; healthPort: number };
-        resolve({ child, port, healthPort });
-      }
+      const listening = listeningLine(stderr);
+      if (listening) resolve({ child, port: listening.port, healthPort: listening.healthPort as number });
     });
     child.once('exit', (code) => reject(new Error(`podmcp serve --transport http exited with ${code}:\n${stderr}`)));
   });
