@@ -21,7 +21,6 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -32,8 +31,6 @@ import { MANIFESTS, render } from '../../manifests/render.ts';
 import { callTool, createWorld, SERVICE_ACCOUNT, type World } from './fixture.ts';
 import { get, type HttpSidecar, startHttpSidecar } from './process-helpers.ts';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const _BIN = join(REPO, 'packages', 'cli', 'bin', 'podmcp.js');
 const AUDIENCE = 'podmcp-test';
 
 // The API server writes an audit event for every request, so the test can see whose credentials each one used.

@@ -10,12 +10,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { controlPlaneForSuite } from '../../control-plane/suite.ts';
 import { createWorld, deployApp, type World } from './fixture.ts';
+import { PODMCP_BIN as BIN, REPO, startHttpSidecar } from './process-helpers.ts';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = join(REPO, 'packages', 'cli', 'bin', 'podmcp.js');
 const BIN_DIR = join(REPO, 'node_modules', '.bin');
 const INSPECTOR = join(BIN_DIR, 'mcp-inspector');
 
@@ -179,31 +177,14 @@ describe('the MCP Inspector CLI against the podmcp serve process', { skip }, () 
   });
 
   test('over Streamable HTTP: the sidecar runs on its own, the Inspector connects to /mcp', async () => {
-    const sidecar = spawn(
-      process.execPath,
-      [BIN, 'serve', '--transport', 'http', '--port', '0', '--health-port', '0'],
-      {
-        cwd: REPO,
-        env: { PATH: process.env.PATH ?? '', HOME: scratch, ...sidecarEnv },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    children.add(sidecar);
-    const exited = new Promise<number | null>((resolve) => sidecar.once('exit', (code) => resolve(code)));
-    let stderr = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      sidecar.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const line = stderr.split('\n').find((text) => text.includes('"msg":"listening"'));
-        if (line) resolve((JSON.parse(line) as { port: number }).port);
-      });
-      exited.then((code) => reject(new Error(`podmcp serve exited with ${code}:\n${stderr}`)));
-    });
-    await exercise(['--transport', 'http', '--server-url', `http://127.0.0.1:${port}/mcp`]);
-    sidecar.kill('SIGTERM');
-    assert.equal(await exited, 0);
+    const sidecar = await startHttpSidecar({ PATH: process.env.PATH ?? '', HOME: scratch, ...sidecarEnv });
+    children.add(sidecar.child);
+    await exercise(['--transport', 'http', '--server-url', sidecar.url]);
+    sidecar.child.kill('SIGTERM');
+    assert.equal(await sidecar.exited, 0);
     // Both tool calls the Inspector made are in the audit trail, with the HTTP caller.
-    const audited = stderr
+    const audited = sidecar
+      .stderr()
       .split('\n')
       .filter((line) => line.includes('"audit":true'))
       .map((line) => JSON.parse(line) as { name: string; caller: string; outcome: string })

@@ -12,17 +12,13 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { controlPlaneForSuite } from '../../control-plane/suite.ts';
 import { callTool, createWorld, deployApp, type World } from './fixture.ts';
-import { get, startHttpSidecar } from './process-helpers.ts';
-
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = join(REPO, 'packages', 'cli', 'bin', 'podmcp.js');
+import { PODMCP_BIN as BIN, get, REPO, startHttpSidecar } from './process-helpers.ts';
 
 const { plane, skip } = await controlPlaneForSuite({ nodes: true });
 
