@@ -25,6 +25,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Caller } from '../tools/definition.ts';
+import { createIdleWaiters } from './drain.ts';
 
 /** What a transport needs from a sidecar: a new MCP server for one caller. `Sidecar` satisfies it. */
 export interface ServerSource {
@@ -124,10 +125,10 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
 
   let closing = false;
   let inFlight = 0;
-  const idleWaiters = new Set<() => void>();
+  const idle = createIdleWaiters();
   const settle = () => {
     inFlight -= 1;
-    if (inFlight === 0) for (const wake of idleWaiters) wake();
+    if (inFlight === 0) idle.wake();
   };
 
   const app = express();
@@ -274,7 +275,7 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
         http.closeIdleConnections();
         if (inFlight > 0) {
           logger.info({ inFlight }, 'draining MCP requests in flight');
-          await waitForIdle(closeOptions.drainMs ?? DEFAULT_DRAIN_MS);
+          await idle.wait(closeOptions.drainMs ?? DEFAULT_DRAIN_MS);
           if (inFlight > 0) logger.warn({ inFlight }, 'drain time is up; closing requests still in flight');
         }
         http.closeAllConnections();
@@ -283,18 +284,6 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
       return closed;
     },
   };
-
-  function waitForIdle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        idleWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      idleWaiters.add(done);
-    });
-  }
 }
 
 /** Answers with a JSON-RPC error object (id null: the request was not read or not valid). */

@@ -10,6 +10,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { Caller } from '../tools/definition.ts';
+import { createIdleWaiters } from './drain.ts';
 import type { ServerSource } from './http.ts';
 
 export const STDIO_CALLER: Caller = { id: 'stdio', transport: 'stdio' };
@@ -36,10 +37,10 @@ export interface RunningStdioTransport {
 export async function startStdioTransport(options: StdioTransportOptions): Promise<RunningStdioTransport> {
   const { stdin, stdout, logger } = options;
   const pending = new Set<RequestId>();
-  const idleWaiters = new Set<() => void>();
+  const idle = createIdleWaiters();
   const inner = new StdioServerTransport(stdin, stdout);
   const transport = trackRequests(inner, pending, () => {
-    if (pending.size === 0) for (const wake of idleWaiters) wake();
+    if (pending.size === 0) idle.wake();
   });
   const server = options.sidecar.server(() => STDIO_CALLER);
   server.onerror = (error) => logger.debug({ err: error.message }, 'stdio protocol error');
@@ -56,7 +57,7 @@ export async function startStdioTransport(options: StdioTransportOptions): Promi
       stdout.off('error', onBrokenStdout);
       if (pending.size > 0) {
         logger.info({ inFlight: pending.size }, 'answering requests in flight before closing stdio');
-        await waitForIdle(closeOptions.drainMs ?? options.drainMs ?? DEFAULT_STDIO_DRAIN_MS);
+        await idle.wait(closeOptions.drainMs ?? options.drainMs ?? DEFAULT_STDIO_DRAIN_MS);
       }
       await server.close();
       resolveClosed();
@@ -79,19 +80,6 @@ export async function startStdioTransport(options: StdioTransportOptions): Promi
   await server.connect(transport);
 
   return { closed, inFlight: () => pending.size, close };
-
-  function waitForIdle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (pending.size === 0) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        idleWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      idleWaiters.add(done);
-    });
-  }
 }
 
 /**
