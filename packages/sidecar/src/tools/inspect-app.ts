@@ -20,6 +20,7 @@ import {
   daemonSetRollout,
   deploymentRollout,
   newestReplicaSet,
+  type Rollout,
   revisionNumber,
   statefulSetRollout,
 } from '../format/workloads.ts';
@@ -348,7 +349,6 @@ async function revisionDrift(pod: V1Pod, context: ToolContext): Promise<Drift['r
         });
         const newest = newestReplicaSet(replicaSets.items, deploymentRef.name);
         const podRevision = String(revisionNumber(replicaSet.metadata));
-        const rollout = deploymentRollout(deployment);
         const base = {
           owner: `Deployment/${deploymentRef.name}`,
           pod_revision: `${podRevision} (ReplicaSet ${owner.name})`,
@@ -356,7 +356,7 @@ async function revisionDrift(pod: V1Pod, context: ToolContext): Promise<Drift['r
             ? { current_revision: `${revisionNumber(newest.metadata)} (ReplicaSet ${newest.metadata?.name ?? '?'})` }
             : {}),
         };
-        const rolloutText = `rollout ${rollout.state}${rollout.detail ? `: ${rollout.detail}` : ''}`;
+        const rolloutText = describeRollout(deploymentRollout(deployment));
         if (!newest) return { state: 'unknown', ...base, detail: `no current ReplicaSet found; ${rolloutText}` };
         const podHash = labels['pod-template-hash'];
         const current =
@@ -374,13 +374,12 @@ async function revisionDrift(pod: V1Pod, context: ToolContext): Promise<Drift['r
         const statefulSet = await kube.apps.readNamespacedStatefulSet(request(owner.name));
         const podRevision = labels['controller-revision-hash'];
         const updateRevision = statefulSet.status?.updateRevision;
-        const rollout = statefulSetRollout(statefulSet);
         const base = {
           owner: `StatefulSet/${owner.name}`,
           ...(podRevision ? { pod_revision: podRevision } : {}),
           ...(updateRevision ? { current_revision: updateRevision } : {}),
         };
-        const rolloutText = `rollout ${rollout.state}${rollout.detail ? `: ${rollout.detail}` : ''}`;
+        const rolloutText = describeRollout(statefulSetRollout(statefulSet));
         if (!podRevision || !updateRevision) return { state: 'unknown', ...base, detail: rolloutText };
         return podRevision === updateRevision
           ? { state: 'current', ...base, detail: `on the update revision; ${rolloutText}` }
@@ -391,13 +390,12 @@ async function revisionDrift(pod: V1Pod, context: ToolContext): Promise<Drift['r
         // DaemonSet pods carry their template generation; the DaemonSet keeps the current one in an annotation.
         const podGeneration = labels['pod-template-generation'];
         const currentGeneration = daemonSet.metadata?.annotations?.['deprecated.daemonset.template.generation'];
-        const rollout = daemonSetRollout(daemonSet);
         const base = {
           owner: `DaemonSet/${owner.name}`,
           ...(podGeneration ? { pod_revision: podGeneration } : {}),
           ...(currentGeneration ? { current_revision: currentGeneration } : {}),
         };
-        const rolloutText = `rollout ${rollout.state}${rollout.detail ? `: ${rollout.detail}` : ''}`;
+        const rolloutText = describeRollout(daemonSetRollout(daemonSet));
         if (!podGeneration || !currentGeneration) return { state: 'unknown', ...base, detail: rolloutText };
         return podGeneration === currentGeneration
           ? { state: 'current', ...base, detail: `on the current template; ${rolloutText}` }
@@ -417,6 +415,10 @@ async function revisionDrift(pod: V1Pod, context: ToolContext): Promise<Drift['r
       detail: `could not read the owner: ${describeKubeError(error, `${owner.kind} "${owner.name}"`).message}`,
     };
   }
+}
+
+function describeRollout(rollout: Rollout): string {
+  return `rollout ${rollout.state}${rollout.detail ? `: ${rollout.detail}` : ''}`;
 }
 
 async function configMapDrift(
