@@ -282,8 +282,10 @@ async function drift(podName: string | undefined, context: ToolContext): Promise
   const name = pod.metadata?.name ?? '?';
   const startedAt = pod.status?.startTime ?? pod.metadata?.creationTimestamp;
   const now = context.now();
-  const revision = await revisionDrift(pod, context);
-  const configMaps = await configMapDrift(pod, startedAt, context);
+  const [revision, configMaps] = await Promise.all([
+    revisionDrift(pod, context),
+    configMapDrift(pod, startedAt, context),
+  ]);
   const secrets = secretReferenceCount(pod);
   return {
     pod: name,
