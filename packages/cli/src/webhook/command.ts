@@ -55,7 +55,7 @@ function port(flag: string, value: string | undefined, fallback: number): number
 }
 
 /** Credentials in the usual order; none at all is a valid answer (offline or a test). */
-export function loadKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): KubeConfig | undefined {
+function loadKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): KubeConfig | undefined {
   const config = new KubeConfig();
   if (file) {
     if (!existsSync(file)) throw new UsageError(`--kubeconfig ${file} does not exist`);
