@@ -18,7 +18,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import {
   AppsV1Api,
   CoreV1Api,
@@ -36,9 +35,8 @@ import { eventually, serviceAccountToken } from '../control-plane/kube.ts';
 import { freePorts } from '../control-plane/ports.ts';
 import { controlPlaneForSuite } from '../control-plane/suite.ts';
 import { callTool, createWorld, SERVICE_ACCOUNT, type World } from './sidecar/fixture.ts';
+import { PODMCP_BIN as BIN, REPO, startHttpSidecar } from './sidecar/process-helpers.ts';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(REPO, 'packages', 'cli', 'bin', 'podmcp.js');
 const MCP_PORT = 9810;
 
 // The local sidecar's port is chosen before kwok starts, because kwok reads its forwarding rules at start-up.
@@ -125,29 +123,17 @@ describe('podmcp connect, port-forwarding to an injected sidecar', { skip }, () 
     // The sidecar, as it runs in the pod: the workload's ServiceAccount token, its namespace and pod name.
     const sidecarKubeconfig = join(scratch, 'sidecar.kubeconfig');
     writeFileSync(sidecarKubeconfig, plane.kubeConfigForToken(world.sidecarToken).exportConfig(), { mode: 0o600 });
-    sidecar = spawn(
-      process.execPath,
-      [BIN, 'serve', '--transport', 'http', '--port', String(sidecarPort), '--health-port', '0'],
+    const started = await startHttpSidecar(
       {
-        cwd: REPO,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: scratch,
-          KUBECONFIG: sidecarKubeconfig,
-          PODMCP_POD_NAMESPACE: world.namespace,
-          PODMCP_POD_NAME: pods[0]?.metadata?.name ?? '',
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
+        PATH: process.env.PATH ?? '',
+        HOME: scratch,
+        KUBECONFIG: sidecarKubeconfig,
+        PODMCP_POD_NAMESPACE: world.namespace,
+        PODMCP_POD_NAME: pods[0]?.metadata?.name ?? '',
       },
+      { port: sidecarPort },
     );
-    let log = '';
-    await new Promise<void>((resolve, reject) => {
-      sidecar.stderr?.on('data', (chunk: Buffer) => {
-        log += chunk.toString();
-        if (log.includes('"msg":"listening"')) resolve();
-      });
-      sidecar.once('exit', (code) => reject(new Error(`podmcp serve exited with ${code}:\n${log}`)));
-    });
+    sidecar = started.child;
   });
   afterEach(() => {
     for (const child of children) child.kill('SIGKILL');

@@ -20,11 +20,14 @@ export interface HttpSidecar {
   stderr(): string;
 }
 
-/** Starts `podmcp serve --transport http` on free ports and reads them from its "listening" log line. */
-export function startHttpSidecar(env: Record<string, string>): Promise<HttpSidecar> {
+/**
+ * Starts `podmcp serve --transport http` (on free ports unless `port` is given) and reads them from its
+ * "listening" log line.
+ */
+export function startHttpSidecar(env: Record<string, string>, options: { port?: number } = {}): Promise<HttpSidecar> {
   const child = spawn(
     process.execPath,
-    [PODMCP_BIN, 'serve', '--transport', 'http', '--port', '0', '--health-port', '0'],
+    [PODMCP_BIN, 'serve', '--transport', 'http', '--port', String(options.port ?? 0), '--health-port', '0'],
     {
       cwd: REPO,
       env,
