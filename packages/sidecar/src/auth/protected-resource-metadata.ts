@@ -8,10 +8,11 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { PROTECTED_RESOURCE_METADATA_PATHS } from '../transport/http.ts';
 import { jwtClaims } from './token-review.ts';
 
 /** Where the metadata of the resource `/mcp` lives (RFC 9728 section 3: well-known prefix, then the path). */
-export const PROTECTED_RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource/mcp';
+export const PROTECTED_RESOURCE_METADATA_PATH = PROTECTED_RESOURCE_METADATA_PATHS[0];
 export const RESOURCE_DOCUMENTATION = 'https://github.com/podmcp/podmcp#connecting-remote-agents-authentication';
 
 export interface ProtectedResourceMetadata {
