@@ -137,9 +137,12 @@ export const deletePod = defineTool({
     const before = new Set(existing.map((item) => item.metadata?.uid));
     let replacement: V1Pod | undefined;
     const verification = await verifyOutcome(context, async () => {
-      const current = await readPodIfExists(context, name);
-      if (owner) {
-        const pods = await podsControlledBy(context, owner.uid, selector);
+      // The deleted pod and its controller's pods are independent reads: one round trip per poll, not two.
+      const [current, pods] = await Promise.all([
+        readPodIfExists(context, name),
+        owner ? podsControlledBy(context, owner.uid, selector) : undefined,
+      ]);
+      if (pods) {
         replacement = pods.find((item) => !before.has(item.metadata?.uid) && !item.metadata?.deletionTimestamp);
       }
       return deletionOutcome({ deletedUid: uid, current, replacement, owned: owner !== undefined });
