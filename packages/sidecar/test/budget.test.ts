@@ -91,6 +91,7 @@ describe('truncateTail', () => {
         assert.ok(bytes(result.text) <= max || !result.truncated);
         assert.ok(!result.text.includes('\uFFFD') || text.includes('\uFFFD'));
         assert.equal(bytes(result.text) + result.omittedBytes, bytes(text));
+        assert.equal(result.truncated, bytes(text) > max);
         if (!result.truncated) return;
         const before = text.slice(0, text.length - result.text.length);
         // Either the kept text starts a line, or no whole line fitted and the last line's tail is kept.
