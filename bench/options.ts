@@ -76,7 +76,7 @@ function parse(argv: readonly string[]) {
   });
 }
 
-function numberFlag(
+export function numberFlag(
   name: string,
   text: string | undefined,
   fallback: number,

@@ -1,5 +1,6 @@
 /** Command-line flags of the sidecar benchmark, checked and bounded so no invocation runs unattended for long. */
 import { parseArgs } from 'node:util';
+import { numberFlag, UsageError } from './options.ts';
 
 export interface SidecarBenchOptions {
   readonly quick: boolean;
@@ -50,7 +51,8 @@ Options:
   --json                   print the JSON results on stdout instead of tables
   --help                   print this text`;
 
-export class SidecarUsageError extends Error {}
+/** The webhook benchmark's usage error: both benchmarks check flags the same way. */
+export { UsageError as SidecarUsageError };
 
 /** Returns undefined when --help was asked for. */
 export function parseSidecarOptions(argv: readonly string[], defaultOut: string): SidecarBenchOptions | undefined {
@@ -58,12 +60,12 @@ export function parseSidecarOptions(argv: readonly string[], defaultOut: string)
   try {
     values = parse(argv).values;
   } catch (error) {
-    throw new SidecarUsageError((error as Error).message);
+    throw new UsageError((error as Error).message);
   }
   if (values.help) return undefined;
   const quick = values.quick ?? false;
   const int = (name: keyof typeof values, full: number, short: number, max: number, min = 1) =>
-    numberFlag(name, values[name] as string | undefined, quick ? short : full, min, max);
+    numberFlag(name, values[name] as string | undefined, quick ? short : full, { min, max, integer: true });
   return {
     quick,
     peers: !quick && !(values['no-peers'] ?? false),
@@ -105,13 +107,4 @@ function parse(argv: readonly string[]) {
     strict: true,
     allowPositionals: false,
   });
-}
-
-function numberFlag(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
-    throw new SidecarUsageError(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
-  }
-  return value;
 }
