@@ -80,6 +80,18 @@ export function listTools(tools: readonly ToolDefinition[]): ToolListing[] {
   });
 }
 
+/** Parsed URI templates, like tool listings, once per definition rather than once per server (per HTTP request). */
+const uriTemplates = new WeakMap<ResourceDefinition, UriTemplate>();
+
+function templateOf(resource: ResourceDefinition): UriTemplate {
+  let template = uriTemplates.get(resource);
+  if (!template) {
+    template = new UriTemplate(resource.uri);
+    uriTemplates.set(resource, template);
+  }
+  return template;
+}
+
 export function createMcpServer(options: ServerOptions): Server {
   const { services, catalogue } = options;
   const deadlineMs = options.deadlineMs ?? CALL_DEADLINE_MS;
@@ -97,7 +109,6 @@ export function createMcpServer(options: ServerOptions): Server {
   );
   const toolList = listTools(catalogue.tools);
   const toolsByName = new Map(catalogue.tools.map((tool) => [tool.name as string, tool]));
-  const templates = catalogue.resources.map((resource) => ({ resource, template: new UriTemplate(resource.uri) }));
   const subscriptions = new Map<string, () => void>();
 
   const context = (extra: { authInfo?: unknown; signal: AbortSignal }): ServiceContext =>
@@ -280,12 +291,12 @@ export function createMcpServer(options: ServerOptions): Server {
   }));
 
   const findResource = (uri: string) => {
-    for (const { resource, template } of templates) {
+    for (const resource of catalogue.resources) {
       if (!isTemplate(resource)) {
         if (resource.uri === uri) return { resource, variables: {} };
         continue;
       }
-      const match = template.match(uri);
+      const match = templateOf(resource).match(uri);
       if (match) {
         const variables = Object.fromEntries(
           Object.entries(match).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : value]),
