@@ -154,7 +154,7 @@ async function list(
       page = await kind.list(kube, { labelSelector: args.label_selector, limit, cursor: args.cursor });
     } catch (error) {
       const failure = describeKubeError(error, kind.name);
-      if (args.cursor && (failure.kind === 'invalid' || (error as { code?: unknown }).code === 410)) {
+      if (args.cursor && failure.kind === 'invalid') {
         throw new ToolFailure('The cursor has expired or is not valid; list again without it.', 'invalid');
       }
       throw failure;

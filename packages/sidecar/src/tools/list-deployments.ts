@@ -203,7 +203,7 @@ export const listDeployments = defineTool({
             return { kind, page };
           } catch (error) {
             const failure = describeKubeError(error, kind);
-            if (cursors && (failure.kind === 'invalid' || (error as { code?: unknown }).code === 410)) {
+            if (cursors && failure.kind === 'invalid') {
               throw new ToolFailure('The cursor has expired or is not valid; list again without it.', 'invalid');
             }
             // One kind the Role cannot read should not hide the others.
