@@ -16,9 +16,8 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -28,29 +27,14 @@ import { READ_TOOLS } from '@podmcp/core';
 import { createAll, eventually, serviceAccountToken } from '../../control-plane/kube.ts';
 import { controlPlaneForSuite } from '../../control-plane/suite.ts';
 import { MANIFESTS, render } from '../../manifests/render.ts';
-import { callTool, createWorld, SERVICE_ACCOUNT, type World } from './fixture.ts';
+import { apiServerAuditLog, callTool, createWorld, SERVICE_ACCOUNT, type World } from './fixture.ts';
 import { get, type HttpSidecar, startHttpSidecar } from './process-helpers.ts';
 
 const AUDIENCE = 'podmcp-test';
 
 // The API server writes an audit event for every request, so the test can see whose credentials each one used.
-const scratch = mkdtempSync(join(tmpdir(), 'podmcp-e2e-auth-'));
-const auditPolicy = join(scratch, 'audit-policy.yaml');
-const auditLog = join(scratch, 'audit.log');
-writeFileSync(
-  auditPolicy,
-  [
-    'apiVersion: audit.k8s.io/v1',
-    'kind: Policy',
-    'omitStages: [RequestReceived]',
-    'rules:',
-    '  - level: Metadata',
-    '',
-  ].join('\n'),
-);
-const { plane, skip } = await controlPlaneForSuite({
-  extraApiserverArgs: [`--audit-policy-file=${auditPolicy}`, `--audit-log-path=${auditLog}`],
-});
+const { directory: scratch, log: auditLog, args: auditArgs } = apiServerAuditLog('podmcp-e2e-auth-');
+const { plane, skip } = await controlPlaneForSuite({ extraApiserverArgs: auditArgs });
 
 interface Answer {
   readonly status: number;

@@ -5,6 +5,8 @@
  * for that ServiceAccount — never as admin.
  */
 
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
@@ -207,4 +209,26 @@ export async function callToolError(client: Client, name: string, args: Record<s
   const text = (result.content as Array<{ type: string; text?: string }>).map((part) => part.text ?? '').join('\n');
   if (!result.isError) throw new Error(`${name} was expected to fail but returned: ${text.slice(0, 500)}`);
   return text;
+}
+
+/**
+ * A scratch directory holding a Metadata-level audit policy, and the kube-apiserver flags that apply it and
+ * write the audit log (one JSON event per request) to `log` in that directory.
+ */
+export function apiServerAuditLog(prefix: string): { directory: string; log: string; args: string[] } {
+  const directory = mkdtempSync(join(tmpdir(), prefix));
+  const policy = join(directory, 'audit-policy.yaml');
+  const log = join(directory, 'audit.log');
+  writeFileSync(
+    policy,
+    [
+      'apiVersion: audit.k8s.io/v1',
+      'kind: Policy',
+      'omitStages: [RequestReceived]',
+      'rules:',
+      '  - level: Metadata',
+      '',
+    ].join('\n'),
+  );
+  return { directory, log, args: [`--audit-policy-file=${policy}`, `--audit-log-path=${log}`] };
 }

@@ -5,14 +5,13 @@
  * Secrets.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { controlPlaneForSuite } from '../../control-plane/suite.ts';
 import { exerciseEverything } from './exercise.ts';
 import {
+  apiServerAuditLog,
   type ConnectedSidecar,
   connectSidecar,
   createWorld,
@@ -21,25 +20,13 @@ import {
   type World,
 } from './fixture.ts';
 
-const auditDirectory = mkdtempSync(join(tmpdir(), 'podmcp-audit-'));
-const auditLog = join(auditDirectory, 'audit.log');
-const policy = join(auditDirectory, 'policy.yaml');
-writeFileSync(
-  policy,
-  [
-    'apiVersion: audit.k8s.io/v1',
-    'kind: Policy',
-    'omitStages: [RequestReceived]',
-    'rules:',
-    '  - level: Metadata',
-    '',
-  ].join('\n'),
-);
+const audit = apiServerAuditLog('podmcp-audit-');
+const auditLog = audit.log;
 
 const { plane, skip } = await controlPlaneForSuite({
   nodes: true,
   needsLocal: true,
-  extraApiserverArgs: [`--audit-policy-file=${policy}`, `--audit-log-path=${auditLog}`, '--audit-log-mode=blocking'],
+  extraApiserverArgs: [...audit.args, '--audit-log-mode=blocking'],
 });
 
 interface AuditEvent {
