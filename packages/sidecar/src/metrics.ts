@@ -78,7 +78,7 @@ export function createSidecarMetrics(options: { processMetrics?: boolean } = {})
  * The Kubernetes verb for a request: GET on a collection is `list`, on a named object `get`; the guard
  * reports watches as WATCH. Paths are never labels (unbounded cardinality); verbs are a closed set.
  */
-export function verbOf(method: string, path: string): string {
+function verbOf(method: string, path: string): string {
   switch (method.toUpperCase()) {
     case 'WATCH':
       return 'watch';

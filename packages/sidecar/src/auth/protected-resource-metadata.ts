@@ -26,7 +26,7 @@ export interface ProtectedResourceMetadata {
 }
 
 /** The origin a request reached us at. The edge has already checked its Host against the allowed names. */
-export function requestOrigin(request: IncomingMessage): string {
+function requestOrigin(request: IncomingMessage): string {
   return `http://${request.headers.host ?? '127.0.0.1'}`;
 }
 

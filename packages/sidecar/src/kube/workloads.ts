@@ -134,7 +134,7 @@ export async function readWorkload(context: ServiceContext, ref: WorkloadRef): P
   return { ...ref, object, podSelector: selector ? labelSelectorText(selector) : undefined };
 }
 
-export async function namesOf(context: ServiceContext, kind: WorkloadKind): Promise<string[]> {
+async function namesOf(context: ServiceContext, kind: WorkloadKind): Promise<string[]> {
   const { kube } = context;
   const request = { namespace: kube.namespace, limit: 100 };
   const names = (items: ReadonlyArray<{ metadata?: { name?: string } }>) =>

@@ -26,7 +26,7 @@ export interface ApprovalRequest {
   readonly timeoutMs?: number;
 }
 
-export function clientCanElicit(server: Server): boolean {
+function clientCanElicit(server: Server): boolean {
   const elicitation = server.getClientCapabilities()?.elicitation as { form?: unknown } | undefined;
   // An empty object is how clients of the 2025-06-18 revision declared form elicitation.
   return elicitation !== undefined && (elicitation.form !== undefined || Object.keys(elicitation).length === 0);
