@@ -187,12 +187,19 @@ export const diagnose = defineTool({
   async run(args, context) {
     const now = context.now();
     const subject = await resolveSubject(context, args.workload, args.pod);
-    const warnings = await readEvents(context, 'type=Warning');
+    const examined = examinedPods(subject.pods, args.max_pods, now, subject.focusPod);
+    // The warning events and the log tails are independent reads; a failed event read is reported first.
+    const [eventsRead, logsRead] = await Promise.allSettled([
+      readEvents(context, 'type=Warning'),
+      args.log_lines > 0 ? readLogs(context, examined, args.log_lines) : new Map<string, LogExcerpt>(),
+    ]);
+    if (eventsRead.status === 'rejected') throw eventsRead.reason;
+    if (logsRead.status === 'rejected') throw logsRead.reason;
+    const warnings = eventsRead.value;
+    const logs = logsRead.value;
     const events = warnings.events.filter(
       (event) => inScope(event, subject.scope) && seenWithin(event, now, args.events_minutes),
     );
-    const examined = examinedPods(subject.pods, args.max_pods, now, subject.focusPod);
-    const logs = args.log_lines > 0 ? await readLogs(context, examined, args.log_lines) : new Map();
     const tools = new Set<string>(
       context.settings.tools.filter((name) => context.settings.mode === 'read-write' || !isActionTool(name)),
     );
