@@ -51,9 +51,6 @@ Options:
   --json                   print the JSON results on stdout instead of tables
   --help                   print this text`;
 
-/** The webhook benchmark's usage error: both benchmarks check flags the same way. */
-export { UsageError as SidecarUsageError };
-
 /** Returns undefined when --help was asked for. */
 export function parseSidecarOptions(argv: readonly string[], defaultOut: string): SidecarBenchOptions | undefined {
   let values: ReturnType<typeof parse>['values'];

@@ -43,10 +43,10 @@ import {
   type Target,
   toolCallFor,
 } from './operations.ts';
-import { runScript, stopAfter } from './script.ts';
+import { optionsOrExitCode, runScript, stopAfter } from './script.ts';
 import { seedNamespace } from './seed.ts';
 import { runLoadSection } from './sidecar-load.ts';
-import { parseSidecarOptions, SIDECAR_USAGE, type SidecarBenchOptions, SidecarUsageError } from './sidecar-options.ts';
+import { parseSidecarOptions, SIDECAR_USAGE, type SidecarBenchOptions } from './sidecar-options.ts';
 import { evaluateGoals, renderMarkdown, type SidecarResults } from './sidecar-report.ts';
 import { median, percentile } from './stats.ts';
 import { runWebhookAtRate } from './webhook-rate.ts';
@@ -55,18 +55,11 @@ const REPO = fileURLToPath(new URL('../', import.meta.url));
 const log = (message: string) => process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${message}\n`);
 
 async function main(): Promise<number> {
-  let options: SidecarBenchOptions | undefined;
-  try {
-    options = parseSidecarOptions(process.argv.slice(2), join(REPO, 'bench', 'results'));
-  } catch (error) {
-    if (!(error instanceof SidecarUsageError)) throw error;
-    process.stderr.write(`${error.message}\n\n${SIDECAR_USAGE}\n`);
-    return 2;
-  }
-  if (!options) {
-    process.stdout.write(`${SIDECAR_USAGE}\n`);
-    return 0;
-  }
+  const options = optionsOrExitCode(
+    () => parseSidecarOptions(process.argv.slice(2), join(REPO, 'bench', 'results')),
+    SIDECAR_USAGE,
+  );
+  if (typeof options === 'number') return options;
   stopAfter('sidecar benchmark', timeBudgetSeconds(options));
 
   const peers = options.peers ? peersDirectory() : undefined;

@@ -8,10 +8,10 @@ import { Agent } from 'node:https';
 import { availableParallelism } from 'node:os';
 import { type ComparePlan, type Contender, compareScenario, type ScenarioResult } from './compare.ts';
 import type { ServerRole } from './ipc.ts';
-import { type BenchOptions, parseOptions, USAGE, UsageError } from './options.ts';
+import { type BenchOptions, parseOptions, USAGE } from './options.ts';
 import { renderJson, renderText, totalErrors } from './report.ts';
 import { buildScenarios } from './scenarios.ts';
-import { runScript, stopAfter } from './script.ts';
+import { optionsOrExitCode, runScript, stopAfter } from './script.ts';
 import { type ServerProcess, startServerProcess } from './server-process.ts';
 import { mintTlsIdentity, type TlsIdentity } from './tls-identity.ts';
 
@@ -21,18 +21,8 @@ const OVERHEAD_BUDGET_SECONDS = 30;
 const PER_SCENARIO_OVERHEAD_SECONDS = 10;
 
 async function main(): Promise<number> {
-  let options: BenchOptions | undefined;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (!options) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const options = optionsOrExitCode(() => parseOptions(process.argv.slice(2)), USAGE);
+  if (typeof options === 'number') return options;
   stopAfter('webhook benchmark', timeBudgetSeconds(options));
 
   const scenarios = buildScenarios(options.scenarios);
