@@ -138,12 +138,18 @@ export const deletePod = defineTool({
     let replacement: V1Pod | undefined;
     const verification = await verifyOutcome(context, async () => {
       // The deleted pod and its controller's pods are independent reads: one round trip per poll, not two.
-      const [current, pods] = await Promise.all([
+      // A failed read of the pod is reported first.
+      const [podRead, podsRead] = await Promise.allSettled([
         readPodIfExists(context, name),
         owner ? podsControlledBy(context, owner.uid, selector) : undefined,
       ]);
-      if (pods) {
-        replacement = pods.find((item) => !before.has(item.metadata?.uid) && !item.metadata?.deletionTimestamp);
+      if (podRead.status === 'rejected') throw podRead.reason;
+      if (podsRead.status === 'rejected') throw podsRead.reason;
+      const current = podRead.value;
+      if (podsRead.value) {
+        replacement = podsRead.value.find(
+          (item) => !before.has(item.metadata?.uid) && !item.metadata?.deletionTimestamp,
+        );
       }
       return deletionOutcome({ deletedUid: uid, current, replacement, owned: owner !== undefined });
     });
