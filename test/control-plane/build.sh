@@ -17,7 +17,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/versions.env"
 
 cache_root="${PODMCP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/podmcp}"
-out="$cache_root/control-plane/$KUBERNETES_VERSION-etcd$ETCD_VERSION-kwok$KWOK_VERSION"
+# BUILD_RECIPE changes when the way the binaries are built changes, so a cache built the old way is not reused.
+BUILD_RECIPE=2
+out="$cache_root/control-plane/$KUBERNETES_VERSION-etcd$ETCD_VERSION-kwok$KWOK_VERSION-r$BUILD_RECIPE"
 bin="$out/bin"
 binaries=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok)
 
@@ -92,7 +94,13 @@ build_kubernetes() {
       "k8s.io/kubernetes/cmd/kube-controller-manager@$KUBERNETES_VERSION" \
       "k8s.io/kubernetes/cmd/kube-scheduler@$KUBERNETES_VERSION" >>"$work/go.log" 2>&1) || fail_with_log
   say "compiling kube-apiserver, kube-controller-manager and kube-scheduler ($(elapsed) so far)"
-  (cd "$mod" && go build -o "$bin/" k8s.io/kubernetes/cmd/kube-apiserver \
+  # Without the version stamped in, /version says v0.0.0-master and anything that reads it (kubectl's skew
+  # warning, a kubelet's feature checks) is misled.
+  local minor="${KUBERNETES_VERSION#v1.}"
+  minor="${minor%%.*}"
+  local ldflags="-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION"
+  ldflags+=" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+  (cd "$mod" && go build -ldflags "$ldflags" -o "$bin/" k8s.io/kubernetes/cmd/kube-apiserver \
     k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler >>"$work/go.log" 2>&1) || fail_with_log
 }
 
