@@ -2,8 +2,9 @@
  * How an e2e test file gets its control plane: one per file (files run in separate processes and must not
  * collide), started at import time with top-level await so a suite can be skipped as a whole.
  *
- * Where the control plane cannot be had (no Go to build it), a developer's run skips the e2e suites with the
- * reason; a CI run (CI=true) fails instead, so a broken build can never pass as "nothing to test".
+ * The one rule for any suite that cannot run (no control plane, a KUBECONFIG where a local one is needed, a
+ * missing client toolchain): a developer's run skips it with the reason; a CI run fails with that reason, so a
+ * broken set-up can never pass as "nothing to test". Every such site goes through `skipOrFail`.
  */
 import { after } from 'node:test';
 import {
@@ -12,6 +13,26 @@ import {
   ControlPlaneUnavailableError,
   startControlPlane,
 } from './harness.ts';
+
+/** Whether this is a CI run: `CI` set to a true-ish value (`true`, `1`, `yes`, `on`, any case). */
+export function isCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  return /^(true|1|yes|on)$/i.test((env.CI ?? '').trim());
+}
+
+/** A suite that cannot run under CI. */
+export class SuiteCannotRunError extends Error {
+  override name = 'SuiteCannotRunError';
+}
+
+/**
+ * Skips locally, fails under CI: returns the reason (for node:test's `skip` or `t.skip`) when this is not a CI
+ * run, and throws it otherwise.
+ */
+export function skipOrFail(reason: string): string {
+  if (isCi()) throw new SuiteCannotRunError(`${reason} (under CI this is a failure, not a skip)`);
+  process.stderr.write(`[e2e] skipped: ${reason}\n`);
+  return reason;
+}
 
 export interface SuiteControlPlane {
   readonly plane: ControlPlane | undefined;
@@ -26,16 +47,13 @@ export async function controlPlaneForSuite(
   try {
     plane = await startControlPlane(options);
   } catch (error) {
-    if (error instanceof ControlPlaneUnavailableError && process.env.CI !== 'true') {
-      const reason = `no control plane: ${error.message}`;
-      process.stderr.write(`[e2e] skipped: ${reason}\n`);
-      return { plane: undefined, skip: reason };
-    }
-    throw error;
+    if (!(error instanceof ControlPlaneUnavailableError)) throw error;
+    return { plane: undefined, skip: skipOrFail(`no control plane: ${error.message}`) };
   }
   after(() => plane.stop());
   if (options.needsLocal && plane.external) {
-    return { plane: undefined, skip: 'needs the local control plane (the API server must reach a loopback webhook)' };
+    const reason = 'needs the local control plane (the API server must reach a loopback webhook); KUBECONFIG is set';
+    return { plane: undefined, skip: skipOrFail(reason) };
   }
   return { plane, skip: false };
 }

@@ -6,9 +6,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { skipOrFail } from '../control-plane/suite.ts';
 
 const demo = fileURLToPath(new URL('../../examples/demo/run.ts', import.meta.url));
-const skip = process.env.KUBECONFIG ? 'the demo runs on the local control plane only (KUBECONFIG is set)' : false;
+const skip = process.env.KUBECONFIG
+  ? skipOrFail('the demo runs on the local control plane only (KUBECONFIG is set)')
+  : false;
 
 test('npm run demo prints the injected pod spec and an MCP session transcript', { skip, timeout: 600_000 }, () => {
   const run = spawnSync(process.execPath, [demo], { encoding: 'utf8', timeout: 590_000 });

@@ -4,12 +4,13 @@
  *
  * Making them ready is cached per machine under $PODMCP_CACHE_DIR/interop (python/setup.sh, go/build.sh), so
  * only a first run pays for pip and `go build`. Where a client cannot be had (no python3 with venv, no Go), a
- * developer's run skips its tests with the reason; a CI run (CI=true) fails instead, like the control plane.
+ * developer's run skips its tests with the reason; a CI run fails instead, like the control plane.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { skipOrFail } from '../control-plane/suite.ts';
 
 export const INTEROP = fileURLToPath(new URL('./', import.meta.url));
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -92,7 +93,7 @@ export interface Prepared {
 /**
  * Runs a set-up script (python/setup.sh, go/build.sh), whose last stdout line is what it made. Its progress
  * goes to this process's stderr. Exit 3 means the toolchain is missing; any failure skips locally and throws
- * under CI=true.
+ * under CI (suite.ts's rule).
  */
 export async function prepare(what: string, script: string, toolchain: string): Promise<Prepared> {
   const ran = await run('bash', [join(INTEROP, script)], { timeoutMs: 15 * 60_000 });
@@ -101,9 +102,7 @@ export async function prepare(what: string, script: string, toolchain: string): 
   if (ran.code === 0 && path && existsSync(path)) return { path, skip: false, ms: ran.ms };
   const why = ran.code === 3 ? `${toolchain} is not installed` : `${script} exited with ${ran.code}`;
   const reason = `no ${what}: ${why} (see the output above)`;
-  if (process.env.CI === 'true') throw new Error(`${reason}; under CI=true this is a failure, not a skip`);
-  process.stderr.write(`[interop] skipped: ${reason}\n`);
-  return { path: undefined, skip: reason, ms: ran.ms };
+  return { path: undefined, skip: skipOrFail(reason), ms: ran.ms };
 }
 
 /** The conformance suite's baseline: each server scenario that cannot apply to podmcp, and why. */
