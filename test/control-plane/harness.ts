@@ -32,6 +32,19 @@ export interface ControlPlaneOptions {
    * port-forward to a process on loopback. Passed to kwok as one more `--config` file.
    */
   readonly kwokConfigurations?: readonly string[];
+  /**
+   * The address the API server binds to and advertises (default 127.0.0.1). A real node's pods cannot reach
+   * loopback, so its harness passes an address on a link it owns; the serving certificate names it.
+   */
+  readonly address?: string;
+  /** The Service ClusterIP range (IPv4 CIDR; default 10.96.0.0/16). Its first address joins the certificate. */
+  readonly serviceClusterIpRange?: string;
+  /** More identities for the token file, e.g. a kubelet's `system:node:<name>` in `system:nodes`. */
+  readonly extraTokens?: readonly {
+    readonly token: string;
+    readonly user: string;
+    readonly groups: readonly string[];
+  }[];
 }
 
 export interface ControlPlane {
@@ -133,15 +146,23 @@ function externalControlPlane(file: string): ControlPlane {
   };
 }
 
+/** The first host address of an IPv4 CIDR: what the API server gives the `kubernetes` Service. */
+function firstAddress(cidr: string): string {
+  const octets = (cidr.split('/')[0] ?? '').split('.').map(Number);
+  const value = (octets.reduce((sum, octet) => sum * 256 + octet, 0) + 1) >>> 0;
+  return [24, 16, 8, 0].map((shift) => (value >>> shift) & 255).join('.');
+}
+
 function apiserverArgs(
   ports: { apiserver: number; etcd: number },
   pki: ControlPlanePki,
   directory: string,
   tokenFile: string,
+  network: { address: string; serviceClusterIpRange: string },
 ): string[] {
   return [
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
+    `--bind-address=${network.address}`,
+    `--advertise-address=${network.address}`,
     `--secure-port=${ports.apiserver}`,
     `--etcd-servers=http://127.0.0.1:${ports.etcd}`,
     `--cert-dir=${join(directory, 'apiserver-certs')}`,
@@ -153,7 +174,7 @@ function apiserverArgs(
     `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
     `--service-account-key-file=${pki.serviceAccountPublicKeyFile}`,
     `--service-account-signing-key-file=${pki.serviceAccountPrivateKeyFile}`,
-    '--service-cluster-ip-range=10.96.0.0/16',
+    `--service-cluster-ip-range=${network.serviceClusterIpRange}`,
     '--enable-admission-plugins=NodeRestriction,MutatingAdmissionWebhook,ValidatingAdmissionWebhook',
     '--kubelet-preferred-address-types=InternalIP',
     // One client (the tests) and two cores: fairness queues only add latency here.
@@ -208,6 +229,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   if (process.env.KUBECONFIG) return externalControlPlane(process.env.KUBECONFIG);
   const binaries: BinaryPaths = resolveBinaries();
   const controllers = options.controllers || options.nodes;
+  const address = options.address ?? '127.0.0.1';
+  const serviceClusterIpRange = options.serviceClusterIpRange ?? '10.96.0.0/16';
   const directory = mkdtempSync(join(tmpdir(), 'podmcp-control-plane-'));
   const processes: ManagedProcess[] = [];
   let stopped = false;
@@ -241,11 +264,18 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       number,
       number,
     ];
-    const pki = await writePki(directory);
+    const pki = await writePki(directory, [
+      ...(address === '127.0.0.1' ? [] : [address]),
+      firstAddress(serviceClusterIpRange),
+    ]);
     const adminToken = randomBytes(24).toString('hex');
     const tokenFile = join(directory, 'tokens.csv');
-    writeFileSync(tokenFile, `${adminToken},podmcp-admin,podmcp-admin,"system:masters"\n`, { mode: 0o600 });
-    const server = `https://127.0.0.1:${apiserverPort}`;
+    const tokenLines = [
+      `${adminToken},podmcp-admin,podmcp-admin,"system:masters"`,
+      ...(options.extraTokens ?? []).map(({ token, user, groups }) => `${token},${user},${user},"${groups.join(',')}"`),
+    ];
+    writeFileSync(tokenFile, `${tokenLines.join('\n')}\n`, { mode: 0o600 });
+    const server = `https://${address}:${apiserverPort}`;
     const kubeconfigFile = join(directory, 'admin.kubeconfig');
     writeFileSync(kubeconfigFile, kubeconfigYaml(server, pki.caPem, adminToken), { mode: 0o600 });
 
@@ -263,7 +293,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       '--unsafe-no-fsync',
     ]);
     start('kube-apiserver', binaries.kubeApiserver, [
-      ...apiserverArgs({ apiserver: apiserverPort, etcd: etcdPort }, pki, directory, tokenFile),
+      ...apiserverArgs({ apiserver: apiserverPort, etcd: etcdPort }, pki, directory, tokenFile, {
+        address,
+        serviceClusterIpRange,
+      }),
       ...(options.extraApiserverArgs ?? []),
     ]);
     const ready = async () => (await getStatus(server, '/readyz', pki.caPem, adminToken)) === 200;
@@ -288,7 +321,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--root-ca-file=${pki.caFile}`,
         `--service-account-private-key-file=${pki.serviceAccountPrivateKeyFile}`,
         '--use-service-account-credentials=false',
-        '--service-cluster-ip-range=10.96.0.0/16',
+        `--service-cluster-ip-range=${serviceClusterIpRange}`,
       ]);
       start('kube-scheduler', binaries.kubeScheduler, [...clientFlags, `--secure-port=${schedulerPort}`]);
     }

@@ -17,11 +17,15 @@ export interface ControlPlanePki {
   readonly serviceAccountPrivateKeyFile: string;
 }
 
-export async function writePki(directory: string): Promise<ControlPlanePki> {
+/** `extraIps`: more addresses the API server is reached at (a real node's link address, the Service ClusterIP). */
+export async function writePki(directory: string, extraIps: readonly string[] = []): Promise<ControlPlanePki> {
   const ca = await createCertificateAuthority('podmcp-test-control-plane-ca', 2);
   const serving = await issueServingCertificate(
     ca,
-    { dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'], ip: ['127.0.0.1'] },
+    {
+      dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'],
+      ip: ['127.0.0.1', ...extraIps],
+    },
     2,
   );
   const serviceAccount = generateKeyPairSync('rsa', {
