@@ -1,0 +1,166 @@
+/**
+ * The namespace guard's wiring: the real namespaced clients (createNamespacedKube), pointed at an address
+ * nothing listens on. A call or a watch outside the namespace, or about Secrets, must throw the namespace
+ * violation before any request leaves (the client's request count stays 0, no request is observed); one
+ * inside passes the guard and fails only on the wire. The rules themselves: namespace-guard.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { decodeSidecarEnv } from '@podmcp/core';
+import { pino } from 'pino';
+import { createNamespacedKube, type NamespacedKube, NamespaceViolation } from '../src/kube/namespaced-kube.ts';
+import { createSidecar } from '../src/sidecar.ts';
+
+const NS = 'team';
+
+function unreachable(): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'nowhere', server: 'https://127.0.0.1:1' }],
+    users: [{ name: 'u', token: 'unused' }],
+    contexts: [{ name: 'c', cluster: 'nowhere', user: 'u', namespace: NS }],
+    currentContext: 'c',
+  });
+  return config;
+}
+
+function guarded() {
+  const observed: string[] = [];
+  const kube = createNamespacedKube(unreachable(), NS, (method, path) => observed.push(`${method} ${path}`));
+  return { kube, observed };
+}
+
+const isViolation = (error: unknown) => error instanceof NamespaceViolation;
+
+describe('calls through the namespaced clients', () => {
+  const refused: Array<[string, (kube: NamespacedKube) => Promise<unknown>]> = [
+    ['pods in another namespace', (kube) => kube.core.listNamespacedPod({ namespace: 'other' })],
+    [
+      'a Deployment in another namespace',
+      (kube) => kube.apps.readNamespacedDeployment({ name: 'web', namespace: 'x' }),
+    ],
+    [
+      'a patch in another namespace',
+      (kube) =>
+        kube.apps.patchNamespacedDeployment({ name: 'web', namespace: 'other', body: [{ op: 'test', path: '/x' }] }),
+    ],
+    ['pods of every namespace', (kube) => kube.core.listPodForAllNamespaces()],
+    ['the namespaces', (kube) => kube.core.listNamespace()],
+    ['the nodes', (kube) => kube.core.listNode()],
+    ['Secrets in its own namespace', (kube) => kube.core.listNamespacedSecret({ namespace: NS })],
+    ['one Secret in its own namespace', (kube) => kube.core.readNamespacedSecret({ name: 'db', namespace: NS })],
+    [
+      'a Secret created in its own namespace',
+      (kube) => kube.core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'x' } } }),
+    ],
+    [
+      'a TokenReview without audiences',
+      (kube) => kube.authentication.createTokenReview({ body: { spec: { token: 'caller-token' } } }),
+    ],
+    [
+      'an access review about another namespace',
+      (kube) =>
+        kube.authorization.createSubjectAccessReview({
+          body: {
+            spec: {
+              user: 'u',
+              resourceAttributes: { namespace: 'other', group: 'podmcp.dev', resource: 'tools', verb: 'use' },
+            },
+          },
+        }),
+    ],
+    [
+      'metrics of another namespace',
+      (kube) =>
+        kube.custom.listNamespacedCustomObject({
+          group: 'metrics.k8s.io',
+          version: 'v1beta1',
+          namespace: 'other',
+          plural: 'pods',
+        }),
+    ],
+  ];
+  for (const [what, call] of refused) {
+    test(`${what}: the namespace violation, and nothing is sent`, async () => {
+      const { kube, observed } = guarded();
+      await assert.rejects(call(kube), isViolation);
+      assert.equal(kube.requestCount(), 0);
+      assert.deepEqual(observed, []);
+    });
+  }
+
+  test('a call inside the namespace passes the guard and fails only on the wire', async () => {
+    const { kube, observed } = guarded();
+    await assert.rejects(kube.core.listNamespacedPod({ namespace: NS }), (error: unknown) => !isViolation(error));
+    assert.equal(kube.requestCount(), 1);
+    assert.deepEqual(observed, [`GET /api/v1/namespaces/${NS}/pods`]);
+  });
+});
+
+describe('watches through the namespaced clients', () => {
+  const ignore = () => undefined;
+  for (const [what, path] of [
+    ['pods in another namespace', '/api/v1/namespaces/other/pods'],
+    ['pods of every namespace', '/api/v1/pods'],
+    ['Secrets in its own namespace', `/api/v1/namespaces/${NS}/secrets`],
+    ['a path that climbs out of the namespace', `/api/v1/namespaces/${NS}/pods/../../other/pods`],
+  ] as const) {
+    test(`${what}: the namespace violation, and nothing is sent`, async () => {
+      const { kube, observed } = guarded();
+      await assert.rejects(kube.watch(path, { watch: true }, ignore, ignore), isViolation);
+      assert.equal(kube.requestCount(), 0);
+      assert.deepEqual(observed, []);
+    });
+  }
+
+  test('a watch inside the namespace passes the guard and ends with the connection error', async () => {
+    const { kube, observed } = guarded();
+    let done: (error: unknown) => void = ignore;
+    const ended = new Promise<unknown>((resolve) => {
+      done = resolve;
+    });
+    const controller = await kube.watch(`/api/v1/namespaces/${NS}/pods`, { watch: true }, ignore, done);
+    try {
+      assert.equal(kube.requestCount(), 1);
+      assert.deepEqual(observed, [`WATCH /api/v1/namespaces/${NS}/pods`]);
+      const error = await ended;
+      assert.ok(error && !isViolation(error), `ended with ${String(error)}`);
+    } finally {
+      controller.abort();
+    }
+  });
+});
+
+describe('get_resources', () => {
+  test('Secrets are refused at the kind lookup, in any spelling, before any request', async () => {
+    const decoded = decodeSidecarEnv({});
+    if (!decoded.ok) throw new Error(decoded.errors.join('; '));
+    const sidecar = createSidecar({
+      settings: decoded.settings,
+      connection: { kubeConfig: unreachable(), namespace: NS, namespaceSource: 'test' },
+      logger: pino({ level: 'silent' }),
+    });
+    const server = sidecar.server(() => ({ id: 'agent', transport: 'in-memory' }));
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    const client = new Client({ name: 'guard-test', version: '1.0.0' });
+    await client.connect(clientSide);
+    try {
+      for (const kind of ['secrets', 'Secret', 'secret', 'SECRETS', ' secrets ']) {
+        for (const args of [{ kind }, { kind, name: 'db-password' }]) {
+          const result = (await client.callTool({ name: 'get_resources', arguments: args })) as CallToolResult;
+          const text = result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+          assert.equal(result.isError, true, JSON.stringify(args));
+          assert.match(text, /^podmcp never reads Secrets: .* the sidecar refuses every Secret request/, JSON.stringify(args));
+        }
+      }
+      assert.equal(sidecar.services.kube.requestCount(), 0);
+    } finally {
+      await client.close();
+    }
+  });
+});
