@@ -155,7 +155,11 @@ describe('get_resources', () => {
           const result = (await client.callTool({ name: 'get_resources', arguments: args })) as CallToolResult;
           const text = result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
           assert.equal(result.isError, true, JSON.stringify(args));
-          assert.match(text, /^podmcp never reads Secrets: .* the sidecar refuses every Secret request/, JSON.stringify(args));
+          assert.match(
+            text,
+            /^podmcp never reads Secrets: .* the sidecar refuses every Secret request/,
+            JSON.stringify(args),
+          );
         }
       }
       assert.equal(sidecar.services.kube.requestCount(), 0);
