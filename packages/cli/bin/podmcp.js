@@ -1,10 +1,24 @@
 #!/usr/bin/env node
-// The installed `podmcp` command. Node 24 runs the TypeScript sources as they are (type stripping): no build step.
+// The `podmcp` command. Installed from a package it runs the compiled JavaScript in dist/; in the repository,
+// where src/ is present, it runs the TypeScript sources as they are (Node 24 type stripping): no build step.
+import { existsSync } from 'node:fs';
 import module from 'node:module';
 
 // Compiled code is cached on disk (in the OS temp directory unless NODE_COMPILE_CACHE says otherwise), so a
 // restarted sidecar starts faster; the main module is imported after this so that it benefits too.
 module.enableCompileCache?.();
-const { main } = await import('../src/main.ts');
+
+const sources = new URL('../src/main.ts', import.meta.url);
+const fromSources = existsSync(sources);
+if (fromSources) {
+  // The workspace packages export their sources under the "@podmcp/source" condition (dist/ otherwise). A
+  // child process started without --conditions=@podmcp/source (tests spawn it with a bare environment) must
+  // still resolve @podmcp/* to sources, so the condition is added for this process here.
+  module.registerHooks?.({
+    resolve: (specifier, context, nextResolve) =>
+      nextResolve(specifier, { ...context, conditions: [...context.conditions, '@podmcp/source'] }),
+  });
+}
+const { main } = await import(fromSources ? sources.href : '../dist/main.js');
 
 process.exitCode = await main(process.argv.slice(2), process);
