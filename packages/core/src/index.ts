@@ -1,4 +1,5 @@
 export * from './annotations.ts';
+export * from './kube-pool.ts';
 export * from './quantity.ts';
 export * from './settings.ts';
 export * from './token-bucket.ts';

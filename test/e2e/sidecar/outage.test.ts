@@ -4,7 +4,6 @@
  * session can check that the sidecar recovers without a restart).
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server, Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { controlPlaneForSuite } from '../../control-plane/suite.ts';
 import {
@@ -16,49 +15,9 @@ import {
   deployApp,
   type World,
 } from './fixture.ts';
+import { Relay } from './relay.ts';
 
 const { plane, skip } = await controlPlaneForSuite({ nodes: true, needsLocal: true });
-
-/** Relays TCP from a loopback port to the API server; `cut` drops every connection and stops listening. */
-class Relay {
-  readonly #target: { host: string; port: number };
-  readonly #sockets = new Set<Socket>();
-  #server: Server | undefined;
-  port = 0;
-  constructor(target: string) {
-    const url = new URL(target);
-    this.#target = { host: url.hostname, port: Number(url.port) };
-  }
-  async open(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = new Socket();
-      this.#track(client);
-      this.#track(upstream);
-      upstream.connect(this.#target.port, this.#target.host);
-      client.pipe(upstream).pipe(client);
-      client.on('error', () => upstream.destroy());
-      upstream.on('error', () => client.destroy());
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    const address = server.address();
-    if (address && typeof address === 'object') this.port = address.port;
-    this.#server = server;
-  }
-  async cut(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    for (const socket of this.#sockets) socket.destroy();
-    this.#sockets.clear();
-    if (server) await new Promise((resolve) => server.close(resolve));
-  }
-  #track(socket: Socket): void {
-    this.#sockets.add(socket);
-    socket.on('close', () => this.#sockets.delete(socket));
-  }
-}
 
 describe('the API server goes away mid-session and comes back', { skip }, () => {
   let world: World;

@@ -10,7 +10,6 @@ import {
   BatchV1Api,
   CoreV1Api,
   CustomObjectsApi,
-  createConfiguration,
   DiscoveryV1Api,
   EventsV1Api,
   type KubeConfig,
@@ -18,9 +17,9 @@ import {
   PolicyV1Api,
   type RequestContext,
   type ResponseContext,
-  ServerConfiguration,
   Watch,
 } from '@kubernetes/client-node';
+import { poolFor } from '@podmcp/core';
 import { checkRequest } from './namespace-guard.ts';
 
 export class NamespaceViolation extends Error {
@@ -78,12 +77,11 @@ export function createNamespacedKube(
       return context;
     },
   };
-  const configuration = createConfiguration({
-    baseServer: new ServerConfiguration(cluster.server, {}),
-    authMethods: { default: kubeConfig },
-    promiseMiddleware: [guard],
-  });
-  const watcher = new Watch(kubeConfig);
+  // Every client and watch shares the kubeconfig's one connection pool.
+  const pool = poolFor(kubeConfig);
+  const configuration = pool.configuration([guard]);
+  // Watch uses only the cluster and the per-request credentials of what it is given.
+  const watcher = new Watch(pool.forWatch as KubeConfig);
   return {
     namespace,
     core: new CoreV1Api(configuration),

@@ -1,0 +1,192 @@
+/**
+ * One connection pool per credential for every request to the Kubernetes API. Given a KubeConfig as its auth
+ * method, client-node builds a new HTTP agent — a new TLS context and a new connection — for every request: under
+ * agent traffic that meant hundreds of sockets open at once and ~100 MiB of native memory. Here the credentials
+ * are still applied to each request (client-node re-reads a rotated token file, refreshes exec plugins), but the
+ * TLS material becomes a keep-alive agent once, and again only when that material changes.
+ */
+import { createSecureContext, type SecureContext } from 'node:tls';
+import {
+  type ApiConstructor,
+  type Cluster,
+  type Configuration,
+  createConfiguration,
+  type KubeConfig,
+  type Middleware,
+  type RequestContext,
+  type SecurityAuthentication,
+  ServerConfiguration,
+} from '@kubernetes/client-node';
+import { Agent, buildConnector } from 'undici';
+
+/** Concurrent API requests per pool; more wait for a free connection instead of opening one. */
+export const API_CONNECTIONS = 4;
+/** Below the API server's own idle timeout (90 s), so the client is the one that closes an idle connection. */
+const KEEP_ALIVE_MS = 30_000;
+
+/** What client-node's Watch uses of a KubeConfig. */
+export interface WatchAuth {
+  getCurrentCluster(): Cluster | null;
+  applySecurityAuthentication(context: RequestContext): Promise<void>;
+}
+
+export interface KubePool extends SecurityAuthentication {
+  readonly kubeConfig: KubeConfig;
+  /** A typed client whose every request goes through this pool (middleware runs before each is sent). */
+  apiClient<T extends object>(type: ApiConstructor<T>, middleware?: Middleware[]): T;
+  configuration(middleware?: Middleware[]): Configuration;
+  /**
+   * For client-node's Watch: a watch holds its connection for as long as it runs, so watches get their own
+   * agent (same credentials) and can never take the request pool's connections.
+   */
+  readonly forWatch: WatchAuth;
+  /** Connections opened so far, requests and watches together. */
+  connectionsOpened(): number;
+  /** Closes idle connections and waits for requests in flight. */
+  close(): Promise<void>;
+}
+
+type TlsMaterial = {
+  ca?: unknown;
+  cert?: unknown;
+  key?: unknown;
+  pfx?: unknown;
+  passphrase?: unknown;
+  rejectUnauthorized?: unknown;
+  servername?: unknown;
+};
+const TLS_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
+
+type RequestOptions = TlsMaterial & { headers?: Record<string, unknown>; auth?: string };
+
+const pools = new WeakMap<KubeConfig, KubePool>();
+
+/** The pool of a KubeConfig, created on first use: everyone holding the same KubeConfig shares its connections. */
+export function poolFor(kubeConfig: KubeConfig): KubePool {
+  let pool = pools.get(kubeConfig);
+  if (!pool) {
+    pool = createKubePool(kubeConfig);
+    pools.set(kubeConfig, pool);
+  }
+  return pool;
+}
+
+/** Shorthand for `poolFor(kubeConfig).apiClient(type)`, in place of `kubeConfig.makeApiClient(type)`. */
+export function pooledApiClient<T extends object>(kubeConfig: KubeConfig, type: ApiConstructor<T>): T {
+  return poolFor(kubeConfig).apiClient(type);
+}
+
+export function createKubePool(kubeConfig: KubeConfig, options: { readonly connections?: number } = {}): KubePool {
+  const connections = options.connections ?? API_CONNECTIONS;
+  let opened = 0;
+  let material: TlsMaterial | undefined;
+  let agents: { requests: Agent; watches: Agent } | undefined;
+  const retired = new Set<Agent>();
+
+  const agentsFor = (next: TlsMaterial) => {
+    if (agents && material && sameMaterial(material, next)) return agents;
+    if (agents) {
+      // New client certificate, CA or server name: requests in flight finish on the old connections.
+      for (const agent of [agents.requests, agents.watches]) {
+        retired.add(agent);
+        void agent.close().finally(() => retired.delete(agent));
+      }
+    }
+    material = next;
+    // One TLS context for every connection of this credential (tls.connect would build one per connection).
+    const secureContext = hasTls(next) ? tlsContext(next) : undefined;
+    const connector = buildConnector({
+      ...(secureContext ? { secureContext } : {}),
+      ...(next.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: next.rejectUnauthorized as boolean }),
+      ...(typeof next.servername === 'string' ? { servername: next.servername } : {}),
+      keepAlive: true,
+      keepAliveInitialDelay: 30_000,
+    });
+    const connect: buildConnector.connector = (connectOptions, callback) => {
+      opened += 1;
+      return connector(connectOptions, callback);
+    };
+    agents = {
+      requests: new Agent({ connect, connections, keepAliveTimeout: KEEP_ALIVE_MS }),
+      watches: new Agent({ connect, keepAliveTimeout: KEEP_ALIVE_MS }),
+    };
+    return agents;
+  };
+
+  const apply = async (context: RequestContext, kind: 'requests' | 'watches') => {
+    if (kubeConfig.getCurrentCluster()?.proxyUrl) {
+      // Proxies keep client-node's own agents (rare outside laptops; not pooled).
+      await kubeConfig.applySecurityAuthentication(context);
+      return;
+    }
+    const request: RequestOptions = {};
+    await kubeConfig.applyToHTTPSOptions(request as Parameters<KubeConfig['applyToHTTPSOptions']>[0]);
+    for (const [name, value] of Object.entries(request.headers ?? {})) context.setHeaderParam(name, `${value}`);
+    if (request.auth) context.setHeaderParam('Authorization', `Basic ${Buffer.from(request.auth).toString('base64')}`);
+    context.setDispatcher(agentsFor(pick(request))[kind]);
+  };
+
+  const configuration = (middleware: Middleware[] = []): Configuration => {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('the kubeconfig has no current cluster');
+    return createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: pool },
+      promiseMiddleware: middleware,
+    });
+  };
+
+  const pool: KubePool = {
+    kubeConfig,
+    getName: () => 'pooled kubeconfig authentication',
+    applySecurityAuthentication: (context) => apply(context, 'requests'),
+    apiClient: (type, middleware) => new type(configuration(middleware)),
+    configuration,
+    forWatch: {
+      getCurrentCluster: () => kubeConfig.getCurrentCluster(),
+      applySecurityAuthentication: (context) => apply(context, 'watches'),
+    },
+    connectionsOpened: () => opened,
+    async close() {
+      const current = agents ? [agents.requests, agents.watches] : [];
+      agents = undefined;
+      material = undefined;
+      await Promise.all([...current, ...retired].map((agent) => agent.close().catch(() => undefined)));
+    },
+  };
+  return pool;
+}
+
+function pick(options: RequestOptions): TlsMaterial {
+  const picked: Record<string, unknown> = {};
+  for (const field of TLS_FIELDS)
+    if (options[field] !== undefined && options[field] !== null) picked[field] = options[field];
+  return picked;
+}
+
+function hasTls(material: TlsMaterial): boolean {
+  return (
+    material.ca !== undefined || material.cert !== undefined || material.key !== undefined || material.pfx !== undefined
+  );
+}
+
+function tlsContext(material: TlsMaterial): SecureContext {
+  return createSecureContext({
+    ...(material.ca === undefined ? {} : { ca: material.ca as Buffer }),
+    ...(material.cert === undefined ? {} : { cert: material.cert as Buffer }),
+    ...(material.key === undefined ? {} : { key: material.key as Buffer }),
+    ...(material.pfx === undefined ? {} : { pfx: material.pfx as Buffer }),
+    ...(typeof material.passphrase === 'string' ? { passphrase: material.passphrase } : {}),
+  });
+}
+
+/** Field by field, bytes compared for certificates and keys (re-read from their files on each request). */
+export function sameMaterial(a: TlsMaterial, b: TlsMaterial): boolean {
+  return TLS_FIELDS.every((field) => sameValue(a[field], b[field]));
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
+  return a === b;
+}

@@ -1,0 +1,48 @@
+/** A loopback TCP relay in front of the real API server, for tests that cut it or count its connections. */
+import { createServer, type Server, Socket } from 'node:net';
+
+/**
+ * Relays TCP from a loopback port to the API server; `cut` drops every connection and stops listening.
+ * `accepted` counts the connections the API server saw through it.
+ */
+export class Relay {
+  readonly #target: { host: string; port: number };
+  readonly #sockets = new Set<Socket>();
+  #server: Server | undefined;
+  port = 0;
+  accepted = 0;
+  constructor(target: string) {
+    const url = new URL(target);
+    this.#target = { host: url.hostname, port: Number(url.port) };
+  }
+  async open(): Promise<void> {
+    const server = createServer((client) => {
+      this.accepted += 1;
+      const upstream = new Socket();
+      this.#track(client);
+      this.#track(upstream);
+      upstream.connect(this.#target.port, this.#target.host);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    const address = server.address();
+    if (address && typeof address === 'object') this.port = address.port;
+    this.#server = server;
+  }
+  async cut(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    for (const socket of this.#sockets) socket.destroy();
+    this.#sockets.clear();
+    if (server) await new Promise((resolve) => server.close(resolve));
+  }
+  #track(socket: Socket): void {
+    this.#sockets.add(socket);
+    socket.on('close', () => this.#sockets.delete(socket));
+  }
+}
