@@ -184,16 +184,16 @@ describe('an action where the client can ask its user', () => {
     }
   });
 
-  test('the caller gives up while the question is open: nothing runs', { timeout: 10_000 }, async () => {
+  test('the caller gives up while the question is open: nothing runs', { timeout: 10_000 }, async (t) => {
     const gate = await start({ answering: 'never', unattendedActions: true });
     try {
       const controller = new AbortController();
       const call = gate.restart({ signal: controller.signal });
-      await waitUntil(() => gate.asked.length === 1);
+      await waitUntil(() => gate.asked.length === 1, t.signal);
       controller.abort();
       await assert.rejects(call);
       // The server saw the cancellation: its refusal is the call's one audit record.
-      await waitUntil(() => gate.audit().some((line) => line.name === 'restart_deployment'));
+      await waitUntil(() => gate.audit().some((line) => line.name === 'restart_deployment'), t.signal);
       const record = gate.audit().find((line) => line.name === 'restart_deployment');
       assert.equal(record?.outcome, 'refused');
       assert.equal(applied(gate.runs), 0);
@@ -260,7 +260,10 @@ describe('an action where the client cannot ask its user', () => {
   });
 });
 
-/** Waits for something the other side of the in-memory transport does; the test's own timeout bounds it. */
-async function waitUntil(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+/** Waits for something the other side of the in-memory transport does, until the test's own timeout. */
+async function waitUntil(condition: () => boolean, signal: AbortSignal): Promise<void> {
+  while (!condition()) {
+    signal.throwIfAborted();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
