@@ -22,8 +22,10 @@ BUILD_RECIPE=1
 out="$cache_root/node/$KUBERNETES_VERSION-containerd$CONTAINERD_VERSION-runc$RUNC_VERSION-cni$CNI_PLUGINS_VERSION-r$BUILD_RECIPE"
 bin="$out/bin"
 binaries=(kubelet kube-proxy containerd containerd-shim-runc-v2 ctr runc bridge loopback host-local)
-# The images are keyed by their sources and the packer, so an edit to either builds them again.
-image_key="$(cat "$here/images/pause/main.go" "$here/images/app/main.go" "$here/oci-pack.sh" | sha256sum | cut -c1-16)"
+# The images are packed by the product image's packer, and keyed by their sources and that packer, so an edit
+# to either builds them again.
+packer="$here/../../packages/image/oci-pack.sh"
+image_key="$(cat "$here/images/pause/main.go" "$here/images/app/main.go" "$packer" | sha256sum | cut -c1-16)"
 images="$out/images/$image_key"
 
 print_dirs() { printf 'bin=%s\nimages=%s\n' "$bin" "$images"; }
@@ -145,7 +147,7 @@ build_image() {
   mkdir -p "$rootfs"
   say "building image $ref"
   (cd "$work" && go build -ldflags "-s -w" -o "$rootfs/$name" "$source") >>"$work/go.log" 2>&1 || fail_with_log
-  bash "$here/oci-pack.sh" --rootfs "$rootfs" --ref "$ref" --entrypoint "/$name" --user 65532:65532 \
+  bash "$packer" --rootfs "$rootfs" --ref "$ref" --entrypoint "/$name" --user 65532:65532 \
     --output "$images/$name.oci.tar.tmp" >>"$work/go.log" 2>&1 || fail_with_log
   mv "$images/$name.oci.tar.tmp" "$images/$name.oci.tar"
 }

@@ -1,0 +1,86 @@
+/**
+ * Finds the real node's binaries and its own images (pause, test app) in the cache build.sh fills, building
+ * them on first use (minutes; progress on stderr).
+ */
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ControlPlaneUnavailableError } from '../control-plane/binaries.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BINARIES = [
+  'kubelet',
+  'kube-proxy',
+  'containerd',
+  'containerd-shim-runc-v2',
+  'ctr',
+  'runc',
+  'bridge',
+  'loopback',
+  'host-local',
+] as const;
+
+export interface NodeImage {
+  /** The OCI archive, for `ctr images import`. */
+  readonly archive: string;
+  /** The reference it is imported under. */
+  readonly ref: string;
+}
+
+export interface NodeBuild {
+  /** Every binary of the node, and the CNI plugins (the CNI plugin folder too). */
+  readonly bin: string;
+  readonly pause: NodeImage;
+  readonly testApp: NodeImage;
+}
+
+function run(args: readonly string[]): Record<string, string> {
+  const result = spawnSync('bash', [join(here, 'build.sh'), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    const why =
+      result.status === 3
+        ? 'a build prerequisite is missing'
+        : `build.sh exited with ${result.status ?? result.signal}`;
+    throw new ControlPlaneUnavailableError(`could not build the real node: ${why} (see the output above)`);
+  }
+  return Object.fromEntries(
+    result.stdout
+      .trim()
+      .split('\n')
+      .filter((line) => line.includes('='))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
+
+function complete(bin: string, images: string): boolean {
+  try {
+    for (const name of BINARIES) accessSync(join(bin, name), constants.X_OK);
+    for (const file of ['pause.oci.tar', 'testapp.oci.tar', 'refs.env']) accessSync(join(images, file));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function resolveNodeBuild(): NodeBuild {
+  let dirs = run(['--print']);
+  if (!complete(dirs.bin ?? '', dirs.images ?? '')) dirs = run([]);
+  const bin = dirs.bin ?? '';
+  const images = dirs.images ?? '';
+  if (!complete(bin, images)) throw new ControlPlaneUnavailableError(`the real node's build is incomplete in ${bin}`);
+  const refs = Object.fromEntries(
+    readFileSync(join(images, 'refs.env'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split('=', 2) as [string, string]),
+  );
+  return {
+    bin,
+    pause: { archive: join(images, 'pause.oci.tar'), ref: refs.PAUSE_IMAGE ?? '' },
+    testApp: { archive: join(images, 'testapp.oci.tar'), ref: refs.TESTAPP_IMAGE ?? '' },
+  };
+}

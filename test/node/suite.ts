@@ -1,0 +1,29 @@
+/**
+ * How a test file gets the real node: started at import time (top-level await), stopped after the file. Where
+ * the machine cannot run one (not Linux, not root, tools missing), a developer's run skips with the reason;
+ * a CI run (CI=true) fails instead, so the real-node suites never pass as "nothing to test".
+ */
+import { after } from 'node:test';
+import { ControlPlaneUnavailableError, type RealNode, type RealNodeOptions, startRealNode } from './real-node.ts';
+
+export interface SuiteRealNode {
+  readonly node: RealNode | undefined;
+  /** `false` when the node is up, else why the suite is skipped: pass it as node:test's `skip`. */
+  readonly skip: string | false;
+}
+
+export async function realNodeForSuite(options: RealNodeOptions = {}): Promise<SuiteRealNode> {
+  let node: RealNode;
+  try {
+    node = await startRealNode(options);
+  } catch (error) {
+    if (error instanceof ControlPlaneUnavailableError && process.env.CI !== 'true') {
+      const reason = `no real node: ${error.message}`;
+      process.stderr.write(`[e2e] skipped: ${reason}\n`);
+      return { node: undefined, skip: reason };
+    }
+    throw error;
+  }
+  after(() => node.stop());
+  return { node, skip: false };
+}
