@@ -152,9 +152,10 @@ describe('webhook HTTP edge', () => {
     assert.equal(injected.spec?.initContainers?.[0]?.name, 'podmcp');
   });
 
-  test('a request that never finishes its body is cut off, not left hanging', async () => {
+  // The server's request timeout (1.5 s here) answers the stalled request; the test's own timeout only keeps a
+  // broken server from hanging the run.
+  test('a request that never finishes its body is answered 408 and closed', { timeout: 60_000 }, async () => {
     const { connect } = await import('node:tls');
-    const started = Date.now();
     const closed = await new Promise<string>((resolve, reject) => {
       const socket = connect({ host: '127.0.0.1', port, ca: ca.certPem }, () => {
         socket.write(
@@ -167,13 +168,8 @@ describe('webhook HTTP edge', () => {
       });
       socket.on('close', () => resolve(received));
       socket.on('error', reject);
-      socket.setTimeout(8_000, () => {
-        socket.destroy();
-        reject(new Error('server kept the request open'));
-      });
     });
     assert.match(closed, /^HTTP\/1\.1 408/);
-    assert.ok(Date.now() - started < 8_000);
   });
 
   test('metrics count requests by result and reason', async () => {
