@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { isCi } from './suite.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/suite-needing-a-control-plane.ts', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'podmcp-suite-rule-'));
@@ -72,16 +71,6 @@ describe('a suite that cannot run', () => {
       assert.match(run.output, reason, run.output);
       assert.match(run.output, /under CI this is a failure, not a skip/, run.output);
       assert.doesNotMatch(run.output, /^# skipped [1-9]/m, run.output);
-    }
-  });
-});
-
-describe('isCi', () => {
-  test('true-ish values of CI mean a CI run; anything else, or none, does not', () => {
-    for (const value of ['true', 'TRUE', '1', 'yes', 'Yes', 'on', ' true '])
-      assert.equal(isCi({ CI: value }), true, value);
-    for (const value of [undefined, '', 'false', '0', 'no', 'off', 'maybe']) {
-      assert.equal(isCi({ CI: value }), false, String(value));
     }
   });
 });

@@ -4,9 +4,10 @@
  *
  * The one rule for any suite that cannot run (no control plane, a KUBECONFIG where a local one is needed, a
  * missing client toolchain): a developer's run skips it with the reason; a CI run fails with that reason, so a
- * broken set-up can never pass as "nothing to test". Every such site goes through `skipOrFail`.
+ * broken set-up can never pass as "nothing to test". Every such site goes through `skipOrFail` (test/ci.ts).
  */
 import { after } from 'node:test';
+import { skipOrFail } from '../ci.ts';
 import {
   type ControlPlane,
   type ControlPlaneOptions,
@@ -14,25 +15,7 @@ import {
   startControlPlane,
 } from './harness.ts';
 
-/** Whether this is a CI run: `CI` set to a true-ish value (`true`, `1`, `yes`, `on`, any case). */
-export function isCi(env: NodeJS.ProcessEnv = process.env): boolean {
-  return /^(true|1|yes|on)$/i.test((env.CI ?? '').trim());
-}
-
-/** A suite that cannot run under CI. */
-export class SuiteCannotRunError extends Error {
-  override name = 'SuiteCannotRunError';
-}
-
-/**
- * Skips locally, fails under CI: returns the reason (for node:test's `skip` or `t.skip`) when this is not a CI
- * run, and throws it otherwise.
- */
-export function skipOrFail(reason: string): string {
-  if (isCi()) throw new SuiteCannotRunError(`${reason} (under CI this is a failure, not a skip)`);
-  process.stderr.write(`[e2e] skipped: ${reason}\n`);
-  return reason;
-}
+export { isCi, skipOrFail } from '../ci.ts';
 
 export interface SuiteControlPlane {
   readonly plane: ControlPlane | undefined;

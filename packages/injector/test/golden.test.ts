@@ -1,13 +1,14 @@
 /**
  * Golden pairs: each `golden/X.yaml` pod goes through the webhook path (AdmissionReview in, JSON Patch out),
  * the patch is applied, and the resulting object (plus admission warnings) is compared with
- * `golden/X.injected.yaml`. Set UPDATE_GOLDEN=1 to rewrite them; a golden without an input fails.
+ * `golden/X.injected.yaml`. Set UPDATE_GOLDEN=1 to rewrite them (refused under CI); a golden without an input fails.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
+import { updatingGoldens } from '../../../test/ci.ts';
 import { review } from '../src/admission.ts';
 import { defaultInjectorConfig } from '../src/config.ts';
 import { injectManifests } from '../src/manifests.ts';
@@ -18,7 +19,7 @@ const files = readdirSync(dir);
 const inputs = files.filter((file) => file.endsWith('.yaml') && !file.endsWith('.injected.yaml'));
 const config = defaultInjectorConfig();
 const cluster = { nativeSidecars: true };
-const update = process.env.UPDATE_GOLDEN === '1';
+const update = updatingGoldens();
 
 describe('golden injections', () => {
   test('every golden output has its input', () => {

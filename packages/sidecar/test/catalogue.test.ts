@@ -1,8 +1,9 @@
 /**
  * The catalogue an agent sees — tools/list, resources/templates/list, resources/list's fixed entries and
  * prompts/list — is a contract: this golden file makes every change to it visible in review. Set
- * UPDATE_GOLDEN=1 to rewrite it after an intended change. Also checks the catalogue against the contract in
- * @podmcp/core and the modes: read-only lists no actions, read-write lists exactly the allow-list.
+ * UPDATE_GOLDEN=1 to rewrite it after an intended change (refused under CI). Also checks the catalogue against
+ * the contract in @podmcp/core and the modes: read-only lists no actions, read-write lists exactly the
+ * allow-list.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ACTION_TOOLS, decodeSidecarEnv, READ_TOOLS, TOOL_NAMES } from '@podmcp/core';
 import pino from 'pino';
+import { updatingGoldens } from '../../../test/ci.ts';
 import { createSidecar } from '../src/sidecar.ts';
 import { TOOL_DEFINITIONS } from '../src/tools/catalog.ts';
 
@@ -61,7 +63,7 @@ describe('the catalogue', () => {
     };
     await client.close();
     const snapshot = `${JSON.stringify({ capabilities, instructions, tools, resourceTemplates, prompts }, null, 2)}\n`;
-    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, snapshot);
+    if (updatingGoldens()) writeFileSync(golden, snapshot);
     assert.equal(snapshot, readFileSync(golden, 'utf8'));
   });
 
