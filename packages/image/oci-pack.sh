@@ -57,8 +57,10 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/oci-pack.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 layout="$work/layout"
 
-# The umask of whoever built the folder must not reach the layer.
+# The umask of whoever built the folder must not reach the layer; sticky world-writable folders (tmp) stay so.
+mapfile -t sticky < <(find "$rootfs" -type d -perm -1002)
 chmod -R u+rwX,go+rX,go-w "$rootfs"
+[[ ${#sticky[@]} -eq 0 ]] || chmod 1777 "${sticky[@]}"
 find "$rootfs" -exec touch -h -d "@$epoch" {} +
 
 # As root the folder's files are already root's; otherwise map the builder to 0:0 so the layer is the same.
