@@ -5,7 +5,7 @@
  * Secrets.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { controlPlaneForSuite } from '../../control-plane/suite.ts';
@@ -28,6 +28,8 @@ const { plane, skip } = await controlPlaneForSuite({
   needsLocal: true,
   extraApiserverArgs: [...audit.args, '--audit-log-mode=blocking'],
 });
+// After the control plane's own stop (hooks run in the order they were registered): nothing writes the log then.
+after(() => rmSync(audit.directory, { recursive: true, force: true }));
 
 interface AuditEvent {
   readonly user: { readonly username: string };
