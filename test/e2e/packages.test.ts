@@ -14,7 +14,15 @@ import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { controlPlaneForSuite } from '../control-plane/suite.ts';
-import { filesUnder, installTarballs, type PackedPackage, packAll, REPO, runEnv } from '../packages/install.ts';
+import {
+  filesUnder,
+  importedPackages,
+  installTarballs,
+  type PackedPackage,
+  packAll,
+  REPO,
+  runEnv,
+} from '../packages/install.ts';
 import { callTool, createWorld, deployApp } from './sidecar/fixture.ts';
 import { PODMCP_BIN } from './sidecar/process-helpers.ts';
 
@@ -92,6 +100,16 @@ describe('published packages, packed and installed outside the repository', () =
         [],
         `${name} holds no sources or tests`,
       );
+    }
+  });
+
+  test('each installed package lists exactly the packages its JavaScript and declarations import as dependencies', () => {
+    for (const name of [...LIBRARIES, 'podmcp']) {
+      const folder = join(install, 'node_modules', name);
+      const { dependencies = {} } = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as {
+        dependencies?: Record<string, string>;
+      };
+      assert.deepEqual(importedPackages(folder), Object.keys(dependencies).sort(), name);
     }
   });
 

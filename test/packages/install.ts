@@ -3,9 +3,11 @@
  * dist/), then `npm install` of the tarballs into a folder outside it, with their dependencies from the registry.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -75,6 +77,24 @@ export function filesUnder(directory: string): string[] {
     .map((entry) => join(entry.parentPath, entry.name).slice(directory.length + 1))
     .filter((file) => !file.startsWith('node_modules/'))
     .sort();
+}
+
+/**
+ * The packages that an installed package's JavaScript and type declarations import (static, dynamic and
+ * side-effect imports; not Node's built-in modules): what its `dependencies` must list, no more and no less. A
+ * package imported by the declarations only (`import type`) is still a dependency: a user's type check needs it.
+ */
+export function importedPackages(folder: string): string[] {
+  const names = new Set<string>();
+  for (const file of filesUnder(folder).filter((path) => path.endsWith('.js') || path.endsWith('.d.ts'))) {
+    const { importedFiles } = ts.preProcessFile(readFileSync(join(folder, file), 'utf8'), true, true);
+    for (const { fileName } of importedFiles) {
+      if (fileName.startsWith('.') || isBuiltin(fileName)) continue;
+      const parts = fileName.split('/');
+      names.add(fileName.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? fileName));
+    }
+  }
+  return [...names].sort();
 }
 
 function npm(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): { stdout: string } {
