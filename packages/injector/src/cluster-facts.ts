@@ -4,6 +4,7 @@
  * /version, which every authenticated client may read.
  */
 import { type KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { pooledApiClient } from '@podmcp/core';
 import type { InjectorConfig } from './config.ts';
 import type { ClusterFacts } from './decide.ts';
 
@@ -34,7 +35,7 @@ export async function discoverClusterFacts(
   if (!kubeConfig) {
     throw new Error('nativeSidecars is "auto" but there is no API server to ask; set it to "always" or "never"');
   }
-  const info = await kubeConfig.makeApiClient(VersionApi).getCode();
+  const info = await pooledApiClient(kubeConfig, VersionApi).getCode();
   const version = parseServerVersion(info.major, info.minor);
   if (!version) throw new Error(`cannot read the API server's version from major=${info.major} minor=${info.minor}`);
   return { nativeSidecars: supportsNativeSidecars(version) };

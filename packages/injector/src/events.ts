@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type CoreV1Event, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { TokenBucket } from '@podmcp/core';
+import { pooledApiClient, TokenBucket } from '@podmcp/core';
 import type { Logger } from 'pino';
 import type { AdmissionOutcome } from './admission.ts';
 
@@ -91,7 +91,7 @@ export interface EventRecorder {
 }
 
 export function createEventRecorder(options: EventRecorderOptions): EventRecorder {
-  const core = options.kubeConfig.makeApiClient(CoreV1Api);
+  const core = pooledApiClient(options.kubeConfig, CoreV1Api);
   const window = options.aggregationWindowMs ?? 10 * 60_000;
   const bucket = new TokenBucket(options.perSecond ?? 10, options.burst ?? 25);
   const recent = new Map<string, Recorded>();

@@ -11,6 +11,7 @@ import {
   type V1LabelSelector,
   type V1Pod,
 } from '@kubernetes/client-node';
+import { pooledApiClient } from '@podmcp/core';
 import { CommandError } from '../command.ts';
 import { describeTarget, TARGET_KINDS, type Target, type TargetKind } from './target.ts';
 
@@ -97,9 +98,9 @@ export class Cluster {
 
   constructor(kubeConfig: KubeConfig, namespace: string) {
     this.namespace = namespace;
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
-    this.apps = kubeConfig.makeApiClient(AppsV1Api);
-    this.authorization = kubeConfig.makeApiClient(AuthorizationV1Api);
+    this.core = pooledApiClient(kubeConfig, CoreV1Api);
+    this.apps = pooledApiClient(kubeConfig, AppsV1Api);
+    this.authorization = pooledApiClient(kubeConfig, AuthorizationV1Api);
   }
 
   /** The workload and its current pods; a bare name is looked up kind by kind. */

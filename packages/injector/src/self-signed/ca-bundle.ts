@@ -11,6 +11,7 @@ import {
   setHeaderOptions,
   type V1MutatingWebhookConfiguration,
 } from '@kubernetes/client-node';
+import { pooledApiClient } from '@podmcp/core';
 import { httpStatusOf, kubernetesCall } from './api-errors.ts';
 import type { CaBundleDrift, WebhookTrust } from './plan.ts';
 
@@ -45,7 +46,7 @@ export function webhookTrusts(configuration: V1MutatingWebhookConfiguration): We
 }
 
 export function createWebhookCaBundles(options: { kubeConfig: KubeConfig; name: string }): WebhookCaBundles {
-  const admission = options.kubeConfig.makeApiClient(AdmissionregistrationV1Api);
+  const admission = pooledApiClient(options.kubeConfig, AdmissionregistrationV1Api);
   const { name } = options;
   const what = `MutatingWebhookConfiguration ${name}`;
   const asJsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);

@@ -8,6 +8,7 @@
  * within the lease duration (they are NTP-synchronised on any conformant cluster).
  */
 import { CoordinationV1Api, type KubeConfig, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
+import { pooledApiClient } from '@podmcp/core';
 import { httpStatusOf, kubernetesCall } from './api-errors.ts';
 
 export type LeaseStep = 'create' | 'renew' | 'take-over' | 'wait';
@@ -42,7 +43,7 @@ export interface LeaderElectionOptions {
 }
 
 export function createLeaderElection(options: LeaderElectionOptions): LeaderElection {
-  const coordination = options.kubeConfig.makeApiClient(CoordinationV1Api);
+  const coordination = pooledApiClient(options.kubeConfig, CoordinationV1Api);
   const { namespace, name, identity, leaseDurationSeconds } = options;
   const what = `Lease ${namespace}/${name}`;
   let heldUntil = 0;

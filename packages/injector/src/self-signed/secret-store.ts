@@ -3,7 +3,8 @@
  * plan was made from, so when another writer got there first the write reports a conflict instead of
  * overwriting what it did not see.
  */
-import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Secret, Watch } from '@kubernetes/client-node';
+import { pooledApiClient, poolFor } from '@podmcp/core';
 import { httpStatusOf, kubernetesCall } from './api-errors.ts';
 import type { CompleteSecretFiles } from './issue.ts';
 import { SECRET_KEYS, type SecretFiles } from './plan.ts';
@@ -19,6 +20,16 @@ export interface SecretStore {
   read(): Promise<StoredSecret | undefined>;
   /** Creates the Secret, or replaces `previous`; 'conflict' when someone else changed or created it meanwhile. */
   write(files: CompleteSecretFiles, previous: StoredSecret | undefined): Promise<StoredSecret | 'conflict'>;
+  /**
+   * Calls onChange with the Secret each time the API server reports it (as it is when the watch starts, then
+   * every change; undefined once deleted), so a replica installs the leader's pair as soon as it is written.
+   * A watch that ends is started again after `retryMs`; onError hears why it ended. Returns a stop function.
+   */
+  watch(
+    onChange: (secret: StoredSecret | undefined) => void,
+    onError: (error: Error) => void,
+    retryMs?: number,
+  ): () => void;
 }
 
 const LABELS = {
@@ -28,9 +39,11 @@ const LABELS = {
 };
 
 export function createSecretStore(options: { kubeConfig: KubeConfig; namespace: string; name: string }): SecretStore {
-  const core = options.kubeConfig.makeApiClient(CoreV1Api);
+  const core = pooledApiClient(options.kubeConfig, CoreV1Api);
   const { namespace, name } = options;
   const what = `Secret ${namespace}/${name}`;
+  // Watch only reads the cluster and the per-request credentials of what it is given.
+  const watcher = new Watch(poolFor(options.kubeConfig).forWatch as KubeConfig);
 
   return {
     async read() {
@@ -57,6 +70,55 @@ export function createSecretStore(options: { kubeConfig: KubeConfig; namespace: 
         if (httpStatusOf(error) === 409) return 'conflict';
         throw error;
       }
+    },
+
+    watch(onChange, onError, retryMs = 2_000) {
+      let stopped = false;
+      let current: AbortController | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const restart = () => {
+        if (stopped) return;
+        timer = setTimeout(start, retryMs);
+        // The servers keep the process alive; a forgotten watch must not.
+        timer.unref();
+      };
+      const start = () => {
+        if (stopped) return;
+        // A field selector on the name is what RBAC's resourceNames allows to watch: this Secret and no other.
+        watcher
+          .watch(
+            `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
+            { fieldSelector: `metadata.name=${name}` },
+            (type, object) => {
+              if (type === 'DELETED') onChange(undefined);
+              else if (type === 'ADDED' || type === 'MODIFIED') {
+                const secret = object as V1Secret;
+                onChange({ object: secret, files: decodeSecretFiles(secret) });
+              }
+            },
+            (error) => {
+              if (stopped) return;
+              if (error) onError(error instanceof Error ? error : new Error(String(error)));
+              restart();
+            },
+          )
+          .then(
+            (controller) => {
+              current = controller;
+              if (stopped) controller.abort();
+            },
+            (error) => {
+              onError(error instanceof Error ? error : new Error(String(error)));
+              restart();
+            },
+          );
+      };
+      start();
+      return () => {
+        stopped = true;
+        clearTimeout(timer);
+        current?.abort();
+      };
     },
   };
 }
