@@ -136,6 +136,15 @@ export function startSelfSignedCertificates(options: SelfSignedCertificatesOptio
     }
   };
 
+  // The leader installs what it wrote; the others install the leader's pair the moment the watch reports it,
+  // not at their next round.
+  const stopWatching = secrets.watch(
+    (secret) => {
+      if (!leading) installer.offer(secret?.files);
+    },
+    (error) => logger.debug({ err: error.message }, 'TLS Secret watch ended; starting it again'),
+  );
+
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -158,6 +167,7 @@ export function startSelfSignedCertificates(options: SelfSignedCertificatesOptio
       stopping ??= (async () => {
         stopped = true;
         clearTimeout(timer);
+        stopWatching();
         await running;
         abandonReady(new Error('self-signed TLS stopped before a certificate was installed'));
         if (!everLed) return;
