@@ -154,6 +154,35 @@ describe('published packages, packed and installed outside the repository', () =
     assert.deepEqual(JSON.parse(run.stdout), expected);
   });
 
+  test("a TypeScript user's type check resolves each library's declarations, with real types, not any", () => {
+    // Each @ts-expect-error must meet an error: were an import typed `any`, tsc would report it unused.
+    const consumer = join(install, 'consumer.ts');
+    writeFileSync(
+      consumer,
+      `import { ANNOTATION_PREFIX } from '@podmcp/core';
+import { injectManifests } from '@podmcp/injector';
+import { runSidecar } from '@podmcp/sidecar';
+export const prefix: string = ANNOTATION_PREFIX;
+export const names: string[] = [injectManifests.name, runSidecar.name];
+// @ts-expect-error a string is not a number
+export const wrongPrefix: number = ANNOTATION_PREFIX;
+// @ts-expect-error injectManifests takes manifests text, a configuration and cluster facts
+injectManifests(42);
+// @ts-expect-error runSidecar returns a promise, not a string
+export const wrongRun: string = runSidecar({});
+`,
+    );
+    const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+    const options = ['--noEmit', '--strict', '--module', 'nodenext', '--target', 'es2024', '--skipLibCheck'];
+    const types = ['--typeRoots', join(REPO, 'node_modules', '@types'), '--types', 'node'];
+    const run = spawnSync(process.execPath, [tsc, ...options, ...types, consumer], {
+      cwd: install,
+      env: runEnv(scratch),
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+  });
+
   test('podmcp serve over stdio against the control plane: tools/list and list_pods', { skip }, async () => {
     assert.ok(plane);
     const world = await createWorld(plane, { prefix: 'pkg' });
