@@ -9,7 +9,14 @@
  *   the right audience, no RoleBinding           → 403 naming the permission and how to grant it
  *   a Role granting `use` on list_pods only       → tools/list shows list_pods alone, it runs and is audited
  *                                                   under the agent's identity; diagnose is 403
- *   the shipped agent-rbac/read-only Role        → exactly the read tools
+ *   the shipped agent-rbac/read-only Role        → exactly the read tools, with resources and prompts
+ *   a Role granting use of every tool (no names)  → every tool, resource and prompt
+ *   a batch with one forbidden call              → 403 for the whole batch
+ *
+ * The authenticator's memory is checked in this process too (createHttpAuth with the sidecar's real review
+ * client and a clock the test moves): answers are cached per token and per caller identity, refusals for less
+ * time, a token past its exp is refused even while the API server still accepts it, and an API server that
+ * cannot be asked gives 503 and leaves nothing cached.
  *
  * The API server's own audit log shows that every request came from the sidecar's ServiceAccount (or the
  * test's admin): no caller's token was ever used as a credential.
@@ -19,11 +26,17 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { CoreV1Api, KubeConfig, type V1SubjectAccessReviewSpec } from '@kubernetes/client-node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { READ_TOOLS } from '@podmcp/core';
+import { decodeSidecarEnv, READ_TOOLS } from '@podmcp/core';
+import { pino } from 'pino';
+import { createHttpAuth, grantableNames } from '../../../packages/sidecar/src/auth/http-authenticator.ts';
+import { type ReviewClient, reviewsFrom } from '../../../packages/sidecar/src/auth/token-review.ts';
+import { createNamespacedKube } from '../../../packages/sidecar/src/kube/namespaced-kube.ts';
+import { createSidecar } from '../../../packages/sidecar/src/sidecar.ts';
+import { type RunningHttpTransport, startHttpTransport } from '../../../packages/sidecar/src/transport/http.ts';
 import { createAll, eventually, serviceAccountToken } from '../../control-plane/kube.ts';
 import { controlPlaneForSuite, skipOrFail } from '../../control-plane/suite.ts';
 import { MANIFESTS, render } from '../../manifests/render.ts';
@@ -73,7 +86,7 @@ describe('remote callers of an HTTP sidecar: TokenReview and SubjectAccessReview
     ]);
     // Agents: one granted list_pods only (what `kubectl create role --resource-name=list_pods` makes), one with
     // the shipped read-only agent Role, one with nothing.
-    for (const name of ['agent', 'reader', 'stranger']) {
+    for (const name of ['agent', 'reader', 'stranger', 'wide']) {
       await core.createNamespacedServiceAccount({ namespace: world.namespace, body: { metadata: { name } } });
     }
     const readOnly = render(join(MANIFESTS, 'agent-rbac', 'read-only'));
@@ -99,8 +112,22 @@ describe('remote callers of an HTTP sidecar: TokenReview and SubjectAccessReview
         metadata: { ...readOnlyBinding.metadata, namespace: world.namespace },
         subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: world.namespace }],
       },
+      // Use of every tool of this sidecar: a rule without resourceNames.
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'wide', namespace: world.namespace },
+        rules: [{ apiGroups: ['podmcp.dev'], resources: ['tools'], verbs: ['use'] }],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'wide', namespace: world.namespace },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'wide' },
+        subjects: [{ kind: 'ServiceAccount', name: 'wide', namespace: world.namespace }],
+      },
     ] as never[]);
-    for (const name of ['agent', 'reader', 'stranger']) tokens[name] = await audienceToken(name);
+    for (const name of ['agent', 'reader', 'stranger', 'wide']) tokens[name] = await audienceToken(name);
     tokens.plain = await serviceAccountToken(world.admin, world.namespace, 'agent');
 
     const kubeconfigFile = join(scratch, 'sidecar.kubeconfig');
@@ -120,11 +147,11 @@ describe('remote callers of an HTTP sidecar: TokenReview and SubjectAccessReview
   });
 
   /** A token for the sidecar's audience, as `kubectl create token NAME --audience podmcp-test` mints it. */
-  async function audienceToken(name: string): Promise<string> {
+  async function audienceToken(name: string, expirationSeconds = 3600): Promise<string> {
     const minted = await world.admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
       namespace: world.namespace,
       name,
-      body: { spec: { audiences: [AUDIENCE], expirationSeconds: 3600 } },
+      body: { spec: { audiences: [AUDIENCE], expirationSeconds } },
     });
     assert.ok(minted.status?.token);
     return minted.status.token;
@@ -218,6 +245,9 @@ describe('remote callers of an HTTP sidecar: TokenReview and SubjectAccessReview
       );
       const { structured } = await callTool<{ namespace: string }>(client, 'list_pods');
       assert.equal(structured.namespace, world.namespace);
+      // Resources and prompts come only with their own names, which this Role does not grant.
+      assert.deepEqual((await client.listResources()).resources, []);
+      assert.deepEqual((await client.listPrompts()).prompts, []);
     } finally {
       await client.close();
     }
@@ -256,6 +286,181 @@ describe('remote callers of an HTTP sidecar: TokenReview and SubjectAccessReview
     // And it names only what the caller may use.
     const narrow = await post(sidecar.port, call('restart_deployment'), tokens.agent);
     assert.match(JSON.parse(narrow.body).error.message, /Unknown tool restart_deployment\. Available: list_pods$/);
+    // The Role names `prompts`: the reader sees them.
+    const prompts = await post(
+      sidecar.port,
+      { jsonrpc: '2.0', id: 3, method: 'prompts/list', params: {} },
+      tokens.reader,
+    );
+    assert.ok(JSON.parse(prompts.body).result.prompts.length > 0);
+  });
+
+  test('a Role without resource names grants every tool, and the prompts', async () => {
+    const tools = await post(sidecar.port, { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }, tokens.wide);
+    assert.equal(tools.status, 200);
+    const names = (JSON.parse(tools.body).result.tools as Array<{ name: string }>).map((tool) => tool.name);
+    assert.deepEqual(names.sort(), [...READ_TOOLS].sort());
+    const prompts = await post(
+      sidecar.port,
+      { jsonrpc: '2.0', id: 3, method: 'prompts/list', params: {} },
+      tokens.wide,
+    );
+    assert.ok(JSON.parse(prompts.body).result.prompts.length > 0);
+  });
+
+  test('a batch is allowed only when every call in it is', async () => {
+    const answer = await post(sidecar.port, [call('list_pods', 1), call('diagnose', 2)], tokens.agent);
+    assert.equal(answer.status, 403);
+    assert.match(JSON.parse(answer.body).error.message, /cannot use tools.podmcp.dev "diagnose"/);
+  });
+
+  describe('the authenticator in this process: real reviews, a clock the test moves', () => {
+    let edge: RunningHttpTransport;
+    let clock = Date.now();
+    /** Where the reviews go: the real API server, or (to test an outage) an address nothing listens on. */
+    let away = false;
+    const asked: { tokens: string[]; access: V1SubjectAccessReviewSpec[] } = { tokens: [], access: [] };
+
+    before(async () => {
+      if (!plane) return;
+      const decoded = decodeSidecarEnv({ PODMCP_TOKEN_AUDIENCE: AUDIENCE });
+      if (!decoded.ok) throw new Error(decoded.errors.join('; '));
+      const logger = pino({ level: 'silent' });
+      const inProcess = createSidecar({
+        settings: decoded.settings,
+        connection: { kubeConfig: world.sidecarKubeConfig, namespace: world.namespace, namespaceSource: 'test' },
+        logger,
+      });
+      const real = reviewsFrom(inProcess.services.kube);
+      const nowhere = new KubeConfig();
+      nowhere.loadFromOptions({
+        clusters: [{ name: 'nowhere', server: 'https://127.0.0.1:1' }],
+        users: [{ name: 'u', token: world.sidecarToken }],
+        contexts: [{ name: 'c', cluster: 'nowhere', user: 'u' }],
+        currentContext: 'c',
+      });
+      const unreachable = reviewsFrom(createNamespacedKube(nowhere, world.namespace));
+      // The real review client, with a note of what was asked: no answer here is made up.
+      const reviews: ReviewClient = {
+        tokenReview(token, audiences) {
+          asked.tokens.push(token);
+          return (away ? unreachable : real).tokenReview(token, audiences);
+        },
+        accessReview(spec) {
+          asked.access.push(spec);
+          return (away ? unreachable : real).accessReview(spec);
+        },
+      };
+      const auth = createHttpAuth({
+        reviews,
+        audience: AUDIENCE,
+        namespace: world.namespace,
+        names: grantableNames(inProcess.catalogue),
+        logger,
+        now: () => clock,
+      });
+      edge = await startHttpTransport({
+        sidecar: auth.restrict(inProcess),
+        host: '127.0.0.1',
+        port: 0,
+        authenticate: auth.authenticate,
+        authorize: auth.authorize,
+        logger,
+      });
+    });
+    after(() => edge?.close({ drainMs: 0 }));
+    beforeEach(() => {
+      // Past every cached answer of the test before (answers live 30 s), well within the tokens' hour.
+      clock += 60_000;
+      asked.tokens.length = 0;
+      asked.access.length = 0;
+    });
+
+    test('each review asks about use of tools.podmcp.dev in this namespace, as the caller the token names', async () => {
+      const token = await audienceToken('agent');
+      assert.equal((await post(edge.port, call('list_pods'), token)).status, 200);
+      assert.deepEqual(asked.tokens, [token]);
+      assert.equal(asked.access.length, 1);
+      const [spec] = asked.access;
+      assert.equal(spec?.user, user('agent'));
+      assert.ok(spec?.uid, 'the caller uid the API server gave');
+      assert.ok(spec?.groups?.includes(`system:serviceaccounts:${world.namespace}`), JSON.stringify(spec?.groups));
+      assert.deepEqual(spec?.resourceAttributes, {
+        namespace: world.namespace,
+        group: 'podmcp.dev',
+        resource: 'tools',
+        verb: 'use',
+        name: 'list_pods',
+      });
+    });
+
+    test('answers are cached per token and per caller; refusals for less time', async () => {
+      const token = await audienceToken('agent');
+      for (let i = 0; i < 3; i += 1) assert.equal((await post(edge.port, call('list_pods'), token)).status, 200);
+      const together = await Promise.all([1, 2, 3].map(() => post(edge.port, call('list_pods'), token)));
+      assert.deepEqual(
+        together.map((answer) => answer.status),
+        [200, 200, 200],
+      );
+      assert.deepEqual([asked.tokens.length, asked.access.length], [1, 1], 'one review of each for six calls');
+      // Another token of the same ServiceAccount is reviewed on its own, and so is its access: the cache key is
+      // the identity the API server names, and that carries each token's credential id.
+      const second = await audienceToken('agent');
+      assert.equal((await post(edge.port, call('list_pods'), second)).status, 200);
+      assert.deepEqual([asked.tokens.length, asked.access.length], [2, 2]);
+      const [first, other] = asked.access.map((spec) => spec.extra?.['authentication.kubernetes.io/credential-id']);
+      assert.ok(first && other && first[0] !== other[0], 'two credential ids');
+
+      const refused = await audienceToken('stranger');
+      for (let i = 0; i < 2; i += 1) assert.equal((await post(edge.port, call('list_pods'), refused)).status, 403);
+      for (let i = 0; i < 2; i += 1) assert.equal((await post(edge.port, initialize, 'garbage')).status, 401);
+      assert.deepEqual([asked.tokens.length, asked.access.length], [4, 3], 'refusals are remembered too');
+
+      clock += 15_000;
+      assert.equal((await post(edge.port, initialize, 'garbage')).status, 401);
+      assert.equal((await post(edge.port, call('list_pods'), refused)).status, 403);
+      assert.equal((await post(edge.port, call('list_pods'), token)).status, 200);
+      assert.deepEqual(
+        [asked.tokens.length, asked.access.length],
+        [5, 4],
+        'after 15 s the refusals are asked again (the refused token, the refused access), the acceptances are not',
+      );
+
+      clock += 20_000;
+      assert.equal((await post(edge.port, call('list_pods'), token)).status, 200);
+      assert.deepEqual([asked.tokens.length, asked.access.length], [6, 5], 'after 35 s everything is asked again');
+    });
+
+    test('a token past its exp is refused, even while the API server still accepts it', async () => {
+      const token = await audienceToken('reader', 600);
+      const exp = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).exp as number;
+      assert.equal((await post(edge.port, initialize, token)).status, 200);
+      const wasClock = clock;
+      clock = exp * 1000 + 1_000;
+      try {
+        const late = await post(edge.port, initialize, token);
+        assert.equal(asked.tokens.length, 2, 'asked again once the token expired');
+        assert.equal(late.status, 401);
+        assert.match(JSON.parse(late.body).error.message, /the token has expired/);
+      } finally {
+        clock = wasClock;
+      }
+    });
+
+    test('the API server cannot be asked: 503 with Retry-After, and nothing is cached', async () => {
+      const token = await audienceToken('reader');
+      away = true;
+      try {
+        const answer = await post(edge.port, initialize, token);
+        assert.equal(answer.status, 503);
+        assert.equal(answer.headers['retry-after'], '5');
+        assert.match(JSON.parse(answer.body).error.message, /cannot verify bearer tokens/);
+      } finally {
+        away = false;
+      }
+      assert.equal((await post(edge.port, initialize, token)).status, 200);
+      assert.deepEqual(asked.tokens, [token, token]);
+    });
   });
 
   test("the sidecar's API requests are all its own: no caller's token reached the API server", async (t) => {
@@ -274,7 +479,7 @@ describe('remote callers of an HTTP sidecar: TokenReview and SubjectAccessReview
         ? all
         : undefined;
     });
-    const callers = ['agent', 'reader', 'stranger'].map(user);
+    const callers = ['agent', 'reader', 'stranger', 'wide'].map(user);
     const asCaller = events.filter((event) => callers.includes(event.user?.username ?? ''));
     assert.deepEqual(asCaller, [], 'no request was made as a caller');
     const failedLogins = events.filter((event) => event.responseStatus?.code === 401);
