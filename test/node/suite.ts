@@ -1,9 +1,10 @@
 /**
  * How a test file gets the real node: started at import time (top-level await), stopped after the file. Where
  * the machine cannot run one (not Linux, not root, tools missing), a developer's run skips with the reason;
- * a CI run (CI=true) fails instead, so the real-node suites never pass as "nothing to test".
+ * a CI run fails instead (test/ci.ts), so the real-node suites never pass as "nothing to test".
  */
 import { after } from 'node:test';
+import { skipOrFail } from '../ci.ts';
 import { ControlPlaneUnavailableError, type RealNode, type RealNodeOptions, startRealNode } from './real-node.ts';
 
 export interface SuiteRealNode {
@@ -17,12 +18,8 @@ export async function realNodeForSuite(options: RealNodeOptions = {}): Promise<S
   try {
     node = await startRealNode(options);
   } catch (error) {
-    if (error instanceof ControlPlaneUnavailableError && process.env.CI !== 'true') {
-      const reason = `no real node: ${error.message}`;
-      process.stderr.write(`[e2e] skipped: ${reason}\n`);
-      return { node: undefined, skip: reason };
-    }
-    throw error;
+    if (!(error instanceof ControlPlaneUnavailableError)) throw error;
+    return { node: undefined, skip: skipOrFail(`no real node: ${error.message}`) };
   }
   after(() => node.stop());
   return { node, skip: false };
