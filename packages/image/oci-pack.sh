@@ -2,7 +2,7 @@
 # Packs a root filesystem folder into a one-layer OCI image archive (oci-archive tar) without a container
 # engine, reproducibly: the same folder contents give the same manifest digest, whoever builds it and whenever.
 # Every mtime is set to SOURCE_DATE_EPOCH (0 unless set), permissions are normalised (no group/other write),
-# files are owned by 0:0 in the layer, umoci writes entries in sorted order, and every timestamp the image
+# files are owned by 0:0 in the layer, entries are in sorted order, and every timestamp the image
 # config records (created, history) is that same instant. Needs umoci and skopeo (Debian packages).
 #
 # Usage:
@@ -63,12 +63,6 @@ chmod -R u+rwX,go+rX,go-w "$rootfs"
 [[ ${#sticky[@]} -eq 0 ]] || chmod 1777 "${sticky[@]}"
 find "$rootfs" -exec touch -h -d "@$epoch" {} +
 
-# As root the folder's files are already root's; otherwise map the builder to 0:0 so the layer is the same.
-owner=()
-if [[ "$(id -u)" != 0 ]]; then
-  owner=(--rootless --uid-map "0:$(id -u):1" --gid-map "0:$(id -g):1")
-fi
-
 config=(--created "$created" --history.created "$created" --history.created_by "oci-pack.sh"
   --config.user "$user" --config.workingdir "$workdir")
 for arg in "${entrypoint[@]}"; do config+=(--config.entrypoint "$arg"); done
@@ -76,10 +70,17 @@ for arg in "${cmd[@]}"; do config+=(--config.cmd "$arg"); done
 for arg in "${env[@]}"; do config+=(--config.env "$arg"); done
 for arg in "${labels[@]}"; do config+=(--config.label "$arg"); done
 
+# The layer is written by GNU tar, not by umoci insert, whose layers end without the tar trailer (Go readers
+# accept that, GNU tar does not): sorted, fixed mtimes, every entry owned by 0:0 whoever builds it.
+mapfile -t top < <(cd "$rootfs" && find . -mindepth 1 -maxdepth 1 -printf '%P\n' | LC_ALL=C sort)
+tar --create --file "$work/layer.tar" --directory "$rootfs" --sort=name --mtime="@$epoch" \
+  --owner=0 --group=0 --numeric-owner --format=posix \
+  --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime "${top[@]}"
+
 umoci init --layout "$layout"
 umoci new --image "$layout:build"
-umoci insert "${owner[@]}" --image "$layout:build" --history.created "$created" \
-  --history.created_by "oci-pack.sh rootfs" "$rootfs" /
+umoci raw add-layer --image "$layout:build" --history.created "$created" \
+  --history.created_by "oci-pack.sh rootfs" "$work/layer.tar"
 # umoci new writes a Env PATH default; --clear drops it so only what the caller asks for is in the config.
 umoci config --image "$layout:build" --clear=config.env "${config[@]}"
 

@@ -1,0 +1,113 @@
+// Start-up of the image's `podmcp serve` (stdio), from spawn to the answer to the first tools/list, with and
+// without a compile cache baked into the image. Needs root (see src/sandbox.ts), umoci and skopeo.
+//   node packages/image/startup.ts [--archive dist/image/podmcp-<version>.oci.tar] [--runs 9]
+// The API server it is pointed at (127.0.0.1:1) refuses connections: serve starts anyway, and start-up is what
+// is measured. Prints one line per variant: median and range in milliseconds.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { sandboxCommand, type UnpackedImage, unpackImage } from './src/sandbox.ts';
+
+const root = new URL('../..', import.meta.url).pathname;
+const version = JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8')).version;
+const { values } = parseArgs({
+  options: {
+    archive: { type: 'string', default: join(root, `dist/image/podmcp-${version}.oci.tar`) },
+    runs: { type: 'string', default: '9' },
+  },
+});
+const runs = Number(values.runs);
+const kubeconfig = join(tmpdir(), `podmcp-startup-kubeconfig-${process.pid}.yaml`);
+writeFileSync(
+  kubeconfig,
+  `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: c, context: {cluster: c, user: u, namespace: default}}]
+current-context: c
+`,
+);
+
+const messages = [
+  {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'startup', version: '0' } },
+  },
+  { jsonrpc: '2.0', method: 'notifications/initialized' },
+  { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+];
+
+function once(image: UnpackedImage, env: readonly string[]): Promise<number> {
+  const argv = [...image.entrypoint, 'serve', '--transport', 'stdio', '--kubeconfig', '/tmp/kubeconfig'];
+  const [command, args] = sandboxCommand(image, argv, { kubeconfig }, env);
+  const started = performance.now();
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'ignore'] });
+  child.stdin.write(messages.map((m) => `${JSON.stringify(m)}\n`).join(''));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('no tools/list answer in 30 s')), 30_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.split('\n').some((line) => line.includes('"id":2') && line.includes('"tools"'))) {
+        const elapsed = performance.now() - started;
+        clearTimeout(timer);
+        child.stdin.end();
+        child.once('exit', () => resolve(elapsed));
+      }
+    });
+    child.once('error', reject);
+  });
+}
+
+async function measure(name: string, image: UnpackedImage, env: readonly string[] = []) {
+  await once(image, env); // page cache warm-up, not counted
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await once(image, env));
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)] ?? Number.NaN;
+  console.log(
+    `${name}: median ${median.toFixed(0)} ms (min ${times[0]?.toFixed(0)}, max ${times.at(-1)?.toFixed(0)}, ${runs} runs)`,
+  );
+}
+
+/** A compile cache as a build would bake it: one run of serve with the cache folder writable (as root). */
+function bake(image: UnpackedImage, dir: string): void {
+  const result = spawnSync(
+    ['/usr/sbin/chroot', '/usr/bin/chroot'].find((path) => existsSync(path)) ?? 'chroot',
+    [image.rootfs, ...image.entrypoint, 'serve', '--transport', 'stdio', '--kubeconfig', '/cache-kubeconfig'],
+    {
+      input: messages.map((m) => `${JSON.stringify(m)}\n`).join(''),
+      env: {
+        ...Object.fromEntries(image.env.map((e) => e.split(/=(.*)/s, 2) as [string, string])),
+        NODE_COMPILE_CACHE: dir,
+      },
+      timeout: 30_000,
+    },
+  );
+  if (result.error) throw result.error;
+}
+
+const image = unpackImage(values.archive);
+try {
+  await measure('no compile cache (as built)', image);
+  writeFileSync(join(image.rootfs, 'cache-kubeconfig'), readFileSync(kubeconfig));
+  bake(image, '/app/.compile-cache-a');
+  bake(image, '/app/.compile-cache-b');
+  const same = spawnSync('diff', [
+    '-r',
+    join(image.rootfs, 'app/.compile-cache-a'),
+    join(image.rootfs, 'app/.compile-cache-b'),
+  ]);
+  console.log(
+    `baked compile cache: two bakes ${same.status === 0 ? 'are byte-identical' : 'differ'}; ${spawnSync('du', ['-sh', join(image.rootfs, 'app/.compile-cache-a')], { encoding: 'utf8' }).stdout.trim()}`,
+  );
+  await measure('baked compile cache, read-only', image, ['NODE_COMPILE_CACHE=/app/.compile-cache-a']);
+} finally {
+  image.remove();
+  rmSync(kubeconfig, { force: true });
+}
