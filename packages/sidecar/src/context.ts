@@ -6,6 +6,7 @@ import type { SidecarSettings } from '@podmcp/core';
 import type { Logger } from 'pino';
 import type { AppEndpoints } from './app-endpoints.ts';
 import type { AuditLog } from './governance/audit.ts';
+import type { CallGate } from './governance/concurrency.ts';
 import type { Limits } from './governance/limits.ts';
 import type { NamespacedKube } from './kube/namespaced-kube.ts';
 import type { Redactor } from './safety/redact.ts';
@@ -19,6 +20,8 @@ export interface SidecarServices {
   readonly app: AppEndpoints;
   readonly redactor: Redactor;
   readonly limits: Limits;
+  /** The bound on calls running at once (memory bounded by construction); one per process when not given. */
+  readonly calls?: CallGate | undefined;
   readonly audit: AuditLog;
   readonly logger: Logger;
   readonly version: string;

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { createAppEndpoints } from './app-endpoints.ts';
 import type { SidecarServices } from './context.ts';
 import { type AuditLog, createAuditLog } from './governance/audit.ts';
+import { createCallGate } from './governance/concurrency.ts';
 import { createLimits } from './governance/limits.ts';
 import type { Connection } from './kube/connection.ts';
 import { createNamespacedKube, type RequestObserver } from './kube/namespaced-kube.ts';
@@ -60,6 +61,7 @@ export function createSidecar(options: SidecarOptions): Sidecar {
     // The sidecar's own credentials are the one secret it holds; read on every pass because tokens rotate.
     redactor: createRedactor(() => ownSecrets(connection, tokenFile)),
     limits: createLimits({ perMinute: settings.rateLimitPerMinute, cooldownSeconds: settings.actionCooldownSeconds }),
+    calls: createCallGate(),
     audit: options.wrapAudit ? options.wrapAudit(createAuditLog(logger)) : createAuditLog(logger),
     logger,
     version: SIDECAR_VERSION,

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { createAppEndpoints } from '../src/app-endpoints.ts';
 import type { SidecarServices } from '../src/context.ts';
 import { createAuditLog } from '../src/governance/audit.ts';
+import { type CallGate, createCallGate } from '../src/governance/concurrency.ts';
 import { createLimits } from '../src/governance/limits.ts';
 import { createNamespacedKube } from '../src/kube/namespaced-kube.ts';
 import { type Catalogue, createMcpServer } from '../src/mcp/server.ts';
@@ -236,7 +237,9 @@ interface AuditLine {
   readonly arguments?: Record<string, unknown>;
 }
 
-async function start(options: { perMinute?: number; cooldownSeconds?: number; deadlineMs?: number } = {}) {
+async function start(
+  options: { perMinute?: number; cooldownSeconds?: number; deadlineMs?: number; calls?: CallGate } = {},
+) {
   const perMinute = options.perMinute ?? 6000;
   const cooldownSeconds = options.cooldownSeconds ?? 300;
   const kubeConfig = new KubeConfig();
@@ -274,6 +277,7 @@ async function start(options: { perMinute?: number; cooldownSeconds?: number; de
     logger,
     version: '0.0.0-test',
     now: () => new Date(now),
+    calls: options.calls ?? createCallGate(),
   };
   const catalogue: Catalogue = {
     tools: TOOLS,
@@ -420,6 +424,27 @@ describe('tools/call: the gate', () => {
     gate.caller.id = 'agent-a';
     gate.advance(10_000);
     assert.equal((await gate.call('list_pods', { name: 'web' })).result.isError, undefined, 'after the wait');
+    await gate.close();
+  });
+
+  test('busy: over the per-caller share or the whole bound, isError "Busy … retry in N s", audited; others served', async () => {
+    slowWork = deferred();
+    const calls = createCallGate({ running: 2, waiting: 0, perCaller: 1 });
+    const gate = await start({ calls });
+    const holding = gate.client.callTool({ name: 'inspect_app', arguments: {} });
+    // The first call holds this caller's one place while it runs.
+    while (calls.running() === 0) await new Promise((done) => setImmediate(done));
+    const ownShare = await gate.call('list_pods', { name: 'web' });
+    assert.equal(ownShare.result.isError, true);
+    assert.match(ownShare.text, /^Busy: this caller already has 1 calls running or waiting .* retry in 2 s\.$/);
+    assert.deepEqual([ownShare.record.outcome, ownShare.record.error], ['rate-limited', 'busy']);
+    gate.caller.id = 'agent-b';
+    const other = await gate.call('list_pods', { name: 'web' });
+    assert.equal(other.result.isError, undefined, 'another caller is still served');
+    slowWork.resolve({ done: true });
+    await holding;
+    gate.caller.id = 'agent-a';
+    assert.equal((await gate.call('list_pods', { name: 'web' })).result.isError, undefined, 'the place is free again');
     await gate.close();
   });
 

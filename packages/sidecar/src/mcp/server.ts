@@ -22,6 +22,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { contextFor, type ServiceContext, type SidecarServices } from '../context.ts';
+import { busyMessage, type CallGate, createCallGate } from '../governance/concurrency.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import { byteLength, RESULT_BUDGET_BYTES, truncateHead } from '../output/budget.ts';
 import type { PromptDefinition } from '../prompts/definition.ts';
@@ -92,8 +93,25 @@ function templateOf(resource: ResourceDefinition): UriTemplate {
   return template;
 }
 
+/** The process's bound when the services bring none (a stateless HTTP sidecar makes a server per request). */
+let processCalls: CallGate | undefined;
+
+/**
+ * Runs `work` once the call gate admits it, holding the place until `work` has settled (not merely until its
+ * deadline answered): memory follows the work that is really running.
+ */
+async function gated<T>(calls: CallGate, callerId: string, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+  const admission = await calls.enter(callerId, signal);
+  if (!admission.admitted) throw new ToolFailure(busyMessage(admission), 'busy', admission.retryAfterSeconds);
+  const running = work();
+  void running.then(admission.release, admission.release);
+  return running;
+}
+
 export function createMcpServer(options: ServerOptions): Server {
   const { services, catalogue } = options;
+  processCalls ??= createCallGate();
+  const calls = services.calls ?? processCalls;
   const deadlineMs = options.deadlineMs ?? CALL_DEADLINE_MS;
   const server = new Server(
     { name: 'podmcp', title: 'podmcp sidecar', version: services.version },
@@ -153,7 +171,11 @@ export function createMcpServer(options: ServerOptions): Server {
     const fail = (failure: ToolFailure, target?: string): CallToolResult => {
       const text = services.redactor.text(failure.message);
       const outcome =
-        failure.kind === 'rate-limited' ? 'rate-limited' : failure.kind === 'refused' ? 'refused' : 'error';
+        failure.kind === 'rate-limited' || failure.kind === 'busy'
+          ? 'rate-limited'
+          : failure.kind === 'refused'
+            ? 'refused'
+            : 'error';
       audit(outcome, Buffer.byteLength(text), { error: failure.kind, target });
       return { content: [{ type: 'text', text }], isError: true };
     };
@@ -217,7 +239,7 @@ export function createMcpServer(options: ServerOptions): Server {
       // The run sees the deadline in its signal (started now, after any approval), so its waits and polls stop
       // when the answer no longer matters.
       const runContext = { ...ctx, signal: AbortSignal.any([extra.signal, AbortSignal.timeout(deadlineMs)]) };
-      const running = (async () => tool.run(parsed.data, runContext))();
+      const running = gated(calls, ctx.caller.id, extra.signal, async () => tool.run(parsed.data, runContext));
       if (isAction && target) {
         // Settled by the action itself, not by the deadline: one that outlives it still holds the target, and
         // still starts the cooldown if it applies.
@@ -333,14 +355,15 @@ export function createMcpServer(options: ServerOptions): Server {
       throw new McpError(ErrorCode.InvalidRequest, `Rate limit reached. Retry after ${admitted.retryAfterSeconds} s.`);
     }
     try {
-      const raw = await withDeadline(found.resource.read(found.variables, ctx), extra.signal, deadlineMs);
+      const reading = gated(calls, ctx.caller.id, extra.signal, () => found.resource.read(found.variables, ctx));
+      const raw = await withDeadline(reading, extra.signal, deadlineMs);
       const text = truncateHead(services.redactor.text(stripControlDeep(raw)), RESULT_BUDGET_BYTES);
       const body = text.truncated ? `${text.text}\n[truncated: ${text.omittedBytes} more bytes]` : text.text;
       audit('ok', Buffer.byteLength(body));
       return { contents: [{ uri, mimeType: found.resource.mimeType, text: body }] };
     } catch (error) {
       const failure = describeKubeError(error, uri);
-      audit('error', 0, failure.kind);
+      audit(failure.kind === 'busy' ? 'rate-limited' : 'error', 0, failure.kind);
       throw new McpError(
         failure.kind === 'not-found' ? -32002 : ErrorCode.InternalError,
         services.redactor.text(failure.message),
@@ -401,7 +424,8 @@ export function createMcpServer(options: ServerOptions): Server {
     let outcome: 'ok' | 'error' = 'ok';
     let text: string;
     try {
-      const built = await withDeadline(prompt.build(args, ctx), extra.signal, deadlineMs);
+      const building = gated(calls, ctx.caller.id, extra.signal, () => prompt.build(args, ctx));
+      const built = await withDeadline(building, extra.signal, deadlineMs);
       text = truncateHead(services.redactor.text(stripControlDeep(built)), RESULT_BUDGET_BYTES).text;
     } catch (error) {
       outcome = 'error';

@@ -85,4 +85,6 @@ export type FailureKind =
   | 'timeout'
   | 'conflict'
   | 'rate-limited'
+  /** The sidecar's bound on calls at once is reached; retry shortly. */
+  | 'busy'
   | 'refused';
