@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { AppsV1Api, AuthenticationV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { appendPodLog, startControlPlane } from './harness.ts';
-import { eventually, serviceAccountToken } from './kube.ts';
+import { eventually } from './kube.ts';
 import { controlPlaneForSuite, skipOrFail } from './suite.ts';
 
 const { plane, skip } = await controlPlaneForSuite({ nodes: true });
