@@ -1,0 +1,241 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { enforceNamespace, QueryRefused, selectorProblems } from '../src/metrics-history/promql.ts';
+
+const OWN = 'shop';
+const enforced = (query: string) => enforceNamespace(query, OWN).text;
+const refused = (query: string, pattern: RegExp) =>
+  assert.throws(
+    () => enforceNamespace(query, OWN),
+    (error: unknown) => {
+      assert.ok(error instanceof QueryRefused, `not refused: ${String(error)}`);
+      assert.match(error.message, pattern);
+      return true;
+    },
+  );
+
+describe('enforceNamespace: every selector gets the own namespace', () => {
+  test('a bare metric, a label set, and a name matcher', () => {
+    assert.equal(enforced('up'), 'up{namespace="shop"}');
+    assert.equal(enforced('up{job="web"}'), 'up{job="web", namespace="shop"}');
+    assert.equal(enforced('{__name__=~".+"}'), '{__name__=~".+", namespace="shop"}');
+    assert.equal(enforced('{"http.requests"}'), '{__name__="http.requests", namespace="shop"}');
+  });
+
+  test('inside functions, aggregations, binary operations, subqueries and time modifiers', () => {
+    assert.equal(
+      enforced(
+        'sum by (pod) (rate(http_requests_total{code=~"5.."}[5m])) / on(pod) group_left sum by (pod) (rate(http_requests_total[5m]))',
+      ),
+      'sum by (pod) (rate(http_requests_total{code=~"5..", namespace="shop"}[5m])) / on(pod) group_left() sum by (pod) (rate(http_requests_total{namespace="shop"}[5m]))',
+    );
+    assert.equal(
+      enforced('max_over_time(rate(x[5m])[1h:1m] offset 1h)'),
+      'max_over_time((rate(x{namespace="shop"}[5m]))[1h:1m] offset 1h)',
+    );
+    assert.equal(enforced('x @ start() offset -5m'), 'x{namespace="shop"} @ start() offset -5m');
+    assert.equal(enforced('x offset 5m @ 1700000000'), 'x{namespace="shop"} @ 1700000000 offset 5m');
+    assert.equal(enforced('up or vector(1)'), 'up{namespace="shop"} or vector(1)');
+    assert.equal(enforced('-x ^ 2'), '-(x{namespace="shop"} ^ 2)');
+    assert.equal(
+      enforced('histogram_quantile(0.99, sum by (le) (rate(h_bucket[5m])))'),
+      'histogram_quantile(0.99, sum by (le) (rate(h_bucket{namespace="shop"}[5m])))',
+    );
+  });
+
+  test('an existing matcher of exactly the own namespace is kept once', () => {
+    assert.equal(enforced('up{namespace="shop"}'), 'up{namespace="shop"}');
+    assert.equal(enforced('up{"namespace"="shop", namespace="shop"}'), 'up{namespace="shop"}');
+  });
+
+  test('comments and odd quoting do not reach Prometheus: the text is rebuilt', () => {
+    assert.equal(enforced('sum(x) # up{namespace="other"}\n + 1'), 'sum(x{namespace="shop"}) + 1');
+    assert.equal(enforced("x{a='b\\'c', d=`e\\f`}"), 'x{a="b\'c", d="e\\\\f", namespace="shop"}');
+  });
+
+  test('a metric named like a keyword is written as a name matcher', () => {
+    assert.equal(enforced('{__name__="sum"}'), '{__name__="sum", namespace="shop"}');
+  });
+
+  test('the longest look-back is reported (windows and offsets)', () => {
+    assert.equal(enforceNamespace('rate(x[5m] offset 1h)', OWN).lookbackSeconds, 3900);
+    assert.equal(enforceNamespace('max_over_time(x[2d:5m])', OWN).lookbackSeconds, 172_800);
+  });
+});
+
+describe('enforceNamespace: what cannot be enforced is refused', () => {
+  test('namespace matchers other than exactly the own namespace', () => {
+    refused('up{namespace="other"}', /namespace="other"/);
+    refused('up{namespace=~"shop|other"}', /namespace=~/);
+    refused('up{namespace=~"shop"}', /namespace=~/);
+    refused('up{namespace!="shop"}', /namespace!=/);
+    refused('up{namespace!~"x"}', /namespace!~/);
+    refused('up{"namespace"="other"}', /namespace="other"/);
+    refused('sum(rate(x[5m])) + on() up{namespace="other"}', /namespace="other"/);
+  });
+
+  test('writing the namespace label', () => {
+    refused('label_replace(up, "namespace", "other", "", "")', /label_replace may not write/);
+    refused("label_replace(up, 'namespace', 'x', 'job', '(.*)')", /label_replace may not write/);
+    refused('label_join(up, "namespace", ",", "job")', /label_join may not write/);
+    refused('count_values("namespace", up)', /count_values may not write/);
+  });
+
+  test('experimental or unknown constructs, and unparseable text', () => {
+    refused('info(up)', /info\(\) is not supported/);
+    refused('sum(', /does not parse/);
+    refused('"abc', /unterminated|does not parse/);
+    refused('up{a="b"', /does not parse/);
+    refused('', /empty/);
+    refused('x offset 5m offset 1m', /offset is set twice/);
+    refused('rate(x)[5m]', /plain selector/);
+    refused('(x) offset 5m', /applies only to a selector or a subquery/);
+  });
+
+  test('bounds: windows, subquery steps, length', () => {
+    refused('rate(x[30d])', /longer than the 7-day limit/);
+    refused('max_over_time(x[7d:1s])', /more than 11000 steps/);
+    refused(`${'('.repeat(70)}x${')'.repeat(70)}`, /nests deeper/);
+    refused('x + '.repeat(1200), /longer than 4000/);
+  });
+});
+
+describe('selectorProblems', () => {
+  test('names every selector without exactly the own namespace', () => {
+    assert.deepEqual(selectorProblems('up{namespace="shop"} + x{namespace="shop"}', OWN), []);
+    assert.equal(selectorProblems('up{namespace="shop"} + x', OWN).length, 1);
+    assert.equal(selectorProblems('up{namespace="shop", namespace="other"}', OWN).length, 1);
+    assert.equal(selectorProblems('up{namespace=~"shop"}', OWN).length, 1);
+  });
+});
+
+// ---- property: generated PromQL ----------------------------------------------------------------------------
+
+const labelName = fc.constantFrom('job', 'pod', 'le', 'code', 'namespace', 'container', '__name__', 'on', 'by');
+const metric = fc.constantFrom('up', 'http_requests_total', 'kube_pod_info', 'node:cpu:rate5m', 'sum', 'offset');
+const value = fc.constantFrom(OWN, 'other', '', '.+', 'shop|other', 'a"b', "it's", '5..', '\\d');
+const op = fc.constantFrom('=', '!=', '=~', '!~');
+const space = fc.constantFrom('', ' ', '\n', ' # comment {namespace="other"}\n');
+const quoteString = (text: string, style: number) =>
+  style === 0
+    ? JSON.stringify(text)
+    : style === 1
+      ? `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
+      : text.includes('`')
+        ? JSON.stringify(text)
+        : `\`${text}\``;
+const str = (text: string) => fc.integer({ min: 0, max: 2 }).map((style) => quoteString(text, style));
+const matcher = fc
+  .tuple(labelName, fc.boolean(), op, value, fc.integer({ min: 0, max: 2 }))
+  .map(
+    ([label, quoted, matchOp, v, style]) =>
+      `${quoted ? JSON.stringify(label) : label}${matchOp}${quoteString(v, style)}`,
+  );
+const selector = fc
+  .tuple(fc.option(metric, { nil: undefined }), fc.array(matcher, { maxLength: 3 }), space)
+  .map(([name, matchers, ws]) =>
+    name === undefined && matchers.length === 0
+      ? 'up'
+      : `${name ?? ''}${matchers.length > 0 || !name ? `{${ws}${matchers.join(`,${ws}`)}}` : ''}`,
+  );
+const duration = fc.constantFrom('5m', '1h', '30s', '1h30m', '2d', '90');
+
+const { expr } = fc.letrec<{ expr: string }>((tie) => ({
+  expr: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    selector,
+    fc.constantFrom('1', '0.5', '-2', 'inf', '0x1f', '1e3'),
+    fc
+      .tuple(fc.constantFrom('rate', 'increase', 'max_over_time', 'deriv', 'absent_over_time'), selector, duration)
+      .map(([fn, sel, d]) => `${fn}(${sel}[${d}])`),
+    fc
+      .tuple(fc.constantFrom('abs', 'sort', 'absent', 'scalar', 'timestamp'), tie('expr'))
+      .map(([fn, e]) => `${fn}(${e})`),
+    fc
+      .tuple(
+        fc.constantFrom('sum', 'avg', 'max', 'count', 'group'),
+        fc.constantFrom('', ' by (pod)', ' without (le)'),
+        tie('expr'),
+      )
+      .map(([agg, by, e]) => `${agg}${by}(${e})`),
+    fc.tuple(fc.constantFrom('topk', 'quantile'), tie('expr')).map(([agg, e]) => `${agg}(0.5, ${e})`),
+    fc
+      .tuple(
+        fc.constantFrom('+', '-', '*', '/', '^', '>', '== bool', 'and', 'or', 'unless'),
+        fc.constantFrom('', ' on(pod)', ' ignoring(job) group_left(namespace)'),
+        tie('expr'),
+        tie('expr'),
+        space,
+      )
+      .map(
+        ([binop, matching, l, r, ws]) =>
+          `${l}${ws}${binop}${binop === 'and' || binop === 'or' || binop === 'unless' ? '' : matching} ${r}`,
+      ),
+    tie('expr').map((e) => `(${e})`),
+    tie('expr').map((e) => `-${e}`),
+    fc.tuple(tie('expr'), duration, fc.constantFrom('', '1m', '30s')).map(([e, d, step]) => `(${e})[${d}:${step}]`),
+    fc
+      .tuple(selector, fc.constantFrom(' offset 5m', ' offset -1h', ' @ start()', ' @ 1700000000 offset 1m'))
+      .map(([s, m]) => `${s}${m}`),
+    fc
+      .tuple(fc.constantFrom('label_replace', 'label_join'), tie('expr'), fc.constantFrom('namespace', 'pod', 'dst'))
+      .chain(([fn, e, dst]) =>
+        str(dst).map((d) =>
+          fn === 'label_replace'
+            ? `label_replace(${e}, ${d}, "$1", "namespace", "(.*)")`
+            : `label_join(${e}, ${d}, ",", "pod", "namespace")`,
+        ),
+      ),
+    fc
+      .tuple(fc.constantFrom('count_values'), fc.constantFrom('"namespace"', '"v"'), tie('expr'))
+      .map(([, l, e]) => `count_values(${l}, ${e})`),
+  ),
+}));
+
+describe('property: generated PromQL', () => {
+  test('refused, or every selector of the rewritten query carries exactly namespace="<own>"', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(expr, (query) => {
+        let text: string;
+        try {
+          text = enforceNamespace(query, OWN).text;
+        } catch (error) {
+          assert.ok(error instanceof QueryRefused, `${query}: ${String(error)}`);
+          return;
+        }
+        accepted += 1;
+        assert.deepEqual(selectorProblems(text, OWN), [], `${query}\n=> ${text}`);
+        // Rewriting is stable: the rewritten query rewrites to itself.
+        assert.equal(enforceNamespace(text, OWN).text, text);
+        // No selector is lost: the rewritten query has as many as the input.
+        assert.equal(countSelectors(text), countSelectors(query), `${query}\n=> ${text}`);
+      }),
+      { numRuns: 1500 },
+    );
+    // The generator must exercise the rewriting, not only refusals.
+    assert.ok(accepted > 300, `only ${accepted} generated queries were accepted`);
+  });
+
+  test('a query with any namespace matcher other than the own one is always refused', () => {
+    fc.assert(
+      fc.property(
+        expr,
+        fc.constantFrom('=~', '!=', '!~', '='),
+        fc.constantFrom('other', 'shop|other', '.*', 'shop'),
+        (inner, matchOp, v) => {
+          fc.pre(!(matchOp === '=' && v === OWN));
+          const query = `(${inner}) + on() up{namespace${matchOp}"${v}"}`;
+          assert.throws(() => enforceNamespace(query, OWN), QueryRefused);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+function countSelectors(query: string): number {
+  // Counting through the same rewriting check: each selector without the matcher is one problem.
+  return selectorProblems(query, '\u0000never').length;
+}
