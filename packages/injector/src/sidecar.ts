@@ -16,7 +16,7 @@ export const HEALTH_PORT_NAME = 'podmcp-health';
 export const MCP_PORT_NAME = 'podmcp-mcp';
 
 /** Bumped when the rendered sidecar changes shape, so the status annotation tells old injections apart. */
-export const INJECTION_VERSION = '1';
+export const INJECTION_VERSION = '2';
 
 const TOKEN_EXPIRY_SECONDS = 3600;
 
@@ -29,7 +29,7 @@ export interface RenderedSidecar {
 
 export function renderSidecar(plan: InjectionPlan, config: InjectorConfig): RenderedSidecar {
   const { sidecar, resources } = plan.settings;
-  const health = { path: '/readyz', port: HEALTH_PORT_NAME };
+  const health = { path: '/healthz', port: HEALTH_PORT_NAME };
   const volumes: V1Volume[] = [{ name: TMP_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } }];
   const mounts: V1VolumeMount[] = [{ name: TMP_VOLUME, mountPath: '/tmp' }];
   const env: V1EnvVar[] = [
@@ -89,15 +89,18 @@ export function renderSidecar(plan: InjectionPlan, config: InjectorConfig): Rend
       capabilities: { drop: ['ALL'] },
       seccompProfile: { type: 'RuntimeDefault' },
     },
-    // Readiness means "serving MCP", never "the API server answers": an API outage must not take the app's
-    // pod out of its Services.
-    startupProbe: { httpGet: health, periodSeconds: 1, failureThreshold: 30, timeoutSeconds: 1 },
-    readinessProbe: { httpGet: health, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 1 },
+    // The sidecar must never take its app out of service nor hold it back. A native sidecar's startup probe
+    // gates the app container's start and its readiness counts toward the pod's Ready (a plain container's
+    // too), so it has neither: the app starts as soon as the sidecar container has started, the pod is Ready
+    // when the app is, and a Node start (1-2 s) is never reported as a failed probe. Liveness alone remains,
+    // on a listener of its own (never behind the tool-call queue), patient enough that a busy sidecar or a
+    // slow start is not killed: first asked after 10 s, restarted only after a minute without an answer.
     livenessProbe: {
-      httpGet: { ...health, path: '/healthz' },
-      periodSeconds: 20,
-      failureThreshold: 3,
-      timeoutSeconds: 2,
+      httpGet: health,
+      initialDelaySeconds: 10,
+      periodSeconds: 10,
+      failureThreshold: 6,
+      timeoutSeconds: 5,
     },
     volumeMounts: mounts,
     terminationMessagePolicy: 'FallbackToLogsOnError',
@@ -109,14 +112,22 @@ export function renderSidecar(plan: InjectionPlan, config: InjectorConfig): Rend
 
 /**
  * Node sizes its heap from the machine's memory, not the container's limit, and collects lazily: under load a
- * sidecar grows until the limit kills it. Capping the old generation at 40% of the limit (the rest is code,
- * the young generation and buffers) makes it collect in time instead.
+ * sidecar grew until the limit killed it. Both generations are capped from the limit: the old one at 40% (the
+ * rest is code, buffers and native memory), the young one's semi-spaces at 1/64 of the limit (5 MiB of 320Mi
+ * instead of V8's 16 MiB: short-lived garbage is collected sooner, at a small cost in scavenges). The compile
+ * cache is switched off: Node would write it to the memory-backed /tmp, counted as the pod's memory.
  */
 export function heapLimitEnv(memoryLimit: string): V1EnvVar[] {
   const bytes = parseQuantity(memoryLimit);
-  if (bytes === undefined || !Number.isFinite(bytes)) return [];
-  const megabytes = Math.max(32, Math.floor((bytes / 2 ** 20) * 0.4));
-  return [{ name: 'NODE_OPTIONS', value: `--max-old-space-size=${megabytes}` }];
+  const noCompileCache: V1EnvVar = { name: 'NODE_DISABLE_COMPILE_CACHE', value: '1' };
+  if (bytes === undefined || !Number.isFinite(bytes)) return [noCompileCache];
+  const mebibytes = bytes / 2 ** 20;
+  const oldSpace = Math.max(32, Math.floor(mebibytes * 0.4));
+  const semiSpace = Math.min(16, Math.max(1, Math.floor(mebibytes / 64)));
+  return [
+    { name: 'NODE_OPTIONS', value: `--max-old-space-size=${oldSpace} --max-semi-space-size=${semiSpace}` },
+    noCompileCache,
+  ];
 }
 
 function fieldEnv(name: string, fieldPath: string): V1EnvVar {
