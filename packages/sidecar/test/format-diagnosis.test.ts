@@ -408,6 +408,96 @@ describe('Pending and unschedulable, with a stuck rollout', () => {
   });
 });
 
+describe('probe failures that ended before the container became ready', () => {
+  // Ready since 29 minutes ago; the probes failed during the first seconds of the start, 30 minutes ago.
+  const conditions = [
+    { type: 'PodScheduled', status: 'True' },
+    { type: 'Ready', status: 'True', lastTransitionTime: ago(29) },
+  ];
+  const withSidecar = (item: V1Pod): V1Pod => ({
+    ...item,
+    spec: {
+      ...item.spec,
+      containers: item.spec?.containers ?? [],
+      initContainers: [{ name: 'podmcp', image: 'podmcp:1', restartPolicy: 'Always' }],
+    },
+    status: {
+      ...item.status,
+      containerStatuses: (item.status?.containerStatuses ?? []).filter((status) => status.name !== 'podmcp'),
+      initContainerStatuses: (item.status?.containerStatuses ?? []).filter((status) => status.name === 'podmcp'),
+    },
+  });
+  const started = withSidecar(
+    pod('web-7d9c-aaaaa', { conditions, statuses: [running('app'), { ...running('podmcp'), started: true }] }),
+  );
+  const atStart = { firstTimestamp: ago(30), lastTimestamp: ago(30) };
+  const startup = warning('web-7d9c-aaaaa', 'Unhealthy', 'Startup probe failed: connect: connection refused', {
+    ...atStart,
+    count: 2,
+    fieldPath: 'spec.initContainers{podmcp}',
+  });
+  const firstReadiness = warning('web-7d9c-aaaaa', 'Unhealthy', 'Readiness probe failed: connection refused', {
+    ...atStart,
+    fieldPath: 'spec.containers{app}',
+  });
+
+  test('a healthy, rolled-out Deployment is healthy: a start that took a few probes is only a note', () => {
+    const diagnosis = diagnoseWith([started, pod('web-7d9c-bbbbb')], { events: [startup, firstReadiness] });
+    assert.equal(diagnosis.healthy, true);
+    assert.deepEqual(
+      diagnosis.findings.map((finding) => [finding.severity, finding.code]),
+      [
+        ['info', 'healthy'],
+        ['info', 'startup-probe'],
+      ],
+    );
+    assert.equal(
+      diagnosis.findings[1]?.text,
+      'container podmcp started after 2 failed startup probes in pod web-7d9c-aaaaa (resolved; the container is ready)',
+    );
+    assert.deepEqual(diagnosis.pods.find((item) => item.name === 'web-7d9c-aaaaa')?.probe_failures ?? [], []);
+    assert.ok(!diagnosis.next_steps.some((step) => step.includes('health endpoint from inside')));
+  });
+
+  test('a failure after the pod became ready is still reported', () => {
+    const later = { ...firstReadiness, lastTimestamp: ago(5) };
+    const diagnosis = diagnoseWith([started], { events: [later] });
+    assert.equal(diagnosis.healthy, false);
+    assert.ok(
+      diagnosis.findings.some((finding) => finding.code === 'readiness-probe' && finding.severity === 'warning'),
+    );
+  });
+
+  test('a container that is not ready keeps its startup failures as a warning', () => {
+    const stuck = withSidecar(
+      pod('web-7d9c-aaaaa', {
+        conditions,
+        statuses: [running('app'), { ...running('podmcp'), ready: false, started: false }],
+      }),
+    );
+    const diagnosis = diagnoseWith([stuck], { events: [startup] });
+    assert.ok(diagnosis.findings.some((finding) => finding.code === 'startup-probe' && finding.severity === 'warning'));
+  });
+
+  test('liveness failures are never put down to the start', () => {
+    const liveness = warning('web-7d9c-aaaaa', 'Unhealthy', 'Liveness probe failed: timeout', {
+      ...atStart,
+      fieldPath: 'spec.containers{app}',
+    });
+    const diagnosis = diagnoseWith([started], { events: [liveness] });
+    assert.ok(diagnosis.findings.some((finding) => finding.code === 'liveness-probe'));
+  });
+
+  test('without a Ready time the failure cannot be placed before it, so it is reported', () => {
+    const noTime = pod('web-7d9c-aaaaa', {
+      conditions: [{ type: 'Ready', status: 'True' }],
+      statuses: [running('app')],
+    });
+    const diagnosis = diagnoseWith([noTime], { events: [firstReadiness] });
+    assert.ok(diagnosis.findings.some((finding) => finding.code === 'readiness-probe'));
+  });
+});
+
 describe('failing readiness probe', () => {
   const unready = pod('web-7d9c-aaaaa', { ready: false, statuses: [running('app', { ready: false })] });
   const probe = warning(

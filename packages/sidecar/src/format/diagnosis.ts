@@ -586,6 +586,27 @@ export function probeFailures(pod: string, events: readonly CoreV1Event[]): Prob
   });
 }
 
+/**
+ * A startup or readiness probe that failed only before its container became ready is part of a normal start
+ * (a process takes a moment to listen), long resolved: not a problem to report. Known when the container is
+ * ready now and the pod's Ready (or ContainersReady) condition turned True at or after the last failure.
+ */
+export function resolvedBeforeReady(failure: ProbeFailure, pod: V1Pod): boolean {
+  if (failure.probe !== 'startup' && failure.probe !== 'readiness') return false;
+  const container = failure.container;
+  if (container === undefined) return false;
+  const status = containersOf(pod).find((entry) => entry.name === container)?.status;
+  if (!status?.ready) return false;
+  const conditions = pod.status?.conditions ?? [];
+  const readySince = (
+    conditions.find((c) => c.type === 'Ready' && c.status === 'True') ??
+    conditions.find((c) => c.type === 'ContainersReady' && c.status === 'True')
+  )?.lastTransitionTime;
+  const since = toDate(readySince);
+  const last = toDate(failure.last_seen);
+  return since !== undefined && last !== undefined && last.getTime() <= since.getTime();
+}
+
 function containerOfFieldPath(fieldPath: string | undefined): string | undefined {
   return fieldPath ? /\{([^}]+)\}/.exec(fieldPath)?.[1] : undefined;
 }
@@ -612,7 +633,9 @@ function podDetail(
     age: formatAge(pod.metadata?.creationTimestamp, now),
     conditions: conditionsOf(pod.status?.conditions).filter((condition) => condition.status !== 'True'),
     containers: entries.map(containerDetail),
-    probe_failures: probeFailures(name, events).slice(0, MAX_PROBE_FAILURES_PER_POD),
+    probe_failures: probeFailures(name, events)
+      .filter((failure) => !resolvedBeforeReady(failure, pod))
+      .slice(0, MAX_PROBE_FAILURES_PER_POD),
     logs: entries
       .map((entry) => logs.get(`${name}/${entry.name}`))
       .filter((log): log is LogExcerpt => log !== undefined),
@@ -775,6 +798,21 @@ function podIssues(pod: V1Pod, events: readonly CoreV1Event[], windowMinutes: nu
   }
 
   for (const failure of probeFailures(name, events)) {
+    if (resolvedBeforeReady(failure, pod)) {
+      if (failure.probe === 'startup') {
+        const container = failure.container;
+        const count = failure.count;
+        add({
+          key: `started-after-probes|${container}`,
+          severity: 'info',
+          code: 'startup-probe',
+          container,
+          describe: (at) =>
+            `container ${container} started after ${count} failed startup probe${count === 1 ? '' : 's'} ${at} (resolved; the container is ready)`,
+        });
+      }
+      continue;
+    }
     const code: FindingCode =
       failure.probe === 'liveness'
         ? 'liveness-probe'
@@ -1094,7 +1132,10 @@ export function buildDiagnosis(input: DiagnosisInput): Diagnosis {
 
   // Steps about replicas and configuration name the owning workload even when one pod was diagnosed.
   const owner = rollout?.workload ?? input.target;
-  const steps: Step[] = all.flatMap((finding) => stepsFor(finding, owner, input.logs));
+  // A start that needed a few startup probes is a note, not something to investigate.
+  const steps: Step[] = all.flatMap((finding) =>
+    finding.severity === 'info' && finding.code === 'startup-probe' ? [] : stepsFor(finding, owner, input.logs),
+  );
   const seen = new Set<string>();
   const nextSteps: string[] = [];
   for (const step of steps) {
