@@ -56,7 +56,6 @@ disabled_plugins = ['io.containerd.nri.v1.nri', 'io.containerd.snapshotter.v1.de
     # The sandbox's bounding set lacks CAP_SYS_RESOURCE: runc could not lower the pause container's score.
     restrict_oom_score_adj = true
     netns_mounts_under_state_dir = true
-    enable_cdi = false
     [plugins.'io.containerd.cri.v1.runtime'.containerd]
       default_runtime_name = 'runc'
       [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
