@@ -27,6 +27,7 @@ import (
 
 func main() {
 	listen := flag.String("listen", ":8080", "address to serve on")
+	metricsListen := flag.String("metrics-listen", "", "a second address serving the same endpoints, like an app's separate metrics port")
 	once := flag.Bool("once", false, "log the start-up lines, then exit 0")
 	work := flag.Duration("work", 0, "with --once: how long the batch step takes")
 	whoami := flag.Bool("whoami", false, "ask the API server who this pod is, then exit")
@@ -75,6 +76,15 @@ func main() {
 		defer cancel()
 		_ = server.Shutdown(ctx)
 	}()
+	if *metricsListen != "" {
+		metrics := &http.Server{Addr: *metricsListen, Handler: logged, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := metrics.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+				log.Printf("testapp metrics listener failed: %v", err)
+			}
+		}()
+		log.Printf("testapp metrics listening on %s", *metricsListen)
+	}
 	log.Printf("testapp listening on %s", *listen)
 	if err := server.ListenAndServe(); err != nil && err != http.ErrServerClosed {
 		log.Printf("testapp failed: %v", err)
