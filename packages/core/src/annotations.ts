@@ -197,6 +197,13 @@ export const ANNOTATIONS = {
     defaultText: '`/healthz`',
     description: "Path of the app's health endpoint.",
   }),
+  'metrics-history': spec({
+    schema: flag,
+    allowed: '`true`, `false`',
+    defaultText: '`true` when the cluster configures a Prometheus',
+    description:
+      "Offer `query_metrics`, this namespace's metric history from the cluster's Prometheus (configured in the injector). `false` turns it off for this workload.",
+  }),
   'rate-limit': spec({
     schema: bounded(1, 6000),
     allowed: '1-6000',

@@ -13,7 +13,7 @@ import {
   parseAnnotation,
 } from './annotations.ts';
 import { parseQuantity } from './quantity.ts';
-import { ACTION_TOOLS, isActionTool, READ_TOOLS, type ToolName } from './tools.ts';
+import { ACTION_TOOLS, isActionTool, PROMETHEUS_TOOLS, READ_TOOLS, type ToolName } from './tools.ts';
 
 export type Mode = 'read-only' | 'read-write';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -23,6 +23,20 @@ export interface SidecarResources {
   readonly cpuLimit?: string | undefined;
   readonly memoryRequest: string;
   readonly memoryLimit: string;
+}
+
+/** The cluster's Prometheus, which `query_metrics` reads with the namespace enforced in every query. */
+export interface PrometheusSettings {
+  /** Base URL (`http(s)://host:port[/prefix]`); the API is under `<url>/api/v1/`. */
+  readonly url: string;
+  /** `service-account`: the sidecar's own ServiceAccount token as a bearer (for an authorising proxy in front). */
+  readonly auth: 'none' | 'service-account';
+  /** PEM bundle that signs the server's certificate, for https with a private CA. */
+  readonly caBundle?: string | undefined;
+  /** Per request: Prometheus unanswered after this long is a finding, not a hang. */
+  readonly timeoutSeconds: number;
+  /** Where the bearer is read (every request, tokens rotate); set by the sidecar from its environment. */
+  readonly tokenFile?: string | undefined;
 }
 
 /** What the sidecar process needs to know; carried to it in `PODMCP_*` environment variables. */
@@ -42,6 +56,8 @@ export interface SidecarSettings {
   /** Actions may run without a human's approval when the client cannot elicit one. */
   readonly unattendedActions: boolean;
   readonly tokenAudience?: string | undefined;
+  /** Absent when the cluster configures no Prometheus or the workload turned the metric history off. */
+  readonly prometheus?: PrometheusSettings | undefined;
 }
 
 /** Cluster-wide defaults that annotations override; the injector's configuration file sets them. */
@@ -53,6 +69,7 @@ export interface SettingsDefaults {
   readonly rateLimitPerMinute: number;
   readonly maxReplicas: number;
   readonly actionCooldownSeconds: number;
+  readonly prometheus?: PrometheusSettings | undefined;
 }
 
 export const BUILTIN_DEFAULTS: SettingsDefaults = {
@@ -82,7 +99,9 @@ export function resolveSettings(values: AnnotationValues, defaults: SettingsDefa
     errors.push({ key: annotationKey(name), value: String(values[name] ?? ''), message });
 
   const mode = values.mode ?? 'read-only';
-  const tools = values.tools ?? (mode === 'read-write' ? [...READ_TOOLS, ...ACTION_TOOLS] : [...READ_TOOLS]);
+  const prometheus = values['metrics-history'] === false ? undefined : defaults.prometheus;
+  const reads = prometheus ? [...READ_TOOLS, ...PROMETHEUS_TOOLS] : [...READ_TOOLS];
+  const tools = values.tools ?? (mode === 'read-write' ? [...reads, ...ACTION_TOOLS] : reads);
   const refusedActions = mode === 'read-only' ? tools.filter(isActionTool) : [];
   if (refusedActions.length > 0) {
     problem(
@@ -136,6 +155,7 @@ export function resolveSettings(values: AnnotationValues, defaults: SettingsDefa
         actionCooldownSeconds: values['action-cooldown'] ?? defaults.actionCooldownSeconds,
         unattendedActions: values['unattended-actions'] ?? false,
         tokenAudience: values['token-audience'],
+        ...(prometheus ? { prometheus } : {}),
       },
       resources,
       nativeSidecar: values['native-sidecar'] ?? 'auto',
@@ -207,10 +227,78 @@ export function encodeSidecarEnv(settings: SidecarSettings): Array<{ name: strin
     'unattended-actions': String(settings.unattendedActions),
     'token-audience': settings.tokenAudience,
   };
-  return SIDECAR_ENV.flatMap(([name, variable]) => {
-    const value = text[name];
-    return value === undefined ? [] : [{ name: variable, value }];
-  });
+  return [
+    ...SIDECAR_ENV.flatMap(([name, variable]) => {
+      const value = text[name];
+      return value === undefined ? [] : [{ name: variable, value }];
+    }),
+    ...encodePrometheusEnv(settings.prometheus),
+  ];
+}
+
+/** Variables that carry the Prometheus settings; absent settings write none, so nothing changes without them. */
+export const PROMETHEUS_ENV = {
+  url: 'PODMCP_PROMETHEUS_URL',
+  auth: 'PODMCP_PROMETHEUS_AUTH',
+  caBundle: 'PODMCP_PROMETHEUS_CA',
+  timeoutSeconds: 'PODMCP_PROMETHEUS_TIMEOUT_SECONDS',
+} as const;
+
+/** Where a pod's ServiceAccount token is when the injector did not mount its own. */
+export const DEFAULT_SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+function encodePrometheusEnv(prometheus: PrometheusSettings | undefined): Array<{ name: string; value: string }> {
+  if (!prometheus) return [];
+  return [
+    { name: PROMETHEUS_ENV.url, value: prometheus.url },
+    { name: PROMETHEUS_ENV.auth, value: prometheus.auth },
+    ...(prometheus.caBundle ? [{ name: PROMETHEUS_ENV.caBundle, value: prometheus.caBundle }] : []),
+    { name: PROMETHEUS_ENV.timeoutSeconds, value: String(prometheus.timeoutSeconds) },
+  ];
+}
+
+/** A Prometheus base URL is http(s) with no credentials, query or fragment; the message says what is wrong. */
+export function checkPrometheusUrl(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `${JSON.stringify(text)} is not a URL`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${text}: only http and https are supported`;
+  if (url.username || url.password) return `${text}: credentials do not belong in the URL; use auth`;
+  if (url.search || url.hash) return `${text}: a base URL has no query or fragment`;
+  return undefined;
+}
+
+function decodePrometheusEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  errors: string[],
+): PrometheusSettings | undefined {
+  const url = env[PROMETHEUS_ENV.url];
+  if (!url) return undefined;
+  const urlProblem = checkPrometheusUrl(url);
+  if (urlProblem) errors.push(`${PROMETHEUS_ENV.url}: ${urlProblem}`);
+  const auth = env[PROMETHEUS_ENV.auth] || 'none';
+  if (auth !== 'none' && auth !== 'service-account') {
+    errors.push(`${PROMETHEUS_ENV.auth}: ${JSON.stringify(auth)} is not valid; allowed: none, service-account`);
+  }
+  const timeoutText = env[PROMETHEUS_ENV.timeoutSeconds] || '10';
+  const timeoutSeconds = Number(timeoutText);
+  if (!/^\d{1,3}$/.test(timeoutText) || timeoutSeconds < 1 || timeoutSeconds > 120) {
+    errors.push(`${PROMETHEUS_ENV.timeoutSeconds}: ${JSON.stringify(timeoutText)} is not valid; allowed: 1-120`);
+  }
+  const caBundle = env[PROMETHEUS_ENV.caBundle] || undefined;
+  if (caBundle !== undefined && !caBundle.includes('-----BEGIN CERTIFICATE-----')) {
+    errors.push(`${PROMETHEUS_ENV.caBundle}: not a PEM certificate bundle`);
+  }
+  return {
+    url,
+    auth: auth === 'service-account' ? 'service-account' : 'none',
+    ...(caBundle ? { caBundle } : {}),
+    timeoutSeconds,
+    ...(auth === 'service-account' ? { tokenFile: env[TOKEN_FILE_ENV] || DEFAULT_SERVICE_ACCOUNT_TOKEN } : {}),
+  };
 }
 
 /**
@@ -233,8 +321,9 @@ export function decodeSidecarEnv(
         `${variable}: ${JSON.stringify(raw)} is not valid; allowed: ${ANNOTATIONS[name].allowed.replaceAll('`', '')}`,
       );
   }
+  const prometheus = decodePrometheusEnv(env, errors);
   if (errors.length > 0) return { ok: false, errors };
-  const resolved = resolveSettings(values as AnnotationValues, defaults);
+  const resolved = resolveSettings(values as AnnotationValues, { ...defaults, prometheus });
   if (!resolved.ok) return { ok: false, errors: resolved.errors.map((error) => error.message) };
   return { ok: true, settings: resolved.settings.sidecar };
 }

@@ -41,6 +41,7 @@ const CASES: Record<string, { good: Array<[string, unknown]>; bad: string[] }> =
   'app-metrics-path': { good: [['/stats/prometheus', '/stats/prometheus']], bad: ['metrics', '/a b'] },
   'app-health-port': { good: [['8080', 8080]], bad: ['99999'] },
   'app-health-path': { good: [['/health/ready', '/health/ready']], bad: ['health'] },
+  'metrics-history': { good: [['false', false]], bad: ['off'] },
   'rate-limit': { good: [['60', 60]], bad: ['0', '6001', 'fast'] },
   'max-replicas': { good: [['0', 0]], bad: ['1001', '-2'] },
   'action-cooldown': {

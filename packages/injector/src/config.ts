@@ -2,7 +2,7 @@
  * The injector's cluster configuration (a YAML file, mounted from a ConfigMap): the sidecar image and the
  * defaults that annotations override. It is data, not code, so a cluster changes defaults without a release.
  */
-import { BUILTIN_DEFAULTS, isQuantity, type SettingsDefaults } from '@podmcp/core';
+import { BUILTIN_DEFAULTS, checkPrometheusUrl, isQuantity, type SettingsDefaults } from '@podmcp/core';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -38,6 +38,19 @@ const InjectorConfigSchema = z
     allowedImages: z.array(z.string().min(1)).default([]),
     /** `auto` asks the API server's version (native sidecars are on by default from Kubernetes 1.29). */
     nativeSidecars: z.enum(['auto', 'always', 'never']).default('auto'),
+    /** The cluster's Prometheus for `query_metrics`; absent, the tool does not exist. */
+    prometheus: z
+      .object({
+        url: z.string().superRefine((url, context) => {
+          const problem = checkPrometheusUrl(url);
+          if (problem) context.addIssue({ code: 'custom', message: problem });
+        }),
+        auth: z.enum(['none', 'service-account']).default('none'),
+        caBundle: z.string().includes('-----BEGIN CERTIFICATE-----', { message: 'must be a PEM bundle' }).optional(),
+        timeoutSeconds: z.number().int().min(1).max(120).default(10),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -47,7 +60,16 @@ export type SidecarConfig = InjectorConfig['sidecar'];
 export function settingsDefaults(config: InjectorConfig): SettingsDefaults {
   const { port, healthPort, logLevel, resources, rateLimitPerMinute, maxReplicas, actionCooldownSeconds } =
     config.sidecar;
-  return { port, healthPort, logLevel, resources, rateLimitPerMinute, maxReplicas, actionCooldownSeconds };
+  return {
+    port,
+    healthPort,
+    logLevel,
+    resources,
+    rateLimitPerMinute,
+    maxReplicas,
+    actionCooldownSeconds,
+    ...(config.prometheus ? { prometheus: config.prometheus } : {}),
+  };
 }
 
 /** Parses and validates the configuration; the error lists every problem with its path. */

@@ -2,7 +2,7 @@
  * The README's reference of tools, resources and prompts, rendered from the definitions themselves so the
  * documentation cannot drift from what `tools/list` says.
  */
-import { ACTION_TOOLS, READ_TOOLS, TOOL_NAMES } from '@podmcp/core';
+import { ACTION_TOOLS, PROMETHEUS_TOOLS, READ_TOOLS, TOOL_NAMES } from '@podmcp/core';
 import { listTools } from './mcp/server.ts';
 import { PROMPTS } from './prompts/index.ts';
 import { RESOURCES } from './resources/index.ts';
@@ -27,7 +27,9 @@ export function renderToolReference(): string {
       ? 'action (read-write mode only)'
       : (READ_TOOLS as readonly string[]).includes(tool.name)
         ? 'read'
-        : 'other';
+        : (PROMETHEUS_TOOLS as readonly string[]).includes(tool.name)
+          ? 'read, when the cluster configures a Prometheus'
+          : 'other';
     const properties = Object.entries((tool.inputSchema.properties ?? {}) as Record<string, PropertySchema>);
     const required = new Set((tool.inputSchema.required ?? []) as string[]);
     const rows = properties.map(

@@ -2,7 +2,7 @@
  * Every tool the sidecar has, in the contract's order (so tools/list is deterministic), and the subset a
  * workload enabled: its allow-list, with actions only in read-write mode.
  */
-import { isActionTool, type SidecarSettings, TOOL_NAMES, type ToolName } from '@podmcp/core';
+import { isActionTool, isPrometheusTool, type SidecarSettings, TOOL_NAMES, type ToolName } from '@podmcp/core';
 import type { ToolDefinition } from './definition.ts';
 import { deletePod } from './delete-pod.ts';
 import { diagnose } from './diagnose.ts';
@@ -12,6 +12,7 @@ import { inspectApp } from './inspect-app.ts';
 import { listDeployments } from './list-deployments.ts';
 import { listEvents } from './list-events.ts';
 import { listPods } from './list-pods.ts';
+import { queryMetrics } from './query-metrics.ts';
 import { readRunbook } from './read-runbook.ts';
 import { restartDeployment } from './restart-deployment.ts';
 import { rollbackDeployment } from './rollback-deployment.ts';
@@ -29,6 +30,7 @@ export const TOOL_DEFINITIONS: Partial<Record<ToolName, AnyTool>> = {
   get_resources: getResources,
   inspect_app: inspectApp,
   read_runbook: readRunbook,
+  query_metrics: queryMetrics,
   restart_deployment: restartDeployment,
   scale_workload: scaleWorkload,
   delete_pod: deletePod,
@@ -36,8 +38,12 @@ export const TOOL_DEFINITIONS: Partial<Record<ToolName, AnyTool>> = {
 };
 
 export function enabledTools(settings: SidecarSettings): ToolDefinition[] {
-  return TOOL_NAMES.filter((name) => settings.tools.includes(name))
-    .filter((name) => settings.mode === 'read-write' || !isActionTool(name))
-    .map((name) => TOOL_DEFINITIONS[name])
-    .filter((tool): tool is AnyTool => tool !== undefined);
+  return (
+    TOOL_NAMES.filter((name) => settings.tools.includes(name))
+      .filter((name) => settings.mode === 'read-write' || !isActionTool(name))
+      // Without a configured Prometheus the metric history does not exist, rather than failing on every call.
+      .filter((name) => settings.prometheus !== undefined || !isPrometheusTool(name))
+      .map((name) => TOOL_DEFINITIONS[name])
+      .filter((tool): tool is AnyTool => tool !== undefined)
+  );
 }
