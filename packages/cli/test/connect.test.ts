@@ -5,13 +5,20 @@
  * test/e2e/connect.test.ts.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { V1Pod } from '@kubernetes/client-node';
+import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { UsageError } from '../src/command.ts';
 import { forbiddenToPortForward, selectorString } from '../src/connect/cluster.ts';
-import { parseConnectArgs, parseListen } from '../src/connect/command.ts';
+import {
+  claimedIdentityOf,
+  kubeConfigAvailable,
+  loadKubeConfig,
+  parseConnectArgs,
+  parseListen,
+} from '../src/connect/command.ts';
 import { upgradeStatus } from '../src/connect/forward.ts';
 import { choosePod, isInjected, isSidecarReady, mcpPort, NoPodError } from '../src/connect/pods.ts';
 import { parseTarget } from '../src/connect/target.ts';
@@ -249,6 +256,55 @@ describe('cluster messages and helpers', () => {
   test('the status of a refused WebSocket upgrade', () => {
     assert.equal(upgradeStatus('Unexpected server response: 403'), 403);
     assert.equal(upgradeStatus('socket hang up'), undefined);
+  });
+});
+
+describe('kubeconfig and identity', () => {
+  const KUBECONFIG_TEXT = [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]',
+    'users: [{name: alice, user: {token: t}}]',
+    'contexts: [{name: x, context: {cluster: c, user: alice}}]',
+    'current-context: x',
+  ].join('\n');
+
+  test('no kubeconfig anywhere: says so plainly, before client-node falls back to localhost:8080', () => {
+    const home = mkdtempSync(join(tmpdir(), 'podmcp-connect-home-'));
+    try {
+      const env = { HOME: home, KUBECONFIG: join(home, 'missing.yaml') };
+      assert.equal(kubeConfigAvailable(env), false);
+      assert.throws(() => loadKubeConfig({ kubeconfig: undefined, context: undefined }, env), {
+        message: 'no kubeconfig found; set KUBECONFIG or --kubeconfig',
+      });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  test('a kubeconfig in KUBECONFIG or in ~/.kube/config is found', () => {
+    const home = mkdtempSync(join(tmpdir(), 'podmcp-connect-home-'));
+    try {
+      const file = join(home, 'config.yaml');
+      writeFileSync(file, KUBECONFIG_TEXT);
+      assert.equal(
+        kubeConfigAvailable({ HOME: join(home, 'nowhere'), KUBECONFIG: `${join(home, 'none')}:${file}` }),
+        true,
+      );
+      mkdirSync(join(home, '.kube'));
+      writeFileSync(join(home, '.kube', 'config'), KUBECONFIG_TEXT);
+      assert.equal(kubeConfigAvailable({ HOME: home }), true);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  test('the claimed identity is the kubeconfig user and this process, so two agents of one user differ', () => {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(KUBECONFIG_TEXT);
+    assert.equal(claimedIdentityOf(kubeConfig, '0a1b2c3d'), 'alice#0a1b2c3d');
+    assert.notEqual(claimedIdentityOf(kubeConfig), claimedIdentityOf(kubeConfig));
+    assert.match(claimedIdentityOf(kubeConfig), /^alice#[0-9a-f]{8}$/);
   });
 });
 

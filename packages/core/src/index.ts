@@ -1,4 +1,5 @@
 export * from './annotations.ts';
+export * from './headers.ts';
 export * from './kube-pool.ts';
 export * from './quantity.ts';
 export * from './settings.ts';

@@ -5,7 +5,7 @@
  * the SDK's own client transport. Against a real API server: test/e2e/sidecar/process.test.ts.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { type IncomingMessage, request } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -17,6 +17,7 @@ import { pino } from 'pino';
 import { createSidecar } from '../src/sidecar.ts';
 import {
   type Authenticate,
+  claimedIdentity,
   HttpRefusal,
   normalizeHostName,
   type RunningHttpTransport,
@@ -305,6 +306,51 @@ describe('configuration of the edge', () => {
     });
     assert.equal(answer.status, 413);
     assert.match(answer.json().error?.message ?? '', /512-byte limit/);
+  });
+
+  test('a claimed identity names the caller as claimed; two agents through one port-forward are two callers', async () => {
+    const { transport, audit } = await startEdge();
+    for (const claimed of ['alice#0a1b2c3d', 'alice#99ff00ee']) {
+      const client = await connectClient(transport.url, { 'podmcp-claimed-identity': claimed });
+      try {
+        await client.callTool({ name: 'list_pods', arguments: {} });
+      } finally {
+        await client.close();
+      }
+    }
+    const calls = audit.filter((record) => record.name === 'list_pods');
+    assert.deepEqual(
+      calls.map((record) => [record.caller, record.claimed]),
+      [
+        ['claimed:alice#0a1b2c3d', 'alice#0a1b2c3d'],
+        ['claimed:alice#99ff00ee', 'alice#99ff00ee'],
+      ],
+    );
+  });
+
+  test('claimedIdentity: printable, bounded, absent when empty', () => {
+    const of = (value: string | string[] | undefined) =>
+      claimedIdentity({ headers: { 'podmcp-claimed-identity': value } } as unknown as IncomingMessage);
+    assert.equal(of('bob@cluster#12ab'), 'bob@cluster#12ab');
+    assert.equal(of('evil\n{"audit":true} x'), 'evil_audit_:true_x');
+    assert.equal(of('x'.repeat(500))?.length, 128);
+    assert.equal(of('  '), undefined);
+    assert.equal(of(undefined), undefined);
+    assert.equal(of(['first', 'second']), 'first');
+  });
+
+  test('with authentication the verified caller wins; the claimed identity is only recorded', async () => {
+    const authenticate: Authenticate = () => ({ id: 'system:serviceaccount:shop:agent', transport: 'http' });
+    const { transport, audit } = await startEdge({ authenticate });
+    const client = await connectClient(transport.url, { 'podmcp-claimed-identity': 'admin#1' });
+    try {
+      await client.callTool({ name: 'list_pods', arguments: {} });
+    } finally {
+      await client.close();
+    }
+    const call = audit.find((record) => record.name === 'list_pods');
+    assert.equal(call?.caller, 'system:serviceaccount:shop:agent');
+    assert.equal(call?.claimed, 'admin#1');
   });
 
   test('the authenticate() seam decides the caller, or refuses with its own status and headers', async () => {

@@ -17,6 +17,7 @@ import {
   isJSONRPCResultResponse,
   type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
+import { CLAIMED_IDENTITY_HEADER } from '@podmcp/core';
 import { ConnectError } from './cluster.ts';
 import { ForwardError, listen, type PodForwarder } from './forward.ts';
 import type { PodPicker } from './picker.ts';
@@ -41,6 +42,8 @@ export interface BridgeOptions {
   readonly forwarder: PodForwarder;
   readonly namespace: string;
   readonly log: (line: string) => void;
+  /** Sent with every request as the claimed (unverified) identity, so the sidecar tells this agent apart. */
+  readonly claimedIdentity?: string | undefined;
 }
 
 export class StdioBridge {
@@ -167,7 +170,11 @@ export class StdioBridge {
         socket.destroy();
       });
     });
-    const transport = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${local.port}/mcp`));
+    const claimed = this.options.claimedIdentity;
+    const transport = new StreamableHTTPClientTransport(
+      new URL(`http://127.0.0.1:${local.port}/mcp`),
+      claimed === undefined ? undefined : { requestInit: { headers: { [CLAIMED_IDENTITY_HEADER]: claimed } } },
+    );
     transport.onmessage = (message) => void this.answer(message);
     transport.onerror = (error) => log(`sidecar of pod ${pod.name}: ${error.message}`);
     if (this.protocolVersion !== undefined) transport.setProtocolVersion(this.protocolVersion);

@@ -3,6 +3,10 @@
  * pod carrying the sidecar, port-forwards to the sidecar's MCP port over the API server with the user's
  * kubeconfig, and relays stdio to it (or, with --listen, serves a local Streamable HTTP endpoint).
  */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { type Command, CommandError, EXIT_OK, type IO, UsageError } from '../command.ts';
@@ -101,8 +105,16 @@ export function parseListen(text: string): { host: string; port: number } {
 }
 
 /** The user's kubeconfig, as kubectl would read it. */
-export function loadKubeConfig(args: Pick<ConnectArgs, 'kubeconfig' | 'context'>): KubeConfig {
+export function loadKubeConfig(
+  args: Pick<ConnectArgs, 'kubeconfig' | 'context'>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): KubeConfig {
   const kubeConfig = new KubeConfig();
+  // Without a kubeconfig client-node falls back to http://localhost:8080 and fails later with a message about
+  // TLS; say what is missing instead. (In a pod, its ServiceAccount is a kubeconfig too.)
+  if (args.kubeconfig === undefined && !kubeConfigAvailable(env)) {
+    throw new CommandError('no kubeconfig found; set KUBECONFIG or --kubeconfig');
+  }
   try {
     if (args.kubeconfig !== undefined) kubeConfig.loadFromFile(args.kubeconfig);
     else kubeConfig.loadFromDefault();
@@ -122,6 +134,32 @@ export function loadKubeConfig(args: Pick<ConnectArgs, 'kubeconfig' | 'context'>
     throw new CommandError('the kubeconfig has no current cluster: pass --kubeconfig or --context');
   }
   return kubeConfig;
+}
+
+/** Whether loadFromDefault would find a kubeconfig: a KUBECONFIG file, ~/.kube/config, or in-cluster credentials. */
+export function kubeConfigAvailable(env: Readonly<Record<string, string | undefined>>): boolean {
+  const listed = (env.KUBECONFIG ?? '').split(delimiter).filter((file) => file !== '');
+  if (listed.some((file) => existsSync(file))) return true;
+  const home = env.HOME || env.USERPROFILE || homedir();
+  if (home && existsSync(join(home, '.kube', 'config'))) return true;
+  return Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
+}
+
+/**
+ * Who this connect process says it is to the sidecar: the kubeconfig's user and an id of this process, so two
+ * agents of one user are two callers. Unverified (anyone reaching the port could claim anything), so the
+ * sidecar labels it claimed; with token authentication the verified identity decides.
+ */
+export function claimedIdentityOf(kubeConfig: KubeConfig, instance = randomBytes(4).toString('hex')): string {
+  let user = kubeConfig.getCurrentUser()?.name;
+  if (!user) {
+    try {
+      user = userInfo().username;
+    } catch {
+      user = 'unknown';
+    }
+  }
+  return `${user}#${instance}`;
 }
 
 function namespaceOf(kubeConfig: KubeConfig, flag: string | undefined): string {
@@ -149,7 +187,16 @@ export const connectCommand: Command = {
     if ((await cluster.mayPortForward(first.name)) === false) throw forbiddenToPortForward(namespace, first.name);
 
     if (args.listen === undefined) {
-      await new StdioBridge({ stdin: io.stdin, stdout: io.stdout, picker, forwarder, namespace, log }).run();
+      const claimedIdentity = claimedIdentityOf(kubeConfig);
+      await new StdioBridge({
+        stdin: io.stdin,
+        stdout: io.stdout,
+        picker,
+        forwarder,
+        namespace,
+        log,
+        claimedIdentity,
+      }).run();
       return EXIT_OK;
     }
     await serveListen(args.listen, { picker, forwarder, namespace, log });

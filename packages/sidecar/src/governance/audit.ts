@@ -9,6 +9,8 @@ export interface AuditRecord {
   readonly name: string;
   readonly caller: string;
   readonly transport: string;
+  /** The identity the client claimed (unverified), when it sent one; with token auth `caller` is the verified one. */
+  readonly claimed?: string | undefined;
   readonly arguments?: unknown;
   readonly reason?: string | undefined;
   readonly target?: string | undefined;

@@ -13,6 +13,11 @@ import type { SelfLocator } from '../self.ts';
 export interface Caller {
   readonly id: string;
   readonly transport: 'stdio' | 'http' | 'in-memory';
+  /**
+   * Who the client says it is (`podmcp connect` sends the kubeconfig user and its own instance), unverified:
+   * it tells callers apart for limits and the audit, and is recorded as claimed, never as proof.
+   */
+  readonly claimed?: string | undefined;
 }
 
 export interface ToolContext {

@@ -22,6 +22,7 @@ import { createServer, type IncomingMessage, type Server as NodeServer } from 'n
 import type { AddressInfo } from 'node:net';
 import type { Server as McpServer } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { CLAIMED_IDENTITY_HEADER } from '@podmcp/core';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Caller } from '../tools/definition.ts';
@@ -57,14 +58,34 @@ export class HttpRefusal extends Error {
   }
 }
 
+const CLAIMED_MAX_CHARS = 128;
+
 /**
- * Today's default: no authentication, the caller is the peer address (`http:127.0.0.1` for an agent arriving
- * through `kubectl port-forward`, or the app in the same pod). Authenticating remote callers belongs here.
+ * The identity a client claims for itself, unverified, reduced to a safe printable form; undefined when absent
+ * or empty. Everything that arrives through a port-forward comes from the same loopback address, so without it
+ * twenty agents would be one caller: one rate-limit bucket, one share of the call gate, one name in the audit.
  */
-export const peerAddressCaller: Authenticate = (request) => ({
-  id: `http:${request.socket.remoteAddress ?? 'unknown'}`,
-  transport: 'http',
-});
+export function claimedIdentity(request: IncomingMessage): string | undefined {
+  const raw = request.headers[CLAIMED_IDENTITY_HEADER];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (value === undefined) return undefined;
+  const cleaned = value
+    .replace(/[^A-Za-z0-9._@:/+=#-]+/g, '_')
+    .slice(0, CLAIMED_MAX_CHARS)
+    .replace(/^_+|_+$/g, '');
+  return cleaned === '' ? undefined : cleaned;
+}
+
+/**
+ * Today's default: no authentication. The caller is the identity the client claims, labelled as claimed
+ * (`claimed:alice/3f9a…`), else the peer address (`http:127.0.0.1` for an agent arriving through
+ * `kubectl port-forward`, or the app in the same pod). Authenticating remote callers belongs here.
+ */
+export const peerAddressCaller: Authenticate = (request) => {
+  const claimed = claimedIdentity(request);
+  if (claimed !== undefined) return { id: `claimed:${claimed}`, transport: 'http', claimed };
+  return { id: `http:${request.socket.remoteAddress ?? 'unknown'}`, transport: 'http' };
+};
 
 export const MCP_PATH = '/mcp';
 /** RFC 9728 section 3.1: the well-known prefix before the resource's path; the bare prefix for clients that try it. */
@@ -185,7 +206,10 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
       return refuse(response, 415, 'Unsupported Media Type: Content-Type must be application/json.');
     }
     try {
-      response.locals.caller = await authenticate(request);
+      const caller = await authenticate(request);
+      // A verified caller keeps its own id; what the client claimed is only recorded next to it.
+      const claimed = caller.claimed ?? claimedIdentity(request);
+      response.locals.caller = claimed === undefined ? caller : { ...caller, claimed };
       next();
     } catch (error) {
       if (error instanceof HttpRefusal) return refuse(response, error.status, error.message, error.headers);
