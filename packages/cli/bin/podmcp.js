@@ -4,9 +4,9 @@
 import { existsSync } from 'node:fs';
 import module from 'node:module';
 
-// Compiled code is cached on disk (in the OS temp directory unless NODE_COMPILE_CACHE says otherwise), so a
-// restarted sidecar starts faster; the main module is imported after this so that it benefits too.
-module.enableCompileCache?.();
+// Node's compile cache is used only where NODE_COMPILE_CACHE names a directory for it (Node then turns it on by
+// itself, before this file runs): never by default, since the default is the OS temp directory, which in an
+// injected pod is a memory-backed volume counted as the pod's memory.
 
 const sources = new URL('../src/main.ts', import.meta.url);
 const fromSources = existsSync(sources);

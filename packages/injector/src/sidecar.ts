@@ -114,20 +114,16 @@ export function renderSidecar(plan: InjectionPlan, config: InjectorConfig): Rend
  * Node sizes its heap from the machine's memory, not the container's limit, and collects lazily: under load a
  * sidecar grew until the limit killed it. Both generations are capped from the limit: the old one at 40% (the
  * rest is code, buffers and native memory), the young one's semi-spaces at 1/64 of the limit (5 MiB of 320Mi
- * instead of V8's 16 MiB: short-lived garbage is collected sooner, at a small cost in scavenges). The compile
- * cache is switched off: Node would write it to the memory-backed /tmp, counted as the pod's memory.
+ * instead of V8's 16 MiB: short-lived garbage is collected sooner, at a small cost in scavenges). Nothing here
+ * turns on Node's compile cache: it would land in the memory-backed /tmp, counted as the pod's memory.
  */
 export function heapLimitEnv(memoryLimit: string): V1EnvVar[] {
   const bytes = parseQuantity(memoryLimit);
-  const noCompileCache: V1EnvVar = { name: 'NODE_DISABLE_COMPILE_CACHE', value: '1' };
-  if (bytes === undefined || !Number.isFinite(bytes)) return [noCompileCache];
+  if (bytes === undefined || !Number.isFinite(bytes)) return [];
   const mebibytes = bytes / 2 ** 20;
   const oldSpace = Math.max(32, Math.floor(mebibytes * 0.4));
   const semiSpace = Math.min(16, Math.max(1, Math.floor(mebibytes / 64)));
-  return [
-    { name: 'NODE_OPTIONS', value: `--max-old-space-size=${oldSpace} --max-semi-space-size=${semiSpace}` },
-    noCompileCache,
-  ];
+  return [{ name: 'NODE_OPTIONS', value: `--max-old-space-size=${oldSpace} --max-semi-space-size=${semiSpace}` }];
 }
 
 function fieldEnv(name: string, fieldPath: string): V1EnvVar {
