@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, type TestContext, test } from 'node:test';
 import {
@@ -32,7 +32,7 @@ import { eventually } from '../control-plane/kube.ts';
 import { containerMemory, type ReadinessWatch, watchReadiness } from '../node/observe.ts';
 import { realNodeUnavailable } from '../node/real-node.ts';
 import { realNodeForSuite } from '../node/suite.ts';
-import { callTool } from './sidecar/fixture.ts';
+import { apiServerAuditLog, callTool } from './sidecar/fixture.ts';
 import { PODMCP_BIN as BIN, REPO } from './sidecar/process-helpers.ts';
 
 const VERSION = (JSON.parse(readFileSync(join(REPO, 'packages/cli/package.json'), 'utf8')) as { version: string })
@@ -65,7 +65,12 @@ function ensureImage(): string {
   return IMAGE_ARCHIVE;
 }
 
-const { node, skip } = await realNodeForSuite({ images: realNodeUnavailable() ? [] : [ensureImage()] });
+const audit = apiServerAuditLog('podmcp-e2e-real-node-audit-');
+after(() => rmSync(audit.directory, { recursive: true, force: true }));
+const { node, skip } = await realNodeForSuite({
+  images: realNodeUnavailable() ? [] : [ensureImage()],
+  extraApiserverArgs: audit.args,
+});
 
 function kubectl(args: readonly string[], input?: string): string {
   assert.ok(node);
@@ -330,6 +335,38 @@ describe('podmcp on a real node', { skip }, () => {
     const history = demoReadiness.history();
     context.diagnostic(`demo-app Ready history: ${history.map((t) => `${t.pod}=${t.ready}`).join(', ')}`);
     assert.equal(demoReadiness.flapped(), false, 'no app pod went from Ready to not Ready');
+  });
+
+  step("the sidecar's API calls use its pod-bound projected token and stay in its namespace", async (context) => {
+    const user = `system:serviceaccount:${NAMESPACE}:demo-app`;
+    const events = readFileSync(audit.log, 'utf8')
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            user: { username: string; extra?: Record<string, string[]> };
+            verb: string;
+            requestURI: string;
+            objectRef?: { namespace?: string; resource?: string };
+          },
+      )
+      .filter((event) => event.user.username === user);
+    assert.ok(events.length > 0, `the API server saw requests from ${user}`);
+    const podNames = new Set(
+      events.flatMap((event) => event.user.extra?.['authentication.kubernetes.io/pod-name'] ?? []),
+    );
+    assert.ok(
+      events.every((event) => event.user.extra?.['authentication.kubernetes.io/pod-name']?.length === 1),
+      'every request carried a token bound to a pod (the projected ServiceAccount token)',
+    );
+    const outside = events.filter((event) => event.objectRef && event.objectRef.namespace !== NAMESPACE);
+    assert.deepEqual(
+      outside.map((event) => `${event.verb} ${event.requestURI}`),
+      [],
+      'no request outside the namespace',
+    );
+    context.diagnostic(`${events.length} requests from ${podNames.size} pods' sidecars, all in ${NAMESPACE}`);
   });
 
   step('a Job opted in completes: the native sidecar does not hold it open', async () => {
