@@ -1,7 +1,7 @@
 /**
  * How a test file gets the real node: started at import time (top-level await), stopped after the file. Where
- * the machine cannot run one (not Linux, not root, tools missing), a developer's run skips with the reason;
- * a CI run fails instead (test/ci.ts), so the real-node suites never pass as "nothing to test".
+ * the machine cannot run one (not Linux, not root, tools missing), the one rule for suites that cannot run
+ * applies (`skipOrFail`): a developer's run skips with the reason, a CI run fails with it.
  */
 import { after } from 'node:test';
 import { skipOrFail } from '../ci.ts';
