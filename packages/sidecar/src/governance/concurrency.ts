@@ -7,7 +7,7 @@
 
 /** Measured on the default 320Mi limit: 8 calls at once keep the sidecar well inside it (bench/README.md). */
 export const MAX_RUNNING_CALLS = 8;
-export const MAX_WAITING_CALLS = 32;
+export const MAX_WAITING_CALLS = 64;
 export const MAX_CALLS_PER_CALLER = 4;
 /** A call that waited this long without a turn is answered busy instead of eating its caller's deadline. */
 export const MAX_WAIT_MS = 10_000;
