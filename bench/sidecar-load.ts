@@ -10,6 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { BUILTIN_DEFAULTS } from '@podmcp/core';
+import { heapLimitEnv } from '../packages/injector/src/sidecar.ts';
 import { listeningLine, PODMCP_BIN, rssBytes, type ServerWorld } from './mcp-servers.ts';
 import { callOperation, expectedText, OPERATIONS, type Target, toolCallFor } from './operations.ts';
 import { percentile } from './stats.ts';
@@ -51,6 +53,10 @@ function startHttpSidecar(world: ServerWorld): Promise<HttpSidecar> {
         KUBECONFIG: world.kubeconfigFile,
         PODMCP_POD_NAMESPACE: world.namespace,
         PODMCP_RATE_LIMIT: String(LOAD_RATE_LIMIT),
+        // The heap caps the injector sets for the default memory limit: memory as the injected container runs.
+        ...Object.fromEntries(
+          heapLimitEnv(BUILTIN_DEFAULTS.resources.memoryLimit).map((env) => [env.name, env.value ?? '']),
+        ),
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
