@@ -10,9 +10,8 @@
  * pulled from a registry. The sidecar's idle cgroup memory is reported, not judged.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { after, describe, type TestContext, test } from 'node:test';
 import {
   AdmissionregistrationV1Api,
@@ -30,45 +29,21 @@ import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { parseAllDocuments, stringify } from 'yaml';
 import { eventually } from '../control-plane/kube.ts';
 import { containerMemory, type ReadinessWatch, watchReadiness } from '../node/observe.ts';
+import { ensurePodmcpImage, PODMCP_IMAGE } from '../node/podmcp-image.ts';
 import { realNodeUnavailable } from '../node/real-node.ts';
 import { realNodeForSuite } from '../node/suite.ts';
 import { apiServerAuditLog, callTool } from './sidecar/fixture.ts';
 import { PODMCP_BIN as BIN, REPO } from './sidecar/process-helpers.ts';
 
-const VERSION = (JSON.parse(readFileSync(join(REPO, 'packages/cli/package.json'), 'utf8')) as { version: string })
-  .version;
-const IMAGE_ARCHIVE = join(REPO, 'dist/image', `podmcp-${VERSION}.oci.tar`);
-const IMAGE_REF = `ghcr.io/podmcp/podmcp:${VERSION}`;
+const IMAGE_REF = PODMCP_IMAGE.ref;
 const NAMESPACE = 'podmcp-demo';
 const INJECTOR_NAMESPACE = 'podmcp-system';
 const SIDECAR = 'podmcp';
 
-/** The newest modification time under the folders the image is built from. */
-function newestSource(directory: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(directory, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name === 'test') continue;
-    const path = join(directory, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** The image archive `npm run image` writes, built first when it is missing or older than the code in it. */
-function ensureImage(): string {
-  const stale = !existsSync(IMAGE_ARCHIVE) || statSync(IMAGE_ARCHIVE).mtimeMs < newestSource(join(REPO, 'packages'));
-  if (stale) {
-    process.stderr.write('[e2e] building the podmcp image (npm run image)\n');
-    const built = spawnSync('npm', ['run', 'image'], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
-    if (built.status !== 0) throw new Error(`npm run image failed (exit ${built.status ?? built.signal})`);
-  }
-  return IMAGE_ARCHIVE;
-}
-
 const audit = apiServerAuditLog('podmcp-e2e-real-node-audit-');
 after(() => rmSync(audit.directory, { recursive: true, force: true }));
 const { node, skip } = await realNodeForSuite({
-  images: realNodeUnavailable() ? [] : [ensureImage()],
+  images: realNodeUnavailable() ? [] : [ensurePodmcpImage()],
   extraApiserverArgs: audit.args,
 });
 
