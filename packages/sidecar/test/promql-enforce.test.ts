@@ -44,6 +44,14 @@ describe('enforceNamespace: every selector gets the own namespace', () => {
     );
   });
 
+  test("postfix forms bind to the nearest operand, as PromQL's own parser binds them", () => {
+    assert.equal(enforced('a - a offset 1d'), 'a{namespace="shop"} - a{namespace="shop"} offset 1d');
+    assert.equal(enforced('a or b @ end()'), 'a{namespace="shop"} or b{namespace="shop"} @ end()');
+    assert.equal(enforced('a * b[5m:] offset 1m'), 'a{namespace="shop"} * (b{namespace="shop"})[5m:] offset 1m');
+    assert.equal(enforced('-b offset 1d'), '-b{namespace="shop"} offset 1d');
+    refused('(a - b) offset 1d', /applies only to a selector or a subquery/);
+  });
+
   test('an existing matcher of exactly the own namespace is kept once', () => {
     assert.equal(enforced('up{namespace="shop"}'), 'up{namespace="shop"}');
     assert.equal(enforced('up{"namespace"="shop", namespace="shop"}'), 'up{namespace="shop"}');

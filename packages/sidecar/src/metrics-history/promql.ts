@@ -138,17 +138,20 @@ function convert(node: SyntaxNode, source: string, depth: number, state: Convert
   switch (node.name) {
     case 'VectorSelector':
       return convertSelector(node, source, state);
+    // The grammar reads the postfix forms ([range], [range:step], offset, @) as binding loosest; PromQL's own
+    // parser binds them to the nearest operand (`a - b offset 1d` offsets b only), and so does this rewrite.
     case 'MatrixSelector': {
-      const inner = next(kids(node)[0]);
-      if (inner.kind !== 'selector' || inner.range || inner.offset || inner.at) {
-        throw new QueryRefused(`a range [..] applies only to a plain selector: ${text()}`);
-      }
-      inner.range = duration(node.getChild('DurationExpr'), source, 'range');
-      state.lookback = Math.max(state.lookback, seconds(inner.range));
-      return inner;
+      const range = duration(node.getChild('DurationExpr'), source, 'range');
+      return postfix(next(kids(node)[0]), (inner) => {
+        if (inner.kind !== 'selector' || inner.range || inner.offset || inner.at) {
+          throw new QueryRefused(`a range [..] applies only to a plain selector: ${text()}`);
+        }
+        inner.range = range;
+        state.lookback = Math.max(state.lookback, seconds(range));
+        return inner;
+      });
     }
     case 'SubqueryExpr': {
-      const inner = next(kids(node)[0]);
       const durations = node.getChildren('DurationExpr');
       const range = duration(durations[0], source, 'subquery range');
       const step = durations[1] ? duration(durations[1], source, 'subquery step') : undefined;
@@ -158,24 +161,36 @@ function convert(node: SyntaxNode, source: string, depth: number, state: Convert
         throw new QueryRefused(`a subquery would evaluate more than ${MAX_SUBQUERY_STEPS} steps: ${text()}`);
       }
       state.lookback = Math.max(state.lookback, seconds(range));
-      return { kind: 'subquery', expr: inner, range, ...(step ? { step } : {}) };
+      return postfix(next(kids(node)[0]), (inner) => ({
+        kind: 'subquery',
+        expr: inner,
+        range,
+        ...(step ? { step } : {}),
+      }));
     }
     case 'OffsetExpr': {
-      const target = timeTarget(next(kids(node)[0]), 'offset', text());
-      if (target.offset !== undefined) throw new QueryRefused(`offset is set twice: ${text()}`);
-      target.offset = offsetDuration(node.getChild('OffsetDurationExpr'), source);
-      return target;
+      const offset = offsetDuration(node.getChild('OffsetDurationExpr'), source);
+      return postfix(next(kids(node)[0]), (inner) => {
+        const target = timeTarget(inner, 'offset', text());
+        if (target.offset !== undefined) throw new QueryRefused(`offset is set twice: ${text()}`);
+        target.offset = offset;
+        return target;
+      });
     }
     case 'StepInvariantExpr': {
-      const target = timeTarget(next(kids(node)[0]), '@', text());
-      if (target.at !== undefined) throw new QueryRefused(`@ is set twice: ${text()}`);
       const literal = node.getChild('NumberDurationLiteral');
       const preprocessor = node.getChild('AtModifierPreprocessors');
-      if (literal) target.at = numberLiteral(literal, source);
-      else if (preprocessor?.getChild('AtStart')) target.at = 'start()';
-      else if (preprocessor?.getChild('AtEnd')) target.at = 'end()';
+      let at: string;
+      if (literal) at = numberLiteral(literal, source);
+      else if (preprocessor?.getChild('AtStart')) at = 'start()';
+      else if (preprocessor?.getChild('AtEnd')) at = 'end()';
       else throw new QueryRefused(`an @ modifier needs a timestamp, start() or end(): ${text()}`);
-      return target;
+      return postfix(next(kids(node)[0]), (inner) => {
+        const target = timeTarget(inner, '@', text());
+        if (target.at !== undefined) throw new QueryRefused(`@ is set twice: ${text()}`);
+        target.at = at;
+        return target;
+      });
     }
     case 'NumberDurationLiteral':
       return { kind: 'number', text: numberLiteral(node, source) };
@@ -323,6 +338,13 @@ function callArgs(body: SyntaxNode | null, next: (child: SyntaxNode | null) => E
   const args: Expr[] = [];
   for (const child of kids(body)) args.push(next(child));
   return args;
+}
+
+/** Applies a postfix form to the rightmost operand of unparenthesised operators, as PromQL binds it. */
+function postfix(expr: Expr, apply: (operand: Expr) => Expr): Expr {
+  if (expr.kind === 'binary') return { ...expr, rhs: postfix(expr.rhs, apply) };
+  if (expr.kind === 'unary') return { ...expr, expr: postfix(expr.expr, apply) };
+  return apply(expr);
 }
 
 /** A node's children without comments, which the grammar keeps in the tree wherever they occur. */

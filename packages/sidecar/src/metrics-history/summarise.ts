@@ -31,7 +31,6 @@ export interface SeriesSummary {
 }
 
 const MAX_CHANGE_POINTS = 3;
-const MIN_SEGMENT = 3;
 
 export function summariseSamples(samples: readonly Sample[], stepSeconds?: number): SeriesSummary | undefined {
   const finite = samples.filter((sample) => Number.isFinite(sample.v));
@@ -94,19 +93,23 @@ function slopePerSecond(samples: readonly Sample[]): number {
 
 /**
  * Level shifts by binary segmentation: the split that most reduces the squared error, kept when the two sides'
- * means differ by at least a fifth of the series' range and the split explains most of the variance of its
- * segment; then each side is searched again, up to a few change points.
+ * means differ by at least a fifth of the series' range and two levels fit the segment far better than one
+ * level or one line; then each side is searched again, up to a few change points.
  */
 export function changePoints(samples: readonly Sample[], span: number): ChangePoint[] {
   if (span <= 0) return [];
+  // A level needs a twentieth of the window (at least 3 points), so a ramp is one change, not several.
+  const minSegment = Math.max(3, Math.floor(samples.length / 20));
   const found: Array<{ index: number; from: number; to: number }> = [];
   const search = (start: number, end: number) => {
-    if (found.length >= MAX_CHANGE_POINTS || end - start < 2 * MIN_SEGMENT) return;
+    if (found.length >= MAX_CHANGE_POINTS || end - start < 2 * minSegment) return;
     const segment = samples.slice(start, end);
-    const total = squaredError(segment);
+    // A split must explain the segment much better than one level and than one straight line: a steady
+    // climb is a trend, not a series of level changes.
+    const total = Math.min(squaredError(segment), linearError(segment));
     if (total === 0) return;
     let best: { index: number; error: number; left: number; right: number } | undefined;
-    for (let split = MIN_SEGMENT; split <= segment.length - MIN_SEGMENT; split++) {
+    for (let split = minSegment; split <= segment.length - minSegment; split++) {
       const left = segment.slice(0, split);
       const right = segment.slice(split);
       const error = squaredError(left) + squaredError(right);
@@ -130,6 +133,13 @@ function average(samples: readonly Sample[]): number {
 function squaredError(samples: readonly Sample[]): number {
   const mean = average(samples);
   return samples.reduce((total, sample) => total + (sample.v - mean) ** 2, 0);
+}
+
+function linearError(samples: readonly Sample[]): number {
+  const slope = slopePerSecond(samples);
+  const meanT = samples.reduce((total, sample) => total + sample.t, 0) / samples.length;
+  const meanV = average(samples);
+  return samples.reduce((total, sample) => total + (sample.v - (meanV + slope * (sample.t - meanT))) ** 2, 0);
 }
 
 function countGaps(samples: readonly Sample[], stepSeconds: number): number {

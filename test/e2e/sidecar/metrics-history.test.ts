@@ -1,0 +1,315 @@
+/**
+ * query_metrics against a real Prometheus (built from source, history backfilled with promtool) and the real
+ * control plane, as the shipped read-only ServiceAccount. Prometheus holds two hours of data for the sidecar's
+ * namespace and for another one; every series carries `tenant="<namespace>"`, so an answer holding anything of
+ * the other namespace shows even where the namespace label is dropped. No query — adversarial ones included —
+ * may return a series of the other namespace. A Prometheus that is unreachable, never answers, or answers an
+ * error is a finding of the one call, and the sidecar goes on serving.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { controlPlaneForSuite } from '../../control-plane/suite.ts';
+import { prometheusForSuite } from '../../prometheus/harness.ts';
+import { ERRORS_FROM_MINUTE, MIB, twoNamespaceHistory } from '../../prometheus/history.ts';
+import { type ConnectedSidecar, callTool, callToolError, connectSidecar, createWorld, type World } from './fixture.ts';
+
+// createWorld names the first world of this file `<prefix>-1-a` and `<prefix>-1-b`; the history is written
+// for those names before Prometheus starts.
+const OWN = 'mh-1-a';
+const OTHER = 'mh-1-b';
+const history = twoNamespaceHistory(OWN, OTHER, Date.now() / 1000 - 60);
+
+const { plane, skip: planeSkip } = await controlPlaneForSuite();
+const { prometheus, skip: prometheusSkip } = planeSkip
+  ? { prometheus: undefined, skip: planeSkip }
+  : await prometheusForSuite(history.text);
+const skip = planeSkip || prometheusSkip;
+
+interface Answer {
+  namespace: string;
+  query: string;
+  kind: 'instant' | 'range';
+  result_type: string;
+  scalar?: number | string;
+  series: Array<{
+    labels: Record<string, string>;
+    value?: number;
+    summary?: {
+      first: number;
+      last: number;
+      min: number;
+      max: number;
+      trend: string;
+      slope_per_minute: number;
+      change_points: Array<{ at: string; from: number; to: number }>;
+    };
+  }>;
+  series_total: number;
+  omitted: number;
+  notes: string[];
+}
+
+/** Every series in Prometheus's own answer to `query` (sent as is), for checking what an enforced query selects. */
+async function rawSeries(query: string): Promise<Array<Record<string, string>>> {
+  const response = await fetch(`${prometheus?.url}/api/v1/query?query=${encodeURIComponent(query)}`);
+  const body = (await response.json()) as {
+    status: string;
+    data?: { result?: Array<{ metric: Record<string, string> }> };
+  };
+  assert.equal(body.status, 'success', JSON.stringify(body));
+  return (body.data?.result ?? []).map((item) => item.metric);
+}
+
+describe('query_metrics against a real Prometheus', { skip }, () => {
+  let world: World;
+  let sidecar: ConnectedSidecar;
+  // The adversarial lists are long; the per-caller rate limit is not what this suite tests.
+  const env = () => ({
+    PODMCP_PROMETHEUS_URL: prometheus?.url ?? '',
+    PODMCP_PROMETHEUS_TIMEOUT_SECONDS: '10',
+    PODMCP_RATE_LIMIT: '6000',
+  });
+
+  before(async () => {
+    if (!plane) return;
+    world = await createWorld(plane, { prefix: 'mh' });
+    assert.deepEqual([world.namespace, world.otherNamespace], [OWN, OTHER]);
+    sidecar = await connectSidecar(world, { env: env() });
+  });
+  after(async () => {
+    await sidecar?.close();
+  });
+
+  const query = (args: Record<string, unknown>) => callTool<Answer>(sidecar.client, 'query_metrics', args);
+
+  /** The answer holds nothing of the other namespace, and the query that ran selects nothing of it either. */
+  async function assertOwnOnly(answer: Answer): Promise<void> {
+    for (const series of answer.series) {
+      assert.notEqual(series.labels.tenant, OTHER, `${answer.query} returned ${JSON.stringify(series.labels)}`);
+      assert.ok(!Object.values(series.labels).includes(OTHER), `${answer.query}: ${JSON.stringify(series.labels)}`);
+    }
+    for (const labels of await rawSeries(answer.query)) {
+      assert.notEqual(labels.tenant, OTHER, `${answer.query} selects ${JSON.stringify(labels)}`);
+      assert.notEqual(labels.namespace, OTHER, `${answer.query} selects ${JSON.stringify(labels)}`);
+    }
+  }
+
+  test('the history really holds the other namespace (so the isolation checks below can fail)', async () => {
+    assert.equal((await rawSeries('only_in_other')).length, 1);
+    assert.ok((await rawSeries(`http_requests_total{namespace="${OTHER}"}`)).length > 0);
+  });
+
+  test('listed only when configured', async () => {
+    const tools = (await sidecar.client.listTools()).tools.map((tool) => tool.name);
+    assert.ok(tools.includes('query_metrics'));
+    const unconfigured = await connectSidecar(world);
+    try {
+      const names = (await unconfigured.client.listTools()).tools.map((tool) => tool.name);
+      assert.ok(!names.includes('query_metrics'), names.join(','));
+    } finally {
+      await unconfigured.close();
+    }
+  });
+
+  test('an instant query: the own namespace only, and the answer states the enforced query', async () => {
+    const { structured, text } = await query({ query: 'http_requests_total' });
+    assert.equal(structured.query, `http_requests_total{namespace="${OWN}"}`);
+    assert.match(text, new RegExp(`Query that ran: http_requests_total\\{namespace="${OWN}"\\}`));
+    assert.equal(structured.series_total, 2);
+    assert.deepEqual(structured.series.map((series) => series.labels.code).sort(), ['200', '500']);
+    for (const series of structured.series) assert.equal(series.labels.tenant, OWN);
+    await assertOwnOnly(structured);
+  });
+
+  test('a range query is summarised: the error rate starts at the half-way mark, memory grows', async () => {
+    const errors = await query({ query: 'sum(rate(http_requests_total{code="500"}[5m]))', range_minutes: 110 });
+    assert.equal(errors.structured.kind, 'range');
+    const [rate] = errors.structured.series;
+    assert.ok(rate?.summary, JSON.stringify(errors.structured));
+    assert.equal(rate.summary.first, 0);
+    assert.equal(rate.summary.max, 0.5);
+    assert.equal(rate.summary.trend, 'rising');
+    const [change] = [...rate.summary.change_points].sort((a, b) => Math.abs(b.to - b.from) - Math.abs(a.to - a.from));
+    assert.ok(change, JSON.stringify(rate.summary));
+    const changeMinute = (Date.parse(change.at) / 1000 - history.start) / 60;
+    assert.ok(Math.abs(changeMinute - ERRORS_FROM_MINUTE) <= 6, `change at minute ${changeMinute}`);
+
+    const memory = await query({ query: 'container_memory_working_set_bytes', range_minutes: 100 });
+    const [series] = memory.structured.series;
+    assert.equal(series?.summary?.trend, 'rising');
+    assert.ok((series?.summary?.slope_per_minute ?? 0) > 1 * MIB, JSON.stringify(series?.summary));
+    assert.ok((series?.summary?.max ?? 0) > 250 * MIB);
+    await assertOwnOnly(memory.structured);
+  });
+
+  const OWN_ONLY_QUERIES = [
+    '{__name__=~".+"}',
+    '{__name__=~"only_in_.*"}',
+    'only_in_other',
+    `only_in_other{namespace="${OWN}"}`,
+    'sum by (tenant) ({__name__=~".+"})',
+    'count({__name__=~".+"}) by (namespace, tenant)',
+    'max_over_time(only_in_other[1h:1m])',
+    'last_over_time({__name__=~"only_in_other|http_requests_total"}[2h:5m] offset 10m)',
+    'only_in_other offset -30m or {tenant=~".+"} @ end()',
+    'vector(1) or only_in_other',
+    'http_requests_total or on() only_in_other',
+    'sum(container_memory_working_set_bytes) + on() group_left() sum(only_in_other)',
+    'label_replace({__name__=~".+"}, "tenant_copy", "$1", "tenant", "(.*)")',
+    'label_replace(http_requests_total, "pod", "$1", "namespace", "(.*)")',
+    'absent(only_in_other)',
+    'topk(100, {__name__=~".+"})',
+    'sort_desc(count_values("value", {__name__=~".+"}))',
+    "{'__name__'=~'.+', tenant!=''}",
+    '{"only_in_other"}',
+    'sum(http_requests_total) # only_in_other{namespace="x"}\n',
+  ];
+
+  test('adversarial queries that can be enforced return nothing of the other namespace', async () => {
+    for (const promql of OWN_ONLY_QUERIES) {
+      for (const range of [undefined, 60]) {
+        const { structured } = await query({ query: promql, ...(range ? { range_minutes: range } : {}) });
+        assert.ok(structured.query.includes(`namespace="${OWN}"`), structured.query);
+        await assertOwnOnly(structured);
+      }
+    }
+    // The broadest of them still finds the own data: enforcement narrows, it does not blind.
+    const everything = await query({ query: 'count by (tenant) ({__name__=~".+"})' });
+    assert.deepEqual(
+      everything.structured.series.map((series) => series.labels.tenant),
+      [OWN],
+    );
+  });
+
+  const REFUSED_QUERIES: Array<[string, RegExp]> = [
+    [`only_in_other{namespace="${OTHER}"}`, /namespace matcher other than/],
+    ['{namespace=~".+"}', /namespace matcher other than/],
+    [`{namespace=~"${OWN}|${OTHER}"}`, /namespace matcher other than/],
+    [`{namespace=~"${OWN}"}`, /namespace matcher other than/],
+    [`http_requests_total{namespace!="${OWN}"}`, /namespace matcher other than/],
+    [`{"namespace"="${OTHER}"}`, /namespace matcher other than/],
+    [`http_requests_total or only_in_other{namespace="${OTHER}"}`, /namespace matcher other than/],
+    [`max_over_time(only_in_other{namespace="${OTHER}"}[1h:1m])`, /namespace matcher other than/],
+    [`only_in_other{namespace="${OTHER}"} offset 1h`, /namespace matcher other than/],
+    [`label_replace(only_in_other, "namespace", "${OWN}", "", "")`, /label_replace may not write/],
+    [`label_join(only_in_other, "namespace", "", "tenant")`, /label_join may not write/],
+    ['count_values("namespace", only_in_other)', /count_values may not write/],
+    [`sum(x) # comment\n or only_in_other{namespace="${OTHER}"}`, /namespace matcher other than/],
+    ['rate(http_requests_total[30d])', /7-day limit/],
+    ['max_over_time(http_requests_total[7d:1s])', /steps/],
+    ['only_in_other{', /does not parse/],
+    ['info(http_requests_total)', /not supported/],
+  ];
+
+  test('what cannot be enforced is refused, with the reason', async () => {
+    for (const [promql, reason] of REFUSED_QUERIES) {
+      const text = await callToolError(sidecar.client, 'query_metrics', { query: promql });
+      assert.match(text, /query refused/, promql);
+      assert.match(text, reason, promql);
+    }
+  });
+
+  test('a very long range is bounded to a fixed number of points', async () => {
+    const { structured } = await query({
+      query: 'node_load1 or http_requests_total',
+      range_minutes: 7 * 24 * 60,
+      step_seconds: 15,
+    });
+    assert.ok(
+      structured.notes.some((note) => /step raised/.test(note)),
+      structured.notes.join('\n'),
+    );
+    for (const series of structured.series) assert.ok((series.summary?.first ?? 0) >= 0);
+    await assertOwnOnly(structured);
+  });
+
+  test("Prometheus's own error (a type error) is a finding, and the next call works", async () => {
+    const text = await callToolError(sidecar.client, 'query_metrics', { query: 'rate(http_requests_total)' });
+    assert.match(text, /metric history unavailable: .*bad_data/);
+    assert.match(text, new RegExp(`The query was: rate\\(http_requests_total\\{namespace="${OWN}"\\}\\)`));
+    await query({ query: 'http_requests_total' });
+  });
+
+  describe('a Prometheus that is unreachable, never answers, or answers an error', () => {
+    const servers: Server[] = [];
+    const sockets = new Set<Socket>();
+    after(async () => {
+      for (const socket of sockets) socket.destroy();
+      await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    });
+
+    async function loopback(handler: Parameters<typeof createServer>[1]): Promise<string> {
+      const server = createServer(handler);
+      server.on('connection', (socket) => sockets.add(socket));
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    }
+
+    async function withPrometheusAt(
+      url: string,
+      timeoutSeconds: string,
+      check: (client: ConnectedSidecar) => Promise<void>,
+    ) {
+      const connected = await connectSidecar(world, {
+        env: { PODMCP_PROMETHEUS_URL: url, PODMCP_PROMETHEUS_TIMEOUT_SECONDS: timeoutSeconds },
+      });
+      try {
+        await check(connected);
+        // Nothing else is lost: the Kubernetes tools of the same session still answer.
+        await callTool(connected.client, 'list_pods');
+      } finally {
+        await connected.close();
+      }
+    }
+
+    test('unreachable', async () => {
+      const closed = await loopback(() => {});
+      await new Promise((resolve) => servers.pop()?.close(resolve));
+      await withPrometheusAt(closed, '5', async ({ client }) => {
+        const text = await callToolError(client, 'query_metrics', { query: 'up' });
+        assert.match(
+          text,
+          /metric history unavailable: Prometheus at http:\/\/127\.0\.0\.1:\d+ is unreachable: .*ECONNREFUSED/,
+        );
+        assert.match(text, new RegExp(`up\\{namespace="${OWN}"\\}`));
+      });
+    });
+
+    test('never answers: the per-request timeout ends the call', async () => {
+      const silent = await loopback(() => {
+        // Accepts the request and never responds.
+      });
+      await withPrometheusAt(silent, '1', async ({ client }) => {
+        const text = await callToolError(client, 'query_metrics', { query: 'up', range_minutes: 30 });
+        assert.match(text, /did not answer within 1 s/);
+      });
+    });
+
+    test('answers an error', async () => {
+      const failing = await loopback((_request, response) => {
+        response.writeHead(503, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ status: 'error', errorType: 'unavailable', error: 'storage is starting' }));
+      });
+      await withPrometheusAt(failing, '5', async ({ client }) => {
+        const text = await callToolError(client, 'query_metrics', { query: 'up' });
+        assert.match(text, /HTTP 503: unavailable: storage is starting/);
+      });
+    });
+
+    test('answers too much', async () => {
+      const flood = await loopback((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = Buffer.alloc(1024 * 1024, 'x');
+        for (let i = 0; i < 6; i++) response.write(chunk);
+        response.end();
+      });
+      await withPrometheusAt(flood, '5', async ({ client }) => {
+        const text = await callToolError(client, 'query_metrics', { query: 'up' });
+        assert.match(text, /larger than 4 MiB/);
+      });
+    });
+  });
+});
