@@ -1,8 +1,9 @@
 /**
- * Runs a program of an unpacked image the way a pod runs it, without a container engine: as root, in new
- * mount and PID namespaces, the root filesystem bound read-only, a 16 MiB tmpfs on /tmp (the injector's
+ * Runs a program of an unpacked image the way a pod runs it, without a container engine: as root, in a new
+ * mount namespace, the root filesystem bound read-only, a 16 MiB tmpfs on /tmp (the injector's
  * emptyDir), /proc and /dev, then chroot as 65532:65532 with only the image's environment. Used by the image
- * test and the start-up measurement; runc is not needed.
+ * test and the start-up measurement; runc is not needed. Each step execs the next, so the spawned process is
+ * the program itself and signals sent to it reach podmcp.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -62,18 +63,17 @@ export function sandboxCommand(
     copies || 'true',
     `exec env -i ${[...image.env, ...env].map(quote).join(' ')} "$c" --userspec=${image.user} "$r" "$@"`,
   ].join('\n');
-  return ['unshare', ['--mount', '--pid', '--fork', '--', 'sh', '-c', script, image.rootfs, ...argv]];
+  return ['unshare', ['--mount', '--', 'sh', '-c', script, image.rootfs, ...argv]];
 }
 
-/** Runs to completion, capturing stdout and stderr. */
+/** Runs to completion, capturing stdout and stderr; `input` is written to its stdin. */
 export function runInImage(
   image: UnpackedImage,
   argv: readonly string[],
-  files: Readonly<Record<string, string>> = {},
-  env: readonly string[] = [],
+  options: { files?: Readonly<Record<string, string>>; env?: readonly string[]; input?: string } = {},
 ) {
-  const [command, args] = sandboxCommand(image, argv, files, env);
-  return spawnSync(command, args, { encoding: 'utf8', timeout: 60_000 });
+  const [command, args] = sandboxCommand(image, argv, options.files, options.env);
+  return spawnSync(command, args, { encoding: 'utf8', timeout: 60_000, input: options.input ?? '' });
 }
 
 function quote(value: string): string {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -124,7 +124,7 @@ describe('the podmcp container image', { skip, timeout: 600_000 }, () => {
   test('podmcp inject -f adds the sidecar to an example, as the sources do', () => {
     const example = join(root, 'examples/demo/deployment.yaml');
     const result = runInImage(image, [...image.entrypoint, 'inject', '-f', '/tmp/deployment.yaml'], {
-      'deployment.yaml': example,
+      files: { 'deployment.yaml': example },
     });
     assert.equal(result.status, 0, result.stderr);
     const injected = parse(result.stdout);
@@ -138,6 +138,53 @@ describe('the podmcp container image', { skip, timeout: 600_000 }, () => {
       encoding: 'utf8',
     });
     assert.equal(result.stdout, fromSources.stdout);
+  });
+
+  test('podmcp serve answers tools/list over stdio and logs JSON lines, with no API server to reach', () => {
+    // Loopback port 1 refuses: serve must start anyway. This runs the bundled MCP SDK, zod, client-node and pino.
+    const kubeconfig = join(outs[0] as string, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\n' +
+        'users: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u, namespace: demo}}]\n' +
+        'current-context: c\n',
+    );
+    const messages = [
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'test', version: '0' } },
+      },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+    ];
+    const result = runInImage(
+      image,
+      [...image.entrypoint, 'serve', '--transport', 'stdio', '--kubeconfig', '/tmp/kubeconfig'],
+      {
+        files: { kubeconfig },
+        input: messages.map((message) => `${JSON.stringify(message)}\n`).join(''),
+      },
+    );
+    assert.equal(result.status, 0, result.stderr);
+    const answers = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const tools = answers.find((answer) => answer.id === 2)?.result?.tools ?? [];
+    assert.ok(
+      tools.some((tool: { name: string }) => tool.name === 'list_pods'),
+      result.stdout,
+    );
+    const logs = result.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    assert.ok(
+      logs.some((log) => log.component === 'podmcp-sidecar' && log.namespace === 'demo'),
+      result.stderr,
+    );
   });
 });
 
