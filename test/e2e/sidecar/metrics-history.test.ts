@@ -232,6 +232,32 @@ describe('query_metrics against a real Prometheus', { skip }, () => {
     await query({ query: 'http_requests_total' });
   });
 
+  test("the workload_metric_history prompt gathers the workload's last hour, own namespace only", async () => {
+    const prompts = (await sidecar.client.listPrompts()).prompts.map((prompt) => prompt.name);
+    assert.ok(prompts.includes('workload_metric_history'), prompts.join(','));
+    const result = await sidecar.client.getPrompt({
+      name: 'workload_metric_history',
+      arguments: { workload: 'deploy/web' },
+    });
+    const text = result.messages.map((message) => (message.content as { text?: string }).text ?? '').join('\n');
+    assert.match(text, /## Memory working set \(bytes\) by pod[\s\S]*\{pod="web-1"\} last [\d.e+]+, .*rising/);
+    assert.match(text, /## Container restarts[\s\S]*\{container="app", pod="web-1"\} last 2,/);
+    assert.match(
+      text,
+      new RegExp(
+        `Query that ran: sum by \\(code\\) \\(rate\\(http_requests_total\\{pod=~"web-\\.\\*", namespace="${OWN}"\\}`,
+      ),
+    );
+    assert.ok(!text.includes(OTHER), 'the prompt mentions the other namespace');
+    const unconfigured = await connectSidecar(world);
+    try {
+      const names = (await unconfigured.client.listPrompts()).prompts.map((prompt) => prompt.name);
+      assert.ok(!names.includes('workload_metric_history'));
+    } finally {
+      await unconfigured.close();
+    }
+  });
+
   describe('a Prometheus that is unreachable, never answers, or answers an error', () => {
     const servers: Server[] = [];
     const sockets = new Set<Socket>();
