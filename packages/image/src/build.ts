@@ -43,6 +43,19 @@ export interface BuiltImage {
   readonly digest: string;
 }
 
+/** The image's root filesystem in a new folder, without packing it (what the Containerfile copies). */
+export async function assembleRootfs(repoRoot: string, rootfs: string) {
+  mkdirSync(rootfs);
+  const debian = DEBIAN_PACKAGES.map(fetchDebianPackage);
+  installDebianPackages(rootfs, debian);
+  const node = fetchNodeRuntime(pinnedNodeVersion(repoRoot));
+  addNodeRuntime(rootfs, node);
+  const bundled = await bundle(repoRoot, join(rootfs, APP_DIR));
+  linkEntrypoint(rootfs, ENTRY_FILE);
+  addUsers(rootfs);
+  return { debian, node, bundled };
+}
+
 export async function buildImage(repoRoot: string, outDir: string): Promise<BuiltImage> {
   const missing = REQUIRED_TOOLS.filter((tool) => !hasCommand(tool));
   if (missing.length > 0)
@@ -54,14 +67,7 @@ export async function buildImage(repoRoot: string, outDir: string): Promise<Buil
   const work = mkdtempSync(join(tmpdir(), 'podmcp-image-'));
   try {
     const rootfs = join(work, 'rootfs');
-    mkdirSync(rootfs);
-    const debian = DEBIAN_PACKAGES.map(fetchDebianPackage);
-    installDebianPackages(rootfs, debian);
-    const node = fetchNodeRuntime(pinnedNodeVersion(repoRoot));
-    addNodeRuntime(rootfs, node);
-    const bundled = await bundle(repoRoot, join(rootfs, APP_DIR));
-    linkEntrypoint(rootfs, ENTRY_FILE);
-    addUsers(rootfs);
+    const { debian, node, bundled } = await assembleRootfs(repoRoot, rootfs);
 
     mkdirSync(outDir, { recursive: true });
     const archive = join(outDir, `podmcp-${version}.oci.tar`);
@@ -87,9 +93,19 @@ export async function buildImage(repoRoot: string, outDir: string): Promise<Buil
 }
 
 export async function main(argv: readonly string[], repoRoot: string): Promise<number> {
-  const { values } = parseArgs({ args: [...argv], options: { out: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { out: { type: 'string' }, rootfs: { type: 'string' }, help: { type: 'boolean' } },
+  });
   if (values.help) {
-    process.stdout.write('Usage: npm run image [-- --out DIR]   (default DIR: dist/image)\n');
+    process.stdout.write(
+      'Usage: npm run image [-- --out DIR]   the OCI archive and SBOM into DIR (default dist/image)\n' +
+        '       npm run image -- --rootfs DIR   only the root filesystem, into the new folder DIR (Containerfile)\n',
+    );
+    return 0;
+  }
+  if (values.rootfs !== undefined) {
+    await assembleRootfs(repoRoot, resolve(values.rootfs));
     return 0;
   }
   const started = performance.now();
