@@ -1,8 +1,10 @@
 /**
- * `npm run demo`: the whole story on one machine, no cluster needed. Starts a local control plane (or uses
- * KUBECONFIG), installs the injector, applies examples/demo, shows the pod spec the API server stored (with
- * the injected sidecar), starts the sidecar for that pod as the pod's own ServiceAccount, and runs a short MCP
- * session, printing a transcript. Everything it started is stopped at the end, also on failure or Ctrl-C.
+ * `npm run demo`: the whole story on one machine, no cluster needed. Where the machine allows a real node
+ * (Linux, root), the pods run on it (real-node.ts): the image, the injector Deployment, the injected pod and
+ * `podmcp connect` are all real. Elsewhere it says why and keeps a simulated node: starts a local control plane
+ * (or uses KUBECONFIG), installs the injector, applies examples/demo, shows the pod spec the API server stored
+ * (with the injected sidecar), starts the sidecar for that pod as the pod's own ServiceAccount, and runs a short
+ * MCP session, printing a transcript. Everything it started is stopped at the end, also on failure or Ctrl-C.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,24 +27,14 @@ import { type RunningWebhook, runWebhook } from '../../packages/injector/src/run
 import { appendPodLog, type ControlPlane, startControlPlane } from '../../test/control-plane/harness.ts';
 import { createAll, eventually, serviceAccountToken } from '../../test/control-plane/kube.ts';
 import { MANIFESTS, REPO, render } from '../../test/manifests/render.ts';
+import { realNodeUnavailable } from '../../test/node/real-node.ts';
+import { realNodeDemo } from './real-node.ts';
+import { heading, indent, mcpSession, say } from './transcript.ts';
 
 const NAMESPACE = 'podmcp-demo';
 const WORKLOAD = 'demo-app';
 const cli = fileURLToPath(new URL('../../packages/cli/bin/podmcp.js', import.meta.url));
 const cleanups: Array<() => Promise<void> | void> = [];
-
-function heading(text: string): void {
-  process.stdout.write(`\n== ${text} ==\n`);
-}
-function say(text: string): void {
-  process.stdout.write(`${text}\n`);
-}
-function indent(text: string, prefix = '   '): string {
-  return text
-    .split('\n')
-    .map((line) => `${prefix}${line}`)
-    .join('\n');
-}
 
 async function startInjector(plane: ControlPlane): Promise<RunningWebhook> {
   const rendered = render(join(MANIFESTS, 'overlays/default'));
@@ -110,7 +102,10 @@ function sidecarEnvironment(pod: V1Pod, container: V1Container): Record<string, 
 }
 
 async function main(): Promise<void> {
+  const noRealNode = process.env.KUBECONFIG ? 'KUBECONFIG is set' : realNodeUnavailable();
+  if (!noRealNode) return realNodeDemo(cli, cleanups);
   heading('1. Control plane');
+  say(`no real node on this machine (${noRealNode}): the pods run on a simulated node (kwok)`);
   say('starting kube-apiserver, etcd, controller-manager, scheduler and a simulated node (kwok)…');
   say('(the first run builds them from source; that takes several minutes and is cached)');
   const plane = await startControlPlane({ nodes: true });
@@ -177,24 +172,7 @@ async function main(): Promise<void> {
   cleanups.push(() => client.close());
   say(`podmcp serve --transport stdio, as system:serviceaccount:${NAMESPACE}:${pod.spec?.serviceAccountName}`);
 
-  heading('6. An MCP session');
-  const { tools } = await client.listTools();
-  say(`→ tools/list\n← ${tools.length} tools: ${tools.map((tool) => tool.name).join(', ')}`);
-  for (const [name, args] of [
-    ['list_pods', {}],
-    ['get_pod_logs', { tail_lines: 10 }],
-  ] as const) {
-    const result = await client.callTool({ name, arguments: args });
-    const text = (result.content as Array<{ text?: string }>).map((part) => part.text ?? '').join('\n');
-    say(`→ tools/call ${name} ${JSON.stringify(args)}\n${indent(text, '← ')}`);
-  }
-  const self = await client.readResource({ uri: 'podmcp://self' });
-  say(
-    `→ resources/read podmcp://self\n${indent(String((self.contents[0] as { text?: string } | undefined)?.text ?? ''), '← ')}`,
-  );
-
-  heading('Done');
-  say('Everything the demo started is being stopped.');
+  await mcpSession(client);
 }
 
 async function cleanUp(): Promise<void> {
@@ -213,6 +191,8 @@ process.once('SIGINT', () => {
 
 try {
   await main();
+  heading('Done');
+  say('Everything the demo started is being stopped.');
   await cleanUp();
 } catch (error) {
   process.stderr.write(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}\n`);

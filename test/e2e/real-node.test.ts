@@ -10,7 +10,6 @@
  * pulled from a registry. The sidecar's idle cgroup memory is reported, not judged.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { after, describe, type TestContext, test } from 'node:test';
 import {
@@ -26,8 +25,8 @@ import {
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { parseAllDocuments, stringify } from 'yaml';
 import { eventually } from '../control-plane/kube.ts';
+import { parseObjects, kubectl as runKubectl, toYaml, withTestApp } from '../node/demo-workload.ts';
 import { containerMemory, type ReadinessWatch, watchReadiness } from '../node/observe.ts';
 import { ensurePodmcpImage, PODMCP_IMAGE } from '../node/podmcp-image.ts';
 import { realNodeUnavailable } from '../node/real-node.ts';
@@ -49,12 +48,7 @@ const { node, skip } = await realNodeForSuite({
 
 function kubectl(args: readonly string[], input?: string): string {
   assert.ok(node);
-  return execFileSync('kubectl', [`--kubeconfig=${node.plane.kubeconfigFile}`, ...args], {
-    cwd: REPO,
-    encoding: 'utf8',
-    ...(input === undefined ? {} : { input }),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  return runKubectl(node.plane.kubeconfigFile, REPO, args, input);
 }
 
 const ready = (pod: V1Pod) =>
@@ -72,23 +66,8 @@ function sidecarStatus(pod: V1Pod) {
   );
 }
 
-/**
- * examples/demo as kustomize renders it, with the app container running the node's test app (the same ports
- * as podinfo there: 9898 for HTTP, 9797 for metrics) instead of an image from a registry.
- */
 function demoObjects(appImage: string): KubernetesObject[] {
-  const objects = parseAllDocuments(kubectl(['kustomize', 'examples/demo'])).map(
-    (document) => document.toJSON() as KubernetesObject,
-  );
-  for (const object of objects) {
-    if (object.kind !== 'Deployment') continue;
-    const app = (object as V1Deployment).spec?.template.spec?.containers[0];
-    assert.ok(app);
-    app.image = appImage;
-    delete app.command;
-    app.args = ['--listen=:9898', '--metrics-listen=:9797'];
-  }
-  return objects;
+  return withTestApp(parseObjects(kubectl(['kustomize', 'examples/demo'])), appImage);
 }
 
 /** A read-write twin of the demo app: its own ServiceAccount, bound to the read-write sidecar role. */
@@ -106,9 +85,9 @@ function readWriteObjects(appImage: string): KubernetesObject[] {
     'podmcp.dev/unattended-actions': 'true',
   };
   delete annotations['podmcp.dev/tools'];
-  const rolebinding = parseAllDocuments(kubectl(['kustomize', 'manifests/sidecar-rbac/read-write']))
-    .map((document) => document.toJSON() as KubernetesObject & { subjects: { name: string }[] })
-    .find((object) => object.kind === 'RoleBinding');
+  const rolebinding = parseObjects(kubectl(['kustomize', 'manifests/sidecar-rbac/read-write'])).find(
+    (object) => object.kind === 'RoleBinding',
+  ) as (KubernetesObject & { subjects: { name: string }[] }) | undefined;
   assert.ok(rolebinding);
   rolebinding.metadata = { ...rolebinding.metadata, namespace: NAMESPACE };
   rolebinding.subjects = [{ ...rolebinding.subjects[0], name } as { name: string }];
@@ -215,12 +194,7 @@ describe('podmcp on a real node', { skip }, () => {
   step('the demo Deployment gets the sidecar through the webhook and its pods become Ready', async (context) => {
     assert.ok(node);
     demoReadiness = await watchReadiness(node.plane.kubeConfig, NAMESPACE, 'app.kubernetes.io/name=demo-app');
-    kubectl(
-      ['apply', '-f', '-'],
-      demoObjects(node.testAppImage)
-        .map((object) => `---\n${stringify(object)}`)
-        .join(''),
-    );
+    kubectl(['apply', '-f', '-'], toYaml(demoObjects(node.testAppImage)));
     const pods = await readyPods('app.kubernetes.io/name=demo-app', 2);
     for (const pod of pods) {
       const sidecar = sidecarOf(pod);
@@ -434,12 +408,7 @@ describe('podmcp on a real node', { skip }, () => {
     'read-write: restart_deployment through podmcp connect rolls the pods, and the new pods become Ready',
     async (context) => {
       assert.ok(node);
-      kubectl(
-        ['apply', '-f', '-'],
-        readWriteObjects(node.testAppImage)
-          .map((object) => `---\n${stringify(object)}`)
-          .join(''),
-      );
+      kubectl(['apply', '-f', '-'], toYaml(readWriteObjects(node.testAppImage)));
       const before = await readyPods('app.kubernetes.io/name=demo-rw', 2);
       const { client } = await connect('deploy/demo-rw', asked);
       try {
