@@ -12,7 +12,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -239,6 +239,13 @@ export async function startRealNode(options: RealNodeOptions = {}): Promise<Real
   }
   const build = resolveNodeBuild();
   await acquireLock(options.lockTimeoutMs ?? 20 * 60_000);
+  // No node of this harness runs now (the lock saw to it), so KUBE-* chains belong to a Kubernetes this machine
+  // runs itself: a test node would fight it, and its teardown would remove that cluster's rules.
+  const foreign = spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout ?? '';
+  if (/^:KUBE-/m.test(foreign)) {
+    rmSync(LOCK, { recursive: true, force: true });
+    throw new ControlPlaneUnavailableError('this machine runs Kubernetes networking already (KUBE-* iptables chains)');
+  }
 
   let plane: ControlPlane | undefined;
   const processes: ManagedProcess[] = [];
