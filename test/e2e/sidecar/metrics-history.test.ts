@@ -10,6 +10,13 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
+import {
+  enforceNamespace,
+  QueryRefused,
+  selectorProblems,
+} from '../../../packages/sidecar/src/metrics-history/promql.ts';
+import { promqlArbitrary } from '../../../packages/sidecar/test/promql-arbitrary.ts';
 import { controlPlaneForSuite } from '../../control-plane/suite.ts';
 import { prometheusForSuite } from '../../prometheus/harness.ts';
 import { ERRORS_FROM_MINUTE, MIB, twoNamespaceHistory } from '../../prometheus/history.ts';
@@ -60,6 +67,23 @@ async function rawSeries(query: string): Promise<Array<Record<string, string>>> 
   };
   assert.equal(body.status, 'success', JSON.stringify(body));
   return (body.data?.result ?? []).map((item) => item.metric);
+}
+
+/** Prometheus's answer on one of its API paths for `query`, as is (status success or error). */
+async function prometheusApi(path: string, query: string): Promise<{ status: string; data?: unknown }> {
+  const response = await fetch(`${prometheus?.url}/api/v1/${path}?query=${encodeURIComponent(query)}`);
+  return (await response.json()) as { status: string; data?: unknown };
+}
+
+/** The matchers of every vector or matrix selector in Prometheus's own syntax tree (parse_query), wherever it is. */
+function vectorSelectors(node: unknown): Array<Array<{ name: string; type: string; value: string }>> {
+  if (!node || typeof node !== 'object') return [];
+  const found: Array<Array<{ name: string; type: string; value: string }>> = [];
+  const object = node as Record<string, unknown>;
+  if (object.type === 'vectorSelector' || object.type === 'matrixSelector')
+    found.push(object.matchers as Array<{ name: string; type: string; value: string }>);
+  for (const value of Object.values(object)) found.push(...vectorSelectors(value));
+  return found;
 }
 
 describe('query_metrics against a real Prometheus', { skip }, () => {
@@ -230,6 +254,41 @@ describe('query_metrics against a real Prometheus', { skip }, () => {
     assert.match(text, /metric history unavailable: .*bad_data/);
     assert.match(text, new RegExp(`The query was: rate\\(http_requests_total\\{namespace="${OWN}"\\}\\)`));
     await query({ query: 'http_requests_total' });
+  });
+
+  test("generated PromQL: Prometheus's own parser finds the namespace on every selector, and no answer holds the other namespace", async () => {
+    let checked = 0;
+    await fc.assert(
+      fc.asyncProperty(promqlArbitrary(OWN, OTHER), async (promql) => {
+        let text: string;
+        try {
+          text = enforceNamespace(promql, OWN).text;
+        } catch (error) {
+          assert.ok(error instanceof QueryRefused, `${promql}: ${String(error)}`);
+          return;
+        }
+        const parsed = await prometheusApi('parse_query', text);
+        // A type error (rate of a scalar, …) is Prometheus refusing the query: nothing to check, nothing leaked.
+        if (parsed.status !== 'success') return;
+        const selectors = vectorSelectors(parsed.data);
+        // Prometheus sees as many selectors as the rewrite wrote: none hidden from the grammar, none lost.
+        assert.equal(selectors.length, selectorProblems(text, '\u0000none').length, text);
+        for (const matchers of selectors) {
+          const own = matchers.filter((matcher) => matcher.name === 'namespace');
+          assert.deepEqual(own, [{ name: 'namespace', type: '=', value: OWN }], `${promql}\n=> ${text}`);
+        }
+        const answer = await prometheusApi('query', text);
+        if (answer.status === 'success') {
+          for (const series of (answer.data as { result?: Array<{ metric?: Record<string, string> }> }).result ?? []) {
+            assert.notEqual(series.metric?.tenant, OTHER, `${text} returned ${JSON.stringify(series.metric)}`);
+            assert.notEqual(series.metric?.namespace, OTHER, `${text} returned ${JSON.stringify(series.metric)}`);
+          }
+        }
+        checked += 1;
+      }),
+      { numRuns: 250 },
+    );
+    assert.ok(checked > 80, `only ${checked} generated queries reached Prometheus`);
   });
 
   test("the workload_metric_history prompt gathers the workload's last hour, own namespace only", async () => {

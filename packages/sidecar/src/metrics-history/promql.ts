@@ -621,10 +621,11 @@ export function serialise(expr: Expr): string {
   }
 }
 
-/** Operands of operators are parenthesised unless atomic, so precedence can never be read differently. */
+/** Operands of operators are parenthesised unless atomic (a signed number is not), so precedence can never be read differently. */
 function operand(expr: Expr): string {
   const text = serialise(expr);
-  return expr.kind === 'binary' || expr.kind === 'unary' ? `(${text})` : text;
+  const signed = expr.kind === 'number' && /^[+-]/.test(expr.text);
+  return expr.kind === 'binary' || expr.kind === 'unary' || signed ? `(${text})` : text;
 }
 
 function modifiers(expr: TimeModifiers): string {
