@@ -87,6 +87,15 @@ umoci config --image "$layout:build" --clear=config.env "${config[@]}"
 # A fresh layout holding only this image's blobs, its index naming the image by the ref; then the archive is
 # tarred here (sorted, fixed mtimes, numeric root owner) so the archive file itself is byte-identical too.
 skopeo copy --quiet "oci:$layout:build" "oci:$work/archive:$ref"
+# containerd's import (ctr, kind load image-archive) names the image by this annotation first; with only the
+# OCI ref.name it may keep just the tag. The manifest, and so the digest, is unchanged by it.
+index="$(cat "$work/archive/index.json")"
+refname="\"org.opencontainers.image.ref.name\":\"$ref\""
+[[ "$index" == *"$refname"* ]] || {
+  echo "oci-pack.sh: skopeo wrote an index without $refname" >&2
+  exit 1
+}
+printf '%s' "${index/"$refname"/"\"io.containerd.image.name\":\"$ref\",$refname"}" >"$work/archive/index.json"
 mkdir -p "$(dirname "$output")"
 rm -f "$output"
 tar --create --file "$output" --directory "$work/archive" --sort=name --mtime="@$epoch" \

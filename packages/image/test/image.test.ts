@@ -63,6 +63,7 @@ describe('the podmcp container image', { skip, timeout: 600_000 }, () => {
     assert.ok(config.Env.includes('PATH=/usr/bin:/nodejs/bin'));
     const index = JSON.parse(tarFile(first.archive, 'index.json'));
     assert.equal(index.manifests[0].annotations['org.opencontainers.image.ref.name'], first.ref);
+    assert.equal(index.manifests[0].annotations['io.containerd.image.name'], first.ref);
   });
 
   test('holds no shell, package manager, TypeScript, source maps, declarations or docs', () => {
