@@ -123,6 +123,10 @@ build_module() {
 if ! binaries_complete; then
   [[ -x "$bin/runc" ]] || {
     # runc's namespace setup (nsenter) is C, and its seccomp filter needs libseccomp: cgo on for runc alone.
+    if ! command -v gcc >/dev/null 2>&1; then
+      say "runc is built with cgo and needs a C compiler (Debian: gcc)"
+      exit 3
+    fi
     if ! pkg-config --exists libseccomp 2>/dev/null && [[ ! -f /usr/include/seccomp.h ]]; then
       say "runc needs libseccomp's headers (Debian: libseccomp-dev)"
       exit 3
