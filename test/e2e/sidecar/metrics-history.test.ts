@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { AppsV1Api } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import {
   enforceNamespace,
@@ -317,6 +318,47 @@ describe('query_metrics against a real Prometheus', { skip }, () => {
     }
   });
 
+  test('diagnose adds the last hour: memory climbing, restarts, the 5xx ratio; and says when there is no Prometheus', async () => {
+    const labels = { app: 'web' };
+    await world.admin.makeApiClient(AppsV1Api).createNamespacedDeployment({
+      namespace: OWN,
+      body: {
+        metadata: { name: 'web', labels },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: { containers: [{ name: 'app', image: 'registry.example/app:1.0' }] },
+          },
+        },
+      },
+    });
+    const { structured, text } = await callTool<{ metric_history?: { configured: boolean; lines: string[] } }>(
+      sidecar.client,
+      'diagnose',
+      { workload: 'deploy/web' },
+    );
+    assert.equal(structured.metric_history?.configured, true);
+    const lines = structured.metric_history?.lines.join('\n') ?? '';
+    assert.match(lines, /Memory of web-1\/app rose from [\d.]+ MiB to [\d.]+ MiB/);
+    assert.match(lines, /web-1\/app restarted [12] time\(s\)/);
+    assert.match(lines, /5xx ratio/);
+    assert.ok(!lines.includes(OTHER));
+    assert.match(text, /Metric history \(last 60 min\):\n- /);
+
+    const unconfigured = await connectSidecar(world);
+    try {
+      const plain = await callTool<{ metric_history?: { configured: boolean } }>(unconfigured.client, 'diagnose', {
+        workload: 'deploy/web',
+      });
+      assert.equal(plain.structured.metric_history?.configured, false);
+      assert.match(plain.text, /Metric history \(last 60 min\):\n- Not configured/);
+    } finally {
+      await unconfigured.close();
+    }
+  });
+
   describe('a Prometheus that is unreachable, never answers, or answers an error', () => {
     const servers: Server[] = [];
     const sockets = new Set<Socket>();
@@ -354,6 +396,11 @@ describe('query_metrics against a real Prometheus', { skip }, () => {
       const closed = await loopback(() => {});
       await new Promise((resolve) => servers.pop()?.close(resolve));
       await withPrometheusAt(closed, '5', async ({ client }) => {
+        // diagnose still answers, with the metric history's failure as one line.
+        const diagnosis = await callTool<{ metric_history?: { lines: string[] } }>(client, 'diagnose', {
+          workload: 'deploy/web',
+        });
+        assert.match(diagnosis.structured.metric_history?.lines.join('\n') ?? '', /unreachable/);
         const text = await callToolError(client, 'query_metrics', { query: 'up' });
         assert.match(
           text,

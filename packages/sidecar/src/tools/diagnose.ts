@@ -25,6 +25,7 @@ import {
   WORKLOAD_REFERENCE_HELP,
   type WorkloadKind,
 } from '../kube/workloads.ts';
+import { metricHistoryNote, podPattern, renderMetricHistoryNote } from '../metrics-history/diagnosis.ts';
 import { controllerOf } from '../self.ts';
 import { defineTool, READ_HINTS, type ToolContext } from './definition.ts';
 import { ownPod, readLogExcerpt, readPod } from './get-pod-logs.ts';
@@ -174,6 +175,12 @@ const output = z.object({
     .array(z.string())
     .optional()
     .describe('What was left out: to fit the answer budget, or beyond a read cap.'),
+  metric_history: z
+    .object({ configured: z.boolean(), lines: z.array(z.string()) })
+    .optional()
+    .describe(
+      "The last hour from the cluster's Prometheus (memory climbs, restarts, 5xx ratio), or that none is configured.",
+    ),
 });
 
 export const diagnose = defineTool({
@@ -188,6 +195,11 @@ export const diagnose = defineTool({
     const now = context.now();
     const subject = await resolveSubject(context, args.workload, args.pod);
     const examined = examinedPods(subject.pods, args.max_pods, now, subject.focusPod);
+    // Read alongside the rest; it never throws (a failing Prometheus is one line of its own).
+    const history = metricHistoryNote(
+      context,
+      podPattern({ workloadName: subject.workload?.name, pod: subject.focusPod }),
+    );
     // The warning events and the log tails are independent reads; a failed event read is reported first.
     const [eventsRead, logsRead] = await Promise.allSettled([
       readEvents(context, 'type=Warning'),
@@ -224,10 +236,10 @@ export const diagnose = defineTool({
     if (warnings.incomplete) notes.push('the namespace has more warning events than one read covers');
     const fitted = fitDiagnosis(notes.length > 0 ? { ...diagnosis, trimmed: notes } : diagnosis, MAX_BYTES);
     // The schema's arrays are mutable, the diagnosis's readonly; the data is the same.
-    return { namespace: context.kube.namespace, ...fitted } as z.infer<typeof output>;
+    return { namespace: context.kube.namespace, ...fitted, metric_history: await history } as z.infer<typeof output>;
   },
   render(result) {
-    return renderDiagnosis(result satisfies Diagnosis, result.namespace, new Date());
+    return `${renderDiagnosis(result satisfies Diagnosis, result.namespace, new Date())}${renderMetricHistoryNote(result.metric_history)}`;
   },
 });
 
