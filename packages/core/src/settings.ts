@@ -271,6 +271,14 @@ export function checkPrometheusUrl(text: string): string | undefined {
   return undefined;
 }
 
+/** The sidecar's token is a credential: it travels only over TLS. */
+export function checkPrometheusBearer(url: string, auth: string): string | undefined {
+  if (auth === 'service-account' && !url.startsWith('https://')) {
+    return "service-account sends the sidecar's token, which needs an https URL";
+  }
+  return undefined;
+}
+
 function decodePrometheusEnv(
   env: Readonly<Record<string, string | undefined>>,
   errors: string[],
@@ -283,6 +291,8 @@ function decodePrometheusEnv(
   if (auth !== 'none' && auth !== 'service-account') {
     errors.push(`${PROMETHEUS_ENV.auth}: ${JSON.stringify(auth)} is not valid; allowed: none, service-account`);
   }
+  const bearerProblem = checkPrometheusBearer(url, auth);
+  if (bearerProblem) errors.push(`${PROMETHEUS_ENV.auth}: ${bearerProblem}`);
   const timeoutText = env[PROMETHEUS_ENV.timeoutSeconds] || '10';
   const timeoutSeconds = Number(timeoutText);
   if (!/^\d{1,3}$/.test(timeoutText) || timeoutSeconds < 1 || timeoutSeconds > 120) {

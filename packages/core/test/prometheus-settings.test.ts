@@ -69,7 +69,7 @@ describe('the metric history settings', () => {
       tokenFile: DEFAULT_SERVICE_ACCOUNT_TOKEN,
     });
     const ownToken = decodeSidecarEnv({
-      PODMCP_PROMETHEUS_URL: 'http://p:9090',
+      PODMCP_PROMETHEUS_URL: 'https://p:9091',
       PODMCP_PROMETHEUS_AUTH: 'service-account',
       PODMCP_TOKEN_FILE: '/var/run/secrets/podmcp.dev/token/token',
     });
@@ -83,6 +83,7 @@ describe('the metric history settings', () => {
       [{ PODMCP_PROMETHEUS_URL: 'http://user:pw@x' }, /credentials/],
       [{ PODMCP_PROMETHEUS_URL: 'http://x?a=b' }, /no query/],
       [{ PODMCP_PROMETHEUS_URL: 'http://x', PODMCP_PROMETHEUS_AUTH: 'basic' }, /PODMCP_PROMETHEUS_AUTH/],
+      [{ PODMCP_PROMETHEUS_URL: 'http://x', PODMCP_PROMETHEUS_AUTH: 'service-account' }, /needs an https URL/],
       [{ PODMCP_PROMETHEUS_URL: 'http://x', PODMCP_PROMETHEUS_TIMEOUT_SECONDS: '0' }, /TIMEOUT_SECONDS/],
       [{ PODMCP_PROMETHEUS_URL: 'http://x', PODMCP_PROMETHEUS_CA: 'nope' }, /PEM/],
     ] as const) {

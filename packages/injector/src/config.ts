@@ -2,7 +2,13 @@
  * The injector's cluster configuration (a YAML file, mounted from a ConfigMap): the sidecar image and the
  * defaults that annotations override. It is data, not code, so a cluster changes defaults without a release.
  */
-import { BUILTIN_DEFAULTS, checkPrometheusUrl, isQuantity, type SettingsDefaults } from '@podmcp/core';
+import {
+  BUILTIN_DEFAULTS,
+  checkPrometheusBearer,
+  checkPrometheusUrl,
+  isQuantity,
+  type SettingsDefaults,
+} from '@podmcp/core';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -50,6 +56,10 @@ const InjectorConfigSchema = z
         timeoutSeconds: z.number().int().min(1).max(120).default(10),
       })
       .strict()
+      .superRefine((prometheus, context) => {
+        const problem = checkPrometheusBearer(prometheus.url, prometheus.auth);
+        if (problem) context.addIssue({ code: 'custom', path: ['auth'], message: problem });
+      })
       .optional(),
   })
   .strict();

@@ -31,6 +31,10 @@ describe('the injector configuration of the metric history', () => {
       () => parseInjectorConfig('sidecar: {image: x}\nprometheus: {url: "http://x", auth: basic}\n'),
       /prometheus\.auth/,
     );
+    assert.throws(
+      () => parseInjectorConfig('sidecar: {image: x}\nprometheus: {url: "http://x", auth: service-account}\n'),
+      /prometheus\.auth: .*needs an https URL/,
+    );
   });
 });
 
