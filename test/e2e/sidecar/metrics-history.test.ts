@@ -7,11 +7,16 @@
  * error is a finding of the one call, and the sidecar goes on serving.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AppsV1Api } from '@kubernetes/client-node';
 import fc from 'fast-check';
+import { createCertificateAuthority, issueServingCertificate } from '../../../packages/injector/src/certificates.ts';
 import {
   enforceNamespace,
   QueryRefused,
@@ -429,6 +434,80 @@ describe('query_metrics against a real Prometheus', { skip }, () => {
         const text = await callToolError(client, 'query_metrics', { query: 'up' });
         assert.match(text, /HTTP 503: unavailable: storage is starting/);
       });
+    });
+
+    test("https with a private CA, the sidecar's own token as the bearer (an authorising proxy in front)", async () => {
+      const ca = await createCertificateAuthority('podmcp-test-prometheus-ca', 1);
+      const serving = await issueServingCertificate(ca, { dns: ['localhost'], ip: ['127.0.0.1'] }, 1);
+      const seen: string[] = [];
+      // Stands in for kube-rbac-proxy: checks the bearer, then forwards to the real Prometheus.
+      const proxy = createHttpsServer({ cert: serving.certPem, key: serving.keyPem }, async (request, response) => {
+        seen.push(request.headers.authorization ?? '');
+        if (request.headers.authorization !== `Bearer ${world.sidecarToken}`) {
+          response.writeHead(401).end('Unauthorized');
+          return;
+        }
+        const body = await new Promise<string>((resolve) => {
+          let text = '';
+          request.on('data', (chunk) => {
+            text += chunk;
+          });
+          request.on('end', () => resolve(text));
+        });
+        const upstream = await fetch(`${prometheus?.url}${request.url}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body,
+        });
+        response.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text());
+      });
+      proxy.on('secureConnection', (socket) => sockets.add(socket));
+      servers.push(proxy);
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      const url = `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const directory = mkdtempSync(join(tmpdir(), 'podmcp-token-'));
+      after(() => rmSync(directory, { recursive: true, force: true }));
+      const tokenFile = join(directory, 'token');
+      writeFileSync(tokenFile, `${world.sidecarToken}\n`);
+      const connect = (env: Record<string, string>) =>
+        connectSidecar(world, {
+          env: {
+            PODMCP_PROMETHEUS_URL: url,
+            PODMCP_PROMETHEUS_AUTH: 'service-account',
+            PODMCP_TOKEN_FILE: tokenFile,
+            ...env,
+          },
+        });
+
+      const trusted = await connect({ PODMCP_PROMETHEUS_CA: ca.certPem });
+      try {
+        const { structured, text } = await callTool<Answer>(trusted.client, 'query_metrics', {
+          query: 'http_requests_total',
+        });
+        assert.equal(structured.series_total, 2);
+        assert.ok(!text.includes(world.sidecarToken) && !JSON.stringify(structured).includes(world.sidecarToken));
+        assert.deepEqual(seen, [`Bearer ${world.sidecarToken}`]);
+      } finally {
+        await trusted.close();
+      }
+
+      const untrusted = await connect({});
+      try {
+        const text = await callToolError(untrusted.client, 'query_metrics', { query: 'up' });
+        assert.match(text, /unreachable: .*(certificate|self.signed|SELF_SIGNED)/i);
+      } finally {
+        await untrusted.close();
+      }
+
+      writeFileSync(tokenFile, 'not-the-token');
+      const wrongToken = await connect({ PODMCP_PROMETHEUS_CA: ca.certPem });
+      try {
+        const text = await callToolError(wrongToken.client, 'query_metrics', { query: 'up' });
+        assert.match(text, /Prometheus refused the request \(HTTP 401\)/);
+        assert.ok(!text.includes('not-the-token'));
+      } finally {
+        await wrongToken.close();
+      }
     });
 
     test('answers too much', async () => {
