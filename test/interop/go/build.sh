@@ -9,7 +9,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cache_root="${PODMCP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/podmcp}"
+# shellcheck source=../../go-build.sh
+source "$here/../../go-build.sh" interop-go
 hash="$(cat "$here/go.mod" "$here/go.sum" "$here/main.go" | sha256sum | cut -c1-16)"
 out="$cache_root/interop/go-$hash"
 binary="$out/podmcp-interop-go"
@@ -19,8 +20,6 @@ if [[ "${1:-}" == "--print" ]]; then
   exit 0
 fi
 
-say() { printf '[interop-go] %s\n' "$*" >&2; }
-
 if [[ -x "$binary" ]]; then
   say "reusing $binary"
   echo "$binary"
@@ -28,12 +27,7 @@ if [[ -x "$binary" ]]; then
 fi
 
 # Like the control-plane build: an installed Go is used; only CI (CI=true) installs one when there is none.
-if ! command -v go >/dev/null 2>&1; then
-  for candidate in /usr/local/go/bin/go /usr/lib/go/bin/go; do
-    if [[ -x "$candidate" ]]; then PATH="$(dirname "$candidate"):$PATH"; break; fi
-  done
-fi
-if ! command -v go >/dev/null 2>&1; then
+if ! go_find; then
   if [[ "${CI:-}" != "true" ]]; then
     say "Go is not installed (CI installs it with test/control-plane/ensure-go.sh)"
     exit 3
@@ -42,15 +36,12 @@ if ! command -v go >/dev/null 2>&1; then
   PATH="$go_bin:$PATH"
 fi
 export PATH
-export GOFLAGS="${GOFLAGS:--buildvcs=false} -trimpath -mod=readonly"
-export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
-export CGO_ENABLED=0
+go_env -mod=readonly
 
-started=$SECONDS
 say "building with $(go version) into $out"
 mkdir -p "$out"
 # Build to a temporary name first so an interrupted build never looks complete.
 (cd "$here" && go build -o "$binary.tmp" .) >&2
 mv "$binary.tmp" "$binary"
-say "built in $((SECONDS - started))s"
+say "built in $(elapsed)"
 echo "$binary"
