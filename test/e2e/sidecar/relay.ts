@@ -1,5 +1,6 @@
 /** A loopback TCP relay in front of the real API server, for tests that cut it or count its connections. */
 import { createServer, type Server, Socket } from 'node:net';
+import type { KubeConfig } from '@kubernetes/client-node';
 
 /**
  * Relays TCP from a loopback port to the API server; `cut` drops every connection and stops listening.
@@ -33,6 +34,15 @@ export class Relay {
     const address = server.address();
     if (address && typeof address === 'object') this.port = address.port;
     this.#server = server;
+  }
+  /** Points the current cluster of `kubeConfig` at this (open) relay; returns it. */
+  route(kubeConfig: KubeConfig): KubeConfig {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('no current cluster in the kubeconfig');
+    kubeConfig.clusters = kubeConfig.clusters.map((item) =>
+      item.name === cluster.name ? { ...item, server: `https://127.0.0.1:${this.port}` } : item,
+    );
+    return kubeConfig;
   }
   async cut(): Promise<void> {
     const server = this.#server;
