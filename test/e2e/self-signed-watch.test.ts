@@ -4,17 +4,16 @@
  * its next round (rounds are five minutes apart here, so only the watch can deliver within the test).
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import pino from 'pino';
 import { issueServingCertificate } from '../../packages/injector/src/certificates.ts';
 import { startSelfSignedCertificates } from '../../packages/injector/src/self-signed/manager.ts';
 import { serviceDnsNames } from '../../packages/injector/src/self-signed/plan.ts';
 import type { LoadedCertificate } from '../../packages/injector/src/serving-certificate.ts';
-import { createAll, eventually, serviceAccountToken } from '../control-plane/kube.ts';
+import { eventually } from '../control-plane/kube.ts';
 import { controlPlaneForSuite } from '../control-plane/suite.ts';
-import { MANIFESTS, render } from '../manifests/render.ts';
+import { createSelfSignedInjectorAccess } from './self-signed-access.ts';
 
 const { plane, skip } = await controlPlaneForSuite();
 const NAMESPACE = 'podmcp-system';
@@ -23,20 +22,7 @@ const ROUND_MS = 300_000;
 describe('self-signed TLS replicas watch the Secret', { skip }, () => {
   test('a replica that does not lead installs a rotated pair from its watch', async () => {
     if (!plane) return;
-    const rendered = render(join(MANIFESTS, 'overlays/default'));
-    const pick = (kind: string, name: string) => rendered.one(kind, name) as KubernetesObject;
-    await createAll(plane.kubeConfig, [
-      pick('Namespace', NAMESPACE),
-      pick('ServiceAccount', 'podmcp-injector'),
-      pick('ClusterRole', 'podmcp-injector'),
-      pick('ClusterRoleBinding', 'podmcp-injector'),
-      pick('Role', 'podmcp-injector-self-signed'),
-      pick('RoleBinding', 'podmcp-injector-self-signed'),
-      pick('ClusterRole', 'podmcp-injector-self-signed'),
-      pick('ClusterRoleBinding', 'podmcp-injector-self-signed'),
-      pick('MutatingWebhookConfiguration', 'podmcp-injector'),
-    ]);
-    const token = await serviceAccountToken(plane.kubeConfig, NAMESPACE, 'podmcp-injector');
+    const token = await createSelfSignedInjectorAccess(plane.kubeConfig, NAMESPACE);
     const replica = (identity: string, installed: LoadedCertificate[]) =>
       startSelfSignedCertificates({
         // Each replica its own kubeconfig object, so its own connection pool, as separate pods would have.

@@ -10,16 +10,11 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import {
-  AdmissionregistrationV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { BIN, REPO } from '../../packages/cli/test/helpers.ts';
-import { createAll, eventually, serviceAccountToken } from '../control-plane/kube.ts';
+import { eventually } from '../control-plane/kube.ts';
 import { controlPlaneForSuite } from '../control-plane/suite.ts';
-import { MANIFESTS, render } from '../manifests/render.ts';
+import { createSelfSignedInjectorAccess } from './self-signed-access.ts';
 
 const { plane, skip } = await controlPlaneForSuite({ needsLocal: true });
 const NAMESPACE = 'podmcp-system';
@@ -63,20 +58,7 @@ function post(
 describe('podmcp webhook --self-signed against a real API server', { skip }, () => {
   test('creates its Secret, fills the caBundle, serves a verifiable certificate, releases its Lease', async () => {
     if (!plane) return;
-    const rendered = render(join(MANIFESTS, 'overlays/default'));
-    const pick = (kind: string, name: string) => rendered.one(kind, name) as KubernetesObject;
-    await createAll(plane.kubeConfig, [
-      pick('Namespace', NAMESPACE),
-      pick('ServiceAccount', 'podmcp-injector'),
-      pick('ClusterRole', 'podmcp-injector'),
-      pick('ClusterRoleBinding', 'podmcp-injector'),
-      pick('Role', 'podmcp-injector-self-signed'),
-      pick('RoleBinding', 'podmcp-injector-self-signed'),
-      pick('ClusterRole', 'podmcp-injector-self-signed'),
-      pick('ClusterRoleBinding', 'podmcp-injector-self-signed'),
-      pick('MutatingWebhookConfiguration', 'podmcp-injector'),
-    ]);
-    const token = await serviceAccountToken(plane.kubeConfig, NAMESPACE, 'podmcp-injector');
+    const token = await createSelfSignedInjectorAccess(plane.kubeConfig, NAMESPACE);
     const kubeconfig = join(files, 'injector.kubeconfig');
     writeFileSync(kubeconfig, plane.kubeConfigForToken(token).exportConfig());
 
