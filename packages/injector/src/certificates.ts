@@ -57,6 +57,41 @@ export async function issueServingCertificate(
   names: { dns?: readonly string[]; ip?: readonly string[] },
   validDays: number,
 ): Promise<CertificatePair> {
+  const alternativeNames = [
+    ...(names.dns ?? []).map((value) => ({ type: 'dns' as const, value })),
+    ...(names.ip ?? []).map((value) => ({ type: 'ip' as const, value })),
+  ];
+  return issueCertificate(
+    authority,
+    `CN=${names.dns?.[0] ?? names.ip?.[0] ?? 'podmcp'}`,
+    [
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(alternativeNames),
+    ],
+    validDays,
+  );
+}
+
+/** A client certificate for `subject`, an X.500 name ("CN=user, O=group"): the user and groups it stands for. */
+export async function issueClientCertificate(
+  authority: Pick<CertificatePair, 'certPem' | 'keyPem'>,
+  subject: string,
+  validDays: number,
+): Promise<CertificatePair> {
+  return issueCertificate(
+    authority,
+    subject,
+    [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])],
+    validDays,
+  );
+}
+
+async function issueCertificate(
+  authority: Pick<CertificatePair, 'certPem' | 'keyPem'>,
+  subject: string,
+  usage: readonly x509.Extension[],
+  validDays: number,
+): Promise<CertificatePair> {
   const caCertificate = new x509.X509Certificate(authority.certPem);
   const caKey = await globalThis.crypto.subtle.importKey(
     'pkcs8',
@@ -68,12 +103,8 @@ export async function issueServingCertificate(
   const keys = await newKeys();
   const now = Date.now();
   const notAfter = new Date(now + validDays * DAY_MS);
-  const alternativeNames = [
-    ...(names.dns ?? []).map((value) => ({ type: 'dns' as const, value })),
-    ...(names.ip ?? []).map((value) => ({ type: 'ip' as const, value })),
-  ];
   const certificate = await x509.X509CertificateGenerator.create({
-    subject: `CN=${names.dns?.[0] ?? names.ip?.[0] ?? 'podmcp'}`,
+    subject,
     issuer: caCertificate.subject,
     notBefore: new Date(now - CLOCK_SKEW_MS),
     notAfter,
@@ -83,8 +114,7 @@ export async function issueServingCertificate(
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(alternativeNames),
+      ...usage,
       await x509.AuthorityKeyIdentifierExtension.create(caCertificate),
     ],
   });
