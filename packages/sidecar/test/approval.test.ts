@@ -7,24 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { type CallToolResult, ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
-import type { SidecarSettings } from '@podmcp/core';
-import { pino } from 'pino';
 import { z } from 'zod';
-import { createAppEndpoints } from '../src/app-endpoints.ts';
-import type { SidecarServices } from '../src/context.ts';
-import { createAuditLog } from '../src/governance/audit.ts';
-import { createLimits } from '../src/governance/limits.ts';
-import { createNamespacedKube } from '../src/kube/namespaced-kube.ts';
 import { requestApproval } from '../src/mcp/approval.ts';
 import { createMcpServer } from '../src/mcp/server.ts';
-import { createRedactor } from '../src/safety/redact.ts';
-import { createSelfLocator } from '../src/self.ts';
 import { defineTool } from '../src/tools/definition.ts';
+import { gateServices } from './gate-services.ts';
 
 const REASON = 'pods stuck after the config change';
 
@@ -53,40 +44,13 @@ async function start(setup: Setup) {
     },
     render: (result) => (result.applied ? `restarted ${result.target}` : `would restart ${result.target}`),
   });
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'nowhere', server: 'https://127.0.0.1:1' }],
-    users: [{ name: 'u', token: 'unused' }],
-    contexts: [{ name: 'c', cluster: 'nowhere', user: 'u', namespace: 'team' }],
-    currentContext: 'c',
-  });
-  const kube = createNamespacedKube(kubeConfig, 'team');
-  const lines: string[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-  const settings: SidecarSettings = {
-    mode: 'read-write',
+  const { services, audit } = gateServices({
     tools: [restart.name],
-    port: 9810,
-    healthPort: 9811,
-    expose: false,
-    logLevel: 'info',
-    rateLimitPerMinute: 6000,
-    maxReplicas: 10,
-    actionCooldownSeconds: 0,
+    perMinute: 6000,
+    cooldownSeconds: 0,
     unattendedActions: setup.unattendedActions,
-  };
-  const services: SidecarServices = {
-    kube,
-    self: createSelfLocator(kube, undefined),
-    settings,
-    app: createAppEndpoints(settings),
-    redactor: createRedactor(() => []),
-    limits: createLimits({ perMinute: 6000, cooldownSeconds: 0 }, () => 0),
-    audit: createAuditLog(logger),
-    logger,
-    version: '0.0.0-test',
-    now: () => new Date(0),
-  };
+    now: () => 0,
+  });
   const server = createMcpServer({
     services,
     catalogue: { tools: [restart], resources: [], prompts: [], instructions: 'test' },
@@ -109,8 +73,6 @@ async function start(setup: Setup) {
     });
   }
   await client.connect(clientSide);
-  const audit = () =>
-    lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.audit === true);
   return {
     client,
     server,

@@ -5,26 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { type CallToolResult, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { SidecarSettings } from '@podmcp/core';
-import { pino } from 'pino';
 import { z } from 'zod';
-import { createAppEndpoints } from '../src/app-endpoints.ts';
-import type { SidecarServices } from '../src/context.ts';
-import { createAuditLog } from '../src/governance/audit.ts';
 import { type CallGate, createCallGate } from '../src/governance/concurrency.ts';
-import { createLimits } from '../src/governance/limits.ts';
-import { createNamespacedKube } from '../src/kube/namespaced-kube.ts';
 import { type Catalogue, createMcpServer } from '../src/mcp/server.ts';
 import { RESULT_BUDGET_BYTES } from '../src/output/budget.ts';
 import type { PromptDefinition } from '../src/prompts/definition.ts';
 import type { ResourceDefinition } from '../src/resources/definition.ts';
-import { createRedactor, REDACTED } from '../src/safety/redact.ts';
-import { createSelfLocator } from '../src/self.ts';
+import { REDACTED } from '../src/safety/redact.ts';
 import { defineTool, READ_HINTS, type ToolDefinition, ToolFailure } from '../src/tools/definition.ts';
+import { gateServices } from './gate-services.ts';
 
 const JWT =
   'eyJhbGciOiJSUzI1NiIsImtpZCI6ImFiYyJ9.eyJpc3MiOiJrdWJlcm5ldGVzL3NlcnZpY2VhY2NvdW50In0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
@@ -242,43 +234,19 @@ async function start(
 ) {
   const perMinute = options.perMinute ?? 6000;
   const cooldownSeconds = options.cooldownSeconds ?? 300;
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'nowhere', server: 'https://127.0.0.1:1', skipTLSVerify: false }],
-    users: [{ name: 'u', token: 'unused' }],
-    contexts: [{ name: 'c', cluster: 'nowhere', user: 'u', namespace: 'team' }],
-    currentContext: 'c',
-  });
-  const kube = createNamespacedKube(kubeConfig, 'team');
-  const lines: string[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-  const settings: SidecarSettings = {
-    mode: 'read-write',
-    tools: TOOLS.map((tool) => tool.name),
-    port: 9810,
-    healthPort: 9811,
-    expose: false,
-    logLevel: 'info',
-    rateLimitPerMinute: perMinute,
-    maxReplicas: 10,
-    actionCooldownSeconds: cooldownSeconds,
-    unattendedActions: true,
-  };
   let now = 1_000_000;
   const caller = { id: 'agent-a' };
-  const services: SidecarServices = {
-    kube,
-    self: createSelfLocator(kube, undefined),
-    settings,
-    app: createAppEndpoints(settings),
-    redactor: createRedactor(() => [KNOWN_SECRET]),
-    limits: createLimits({ perMinute, cooldownSeconds }, () => now),
-    audit: createAuditLog(logger),
-    logger,
-    version: '0.0.0-test',
-    now: () => new Date(now),
+  const offline = gateServices({
+    tools: TOOLS.map((tool) => tool.name),
+    perMinute,
+    cooldownSeconds,
+    unattendedActions: true,
+    now: () => now,
+    secrets: [KNOWN_SECRET],
     calls: options.calls ?? createCallGate(),
-  };
+  });
+  const { services, kube } = offline;
+  const audit = () => offline.audit<AuditLine>();
   const catalogue: Catalogue = {
     tools: TOOLS,
     resources: [staticResource, podResource],
@@ -297,8 +265,6 @@ async function start(
   await client.connect(clientSide);
   // Listing caches the output schemas, so the client checks every structuredContent against them.
   const listed = await client.listTools();
-  const audit = () =>
-    lines.map((line) => JSON.parse(line) as AuditLine & { audit?: boolean }).filter((line) => line.audit === true);
   return {
     client,
     listed,
