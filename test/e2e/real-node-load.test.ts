@@ -10,25 +10,29 @@
  *   lines tell them apart.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { after, describe, type TestContext, test } from 'node:test';
-import { AppsV1Api, CoreV1Api, type KubernetesObject, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type KubernetesObject, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CLAIMED_IDENTITY_HEADER } from '@podmcp/core';
-import { parseAllDocuments, stringify } from 'yaml';
 import { eventually } from '../control-plane/kube.ts';
+import {
+  injectorReady,
+  parseObjects,
+  readyPods,
+  kubectl as runKubectl,
+  sidecarStatus,
+  toYaml,
+  withTestApp,
+} from '../node/demo-workload.ts';
 import { containerMemory, type ReadinessWatch, watchReadiness } from '../node/observe.ts';
+import { ensurePodmcpImage } from '../node/podmcp-image.ts';
 import { realNodeUnavailable } from '../node/real-node.ts';
 import { realNodeForSuite } from '../node/suite.ts';
 import { PODMCP_BIN as BIN, REPO } from './sidecar/process-helpers.ts';
 
-const VERSION = (JSON.parse(readFileSync(join(REPO, 'packages/cli/package.json'), 'utf8')) as { version: string })
-  .version;
-const IMAGE_ARCHIVE = join(REPO, 'dist/image', `podmcp-${VERSION}.oci.tar`);
 const NAMESPACE = 'podmcp-demo';
 const INJECTOR_NAMESPACE = 'podmcp-system';
 const SIDECAR = 'podmcp';
@@ -38,48 +42,11 @@ const CALLS_PER_CLIENT = 50;
 const ROUNDS = 3;
 const TOOLS = ['list_pods', 'get_pod_logs', 'list_events', 'diagnose'] as const;
 
-function newestSource(directory: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(directory, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name === 'test') continue;
-    const path = join(directory, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** The image archive `npm run image` writes, built first when it is missing or older than the code in it. */
-function ensureImage(): string {
-  const stale = !existsSync(IMAGE_ARCHIVE) || statSync(IMAGE_ARCHIVE).mtimeMs < newestSource(join(REPO, 'packages'));
-  if (stale) {
-    process.stderr.write('[e2e] building the podmcp image (npm run image)\n');
-    const built = spawnSync('npm', ['run', 'image'], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
-    if (built.status !== 0) throw new Error(`npm run image failed (exit ${built.status ?? built.signal})`);
-  }
-  return IMAGE_ARCHIVE;
-}
-
-const { node, skip } = await realNodeForSuite({ images: realNodeUnavailable() ? [] : [ensureImage()] });
+const { node, skip } = await realNodeForSuite({ images: realNodeUnavailable() ? [] : [ensurePodmcpImage()] });
 
 function kubectl(args: readonly string[], input?: string): string {
   assert.ok(node);
-  return execFileSync('kubectl', [`--kubeconfig=${node.plane.kubeconfigFile}`, ...args], {
-    cwd: REPO,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    ...(input === undefined ? {} : { input }),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-}
-
-const isReady = (pod: V1Pod) =>
-  !pod.metadata?.deletionTimestamp &&
-  (pod.status?.conditions ?? []).some((condition) => condition.type === 'Ready' && condition.status === 'True');
-
-function sidecarStatus(pod: V1Pod) {
-  return [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find(
-    (status) => status.name === SIDECAR,
-  );
+  return runKubectl(node.plane.kubeconfigFile, REPO, args, input);
 }
 
 /**
@@ -87,34 +54,19 @@ function sidecarStatus(pod: V1Pod) {
  * this suite measures memory and readiness under load, not the per-caller rate limit.
  */
 function demoObjects(appImage: string): KubernetesObject[] {
-  const objects = parseAllDocuments(kubectl(['kustomize', 'examples/demo'])).map(
-    (document) => document.toJSON() as KubernetesObject,
-  );
+  const objects = withTestApp(parseObjects(kubectl(['kustomize', 'examples/demo'])), appImage);
   for (const object of objects) {
     if (object.kind !== 'Deployment') continue;
     const template = (object as V1Deployment).spec?.template;
-    const app = template?.spec?.containers[0];
-    assert.ok(app && template?.metadata);
-    app.image = appImage;
-    delete app.command;
-    app.args = ['--listen=:9898', '--metrics-listen=:9797'];
+    assert.ok(template?.metadata);
     template.metadata.annotations = { ...template.metadata.annotations, 'podmcp.dev/rate-limit': '6000' };
   }
   return objects;
 }
 
-async function demoPods(count: number): Promise<V1Pod[]> {
+function demoPods(count: number): Promise<V1Pod[]> {
   assert.ok(node);
-  const core = node.plane.kubeConfig.makeApiClient(CoreV1Api);
-  return eventually(
-    `${count} Ready demo pod(s)`,
-    async () => {
-      const pods = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: DEMO })).items;
-      const live = pods.filter((pod) => !pod.metadata?.deletionTimestamp);
-      return live.length === count && live.every(isReady) ? live : undefined;
-    },
-    180_000,
-  );
+  return readyPods(node.plane.kubeConfig, NAMESPACE, DEMO, count, 180_000);
 }
 
 /** Warning events about failed probes in a namespace, optionally of one container. */
@@ -203,21 +155,9 @@ describe('the sidecar never hurts its app, on a real node', { skip }, () => {
   step('the injector and the injected demo start with no failed probe', async (context) => {
     assert.ok(node);
     kubectl(['apply', '-k', 'manifests/overlays/default']);
-    const apps = node.plane.kubeConfig.makeApiClient(AppsV1Api);
-    await eventually(
-      'the injector Deployment with 2 ready replicas',
-      async () =>
-        (await apps.readNamespacedDeployment({ namespace: INJECTOR_NAMESPACE, name: 'podmcp-injector' })).status
-          ?.readyReplicas === 2,
-      180_000,
-    );
+    await injectorReady(node.plane.kubeConfig, 180_000);
     readiness = await watchReadiness(node.plane.kubeConfig, NAMESPACE, DEMO);
-    kubectl(
-      ['apply', '-f', '-'],
-      demoObjects(node.testAppImage)
-        .map((object) => `---\n${stringify(object)}`)
-        .join(''),
-    );
+    kubectl(['apply', '-f', '-'], toYaml(demoObjects(node.testAppImage)));
     const pods = await demoPods(2);
     for (const pod of pods) {
       const started = sidecarStatus(pod)?.state?.running?.startedAt;

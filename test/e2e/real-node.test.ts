@@ -14,7 +14,6 @@ import { readFileSync, rmSync } from 'node:fs';
 import { after, describe, type TestContext, test } from 'node:test';
 import {
   AdmissionregistrationV1Api,
-  AppsV1Api,
   BatchV1Api,
   CoreV1Api,
   type KubernetesObject,
@@ -26,7 +25,17 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { eventually } from '../control-plane/kube.ts';
-import { parseObjects, kubectl as runKubectl, toYaml, withTestApp } from '../node/demo-workload.ts';
+import {
+  injectorReady,
+  isReady,
+  parseObjects,
+  readyPods as readyPodsIn,
+  kubectl as runKubectl,
+  sidecarOf,
+  sidecarStatus,
+  toYaml,
+  withTestApp,
+} from '../node/demo-workload.ts';
 import { containerMemory, type ReadinessWatch, watchReadiness } from '../node/observe.ts';
 import { ensurePodmcpImage, PODMCP_IMAGE } from '../node/podmcp-image.ts';
 import { realNodeUnavailable } from '../node/real-node.ts';
@@ -36,7 +45,6 @@ import { PODMCP_BIN as BIN, REPO } from './sidecar/process-helpers.ts';
 
 const IMAGE_REF = PODMCP_IMAGE.ref;
 const NAMESPACE = 'podmcp-demo';
-const INJECTOR_NAMESPACE = 'podmcp-system';
 const SIDECAR = 'podmcp';
 
 const audit = apiServerAuditLog('podmcp-e2e-real-node-audit-');
@@ -49,21 +57,6 @@ const { node, skip } = await realNodeForSuite({
 function kubectl(args: readonly string[], input?: string): string {
   assert.ok(node);
   return runKubectl(node.plane.kubeconfigFile, REPO, args, input);
-}
-
-const ready = (pod: V1Pod) =>
-  !pod.metadata?.deletionTimestamp &&
-  (pod.status?.conditions ?? []).some((condition) => condition.type === 'Ready' && condition.status === 'True');
-
-/** The sidecar as the injector added it: a native sidecar (init container, restartPolicy Always) or a container. */
-function sidecarOf(pod: V1Pod) {
-  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.name === SIDECAR);
-}
-
-function sidecarStatus(pod: V1Pod) {
-  return [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find(
-    (status) => status.name === SIDECAR,
-  );
 }
 
 function demoObjects(appImage: string): KubernetesObject[] {
@@ -110,18 +103,9 @@ function readWriteObjects(appImage: string): KubernetesObject[] {
   ];
 }
 
-async function readyPods(labelSelector: string, count: number, timeoutMs = 120_000): Promise<V1Pod[]> {
+function readyPods(labelSelector: string, count: number, timeoutMs = 120_000): Promise<V1Pod[]> {
   assert.ok(node);
-  const core = node.plane.kubeConfig.makeApiClient(CoreV1Api);
-  return eventually(
-    `${count} Ready pod(s) of ${labelSelector}`,
-    async () => {
-      const pods = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector })).items;
-      const live = pods.filter((pod) => !pod.metadata?.deletionTimestamp);
-      return live.length === count && live.every(ready) ? live : undefined;
-    },
-    timeoutMs,
-  );
+  return readyPodsIn(node.plane.kubeConfig, NAMESPACE, labelSelector, count, timeoutMs);
 }
 
 /** An MCP client over `podmcp connect`, with the user's (admin) kubeconfig, answering elicitations with yes. */
@@ -169,15 +153,7 @@ describe('podmcp on a real node', { skip }, () => {
   step('the injector installs from manifests/overlays/default as a real Deployment of the image', async () => {
     assert.ok(node);
     kubectl(['apply', '-k', 'manifests/overlays/default']);
-    const apps = node.plane.kubeConfig.makeApiClient(AppsV1Api);
-    const deployment = await eventually(
-      'the injector Deployment with 2 ready replicas',
-      async () => {
-        const read = await apps.readNamespacedDeployment({ namespace: INJECTOR_NAMESPACE, name: 'podmcp-injector' });
-        return read.status?.readyReplicas === 2 && read;
-      },
-      120_000,
-    );
+    const deployment = await injectorReady(node.plane.kubeConfig, 120_000);
     assert.equal(deployment.spec?.template.spec?.containers[0]?.image, IMAGE_REF);
     // Self-signed mode: the injector made its CA and wrote it into the webhook configuration itself.
     const admission = node.plane.kubeConfig.makeApiClient(AdmissionregistrationV1Api);
@@ -428,7 +404,7 @@ describe('podmcp on a real node', { skip }, () => {
               .makeApiClient(CoreV1Api)
               .listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'app.kubernetes.io/name=demo-rw' })
           ).items;
-          return pods.length === 2 && pods.every((pod) => ready(pod) && !beforeNames.has(pod.metadata?.name)) && pods;
+          return pods.length === 2 && pods.every((pod) => isReady(pod) && !beforeNames.has(pod.metadata?.name)) && pods;
         },
         180_000,
       );
