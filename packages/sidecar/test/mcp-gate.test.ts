@@ -199,7 +199,11 @@ const podResource: ResourceDefinition = {
   description: 'One pod.',
   mimeType: 'text/plain',
   complete: { name: async () => ['web-1', 'web-2', 'api-1'] },
-  read: async (variables) => `pod ${variables.name}`,
+  read: (variables) => {
+    // Not async: a read that throws before returning its promise, as a plain function may.
+    if (variables.name === 'throw-at-once') throw new Error('thrown before any promise');
+    return Promise.resolve(`pod ${variables.name}`);
+  },
 };
 
 const triage: PromptDefinition = {
@@ -640,6 +644,17 @@ describe('resources', () => {
     const gate = await start();
     const { contents } = await gate.client.readResource({ uri: 'podmcp://test/pods/web-1' });
     assert.deepEqual(contents, [{ uri: 'podmcp://test/pods/web-1', mimeType: 'text/plain', text: 'pod web-1' }]);
+    await gate.close();
+  });
+
+  test('a read that throws at once fails and gives its place in the call gate back', async () => {
+    const calls = createCallGate({ running: 1, waiting: 0 });
+    const gate = await start({ calls });
+    const error = await protocolError(gate.client.readResource({ uri: 'podmcp://test/pods/throw-at-once' }));
+    assert.match(error.message, /thrown before any promise/);
+    assert.equal(calls.running(), 0);
+    const { contents } = await gate.client.readResource({ uri: 'podmcp://test/pods/web-2' });
+    assert.deepEqual(contents, [{ uri: 'podmcp://test/pods/web-2', mimeType: 'text/plain', text: 'pod web-2' }]);
     await gate.close();
   });
 

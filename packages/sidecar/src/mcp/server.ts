@@ -103,7 +103,8 @@ let processCalls: CallGate | undefined;
 async function gated<T>(calls: CallGate, callerId: string, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
   const admission = await calls.enter(callerId, signal);
   if (!admission.admitted) throw new ToolFailure(busyMessage(admission), 'busy', admission.retryAfterSeconds);
-  const running = work();
+  // Through a promise, so a `work` that throws before returning one still gives its place back.
+  const running = Promise.resolve().then(work);
   void running.then(admission.release, admission.release);
   return running;
 }
