@@ -4,23 +4,19 @@
  * installed with `kubectl apply -k manifests/overlays/default` as a real Deployment, and the MCP session goes
  * through `podmcp connect` and the kubelet's port-forward to the sidecar running in the pod.
  */
-import { AppsV1Api, CoreV1Api, type V1Container, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { stringify } from 'yaml';
 import { eventually } from '../../test/control-plane/kube.ts';
 import { REPO } from '../../test/manifests/render.ts';
-import { kubectl, parseObjects, toYaml, withTestApp } from '../../test/node/demo-workload.ts';
+import { injectorReady, kubectl, parseObjects, sidecarOf, toYaml, withTestApp } from '../../test/node/demo-workload.ts';
 import { ensurePodmcpImage, PODMCP_IMAGE } from '../../test/node/podmcp-image.ts';
 import { startRealNode } from '../../test/node/real-node.ts';
 import { heading, indent, mcpSession, say } from './transcript.ts';
 
 const NAMESPACE = 'podmcp-demo';
 const WORKLOAD = 'demo-app';
-
-function sidecarOf(pod: V1Pod): V1Container | undefined {
-  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.name === 'podmcp');
-}
 
 export async function realNodeDemo(cli: string, cleanups: Array<() => Promise<void> | void>): Promise<void> {
   heading('1. Control plane and a real node');
@@ -35,14 +31,7 @@ export async function realNodeDemo(cli: string, cleanups: Array<() => Promise<vo
   heading('2. Injector');
   say('$ kubectl apply -k manifests/overlays/default');
   run(['apply', '-k', 'manifests/overlays/default']);
-  const apps = node.plane.kubeConfig.makeApiClient(AppsV1Api);
-  await eventually(
-    'the injector Deployment with 2 ready replicas',
-    async () =>
-      (await apps.readNamespacedDeployment({ namespace: 'podmcp-system', name: 'podmcp-injector' })).status
-        ?.readyReplicas === 2,
-    180_000,
-  );
+  await injectorReady(node.plane.kubeConfig, 180_000);
   say('Deployment podmcp-system/podmcp-injector: 2 replicas Ready, TLS self-signed, reached through its Service');
 
   heading('3. Demo workload (examples/demo)');
