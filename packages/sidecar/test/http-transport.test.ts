@@ -49,7 +49,13 @@ interface Edge {
 }
 
 async function startEdge(
-  options: { server?: string; authenticate?: Authenticate; allowedHosts?: string[]; maxBodyBytes?: number } = {},
+  options: {
+    server?: string;
+    authenticate?: Authenticate;
+    allowedHosts?: string[];
+    maxBodyBytes?: number;
+    maxSessions?: number;
+  } = {},
 ): Promise<Edge> {
   const decoded = decodeSidecarEnv({});
   if (!decoded.ok) throw new Error(decoded.errors.join('; '));
@@ -82,6 +88,7 @@ async function startEdge(
     ...(options.authenticate ? { authenticate: options.authenticate } : {}),
     ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    ...(options.maxSessions ? { maxSessions: options.maxSessions } : {}),
   });
   edges.add(transport);
   return { transport, audit };
@@ -186,13 +193,16 @@ describe('the HTTP edge refuses what is not a well-formed MCP POST', () => {
     }
   });
 
-  test('GET and DELETE are 405 with Allow: POST (stateless: no stream, no session)', async () => {
-    for (const method of ['GET', 'DELETE', 'PUT']) {
+  test('GET and PUT are 405 with Allow: POST, DELETE (no standalone stream); DELETE needs a session id', async () => {
+    for (const method of ['GET', 'PUT']) {
       const answer = await send(edge.transport.port, { method, headers: { accept: 'text/event-stream' } });
       assert.equal(answer.status, 405, method);
-      assert.equal(answer.headers.allow, 'POST');
+      assert.equal(answer.headers.allow, 'POST, DELETE');
       assert.equal(answer.json().error?.code, -32000);
     }
+    const deleted = await send(edge.transport.port, { method: 'DELETE' });
+    assert.equal(deleted.status, 400);
+    assert.match(deleted.json().error?.message ?? '', /Mcp-Session-Id header is required/);
   });
 
   test('a body above the limit is 413 with a JSON-RPC error', async () => {
@@ -269,6 +279,110 @@ describe('the HTTP edge refuses what is not a well-formed MCP POST', () => {
     assert.ok(audited.every((record) => record.outcome === 'error' && record.error === 'unreachable'));
     // The default caller is the peer address; it keys the rate limit and names the caller in the audit.
     assert.ok(audited.every((record) => record.caller === 'http:127.0.0.1' && record.transport === 'http'));
+  });
+});
+
+/** The JSON-RPC messages of an answer, whether plain JSON or an SSE stream. */
+function messagesOf(answer: Answer): Array<ReturnType<Answer['json']>> {
+  if (!String(answer.headers['content-type']).startsWith('text/event-stream')) return [answer.json()];
+  return answer.text
+    .split('\n')
+    .filter((line) => line.startsWith('data: '))
+    .map((line) => JSON.parse(line.slice('data: '.length)));
+}
+
+describe('sessions: initialize starts one, bound to its caller; everything else works without one', () => {
+  const claimed = (who: string) => ({ 'podmcp-claimed-identity': who });
+  const initialize = async (edge: Edge, who = 'alice') => {
+    const answer = await send(edge.transport.port, {
+      headers: { ...MCP_HEADERS, ...claimed(who) },
+      body: JSON.stringify(INITIALIZE),
+    });
+    assert.equal(answer.status, 200, answer.text);
+    const id = answer.headers['mcp-session-id'];
+    assert.equal(typeof id, 'string');
+    return id as string;
+  };
+  const listTools = (edge: Edge, session: string | undefined, who = 'alice') =>
+    send(edge.transport.port, {
+      headers: {
+        ...MCP_HEADERS,
+        ...claimed(who),
+        ...(session ? { 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' } : {}),
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    });
+
+  test('a session answers its creator; another caller presenting its id gets 404, and the session lives on', async () => {
+    const edge = await startEdge();
+    const session = await initialize(edge, 'alice');
+    assert.equal(edge.transport.sessions(), 1);
+    const own = await listTools(edge, session, 'alice');
+    assert.equal(own.status, 200);
+    const listed = messagesOf(own)[0]?.result as { tools: unknown[] } | undefined;
+    assert.ok((listed?.tools.length ?? 0) > 0);
+    for (const who of ['mallory', '']) {
+      const borrowed = await listTools(edge, session, who);
+      assert.equal(borrowed.status, 404, who);
+      assert.equal(borrowed.json().error?.code, -32001);
+      const deleted = await send(edge.transport.port, {
+        method: 'DELETE',
+        headers: { ...claimed(who), 'mcp-session-id': session },
+      });
+      assert.equal(deleted.status, 404, `DELETE by ${who || 'an anonymous caller'}`);
+    }
+    assert.equal((await listTools(edge, session, 'alice')).status, 200);
+    assert.equal(edge.transport.sessions(), 1);
+  });
+
+  test('DELETE by its creator ends the session; its id is then 404, so the client initializes again', async () => {
+    const edge = await startEdge();
+    const session = await initialize(edge);
+    const deleted = await send(edge.transport.port, {
+      method: 'DELETE',
+      headers: { ...claimed('alice'), 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' },
+    });
+    assert.equal(deleted.status, 200, deleted.text);
+    assert.equal(edge.transport.sessions(), 0);
+    const after = await listTools(edge, session);
+    assert.equal(after.status, 404);
+    assert.equal(after.json().error?.code, -32001);
+    assert.equal((await listTools(edge, 'never-issued')).status, 404);
+  });
+
+  test('without a session id, a request that is not initialize is served statelessly, as JSON', async () => {
+    const edge = await startEdge();
+    const answer = await listTools(edge, undefined);
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers['mcp-session-id'], undefined);
+    assert.match(String(answer.headers['content-type']), /^application\/json/);
+    assert.ok((answer.json().result as { tools: unknown[] }).tools.length > 0);
+    assert.equal(edge.transport.sessions(), 0);
+  });
+
+  test('bounded: past the maximum, the session idle the longest ends (404) and the count stays at the bound', async () => {
+    const edge = await startEdge({ maxSessions: 2 });
+    const first = await initialize(edge);
+    const second = await initialize(edge);
+    const third = await initialize(edge);
+    assert.equal(edge.transport.sessions(), 2);
+    assert.equal((await listTools(edge, first)).status, 404);
+    assert.equal((await listTools(edge, second)).status, 200);
+    assert.equal((await listTools(edge, third)).status, 200);
+  });
+
+  test('the SDK client keeps its session for every request, and close() ends every session', async () => {
+    const edge = await startEdge();
+    const client = await connectClient(edge.transport.url, claimed('alice'));
+    try {
+      await client.listTools();
+      await client.listTools();
+      assert.equal(edge.transport.sessions(), 1);
+    } finally {
+      await client.close();
+    }
+    await edge.transport.close({ drainMs: 0 });
+    assert.equal(edge.transport.sessions(), 0);
   });
 });
 

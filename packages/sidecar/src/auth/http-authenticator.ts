@@ -245,6 +245,14 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
           const allowed = (callerOf(undefined) as Partial<AuthenticatedCaller>).allowed;
           return sidecar.server(callerOf, allowed ? narrowCatalogue(sidecar.catalogue, allowed) : undefined);
         },
+        // A session's server serves the catalogue narrowed when it started: once the caller's grants differ, it
+        // must start again rather than keep serving what was revoked (or hide what was granted).
+        stillServes(creator, current) {
+          const now = (current as Partial<AuthenticatedCaller>).allowed;
+          if (now === undefined) return true;
+          const then = (creator as Partial<AuthenticatedCaller>).allowed;
+          return then !== undefined && then.size === now.size && [...now].every((name) => then.has(name));
+        },
       };
     },
   };

@@ -1,36 +1,56 @@
 /**
- * MCP over Streamable HTTP, stateless: every POST /mcp gets a fresh MCP server and SDK transport that live
- * exactly as long as that request, so no session state exists to leak between callers or to outlive a
- * restart. This module is the HTTP edge, and it answers everything that is not a well-formed MCP POST itself,
- * with the status the MCP specification asks for and a JSON-RPC error body:
+ * MCP over Streamable HTTP. This module is the HTTP edge: it answers everything that is not a well-formed MCP
+ * request itself, with the status the MCP specification asks for and a JSON-RPC error body:
  *
  *   Host not one of ours        → 403  (DNS-rebinding protection; checked before anything else)
  *   Origin present and foreign  → 403  (an absent Origin is a non-browser client and is fine)
- *   GET, DELETE, …              → 405  with `Allow: POST` (stateless: no SSE stream, no session to delete)
+ *   GET, PUT, …                 → 405  with `Allow: POST, DELETE` (no standalone SSE stream is offered)
  *   not application/json        → 415
  *   authenticate() refuses      → its status (the seam for authenticating remote callers)
  *   body above the limit        → 413
  *   body not JSON               → 400  (-32700 parse error)
  *   authorize() refuses         → its status (what this caller may do with this JSON-RPC message)
+ *   unknown or expired session  → 404  (-32001; the client initializes again)
+ *
+ * Sessions (sessions.ts): an `initialize` POST starts one, so the server answering a later tools/call is the
+ * one that saw the client's capabilities and can ask its user (elicitation travels on that POST's SSE stream,
+ * and the user's answer comes back as a POST of the same session). Authentication, Host/Origin, body limits and
+ * authorization stay per request; a session answers only the caller that created it (another caller presenting
+ * its id gets 404), and each request runs as its own caller. DELETE ends a session. A request without a session
+ * id that is not `initialize` is served statelessly: a fresh MCP server and SDK transport that live exactly as
+ * long as that request, as for clients that never initialize.
  *
  * With authentication on, GET /.well-known/oauth-protected-resource/mcp serves the RFC 9728 metadata that a
  * 401's `WWW-Authenticate: Bearer resource_metadata="…"` points at.
  *
- * Closing drains: the listener stops accepting, requests in flight finish (bounded), then sockets close.
+ * Closing drains: the listener stops accepting, requests in flight finish (bounded), sessions end, then
+ * sockets close.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as NodeServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server as McpServer } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { CLAIMED_IDENTITY_HEADER } from '@podmcp/core';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Caller } from '../tools/definition.ts';
 import { createIdleWaiters } from './drain.ts';
+import { MAX_SESSIONS, SESSION_IDLE_MS, SessionTable } from './sessions.ts';
 
 /** What a transport needs from a sidecar: a new MCP server for one caller. `Sidecar` satisfies it. */
 export interface ServerSource {
+  /**
+   * A new MCP server. `caller` is asked with each request's authInfo (the edge passes the request's own
+   * caller there) and with undefined for the caller that created the server.
+   */
   server(caller: (authInfo: unknown) => Caller): McpServer;
+  /**
+   * Whether a session's server, made for `creator`, still serves what `current` (the same identity, now) may
+   * see; when not, the session ends and the client initializes again. Absent: always.
+   */
+  stillServes?(creator: Caller, current: Caller): boolean;
 }
 
 /**
@@ -115,6 +135,9 @@ export interface HttpTransportOptions {
   /** RFC 9728 protected-resource metadata, served at PROTECTED_RESOURCE_METADATA_PATHS when given. */
   readonly protectedResourceMetadata?: (request: IncomingMessage) => object;
   readonly maxBodyBytes?: number;
+  /** Bounds of the session table; MAX_SESSIONS and SESSION_IDLE_MS unless given (tests). */
+  readonly maxSessions?: number;
+  readonly sessionIdleMs?: number;
   readonly logger: Logger;
   /** Called when a POST /mcp ends, with how long it took; for request logs and tests. */
   readonly onRequestDone?: (info: { status: number; caller: string | undefined; durationMs: number }) => void;
@@ -127,6 +150,8 @@ export interface RunningHttpTransport {
   readonly url: string;
   /** HTTP requests being answered right now. */
   inFlight(): number;
+  /** MCP sessions open right now. */
+  sessions(): number;
   /**
    * Stops accepting connections, waits up to `drainMs` for requests in flight to finish, then closes every
    * socket. Resolves when the listener is closed; calling it again returns the same promise.
@@ -151,6 +176,19 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     inFlight -= 1;
     if (inFlight === 0) idle.wake();
   };
+
+  const sessions = new SessionTable<Session>({
+    max: options.maxSessions ?? MAX_SESSIONS,
+    idleMs: options.sessionIdleMs ?? SESSION_IDLE_MS,
+    onEnd: (id, session, reason) => {
+      logger.info({ session: id, caller: session.creator.id, reason }, 'MCP session ended');
+      void session.transport.close().catch(() => undefined);
+      void session.server.close().catch(() => undefined);
+    },
+  });
+  // Expired sessions end even when no request comes to notice them.
+  const sweeper = setInterval(() => sessions.sweep(), Math.min(60_000, options.sessionIdleMs ?? SESSION_IDLE_MS));
+  sweeper.unref();
 
   const app = express();
   app.disable('x-powered-by');
@@ -192,19 +230,17 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     });
   }
 
-  // 2. Stateless: POST only. GET (the SSE stream) and DELETE (ending a session) have nothing to serve.
+  // 2. POST carries JSON-RPC, DELETE ends a session. No standalone SSE stream (GET): every message the server
+  // sends is related to a request and travels on that request's own response.
   app.all(MCP_PATH, (request: Request, response: Response, next: NextFunction) => {
-    if (request.method === 'POST') return next();
-    return refuse(response, 405, 'Method not allowed: this server is stateless; send JSON-RPC with POST.', {
-      Allow: 'POST',
+    if (request.method === 'POST' || request.method === 'DELETE') return next();
+    return refuse(response, 405, 'Method not allowed: send JSON-RPC with POST (DELETE ends a session).', {
+      Allow: 'POST, DELETE',
     });
   });
 
   // 3. Content type, then who is calling; only then is the body read.
-  app.post(MCP_PATH, async (request: Request, response: Response, next: NextFunction) => {
-    if (!isJsonContentType(request.headers['content-type'])) {
-      return refuse(response, 415, 'Unsupported Media Type: Content-Type must be application/json.');
-    }
+  const identify = async (request: Request, response: Response, next: NextFunction) => {
     try {
       const caller = await authenticate(request);
       // A verified caller keeps its own id; what the client claimed is only recorded next to it.
@@ -216,7 +252,13 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
       logger.error({ err: error }, 'authenticate() failed');
       return refuse(response, 500, 'Internal error while authenticating the request.', {}, -32603);
     }
+  };
+  app.post(MCP_PATH, (request: Request, response: Response, next: NextFunction) => {
+    if (isJsonContentType(request.headers['content-type'])) return next();
+    return refuse(response, 415, 'Unsupported Media Type: Content-Type must be application/json.');
   });
+  app.post(MCP_PATH, identify);
+  app.delete(MCP_PATH, identify);
 
   app.post(MCP_PATH, express.json({ limit: maxBodyBytes, type: () => true, strict: false }));
 
@@ -235,28 +277,117 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     });
   }
 
-  // 4. One MCP server and transport per request, both closed when the response closes.
-  app.post(MCP_PATH, async (request: Request, response: Response) => {
-    const caller = response.locals.caller as Caller;
-    const started = performance.now();
-    const server = options.sidecar.server(() => caller);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    response.on('close', () => {
-      void transport.close().catch(() => undefined);
-      void server.close().catch(() => undefined);
-      options.onRequestDone?.({
-        status: response.statusCode,
-        caller: caller.id,
-        durationMs: performance.now() - started,
-      });
-    });
+  /** The session `id` if `caller` owns it, busy until the response closes; else answered 404 here. */
+  const sessionFor = (id: string, caller: Caller, response: Response): Session | undefined => {
+    const lookup = sessions.use(id, ownerOf(caller));
+    if (!lookup.found) {
+      if (lookup.reason === 'foreign') {
+        logger.warn({ caller: caller.id }, 'refused a session id presented by a caller that does not own it');
+      }
+      refuse(response, 404, 'Session not found: initialize again.', {}, -32001);
+      return undefined;
+    }
+    response.once('close', lookup.release);
+    return lookup.value;
+  };
+
+  const serve = async (
+    transport: StreamableHTTPServerTransport,
+    caller: Caller,
+    request: Request,
+    response: Response,
+    body?: unknown,
+  ) => {
     try {
-      await server.connect(transport);
-      await transport.handleRequest(request, response, request.body);
+      // The SDK hands `auth` to every handler as authInfo: each request runs as its own caller.
+      (request as Request & { auth?: unknown }).auth = caller;
+      await transport.handleRequest(request as Parameters<typeof transport.handleRequest>[0], response, body);
     } catch (error) {
       logger.error({ err: error, caller: caller.id }, 'MCP request failed');
       if (!response.headersSent) refuse(response, 500, 'Internal error.', {}, -32603);
     }
+  };
+
+  /** A new session for an `initialize`; served statelessly when every session is busy. */
+  const startSession = async (caller: Caller, request: Request, response: Response): Promise<boolean> => {
+    const id = randomUUID();
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => id,
+      onsessionclosed: (closed) => void sessions.remove(closed, 'deleted'),
+    });
+    const server = options.sidecar.server((authInfo) => (authInfo as Caller | undefined) ?? caller);
+    const slot = sessions.add(id, ownerOf(caller), { server, transport, creator: caller });
+    if (slot === undefined) {
+      logger.warn({ caller: caller.id }, 'every MCP session is busy; this client is served without a session');
+      void server.close().catch(() => undefined);
+      return false;
+    }
+    transport.onclose = () => void sessions.remove(id, 'closed');
+    response.once('close', () => {
+      slot.release();
+      // An initialize the SDK refused leaves no session behind.
+      if (transport.sessionId !== id) sessions.remove(id, 'closed');
+    });
+    logger.info({ session: id, caller: caller.id }, 'MCP session started');
+    await server.connect(transport);
+    await serve(transport, caller, request, response, request.body);
+    return true;
+  };
+
+  // 4. Within a session: its server and transport. Without one: `initialize` starts a session; anything else
+  // gets one MCP server and transport for this request alone, both closed when the response closes.
+  app.post(MCP_PATH, async (request: Request, response: Response) => {
+    const caller = response.locals.caller as Caller;
+    const started = performance.now();
+    response.once('close', () =>
+      options.onRequestDone?.({
+        status: response.statusCode,
+        caller: caller.id,
+        durationMs: performance.now() - started,
+      }),
+    );
+    const sessionId = sessionHeader(request);
+    if (sessionId !== undefined) {
+      const session = sessionFor(sessionId, caller, response);
+      if (session === undefined) return;
+      if (options.sidecar.stillServes && !options.sidecar.stillServes(session.creator, caller)) {
+        logger.info({ session: sessionId, caller: caller.id }, 'what the caller may use changed; ending its session');
+        sessions.remove(sessionId, 'closed');
+        return refuse(response, 404, 'Session not found: what you may use changed; initialize again.', {}, -32001);
+      }
+      return serve(session.transport, caller, request, response, request.body);
+    }
+    try {
+      if (isInitializeRequest(request.body) && (await startSession(caller, request, response))) return;
+    } catch (error) {
+      logger.error({ err: error, caller: caller.id }, 'MCP session failed to start');
+      if (!response.headersSent) refuse(response, 500, 'Internal error.', {}, -32603);
+      return;
+    }
+    const server = options.sidecar.server(() => caller);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    response.once('close', () => {
+      void transport.close().catch(() => undefined);
+      void server.close().catch(() => undefined);
+    });
+    try {
+      await server.connect(transport);
+    } catch (error) {
+      logger.error({ err: error, caller: caller.id }, 'MCP request failed');
+      if (!response.headersSent) refuse(response, 500, 'Internal error.', {}, -32603);
+      return;
+    }
+    await serve(transport, caller, request, response, request.body);
+  });
+
+  // DELETE ends the caller's own session (the SDK answers it and calls onsessionclosed).
+  app.delete(MCP_PATH, async (request: Request, response: Response) => {
+    const caller = response.locals.caller as Caller;
+    const sessionId = sessionHeader(request);
+    if (sessionId === undefined) return refuse(response, 400, 'Bad Request: Mcp-Session-Id header is required.');
+    const session = sessionFor(sessionId, caller, response);
+    if (session === undefined) return;
+    await serve(session.transport, caller, request, response);
   });
 
   app.use((_request: Request, response: Response) => {
@@ -292,6 +423,7 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     port,
     url: `http://${urlHost}:${port}${MCP_PATH}`,
     inFlight: () => inFlight,
+    sessions: () => sessions.size,
     close(closeOptions = {}) {
       closed ??= (async () => {
         closing = true;
@@ -302,12 +434,32 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
           await idle.wait(closeOptions.drainMs ?? DEFAULT_DRAIN_MS);
           if (inFlight > 0) logger.warn({ inFlight }, 'drain time is up; closing requests still in flight');
         }
+        clearInterval(sweeper);
+        sessions.clear();
         http.closeAllConnections();
         await stopped;
       })();
       return closed;
     },
   };
+}
+
+interface Session {
+  readonly server: McpServer;
+  readonly transport: StreamableHTTPServerTransport;
+  /** The caller whose initialize started it; only the same identity may use it. */
+  readonly creator: Caller;
+}
+
+/** What a session is bound to: the caller's id and the identity it claims (`podmcp connect` sends one). */
+export function ownerOf(caller: Caller): string {
+  return JSON.stringify([caller.id, caller.claimed ?? null]);
+}
+
+function sessionHeader(request: IncomingMessage): string | undefined {
+  const value = request.headers['mcp-session-id'];
+  const id = Array.isArray(value) ? value[0] : value;
+  return id === undefined || id === '' ? undefined : id;
 }
 
 /** Answers with a JSON-RPC error object (id null: the request was not read or not valid). */
