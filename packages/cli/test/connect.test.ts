@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CLAIMED_IDENTITY_HEADER, CLAIMED_IDENTITY_MAX_CHARS } from '@podmcp/core';
 import { UsageError } from '../src/command.ts';
 import { forbiddenToPortForward, selectorString } from '../src/connect/cluster.ts';
 import {
@@ -305,6 +306,21 @@ describe('kubeconfig and identity', () => {
     assert.equal(claimedIdentityOf(kubeConfig, '0a1b2c3d'), 'alice#0a1b2c3d');
     assert.notEqual(claimedIdentityOf(kubeConfig), claimedIdentityOf(kubeConfig));
     assert.match(claimedIdentityOf(kubeConfig), /^alice#[0-9a-f]{8}$/);
+  });
+
+  test('a user name outside Latin-1 or too long is cleaned to a valid header value, keeping the instance', () => {
+    const named = (user: string) => {
+      const kubeConfig = new KubeConfig();
+      kubeConfig.loadFromString(KUBECONFIG_TEXT.replaceAll('alice', JSON.stringify(user)));
+      return claimedIdentityOf(kubeConfig, '0a1b2c3d');
+    };
+    const accented = named('Zoë Łukasz');
+    assert.equal(accented, 'Zo_ukasz#0a1b2c3d');
+    assert.doesNotThrow(() => new Headers({ [CLAIMED_IDENTITY_HEADER]: accented }));
+    assert.equal(named('管理者'), 'unknown#0a1b2c3d');
+    const long = named('a'.repeat(500));
+    assert.equal(long.length, CLAIMED_IDENTITY_MAX_CHARS);
+    assert.ok(long.endsWith('#0a1b2c3d'));
   });
 });
 

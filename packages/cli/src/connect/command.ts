@@ -9,6 +9,7 @@ import { homedir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
+import { CLAIMED_IDENTITY_MAX_CHARS, cleanClaimedIdentity } from '@podmcp/core';
 import { type Command, CommandError, EXIT_OK, type IO, UsageError } from '../command.ts';
 import { withUsageErrors } from '../flags.ts';
 import { StdioBridge } from './bridge.ts';
@@ -159,7 +160,10 @@ export function claimedIdentityOf(kubeConfig: KubeConfig, instance = randomBytes
       user = 'unknown';
     }
   }
-  return `${user}#${instance}`;
+  // Cleaned here, not only by the sidecar: a name outside Latin-1 in a header makes every request throw. The
+  // user part is shortened so the instance id, which tells two agents of one user apart, always fits.
+  const room = CLAIMED_IDENTITY_MAX_CHARS - instance.length - 1;
+  return `${cleanClaimedIdentity(user)?.slice(0, room) ?? 'unknown'}#${instance}`;
 }
 
 function namespaceOf(kubeConfig: KubeConfig, flag: string | undefined): string {
