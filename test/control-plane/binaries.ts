@@ -2,10 +2,10 @@
  * Finds the control-plane binaries: a user's own (KUBE_APISERVER_BIN, …) first, else the cache that
  * build.sh fills, building it on first use. Building prints progress on stderr because it takes minutes.
  */
-import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type BuildScript, executable, runBuildScript } from '../build-script.ts';
 
 export const BINARIES = {
   kubeApiserver: { file: 'kube-apiserver', env: 'KUBE_APISERVER_BIN' },
@@ -19,20 +19,16 @@ export type BinaryName = keyof typeof BINARIES;
 /** The binaries, and kwok's Stages (node and pod lifecycle), which build.sh copies out of kwok's module. */
 export type BinaryPaths = Record<BinaryName, string> & { readonly kwokStages: string };
 
-const buildScript = join(dirname(fileURLToPath(import.meta.url)), 'build.sh');
-
 export class ControlPlaneUnavailableError extends Error {
   override name = 'ControlPlaneUnavailableError';
 }
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const buildScript: BuildScript = {
+  path: join(dirname(fileURLToPath(import.meta.url)), 'build.sh'),
+  what: 'the control plane',
+  missing: 'Go is not installed',
+  unavailable: (message) => new ControlPlaneUnavailableError(message),
+};
 
 function fromEnvironment(): Partial<BinaryPaths> {
   const found: Partial<BinaryPaths> = {};
@@ -45,17 +41,9 @@ function fromEnvironment(): Partial<BinaryPaths> {
   return found;
 }
 
+/** The bin directory: the last line build.sh prints. */
 function cacheDirectory(build: boolean): string {
-  const result = spawnSync('bash', [buildScript, ...(build ? [] : ['--print'])], {
-    // Progress of a first build goes straight to the terminal; the last stdout line is the bin directory.
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) {
-    const why = result.status === 3 ? 'Go is not installed' : `build.sh exited with ${result.status ?? result.signal}`;
-    throw new ControlPlaneUnavailableError(`could not build the control plane: ${why} (see the output above)`);
-  }
-  return result.stdout.trim().split('\n').at(-1) ?? '';
+  return runBuildScript(buildScript, build ? [] : ['--print']).at(-1) ?? '';
 }
 
 /** Resolves every binary, building the missing ones unless the user supplied all of them. */

@@ -2,10 +2,10 @@
  * Finds the real node's binaries and its own images (pause, test app) in the cache build.sh fills, building
  * them on first use (minutes; progress on stderr).
  */
-import { spawnSync } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type BuildScript, executable, runBuildScript } from '../build-script.ts';
 import { ControlPlaneUnavailableError } from '../control-plane/binaries.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -35,35 +35,27 @@ export interface NodeBuild {
   readonly testApp: NodeImage;
 }
 
+const buildScript: BuildScript = {
+  path: join(here, 'build.sh'),
+  what: 'the real node',
+  missing: 'a build prerequisite is missing',
+  unavailable: (message) => new ControlPlaneUnavailableError(message),
+};
+
+/** build.sh's `bin=<dir>` and `images=<dir>` lines. */
 function run(args: readonly string[]): Record<string, string> {
-  const result = spawnSync('bash', [join(here, 'build.sh'), ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) {
-    const why =
-      result.status === 3
-        ? 'a build prerequisite is missing'
-        : `build.sh exited with ${result.status ?? result.signal}`;
-    throw new ControlPlaneUnavailableError(`could not build the real node: ${why} (see the output above)`);
-  }
   return Object.fromEntries(
-    result.stdout
-      .trim()
-      .split('\n')
+    runBuildScript(buildScript, args)
       .filter((line) => line.includes('='))
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
 }
 
 function complete(bin: string, images: string): boolean {
-  try {
-    for (const name of BINARIES) accessSync(join(bin, name), constants.X_OK);
-    for (const file of ['pause.oci.tar', 'testapp.oci.tar', 'refs.env']) accessSync(join(images, file));
-    return true;
-  } catch {
-    return false;
-  }
+  return (
+    BINARIES.every((name) => executable(join(bin, name))) &&
+    ['pause.oci.tar', 'testapp.oci.tar', 'refs.env'].every((file) => existsSync(join(images, file)))
+  );
 }
 
 export function resolveNodeBuild(): NodeBuild {
