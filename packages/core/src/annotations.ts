@@ -138,7 +138,7 @@ export const ANNOTATIONS = {
   'memory-request': spec({
     schema: quantity,
     allowed: 'a Kubernetes quantity',
-    defaultText: 'cluster default (`128Mi`)',
+    defaultText: 'cluster default (`160Mi`)',
     description: 'Memory request of the sidecar container.',
   }),
   'memory-limit': spec({

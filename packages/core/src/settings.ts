@@ -76,7 +76,7 @@ export const BUILTIN_DEFAULTS: SettingsDefaults = {
   port: 9810,
   healthPort: 9811,
   logLevel: 'info',
-  resources: { cpuRequest: '10m', memoryRequest: '128Mi', memoryLimit: '320Mi' },
+  resources: { cpuRequest: '10m', memoryRequest: '160Mi', memoryLimit: '320Mi' },
   rateLimitPerMinute: 120,
   maxReplicas: 10,
   actionCooldownSeconds: 300,
