@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sandboxCommand, type UnpackedImage, unpackImage } from './src/sandbox.ts';
+import { TOOLS_LIST_ID, toolsListInput, unreachableKubeconfig } from './src/serve-stdio.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const version = JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8')).version;
@@ -20,40 +21,21 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs);
 const kubeconfig = join(tmpdir(), `podmcp-startup-kubeconfig-${process.pid}.yaml`);
-writeFileSync(
-  kubeconfig,
-  `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
-users: [{name: u, user: {token: t}}]
-contexts: [{name: c, context: {cluster: c, user: u, namespace: default}}]
-current-context: c
-`,
-);
-
-const messages = [
-  {
-    jsonrpc: '2.0',
-    id: 1,
-    method: 'initialize',
-    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'startup', version: '0' } },
-  },
-  { jsonrpc: '2.0', method: 'notifications/initialized' },
-  { jsonrpc: '2.0', id: 2, method: 'tools/list' },
-];
+writeFileSync(kubeconfig, unreachableKubeconfig('default'));
+const input = toolsListInput('startup');
 
 function once(image: UnpackedImage, env: readonly string[]): Promise<number> {
   const argv = [...image.entrypoint, 'serve', '--transport', 'stdio', '--kubeconfig', '/tmp/kubeconfig'];
   const [command, args] = sandboxCommand(image, argv, { kubeconfig }, env);
   const started = performance.now();
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'ignore'] });
-  child.stdin.write(messages.map((m) => `${JSON.stringify(m)}\n`).join(''));
+  child.stdin.write(input);
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error('no tools/list answer in 30 s')), 30_000);
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.split('\n').some((line) => line.includes('"id":2') && line.includes('"tools"'))) {
+      if (out.split('\n').some((line) => line.includes(`"id":${TOOLS_LIST_ID}`) && line.includes('"tools"'))) {
         const elapsed = performance.now() - started;
         clearTimeout(timer);
         child.stdin.end();
@@ -98,7 +80,7 @@ function bake(image: UnpackedImage, dir: string): void {
       '/cache-kubeconfig',
     ],
     {
-      input: messages.map((m) => `${JSON.stringify(m)}\n`).join(''),
+      input,
       env: {
         ...Object.fromEntries(image.env.map((e) => e.split(/=(.*)/s, 2) as [string, string])),
         NODE_COMPILE_CACHE: dir,

@@ -17,6 +17,7 @@ import { type BuiltImage, buildImage, IMAGE_REPOSITORY, REQUIRED_TOOLS } from '.
 import { pinnedNodeVersion } from '../src/node-runtime.ts';
 import { hasCommand } from '../src/run.ts';
 import { runInImage, type UnpackedImage, unpackImage } from '../src/sandbox.ts';
+import { TOOLS_LIST_ID, toolsListInput, unreachableKubeconfig } from '../src/serve-stdio.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const version = JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8')).version as string;
@@ -144,28 +145,13 @@ describe('the podmcp container image', { skip, timeout: 600_000 }, () => {
   test('podmcp serve answers tools/list over stdio and logs JSON lines, with no API server to reach', () => {
     // Loopback port 1 refuses: serve must start anyway. This runs the bundled MCP SDK, zod, client-node and pino.
     const kubeconfig = join(outs[0] as string, 'kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\n' +
-        'users: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u, namespace: demo}}]\n' +
-        'current-context: c\n',
-    );
-    const messages = [
-      {
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'test', version: '0' } },
-      },
-      { jsonrpc: '2.0', method: 'notifications/initialized' },
-      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
-    ];
+    writeFileSync(kubeconfig, unreachableKubeconfig('demo'));
     const result = runInImage(
       image,
       [...image.entrypoint, 'serve', '--transport', 'stdio', '--kubeconfig', '/tmp/kubeconfig'],
       {
         files: { kubeconfig },
-        input: messages.map((message) => `${JSON.stringify(message)}\n`).join(''),
+        input: toolsListInput('test'),
       },
     );
     assert.equal(result.status, 0, result.stderr);
@@ -173,7 +159,7 @@ describe('the podmcp container image', { skip, timeout: 600_000 }, () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
-    const tools = answers.find((answer) => answer.id === 2)?.result?.tools ?? [];
+    const tools = answers.find((answer) => answer.id === TOOLS_LIST_ID)?.result?.tools ?? [];
     assert.ok(
       tools.some((tool: { name: string }) => tool.name === 'list_pods'),
       result.stdout,
