@@ -37,13 +37,15 @@ export interface SidecarOptions {
   /** Wraps the audit log, e.g. to count calls in metrics from the very records the audit trail holds. */
   readonly wrapAudit?: (audit: AuditLog) => AuditLog;
   readonly now?: () => Date;
+  /** How long a human has to approve an action; APPROVAL_TIMEOUT_MS unless given (tests). */
+  readonly approvalTimeoutMs?: number;
 }
 
 export interface Sidecar {
   readonly services: SidecarServices;
   readonly catalogue: Catalogue;
   /**
-   * A new MCP server for one connection (stdio) or one request (stateless HTTP); `catalogue` narrows what it
+   * A new MCP server for one connection (stdio), one HTTP session, or one sessionless HTTP request; `catalogue` narrows what it
    * serves (an authenticated caller sees only what it may use).
    */
   server(caller: (authInfo: unknown) => Caller, catalogue?: Catalogue): ReturnType<typeof createMcpServer>;
@@ -82,7 +84,13 @@ export function createSidecar(options: SidecarOptions): Sidecar {
   return {
     services,
     catalogue,
-    server: (caller, narrowed) => createMcpServer({ services, catalogue: narrowed ?? catalogue, caller }),
+    server: (caller, narrowed) =>
+      createMcpServer({
+        services,
+        catalogue: narrowed ?? catalogue,
+        caller,
+        approvalTimeoutMs: options.approvalTimeoutMs,
+      }),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * Human in the loop: a mutating tool asks the client's user through MCP elicitation, showing what the
- * server-side dry run says will change, and acts only on an explicit yes. A no, a cancel or a client that
- * cannot ask (without the unattended policy) changes nothing. Every outcome is audited.
+ * server-side dry run says will change, and acts only on an explicit yes. A no, a cancel, no answer in time or
+ * a client that cannot ask (without the unattended policy) changes nothing. Every outcome is audited. Each
+ * answer is proven in memory and over Streamable HTTP (the SDK client's session, as an injected sidecar serves).
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
@@ -15,6 +16,7 @@ const { plane, skip } = await controlPlaneForSuite({ nodes: true });
 const READ_WRITE = { PODMCP_MODE: 'read-write', PODMCP_ACTION_COOLDOWN: '0', PODMCP_RATE_LIMIT: '6000' };
 const REASON = 'e2e: the app leaks memory; a restart buys time until the fix ships';
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
+type Transport = 'in-memory' | 'http';
 
 describe('actions need a human yes where the client can ask', { skip }, () => {
   let world: World;
@@ -33,66 +35,130 @@ describe('actions need a human yes where the client can ask', { skip }, () => {
     return deployment.spec?.template.metadata?.annotations?.[RESTARTED_AT];
   };
 
-  /** A sidecar whose client answers every elicitation with `answer`, recording what it was asked. */
-  async function withAnswer(answer: ElicitResult, env: Record<string, string> = READ_WRITE) {
+  /**
+   * A sidecar whose client answers every elicitation with `answer` (or never, when undefined), recording what
+   * it was asked. Over Streamable HTTP the client initializes a session, so the server answering tools/call is
+   * the one that saw it declare elicitation, and the question travels on the tools/call's SSE stream.
+   */
+  async function withAnswer(
+    transport: Transport,
+    answer: ElicitResult | undefined,
+    options: { approvalTimeoutMs?: number } = {},
+  ) {
     const asked: string[] = [];
     const sidecar = await connectSidecar(world, {
       podName: ownPod,
-      env,
+      env: READ_WRITE,
+      transport,
+      claimedIdentity: 'alice/e2e',
       clientCapabilities: { elicitation: { form: {} } },
+      ...options,
       prepareClient: (client) =>
         client.setRequestHandler(ElicitRequestSchema, async (request) => {
           asked.push(request.params.message);
-          return answer;
+          return answer ?? new Promise<ElicitResult>(() => undefined);
         }),
     });
     return { sidecar, asked };
   }
 
-  test('yes: the user sees the dry run, then the restart is applied and audited as approved by a human', async () => {
-    const { sidecar, asked } = await withAnswer({ action: 'accept', content: { approve: true } });
-    try {
-      const result = await callTool<{ applied: boolean }>(sidecar.client, 'restart_deployment', { reason: REASON });
-      assert.equal(result.structured.applied, true);
-      assert.equal(asked.length, 1);
-      assert.match(asked[0] ?? '', /dry run says/);
-      assert.match(asked[0] ?? '', /Deployment\/web|web/);
-      assert.match(asked[0] ?? '', new RegExp(REASON.slice(0, 20)));
-      assert.ok(await restartedAt(), 'the Deployment was restarted');
-      const record = sidecar.audit.find((entry) => entry.name === 'restart_deployment' && entry.outcome === 'ok');
-      assert.equal(record?.approval, 'human');
-    } finally {
-      await sidecar.close();
-    }
-  });
+  const replicas = async () =>
+    (await world.admin.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'web', namespace: world.namespace }))
+      .spec?.replicas;
 
-  for (const [label, answer] of [
-    ['no', { action: 'decline' }],
-    ['cancel', { action: 'cancel' }],
-    ['accepted without approving', { action: 'accept', content: { approve: false } }],
-  ] as const) {
-    test(`${label}: nothing changes, the answer says so, and the refusal is audited`, async () => {
+  for (const transport of ['in-memory', 'http'] as const) {
+    test(`${transport} yes: the user sees the dry run, then the restart is applied and audited as approved by a human`, async () => {
       const before = await restartedAt();
-      const { sidecar, asked } = await withAnswer(answer as ElicitResult);
+      const { sidecar, asked } = await withAnswer(transport, { action: 'accept', content: { approve: true } });
       try {
-        const text = await callToolError(sidecar.client, 'scale_workload', {
+        const result = await callTool<{ applied: boolean }>(sidecar.client, 'restart_deployment', {
+          // Named: the first restart replaced the pod this sidecar pretends to run in ("self").
           workload: 'deploy/web',
-          replicas: 3,
           reason: REASON,
         });
-        assert.match(text, /Nothing was changed/);
+        assert.equal(result.structured.applied, true);
         assert.equal(asked.length, 1);
-        const deployment = await world.admin
-          .makeApiClient(AppsV1Api)
-          .readNamespacedDeployment({ name: 'web', namespace: world.namespace });
-        assert.equal(deployment.spec?.replicas, 1);
-        assert.equal(await restartedAt(), before);
-        assert.ok(sidecar.audit.some((entry) => entry.name === 'scale_workload' && entry.outcome === 'refused'));
+        assert.match(asked[0] ?? '', /dry run says/);
+        assert.match(asked[0] ?? '', /Deployment\/web|web/);
+        assert.match(asked[0] ?? '', new RegExp(REASON.slice(0, 20)));
+        const after = await restartedAt();
+        assert.ok(after && after !== before, 'the Deployment was restarted');
+        const record = sidecar.audit.find((entry) => entry.name === 'restart_deployment' && entry.outcome === 'ok');
+        assert.equal(record?.approval, 'human');
+        if (transport === 'http') {
+          assert.equal(record?.transport, 'http');
+          assert.equal(record?.claimed, 'alice/e2e');
+          assert.equal(sidecar.http?.sessions(), 1, 'one session carried the call and the question');
+        }
       } finally {
         await sidecar.close();
       }
     });
+
+    for (const [label, answer] of [
+      ['no', { action: 'decline' }],
+      ['cancel', { action: 'cancel' }],
+      ['accepted without approving', { action: 'accept', content: { approve: false } }],
+      ['no answer in time', undefined],
+    ] as const) {
+      test(`${transport} ${label}: nothing changes, the answer says so, and the refusal is audited`, async () => {
+        const before = await restartedAt();
+        const { sidecar, asked } = await withAnswer(transport, answer as ElicitResult | undefined, {
+          approvalTimeoutMs: answer === undefined ? 1_500 : 60_000,
+        });
+        try {
+          const text = await callToolError(sidecar.client, 'scale_workload', {
+            workload: 'deploy/web',
+            replicas: 3,
+            reason: REASON,
+          });
+          assert.match(text, /Nothing was changed/);
+          if (answer === undefined) assert.match(text, /approval was not answered/);
+          assert.equal(asked.length, 1);
+          assert.equal(await replicas(), 1);
+          assert.equal(await restartedAt(), before);
+          assert.ok(sidecar.audit.some((entry) => entry.name === 'scale_workload' && entry.outcome === 'refused'));
+        } finally {
+          await sidecar.close();
+        }
+      });
+    }
   }
+
+  test('http: a session answers only the caller that created it; its id cannot borrow approvals', async () => {
+    const { sidecar } = await withAnswer('http', { action: 'accept', content: { approve: true } });
+    try {
+      const http = sidecar.http;
+      assert.ok(http);
+      const session = (sidecar.client.transport as { sessionId?: string } | undefined)?.sessionId;
+      assert.ok(session, 'the SDK client holds a session id');
+      const before = await restartedAt();
+      const borrowed = await fetch(http.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-session-id': session,
+          'mcp-protocol-version': '2025-06-18',
+          'podmcp-claimed-identity': 'mallory',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 7,
+          method: 'tools/call',
+          params: { name: 'restart_deployment', arguments: { reason: REASON } },
+        }),
+      });
+      assert.equal(borrowed.status, 404);
+      assert.equal(((await borrowed.json()) as { error: { code: number } }).error.code, -32001);
+      assert.equal(await restartedAt(), before);
+      // The owner's session is untouched.
+      const { tools } = await sidecar.client.listTools();
+      assert.ok(tools.some((tool) => tool.name === 'restart_deployment'));
+    } finally {
+      await sidecar.close();
+    }
+  });
 
   test('a client that cannot ask: refused by default, with the way forward; the preview still works', async () => {
     const sidecar = await connectSidecar(world, { podName: ownPod, env: READ_WRITE });

@@ -11,11 +11,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import { decodeSidecarEnv } from '@podmcp/core';
+import { CLAIMED_IDENTITY_HEADER, decodeSidecarEnv } from '@podmcp/core';
 import pino from 'pino';
 import { createSidecar, type Sidecar } from '../../../packages/sidecar/src/sidecar.ts';
+import { type RunningHttpTransport, startHttpTransport } from '../../../packages/sidecar/src/transport/http.ts';
 import type { ControlPlane } from '../../control-plane/harness.ts';
 import { createAll, eventually, serviceAccountToken } from '../../control-plane/kube.ts';
 import { MANIFESTS, render } from '../../manifests/render.ts';
@@ -85,6 +87,8 @@ export interface ConnectedSidecar {
   readonly sidecar: Sidecar;
   /** Every audit record written so far. */
   readonly audit: Array<Record<string, unknown>>;
+  /** The HTTP edge, when the client connects over Streamable HTTP. */
+  readonly http?: RunningHttpTransport;
   close(): Promise<void>;
 }
 
@@ -99,9 +103,17 @@ export interface ConnectOptions {
   /** Capabilities the test client declares (e.g. elicitation), and handlers to install before it connects. */
   readonly clientCapabilities?: ClientCapabilities;
   readonly prepareClient?: (client: Client) => void;
+  /**
+   * How the client reaches the sidecar: in memory (default), or Streamable HTTP on loopback through the
+   * sidecar's own HTTP edge, claiming `claimedIdentity` as `podmcp connect` does.
+   */
+  readonly transport?: 'in-memory' | 'http';
+  readonly claimedIdentity?: string;
+  /** Overrides how long a human has to approve an action. */
+  readonly approvalTimeoutMs?: number;
 }
 
-/** A sidecar for the world's namespace, connected to an SDK client over an in-memory transport. */
+/** A sidecar for the world's namespace, connected to an SDK client (in memory, or over Streamable HTTP). */
 export async function connectSidecar(world: World, options: ConnectOptions = {}): Promise<ConnectedSidecar> {
   const decoded = decodeSidecarEnv(options.env ?? {});
   if (!decoded.ok) throw new Error(`bad test settings: ${decoded.errors.join('; ')}`);
@@ -126,15 +138,37 @@ export async function connectSidecar(world: World, options: ConnectOptions = {})
     logger: pino({ level: 'info' }, sink),
     podName: options.podName,
     appHost: options.appHost,
+    approvalTimeoutMs: options.approvalTimeoutMs,
   });
-  const server = sidecar.server(() => ({ id: 'e2e', transport: 'in-memory' }));
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
   const client = new Client(
     { name: 'podmcp-e2e', version: '1.0.0' },
     options.clientCapabilities ? { capabilities: options.clientCapabilities } : undefined,
   );
   options.prepareClient?.(client);
+  if (options.transport === 'http') {
+    const http: RunningHttpTransport = await startHttpTransport({
+      sidecar,
+      host: '127.0.0.1',
+      port: 0,
+      logger: pino({ level: 'silent' }),
+    });
+    const headers: Record<string, string> =
+      options.claimedIdentity === undefined ? {} : { [CLAIMED_IDENTITY_HEADER]: options.claimedIdentity };
+    await client.connect(new StreamableHTTPClientTransport(new URL(http.url), { requestInit: { headers } }));
+    return {
+      client,
+      sidecar,
+      audit,
+      http,
+      async close() {
+        await client.close();
+        await http.close({ drainMs: 0 });
+      },
+    };
+  }
+  const server = sidecar.server(() => ({ id: 'e2e', transport: 'in-memory' }));
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
   await client.connect(clientSide);
   return {
     client,

@@ -23,7 +23,7 @@ export interface ApprovalRequest {
   readonly unattendedAllowed: boolean;
   readonly relatedRequestId: string | number;
   readonly signal: AbortSignal;
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
 }
 
 function clientCanElicit(server: Server): boolean {

@@ -48,6 +48,8 @@ export interface ServerOptions {
   readonly caller: (authInfo: unknown) => Caller;
   /** Overrides CALL_DEADLINE_MS (tests). */
   readonly deadlineMs?: number;
+  /** Overrides APPROVAL_TIMEOUT_MS (tests). */
+  readonly approvalTimeoutMs?: number | undefined;
 }
 
 /**
@@ -219,6 +221,7 @@ export function createMcpServer(options: ServerOptions): Server {
             unattendedAllowed: services.settings.unattendedActions,
             relatedRequestId: extra.requestId,
             signal: extra.signal,
+            timeoutMs: options.approvalTimeoutMs,
             preview: async () => {
               const dryRun = (async () => tool.run({ ...parsed.data, dry_run: true }, ctx))();
               const previewed = services.redactor.value(
