@@ -71,16 +71,22 @@ export interface ControlPlane {
 export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 export const SIMULATED_NODE = 'podmcp-node-0';
 
-function kubeconfigYaml(server: string, caPem: string, token: string): string {
+/** A kubeconfig for a bearer token on `server`, trusting `caPem`; `names` name its cluster (and context) and user. */
+export function kubeconfigYaml(
+  server: string,
+  caPem: string,
+  token: string,
+  names: { readonly cluster: string; readonly user: string } = { cluster: 'podmcp-test', user: 'podmcp-test-user' },
+): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [
-      { name: 'podmcp-test', cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } },
+      { name: names.cluster, cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } },
     ],
-    users: [{ name: 'podmcp-test-user', user: { token } }],
-    contexts: [{ name: 'podmcp-test', context: { cluster: 'podmcp-test', user: 'podmcp-test-user' } }],
-    'current-context': 'podmcp-test',
+    users: [{ name: names.user, user: { token } }],
+    contexts: [{ name: names.cluster, context: { cluster: names.cluster, user: names.user } }],
+    'current-context': names.cluster,
   });
 }
 

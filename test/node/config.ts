@@ -157,16 +157,3 @@ export function kubeProxyConfig(
     iptables: { minSyncPeriod: '0s', syncPeriod: '30s' },
   });
 }
-
-export function kubeconfigFor(server: string, caPem: string, token: string): string {
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [
-      { name: 'node', cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } },
-    ],
-    users: [{ name: 'node', user: { token } }],
-    contexts: [{ name: 'node', context: { cluster: 'node', user: 'node' } }],
-    'current-context': 'node',
-  });
-}

@@ -20,20 +20,13 @@ import {
   type ControlPlane,
   type ControlPlaneOptions,
   ControlPlaneUnavailableError,
+  kubeconfigYaml,
   startControlPlane,
 } from '../control-plane/harness.ts';
 import { freePorts } from '../control-plane/ports.ts';
 import { type ManagedProcess, startProcess, stopProcess } from '../control-plane/processes.ts';
 import { type NodeBuild, resolveNodeBuild } from './binaries.ts';
-import {
-  cniConfig,
-  containerdConfig,
-  kubeconfigFor,
-  kubeletConfig,
-  kubeProxyConfig,
-  NETWORK,
-  type NodePaths,
-} from './config.ts';
+import { cniConfig, containerdConfig, kubeletConfig, kubeProxyConfig, NETWORK, type NodePaths } from './config.ts';
 import { writeKubeletClientPki } from './pki.ts';
 
 export { ControlPlaneUnavailableError, NETWORK };
@@ -41,6 +34,8 @@ export { ControlPlaneUnavailableError, NETWORK };
 export const REAL_NODE_NAME = 'podmcp-real-node';
 const LOCK = process.env.PODMCP_REAL_NODE_LOCK ?? '/run/podmcp-real-node.lock';
 const BASE = process.env.PODMCP_REAL_NODE_DIR ?? '/var/lib/podmcp-real-node';
+// The node's components' kubeconfigs name their cluster and user `node`.
+const NODE_KUBECONFIG_NAMES = { cluster: 'node', user: 'node' } as const;
 const TEARDOWN = join(dirname(fileURLToPath(import.meta.url)), 'teardown.sh');
 /** Folders the components use whatever they are configured with; teardown removes those it finds new. */
 const SHARED_DIRS = ['/var/lib/cni', '/var/lib/kubelet', '/var/log/containers', '/run/containerd'];
@@ -315,9 +310,13 @@ export async function startRealNode(options: RealNodeOptions = {}): Promise<Real
 
     writeFileSync(join(BASE, 'cni/net.d/10-podmcp-test.conflist'), cniConfig(BASE));
     writeFileSync(join(BASE, 'resolv.conf'), 'nameserver 127.0.0.1\noptions ndots:1\n');
-    writeFileSync(join(BASE, 'kubelet.kubeconfig'), kubeconfigFor(livePlane.server, livePlane.caPem, kubeletToken), {
-      mode: 0o600,
-    });
+    writeFileSync(
+      join(BASE, 'kubelet.kubeconfig'),
+      kubeconfigYaml(livePlane.server, livePlane.caPem, kubeletToken, NODE_KUBECONFIG_NAMES),
+      {
+        mode: 0o600,
+      },
+    );
     writeFileSync(join(BASE, 'kubelet.yaml'), kubeletConfig(paths, kubeletPki.clientCaFile));
     start('kubelet', join(build.bin, 'kubelet'), [
       `--config=${join(BASE, 'kubelet.yaml')}`,
@@ -330,9 +329,13 @@ export async function startRealNode(options: RealNodeOptions = {}): Promise<Real
     ]);
 
     const [healthz, metrics] = (await freePorts(2)) as [number, number];
-    writeFileSync(join(BASE, 'kube-proxy.kubeconfig'), kubeconfigFor(livePlane.server, livePlane.caPem, proxyToken), {
-      mode: 0o600,
-    });
+    writeFileSync(
+      join(BASE, 'kube-proxy.kubeconfig'),
+      kubeconfigYaml(livePlane.server, livePlane.caPem, proxyToken, NODE_KUBECONFIG_NAMES),
+      {
+        mode: 0o600,
+      },
+    );
     writeFileSync(
       join(BASE, 'kube-proxy.yaml'),
       kubeProxyConfig(join(BASE, 'kube-proxy.kubeconfig'), REAL_NODE_NAME, { healthz, metrics }),
