@@ -1,5 +1,6 @@
 # Shell helpers shared by the scripts that build Go programs from the Go module proxy into the podmcp cache
-# (test/control-plane/build.sh, test/node/build.sh, test/interop/go/build.sh). Source it, don't run it:
+# (test/control-plane/build.sh, test/node/build.sh, test/interop/go/build.sh, test/prometheus/build.sh).
+# Source it, don't run it:
 #
 #   source "$here/../go-build.sh" LABEL [MODULE_PREFIX]
 #

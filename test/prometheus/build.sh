@@ -15,7 +15,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../control-plane/versions.env
 source "$here/../control-plane/versions.env"
 
-cache_root="${PODMCP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/podmcp}"
+# shellcheck source=../go-build.sh
+source "$here/../go-build.sh" prometheus podmcp.test
 # BUILD_RECIPE changes when the way the binaries are built changes, so a cache built the old way is not reused.
 BUILD_RECIPE=1
 out="$cache_root/prometheus/$PROMETHEUS_VERSION-r$BUILD_RECIPE"
@@ -27,8 +28,6 @@ if [[ "${1:-}" == "--print" ]]; then
   exit 0
 fi
 
-say() { printf '[prometheus] %s\n' "$*" >&2; }
-
 complete() {
   for b in "${binaries[@]}"; do [[ -x "$bin/$b" ]] || return 1; done
 }
@@ -39,43 +38,20 @@ if complete; then
   exit 0
 fi
 
-if ! command -v go >/dev/null 2>&1; then
-  for candidate in /usr/local/go/bin/go /usr/lib/go/bin/go; do
-    if [[ -x "$candidate" ]]; then PATH="$(dirname "$candidate"):$PATH"; break; fi
-  done
-fi
-if ! command -v go >/dev/null 2>&1; then
+if ! go_find; then
   say "Go is not installed: Prometheus is built from source and needs Go >= 1.21"
   say "(test/control-plane/ensure-go.sh makes one available)"
   exit 3
 fi
-
-export GOFLAGS="${GOFLAGS:--buildvcs=false} -trimpath"
-export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
-export CGO_ENABLED=0
+go_env
+go_workdir
 mkdir -p "$bin"
-work="$(mktemp -d "${TMPDIR:-/tmp}/podmcp-prometheus-build.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
 
-started=$SECONDS
-elapsed() { echo "$((SECONDS - started))s"; }
-# Go's download chatter goes to a log that is shown only when a step fails.
-fail_with_log() {
-  tail -n 40 "$work/go.log" >&2
-  say "build failed after $(elapsed)"
-  exit 1
-}
-
-# A throwaway module keeps Prometheus's dependency graph its own; both commands share it.
-mod="$work/prometheus"
-mkdir -p "$mod"
-printf 'module podmcp.test/prometheus\n\ngo 1.26\n' >"$mod/go.mod"
-say "resolving github.com/prometheus/prometheus $PROMETHEUS_VERSION (first run: several minutes on 2 cores)"
-(cd "$mod" && go get -tool "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION" \
-  "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_VERSION" >>"$work/go.log" 2>&1) || fail_with_log
-say "compiling prometheus and promtool ($(elapsed) so far)"
-(cd "$mod" && go build -o "$bin/" github.com/prometheus/prometheus/cmd/prometheus \
-  github.com/prometheus/prometheus/cmd/promtool >>"$work/go.log" 2>&1) || fail_with_log
+# One throwaway module (podmcp.test/prometheus) keeps Prometheus's dependency graph its own; both commands
+# share it.
+say "first run: several minutes on 2 cores"
+go_build_module prometheus "$PROMETHEUS_VERSION" "$bin/" "" \
+  github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool
 
 complete || { say "build finished but binaries are missing in $bin"; exit 1; }
 say "built in $(elapsed): $bin"

@@ -4,11 +4,12 @@
  * loopback with no scrape targets, and stopped (with a watchdog for a killed test process) when the suite ends.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { executable, runBuildScript } from '../build-script.ts';
 import { skipOrFail } from '../ci.ts';
 import { freePort } from '../control-plane/ports.ts';
 import { type ManagedProcess, startProcess, startWatchdog, stopProcess } from '../control-plane/processes.ts';
@@ -25,15 +26,6 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** prometheus and promtool: the user's own first, else the cache build.sh fills (building on first use). */
 export function resolvePrometheusBinaries(): { prometheus: string; promtool: string } {
   const supplied = { prometheus: process.env.PROMETHEUS_BIN, promtool: process.env.PROMTOOL_BIN };
@@ -43,17 +35,15 @@ export function resolvePrometheusBinaries(): { prometheus: string; promtool: str
     }
     return { prometheus: supplied.prometheus, promtool: supplied.promtool };
   }
-  const run = (args: string[]) =>
-    spawnSync('bash', [buildScript, ...args], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-  const binIn = (result: ReturnType<typeof run>) => result.stdout.trim().split('\n').at(-1) ?? '';
-  let bin = binIn(run(['--print']));
+  const script = {
+    path: buildScript,
+    what: 'Prometheus',
+    missing: 'Go is not installed',
+    unavailable: (message: string) => new PrometheusUnavailableError(message),
+  };
+  let bin = runBuildScript(script, ['--print']).at(-1) ?? '';
   if (!executable(join(bin, 'prometheus')) || !executable(join(bin, 'promtool'))) {
-    const built = run([]);
-    if (built.status !== 0) {
-      const why = built.status === 3 ? 'Go is not installed' : `build.sh exited with ${built.status ?? built.signal}`;
-      throw new PrometheusUnavailableError(`could not build Prometheus: ${why} (see the output above)`);
-    }
-    bin = binIn(built);
+    bin = runBuildScript(script, []).at(-1) ?? '';
   }
   return { prometheus: join(bin, 'prometheus'), promtool: join(bin, 'promtool') };
 }
