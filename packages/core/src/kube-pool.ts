@@ -23,6 +23,20 @@ import { Agent, buildConnector } from 'undici';
 export const API_CONNECTIONS = 4;
 /** Below the API server's own idle timeout (90 s), so the client is the one that closes an idle connection. */
 const KEEP_ALIVE_MS = 30_000;
+/**
+ * How long a request waits for the API server's response headers, and then between two chunks of its body,
+ * before it fails. Without a bound (undici waits 300 s) a black-holed API server or a stalled log would hold
+ * every connection of the pool, and the calls waiting on them, for five minutes. Just under the sidecar's 20 s
+ * call deadline: a call held up by one silent request is answered with what happened, not only with its deadline.
+ */
+export const API_REQUEST_TIMEOUT_MS = 15_000;
+
+export interface KubePoolOptions {
+  /** Connections for requests (watches have their own). */
+  readonly connections?: number;
+  /** See API_REQUEST_TIMEOUT_MS. */
+  readonly requestTimeoutMs?: number;
+}
 
 /** What client-node's Watch uses of a KubeConfig. */
 export interface WatchAuth {
@@ -42,7 +56,7 @@ export interface KubePool extends SecurityAuthentication {
   readonly forWatch: WatchAuth;
   /** Connections opened so far, requests and watches together. */
   connectionsOpened(): number;
-  /** Closes idle connections and waits for requests in flight. */
+  /** Closes idle connections, waits for requests in flight (each bounded in time) and ends open watches. */
   close(): Promise<void>;
 }
 
@@ -61,11 +75,14 @@ type RequestOptions = TlsMaterial & { headers?: Record<string, unknown>; auth?: 
 
 const pools = new WeakMap<KubeConfig, KubePool>();
 
-/** The pool of a KubeConfig, created on first use: everyone holding the same KubeConfig shares its connections. */
-export function poolFor(kubeConfig: KubeConfig): KubePool {
+/**
+ * The pool of a KubeConfig, created on first use (with `options`): everyone holding the same KubeConfig shares
+ * its connections.
+ */
+export function poolFor(kubeConfig: KubeConfig, options: KubePoolOptions = {}): KubePool {
   let pool = pools.get(kubeConfig);
   if (!pool) {
-    pool = createKubePool(kubeConfig);
+    pool = createKubePool(kubeConfig, options);
     pools.set(kubeConfig, pool);
   }
   return pool;
@@ -76,21 +93,25 @@ export function pooledApiClient<T extends object>(kubeConfig: KubeConfig, type: 
   return poolFor(kubeConfig).apiClient(type);
 }
 
-export function createKubePool(kubeConfig: KubeConfig, options: { readonly connections?: number } = {}): KubePool {
+export function createKubePool(kubeConfig: KubeConfig, options: KubePoolOptions = {}): KubePool {
   const connections = options.connections ?? API_CONNECTIONS;
+  const timeoutMs = options.requestTimeoutMs ?? API_REQUEST_TIMEOUT_MS;
   let opened = 0;
   let material: TlsMaterial | undefined;
   let agents: { requests: Agent; watches: Agent } | undefined;
   const retired = new Set<Agent>();
+  const retiredWatches = new Set<Agent>();
 
   const agentsFor = (next: TlsMaterial) => {
     if (agents && material && sameMaterial(material, next)) return agents;
     if (agents) {
       // New client certificate, CA or server name: requests in flight finish on the old connections.
-      for (const agent of [agents.requests, agents.watches]) {
-        retired.add(agent);
-        void agent.close().finally(() => retired.delete(agent));
-      }
+      // Open watches end when the server ends them (their timeoutSeconds), then reconnect on the new agent.
+      const { requests, watches } = agents;
+      retired.add(requests);
+      void requests.close().finally(() => retired.delete(requests));
+      retiredWatches.add(watches);
+      void watches.close().finally(() => retiredWatches.delete(watches));
     }
     material = next;
     // One TLS context for every connection of this credential (tls.connect would build one per connection).
@@ -107,8 +128,16 @@ export function createKubePool(kubeConfig: KubeConfig, options: { readonly conne
       return connector(connectOptions, callback);
     };
     agents = {
-      requests: new Agent({ connect, connections, keepAliveTimeout: KEEP_ALIVE_MS }),
-      watches: new Agent({ connect, keepAliveTimeout: KEEP_ALIVE_MS }),
+      requests: new Agent({
+        connect,
+        connections,
+        keepAliveTimeout: KEEP_ALIVE_MS,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      }),
+      // A watch's body is open for minutes and silent while nothing changes: undici's body timeout (time between
+      // two chunks) is off, and client-node's Watch ends a watch that stays silent longer than its own timeout.
+      watches: new Agent({ connect, keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: timeoutMs, bodyTimeout: 0 }),
     };
     return agents;
   };
@@ -148,10 +177,15 @@ export function createKubePool(kubeConfig: KubeConfig, options: { readonly conne
     },
     connectionsOpened: () => opened,
     async close() {
-      const current = agents ? [agents.requests, agents.watches] : [];
+      const requests = agents ? [agents.requests, ...retired] : [...retired];
+      // close() would wait for every open watch to end, which a watch does only when its server ends it.
+      const watches = agents ? [agents.watches, ...retiredWatches] : [...retiredWatches];
       agents = undefined;
       material = undefined;
-      await Promise.all([...current, ...retired].map((agent) => agent.close().catch(() => undefined)));
+      await Promise.all([
+        ...requests.map((agent) => agent.close().catch(() => undefined)),
+        ...watches.map((agent) => agent.destroy().catch(() => undefined)),
+      ]);
     },
   };
   return pool;

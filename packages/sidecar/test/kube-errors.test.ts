@@ -140,11 +140,23 @@ describe('describeKubeError: the network', () => {
       'EPIPE',
       'UND_ERR_CONNECT_TIMEOUT',
       'UND_ERR_SOCKET',
-      'UND_ERR_HEADERS_TIMEOUT',
     ]) {
       const failure = describeKubeError(networkError(code), 'pods');
       assert.equal(failure.kind, 'unreachable', code);
       assert.match(failure.message, new RegExp(`^The Kubernetes API server is unreachable \\(${code}\\)`), code);
+      assert.match(failure.message, /keeps serving; retry in a moment/);
+    }
+  });
+
+  test('an API server that stops answering on an open connection is said so, not called unreachable', () => {
+    for (const code of ['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']) {
+      const failure = describeKubeError(networkError(code), 'pods');
+      assert.equal(failure.kind, 'unreachable', code);
+      assert.match(
+        failure.message,
+        new RegExp(`^The Kubernetes API server did not answer in time \\(${code}\\)`),
+        code,
+      );
       assert.match(failure.message, /keeps serving; retry in a moment/);
     }
   });

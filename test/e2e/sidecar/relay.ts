@@ -3,12 +3,15 @@ import { createServer, type Server, Socket } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 /**
- * Relays TCP from a loopback port to the API server; `cut` drops every connection and stops listening.
+ * Relays TCP from a loopback port to the API server; `cut` drops every connection and stops listening; `stall`
+ * keeps every connection open but forwards nothing more, old or new (a black-holed API server).
  * `accepted` counts the connections the API server saw through it.
  */
 export class Relay {
   readonly #target: { host: string; port: number };
   readonly #sockets = new Set<Socket>();
+  readonly #pairs = new Set<readonly [Socket, Socket]>();
+  #stalled = false;
   #server: Server | undefined;
   port = 0;
   accepted = 0;
@@ -17,13 +20,21 @@ export class Relay {
     this.#target = { host: url.hostname, port: Number(url.port) };
   }
   async open(): Promise<void> {
+    this.#stalled = false;
     const server = createServer((client) => {
+      this.#track(client);
+      if (this.#stalled) {
+        client.on('error', () => client.destroy());
+        return;
+      }
       this.accepted += 1;
       const upstream = new Socket();
-      this.#track(client);
       this.#track(upstream);
       upstream.connect(this.#target.port, this.#target.host);
       client.pipe(upstream).pipe(client);
+      const pair = [client, upstream] as const;
+      this.#pairs.add(pair);
+      client.on('close', () => this.#pairs.delete(pair));
       client.on('error', () => upstream.destroy());
       upstream.on('error', () => client.destroy());
     });
@@ -44,11 +55,21 @@ export class Relay {
     );
     return kubeConfig;
   }
+  stall(): void {
+    this.#stalled = true;
+    for (const [client, upstream] of this.#pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+  }
   async cut(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
     for (const socket of this.#sockets) socket.destroy();
     this.#sockets.clear();
+    this.#pairs.clear();
     if (server) await new Promise((resolve) => server.close(resolve));
   }
   #track(socket: Socket): void {

@@ -13,6 +13,8 @@ interface StatusBody {
 }
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE']);
+/** The connection stood but the API server went silent: no response headers, or a body that stopped flowing. */
+const SILENCE_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /** `what` names the thing the tool was after, e.g. `pod "web-1"` or `deployments`. */
 export function describeKubeError(error: unknown, what: string): ToolFailure {
@@ -44,6 +46,13 @@ export function describeKubeError(error: unknown, what: string): ToolFailure {
     if (code >= 500)
       return new ToolFailure(`The API server failed (${code}): ${message}. Retry shortly.`, 'unreachable');
     return new ToolFailure(`The API server answered ${code}: ${message}`, 'invalid');
+  }
+  const silence = codeIn(error, SILENCE_CODES);
+  if (silence !== undefined) {
+    return new ToolFailure(
+      `The Kubernetes API server did not answer in time (${silence}): the connection is open but nothing came back. The sidecar keeps serving; retry in a moment, and check the API server's load or the pod's network if it persists.`,
+      'unreachable',
+    );
   }
   if (isNetworkError(error)) {
     return new ToolFailure(
@@ -89,6 +98,15 @@ function statusMessage(error: unknown, code: number): string {
   return summary !== '' && summary !== 'Unknown API Status Code!'
     ? summary.slice(0, 300)
     : (STATUS_CODES[code] ?? 'no details');
+}
+
+function codeIn(error: unknown, codes: ReadonlySet<string>): string | undefined {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && codes.has(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function isNetworkError(error: unknown): boolean {
