@@ -8,7 +8,8 @@
  * server's pods/portforward subresource, RBAC, and kwok's kubelet streaming endpoint.
  *
  * Proves: an SDK Client over stdio (initialize, tools/list, tools/call list_pods) through the process; a pod
- * that goes away is replaced by another ready pod on the next request; --listen serves Streamable HTTP; the
+ * that goes away is replaced by another ready pod on the next request; an action asks the agent's user through
+ * connect (the sidecar's MCP session), also when connect moves to another pod; --listen serves Streamable HTTP; the
  * example SDK client script runs; and the error paths exit 1 with what to do (no sidecar injected, unknown
  * workload listing what exists, no pods/portforward permission).
  */
@@ -29,12 +30,13 @@ import {
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { defaultInjectorConfig, injectManifests } from '@podmcp/injector';
 import { parse, stringify } from 'yaml';
 import { eventually, serviceAccountToken } from '../control-plane/kube.ts';
 import { freePorts } from '../control-plane/ports.ts';
 import { controlPlaneForSuite } from '../control-plane/suite.ts';
-import { callTool, createWorld, SERVICE_ACCOUNT, type World } from './sidecar/fixture.ts';
+import { callTool, callToolError, createWorld, SERVICE_ACCOUNT, type World } from './sidecar/fixture.ts';
 import { PODMCP_BIN as BIN, REPO, startHttpSidecar } from './sidecar/process-helpers.ts';
 
 const MCP_PORT = 9810;
@@ -115,7 +117,8 @@ describe('podmcp connect, port-forwarding to an injected sidecar', { skip }, () 
 
   before(async () => {
     if (!plane) return;
-    world = await createWorld(plane, { prefix: 'conn' });
+    // Read-write, so an action can be approved through connect; every other test only reads.
+    world = await createWorld(plane, { prefix: 'conn', access: 'read-write' });
     scratch = mkdtempSync(join(tmpdir(), 'podmcp-e2e-connect-'));
     userKubeconfig = plane.kubeconfigFile;
     const pods = await deploy(world, 'checkout', 2, true);
@@ -123,16 +126,16 @@ describe('podmcp connect, port-forwarding to an injected sidecar', { skip }, () 
     // The sidecar, as it runs in the pod: the workload's ServiceAccount token, its namespace and pod name.
     const sidecarKubeconfig = join(scratch, 'sidecar.kubeconfig');
     writeFileSync(sidecarKubeconfig, plane.kubeConfigForToken(world.sidecarToken).exportConfig(), { mode: 0o600 });
-    const started = await startHttpSidecar(
-      {
-        PATH: process.env.PATH ?? '',
-        HOME: scratch,
-        KUBECONFIG: sidecarKubeconfig,
-        PODMCP_POD_NAMESPACE: world.namespace,
-        PODMCP_POD_NAME: pods[0]?.metadata?.name ?? '',
-      },
-      { port: sidecarPort },
-    );
+    const sidecarEnv = {
+      PATH: process.env.PATH ?? '',
+      HOME: scratch,
+      KUBECONFIG: sidecarKubeconfig,
+      PODMCP_POD_NAMESPACE: world.namespace,
+      PODMCP_POD_NAME: pods[0]?.metadata?.name ?? '',
+      PODMCP_MODE: 'read-write',
+      PODMCP_ACTION_COOLDOWN: '0',
+    };
+    const started = await startHttpSidecar(sidecarEnv, { port: sidecarPort });
     sidecar = started.child;
   });
   afterEach(() => {
@@ -250,6 +253,75 @@ describe('podmcp connect, port-forwarding to an injected sidecar', { skip }, () 
       const { structured } = await callTool<PodList>(client, 'list_pods');
       assert.equal(structured.namespace, namespace);
       assert.equal([...stderr.matchAll(/deploy\/cart: forwarding to pod/g)].length, 2, stderr);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("an action asks the agent's user through connect: no changes nothing, yes acts, also in the session connect opens with another pod", async () => {
+    const namespace = world.namespace;
+    const apps = world.admin.makeApiClient(AppsV1Api);
+    await deploy(world, 'orders', 1, true);
+    const replicas = async () => (await apps.readNamespacedDeployment({ namespace, name: 'orders' })).spec?.replicas;
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [BIN, 'connect', '-n', namespace, 'deploy/orders'],
+      env: env(),
+      cwd: REPO,
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const client = new Client(
+      { name: 'podmcp-e2e-connect-approve', version: '1.0.0' },
+      { capabilities: { elicitation: { form: {} } } },
+    );
+    const asked: string[] = [];
+    const answers: ElicitResult[] = [];
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request.params.message);
+      const answer = answers.shift();
+      assert.ok(answer, `an unexpected question: ${request.params.message}`);
+      return answer;
+    });
+    await client.connect(transport);
+    const scale = (to: number) => ({
+      workload: 'deploy/orders',
+      replicas: to,
+      reason: 'e2e: approval through connect',
+    });
+    try {
+      answers.push({ action: 'decline' });
+      assert.match(await callToolError(client, 'scale_workload', scale(2)), /Nothing was changed: the user declined/);
+      assert.equal(await replicas(), 1);
+
+      answers.push({ action: 'accept', content: { approve: true } });
+      assert.equal((await callTool<{ applied: boolean }>(client, 'scale_workload', scale(2))).structured.applied, true);
+      assert.equal(await replicas(), 2);
+      assert.equal(asked.length, 2);
+      assert.match(asked[1] ?? '', /dry run says/);
+
+      // The pod goes away: connect opens a session with another pod's sidecar, replaying the agent's handshake
+      // (without it that session could not ask, and the action would be refused).
+      const first = /forwarding to pod (\S+),/.exec(stderr)?.[1];
+      assert.ok(first, stderr);
+      const core = world.admin.makeApiClient(CoreV1Api);
+      await core.deleteNamespacedPod({ namespace, name: first, gracePeriodSeconds: 0 });
+      await eventually(`pod ${first} gone`, async () => {
+        try {
+          await core.readNamespacedPod({ namespace, name: first });
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      answers.push({ action: 'accept', content: { approve: true } });
+      assert.equal((await callTool<{ applied: boolean }>(client, 'scale_workload', scale(1))).structured.applied, true);
+      assert.equal(await replicas(), 1);
+      assert.equal(asked.length, 3, 'the user was asked again, in the new session');
+      assert.equal([...stderr.matchAll(/forwarding to pod/g)].length, 2, stderr);
     } finally {
       await client.close();
     }

@@ -7,9 +7,15 @@
  * message the pod is re-read; when it is gone or unready, or a send fails, that listener and transport are
  * dropped and the next message picks a ready pod and opens a new one (a new local port, so no kept-alive
  * connection to the old pod is reused).
+ *
+ * The sidecar keeps an MCP session per client (so it can ask the user to approve an action), and a session lives
+ * in one sidecar process. Whenever the bridge starts a new one — another pod, or the sidecar answered 404
+ * because the session expired or the sidecar restarted — it first replays the agent's own `initialize` (its
+ * answer is not relayed) and `notifications/initialized`, so the new session knows the agent's capabilities
+ * without the agent noticing. When stdin ends, the session is ended with DELETE.
  */
 import type { Readable, Writable } from 'node:stream';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import {
   isJSONRPCErrorResponse,
@@ -26,13 +32,18 @@ import { NoPodError } from './pods.ts';
 
 /** JSON-RPC "server error" range: what the agent sees when a request could not reach any sidecar. */
 export const RELAY_ERROR_CODE = -32000;
+/** How long the bridge waits for the sidecar to answer a replayed initialize, or a DELETE when it ends. */
+const HANDSHAKE_MS = 10_000;
+const GOODBYE_MS = 2_000;
 
 interface PodSession {
   readonly pod: ChosenPod;
   readonly transport: StreamableHTTPClientTransport;
   /** The last reason a connection to the pod could not be opened, for the agent's error message. */
   problem: string | undefined;
-  close(): Promise<void>;
+  /** Settles once the replayed handshake is answered (at once when nothing is replayed). */
+  readonly ready: Promise<void>;
+  close(options?: { goodbye?: boolean }): Promise<void>;
 }
 
 export interface BridgeOptions {
@@ -50,6 +61,11 @@ export class StdioBridge {
   private readonly stdio: StdioServerTransport;
   private session: Promise<PodSession> | undefined;
   private protocolVersion: string | undefined;
+  /** The agent's initialize request, once the sidecar accepted it: replayed for every new session. */
+  private handshake: JSONRPCMessage | undefined;
+  private initializeRequest: JSONRPCMessage | undefined;
+  private readonly replays = new Map<string | number, (message: JSONRPCMessage) => void>();
+  private replayCount = 0;
   private readonly pending = new Map<string | number, string>();
   private stdinEnded = false;
   private finish: (() => void) | undefined;
@@ -79,7 +95,7 @@ export class StdioBridge {
     await this.finished;
     this.options.stdin.off('end', onEnd);
     this.options.stdin.off('close', onEnd);
-    await this.drop();
+    await this.drop(undefined, { goodbye: true });
     await this.stdio.close();
   }
 
@@ -87,14 +103,27 @@ export class StdioBridge {
     if (this.stdinEnded && this.pending.size === 0) this.finish?.();
   }
 
-  private async relay(message: JSONRPCMessage): Promise<void> {
+  private async relay(message: JSONRPCMessage, retried = false): Promise<void> {
     const request = isJSONRPCRequest(message) ? message : undefined;
     if (request) this.pending.set(request.id, request.method);
+    if (request?.method === 'initialize') {
+      // The agent starts over: a new session, with this handshake.
+      this.handshake = undefined;
+      this.initializeRequest = request;
+      await this.drop(undefined, { goodbye: true });
+    }
     let session: PodSession | undefined;
     try {
       session = await this.current();
+      await session.ready;
       await session.transport.send(message);
     } catch (error) {
+      if (!retried && session && error instanceof StreamableHTTPError && error.code === 404) {
+        // The sidecar no longer knows the session (expired, or the sidecar restarted): start a new one.
+        this.options.log(`the sidecar of pod ${session.pod.name} ended the MCP session; starting a new one`);
+        await this.drop(session);
+        return this.relay(message, true);
+      }
       const reason = this.reason(error, session);
       if (session) {
         this.options.picker.drop(session.pod.name, `could not be reached (${reason})`);
@@ -123,9 +152,12 @@ export class StdioBridge {
   /** Writes a message to the agent, ending the bookkeeping of the request it answers. */
   private async answer(message: JSONRPCMessage): Promise<void> {
     if ((isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id !== undefined) {
+      const replayed = this.replays.get(message.id);
+      if (replayed) return replayed(message);
       const method = this.pending.get(message.id);
       this.pending.delete(message.id);
       if (method === 'initialize' && isJSONRPCResultResponse(message)) {
+        this.handshake = this.initializeRequest;
         const version = (message.result as { protocolVersion?: unknown }).protocolVersion;
         if (typeof version === 'string') {
           // The HTTP transport sends it as mcp-protocol-version on every later request, as an SDK client would.
@@ -179,27 +211,57 @@ export class StdioBridge {
     transport.onerror = (error) => log(`sidecar of pod ${pod.name}: ${error.message}`);
     if (this.protocolVersion !== undefined) transport.setProtocolVersion(this.protocolVersion);
     await transport.start();
+    const handshake = this.handshake;
     const session: PodSession = {
       pod,
       transport,
       problem: undefined,
-      close: async () => {
+      ready: handshake === undefined ? Promise.resolve() : this.replay(transport, handshake),
+      close: async (options = {}) => {
+        if (options.goodbye) await within(GOODBYE_MS, transport.terminateSession()).catch(() => {});
         await transport.close().catch(() => {});
         await local.close();
       },
     };
+    session.ready.catch(() => {});
     return session;
   }
 
+  /** Sends the agent's initialize (under an id of the bridge's own) and the initialized notification. */
+  private async replay(transport: StreamableHTTPClientTransport, handshake: JSONRPCMessage): Promise<void> {
+    this.replayCount += 1;
+    const id = `podmcp-connect-initialize-${this.replayCount}`;
+    const answered = new Promise<JSONRPCMessage>((resolve) => this.replays.set(id, resolve));
+    try {
+      await transport.send({ ...(handshake as object), id } as JSONRPCMessage);
+      const answer = await within(HANDSHAKE_MS, answered);
+      if (!isJSONRPCResultResponse(answer)) {
+        throw new Error(`the sidecar refused the initialize replayed for a new session: ${JSON.stringify(answer)}`);
+      }
+      await transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    } finally {
+      this.replays.delete(id);
+    }
+  }
+
   /** Closes `session` (or the current one) and forgets it, if it is still the current one. */
-  private async drop(session?: PodSession): Promise<void> {
+  private async drop(session?: PodSession, options?: { goodbye?: boolean }): Promise<void> {
     const current = this.session;
     if (current === undefined) return;
     const resolved = await current.catch(() => undefined);
     if (session !== undefined && resolved !== session) return;
     if (this.session === current) this.session = undefined;
-    await resolved?.close();
+    await resolved?.close(options);
   }
+}
+
+/** `work`, or a rejection once `ms` have passed. */
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the sidecar within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /** What the agent and the log read when a port-forward stream could not be opened. */
