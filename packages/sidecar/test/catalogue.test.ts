@@ -17,6 +17,9 @@ import { updatingGoldens } from '../../../test/ci.ts';
 import { createSidecar } from '../src/sidecar.ts';
 import { TOOL_DEFINITIONS } from '../src/tools/catalog.ts';
 
+/** Bytes of tools/list as JSON (8 read tools; 12 with the actions), measured before these ceilings were set. */
+const CATALOGUE_CEILINGS = { readOnly: 8_700, readOnlyFull: 20_800, readWrite: 12_500, readWriteFull: 32_200 };
+
 const golden = new URL('./golden/catalogue.json', import.meta.url);
 
 /** A sidecar that never reaches an API server: listing needs none. */
@@ -65,6 +68,38 @@ describe('the catalogue', () => {
     const snapshot = `${JSON.stringify({ capabilities, instructions, tools, resourceTemplates, prompts }, null, 2)}\n`;
     if (updatingGoldens()) writeFileSync(golden, snapshot);
     assert.equal(snapshot, readFileSync(golden, 'utf8'));
+  });
+
+  test('tools/list stays within its byte ceilings, with and without output schemas', async () => {
+    // An agent re-reads the catalogue on every model turn, so its size is a cost of every session. Raise a
+    // ceiling only on purpose: each byte here is paid once per turn.
+    const ceilings = {
+      'read-only': {
+        withoutOutputSchema: CATALOGUE_CEILINGS.readOnly,
+        withOutputSchema: CATALOGUE_CEILINGS.readOnlyFull,
+      },
+      'read-write': {
+        withoutOutputSchema: CATALOGUE_CEILINGS.readWrite,
+        withOutputSchema: CATALOGUE_CEILINGS.readWriteFull,
+      },
+    };
+    for (const [mode, ceiling] of Object.entries(ceilings)) {
+      const client = await connect({ PODMCP_MODE: mode });
+      const { tools } = await client.listTools();
+      await client.close();
+      const full = Buffer.byteLength(JSON.stringify({ tools }));
+      const lean = Buffer.byteLength(
+        JSON.stringify({ tools: tools.map(({ outputSchema: _dropped, ...tool }) => tool) }),
+      );
+      assert.ok(
+        lean <= ceiling.withoutOutputSchema,
+        `${mode} without outputSchema: ${lean} > ${ceiling.withoutOutputSchema} bytes`,
+      );
+      assert.ok(
+        full <= ceiling.withOutputSchema,
+        `${mode} with outputSchema: ${full} > ${ceiling.withOutputSchema} bytes`,
+      );
+    }
   });
 
   test('every tool says it works on a closed world, has a described input and an output schema', async () => {

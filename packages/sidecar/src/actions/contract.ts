@@ -7,31 +7,13 @@ import { z } from 'zod';
 import type { ToolHints } from '../tools/definition.ts';
 
 export const actionInputFields = {
-  reason: z
-    .string()
-    .trim()
-    .min(10)
-    .max(500)
-    .describe(
-      'Why this action is needed, in a sentence (10-500 characters), e.g. "pods stuck after the config map change". Recorded in the audit log and in the Kubernetes Event on the changed object.',
-    ),
-  dry_run: z
-    .boolean()
-    .default(false)
-    .describe(
-      'true: only run the server-side dry run and report what would change; nothing is changed. Every action runs that dry run first anyway.',
-    ),
+  reason: z.string().trim().min(10).max(500).describe('Why, in a sentence; recorded in the audit log and the Event.'),
+  dry_run: z.boolean().default(false).describe('Only report what would change.'),
 };
 
 /** The workload argument of the workload actions; `kinds` names what the tool accepts. */
 export function workloadField(kinds: string) {
-  return z
-    .string()
-    .max(260)
-    .optional()
-    .describe(
-      `The ${kinds} to act on: "self" (the default: the workload this sidecar runs in), "KIND/NAME" (e.g. "deploy/web") or a Deployment name. Always in this namespace.`,
-    );
+  return z.string().max(260).optional().describe(`The ${kinds}: "self" (default), "KIND/NAME" or a Deployment name.`);
 }
 
 /**

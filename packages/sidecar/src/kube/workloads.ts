@@ -38,8 +38,7 @@ const KIND_ALIASES: Readonly<Record<string, WorkloadKind>> = {
   replicasets: 'ReplicaSet',
 };
 
-export const WORKLOAD_REFERENCE_HELP =
-  '"self" (the workload this sidecar runs in), "KIND/NAME" (deploy, sts, ds, job, cronjob, rs) or a Deployment name';
+export const WORKLOAD_REFERENCE_HELP = '"self", "KIND/NAME" (deploy, sts, ds, job, cronjob, rs) or a Deployment name';
 
 export interface WorkloadRef {
   readonly kind: WorkloadKind;

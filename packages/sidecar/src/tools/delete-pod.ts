@@ -26,23 +26,13 @@ const input = z
       .string()
       .min(1)
       .max(253)
-      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a pod name (lowercase letters, digits, "-", ".") or "self"')
-      .describe(
-        'The pod to delete, or "self" for the pod this sidecar runs in (the connection drops when it terminates).',
-      ),
-    grace_period_seconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(3600)
-      .optional()
-      .describe(
-        "Seconds the pod gets to shut down (1-3600). Omit to use the pod's own terminationGracePeriodSeconds. Force deletion (0) is not offered.",
-      ),
-    allow_unowned: z
-      .boolean()
-      .default(false)
-      .describe('Must be true to delete a pod no controller owns: nothing recreates it, so it is gone for good.'),
+      .refine(
+        (name) => /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name),
+        'must be a pod name (lowercase letters, digits, "-", ".") or "self"',
+      )
+      .describe('Pod name, or "self".'),
+    grace_period_seconds: z.number().int().min(1).max(3600).optional().describe("Default: the pod's own grace period."),
+    allow_unowned: z.boolean().default(false).describe('Required for a pod no controller recreates.'),
     ...actionInputFields,
   })
   .strict();
@@ -50,16 +40,16 @@ const input = z
 const output = z.object({
   ...actionOutputFields,
   pod: z.string(),
-  owner: z.string().optional().describe('The controller that recreates the pod, e.g. "ReplicaSet/web-5d8f9c".'),
+  owner: z.string().optional(),
   grace_period_seconds: z.number(),
-  replacement: z.string().optional().describe('The pod created in its place, when seen within the wait.'),
+  replacement: z.string().optional(),
 });
 
 export const deletePod = defineTool({
   name: 'delete_pod',
   title: 'Delete a pod',
   description:
-    'Deletes one pod in this namespace so its controller (ReplicaSet, StatefulSet, DaemonSet, Job) creates a fresh one: the usual fix for a single stuck or misbehaving pod. name: "self" is this sidecar\'s own pod (allowed; the connection drops). A pod no controller owns is refused unless allow_unowned: true, since it would not come back. Uses the pod\'s own grace period unless grace_period_seconds is given. This is a plain delete, not an eviction: PodDisruptionBudgets are not consulted. Needs a reason; dry_run: true checks the deletion without doing it. Waits a few seconds for the replacement, records an Event on the pod, and starts a cooldown for it.',
+    'Deletes one pod so its controller recreates it: the fix for one stuck pod. A pod without a controller needs allow_unowned. Not an eviction: PodDisruptionBudgets are not consulted.',
   input,
   output,
   hints: actionHints({ idempotent: false }),

@@ -8,7 +8,7 @@ import { capConfigMapData, formatBytes, type JsonObject, type Summary, stripObje
 import { renderTable } from '../format/pods.ts';
 import { describeKubeError, isNotFound } from '../kube/errors.ts';
 import type { NamespacedKube } from '../kube/namespaced-kube.ts';
-import { KIND_ARGUMENTS, lookupKind, RESOURCE_KINDS, type ResourceKind } from '../kube/resource-kinds.ts';
+import { lookupKind, RESOURCE_KINDS, type ResourceKind } from '../kube/resource-kinds.ts';
 import { byteLength } from '../output/budget.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
 import { defineTool, READ_HINTS, ToolFailure } from './definition.ts';
@@ -24,31 +24,13 @@ const input = z
       .string()
       .min(1)
       .max(64)
-      .meta({ enum: [...KIND_ARGUMENTS] })
-      .describe(
-        'What to read: services (svc), endpoints (ep), endpointslices, configmaps (cm), persistentvolumeclaims (pvc), serviceaccounts (sa), ingresses (ing), networkpolicies (netpol), horizontalpodautoscalers (hpa), poddisruptionbudgets (pdb), replicasets (rs), pods, deployments, statefulsets, daemonsets, jobs, cronjobs, or podmetrics (live CPU/memory from metrics-server). Singular forms work too. Secrets are never readable.',
-      ),
-    name: z
-      .string()
-      .min(1)
-      .max(253)
-      .optional()
-      .describe('Get this one object in full (stripped of noise). Omit to list the kind with one summary row each.'),
-    label_selector: z
-      .string()
-      .max(500)
-      .optional()
-      .describe('Lists only: a Kubernetes label selector, e.g. "app=web,tier!=cache".'),
-    key: z
-      .string()
-      .min(1)
-      .max(253)
-      .optional()
-      .describe(
-        `ConfigMaps with a name only: return just this key's value, up to ${formatBytes(CONFIGMAP_TOTAL_BYTES)} (values are otherwise cut at ${formatBytes(CONFIGMAP_VALUE_BYTES)}).`,
-      ),
-    limit: z.number().int().min(1).max(200).default(50).describe('Lists only: most objects to return (1-200).'),
-    cursor: z.string().max(2000).optional().describe('Lists only: the next_cursor of a previous answer.'),
+      .meta({ enum: RESOURCE_KINDS.map((kind) => kind.name) })
+      .describe('Kind to read.'),
+    name: z.string().min(1).max(253).optional().describe('One object in full.'),
+    label_selector: z.string().max(500).optional().describe('Lists only.'),
+    key: z.string().min(1).max(253).optional().describe('ConfigMap key whose value to return.'),
+    limit: z.number().int().min(1).max(200).default(50).describe('Lists only: most rows.'),
+    cursor: z.string().max(2000).optional().describe('next_cursor of the previous page.'),
   })
   .strict();
 
@@ -56,13 +38,13 @@ const summary = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(
 
 const output = z.object({
   namespace: z.string(),
-  kind: z.string().describe('The canonical kind argument, e.g. "services".'),
+  kind: z.string(),
   name: z.string().optional(),
   selector: z.string().optional(),
-  items: z.array(summary).optional().describe('List: one summary row per object.'),
+  items: z.array(summary).optional(),
   next_cursor: z.string().optional(),
-  summary: summary.optional().describe('Get: the same summary a list row shows.'),
-  object: z.record(z.string(), z.unknown()).optional().describe('Get: the object without machinery noise.'),
+  summary: summary.optional(),
+  object: z.record(z.string(), z.unknown()).optional(),
   note: z.string().optional(),
 });
 
@@ -70,9 +52,9 @@ type Output = z.infer<typeof output>;
 
 export const getResources = defineTool({
   name: 'get_resources',
-  title: 'Get or list namespaced resources',
+  title: 'Get resources',
   description:
-    "Reads the namespace's objects of one kind: services (with ready/not-ready endpoint counts), endpoints, configmaps (keys and sizes; values with a name), PVCs (phase, capacity, class), serviceaccounts, ingresses, networkpolicies, HPAs, PDBs, replicasets, pods, workloads, and podmetrics (live CPU/memory). Without name: one summary row per object, paged (pass next_cursor back as cursor). With name: that object without managedFields and other noise. For workload rollout status prefer list_deployments.",
+    'Other objects of one kind: without name one summary row each (paged), with name the object without noise. ConfigMaps show keys and sizes; key reads one value. podmetrics is live CPU/memory.',
   input,
   output,
   hints: READ_HINTS,

@@ -36,33 +36,16 @@ const MAX_CONFIGMAPS = 20;
 
 const input = z
   .object({
-    aspect: z
-      .enum(['metrics', 'health', 'drift'])
-      .describe(
-        "metrics: the app's Prometheus metrics, summarised (types, series counts, values, histogram p50/p99). health: its health endpoint (status, latency, body). drift: whether this pod runs the workload's current revision and whether ConfigMaps it uses changed since it started.",
-      ),
-    filter: z
-      .string()
-      .min(1)
-      .max(200)
-      .optional()
-      .describe(
-        'metrics only: metric family names to show — a prefix ("http_") or, with any other character, an unanchored regular expression ("duration|latency").',
-      ),
-    max_families: z.number().int().min(1).max(100).default(30).describe('metrics only: most families to show (1-100).'),
-    max_series: z
-      .number()
-      .int()
-      .min(1)
-      .max(50)
-      .default(5)
-      .describe('metrics only: most series per family, largest values first (1-50).'),
+    aspect: z.enum(['metrics', 'health', 'drift']).describe('What to look at.'),
+    filter: z.string().min(1).max(200).optional().describe('metrics: family prefix or regular expression.'),
+    max_families: z.number().int().min(1).max(100).default(30).describe('metrics: most families.'),
+    max_series: z.number().int().min(1).max(50).default(5).describe('metrics: most series per family.'),
     pod: z
       .string()
       .max(253)
-      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a pod name')
+      .refine((name) => /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name), 'must be a pod name')
       .optional()
-      .describe('drift only: check this pod of the namespace instead of the one this sidecar runs in.'),
+      .describe('drift: another pod.'),
   })
   .strict();
 
@@ -106,7 +89,7 @@ const output = z.object({
     .object({
       url: z.string(),
       status: z.number(),
-      healthy: z.boolean().describe('Status 200-399.'),
+      healthy: z.boolean(),
       duration_ms: z.number(),
       body: z.string(),
       body_truncated: z.boolean(),
@@ -115,7 +98,7 @@ const output = z.object({
   drift: z
     .object({
       pod: z.string(),
-      started: z.string().describe('When the pod started, and how long ago.'),
+      started: z.string(),
       drifted: z.boolean(),
       revision: z.object({
         state: z.enum(['current', 'outdated', 'unknown', 'not-applicable']),
@@ -145,9 +128,9 @@ type Drift = NonNullable<Output['drift']>;
 
 export const inspectApp = defineTool({
   name: 'inspect_app',
-  title: 'Inspect the app from inside its pod',
+  title: 'Inspect the app',
   description:
-    'Looks at the app from inside its pod, which no cluster-level tool can: aspect "metrics" reads its Prometheus endpoint over localhost and summarises families (type, help, series count, top values, histogram p50/p99; narrow with filter); "health" calls its health endpoint (status code, latency, body); "drift" tells whether this pod runs the workload\'s current ReplicaSet/revision and whether ConfigMaps it uses changed since it started (and whether the change reaches the running app).',
+    'The app from inside its pod: metrics (its Prometheus endpoint, summarised), health (its health endpoint) or drift (does this pod run the current revision and its ConfigMaps as they are now).',
   input,
   output,
   hints: READ_HINTS,

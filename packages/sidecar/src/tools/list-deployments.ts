@@ -48,37 +48,31 @@ const LIST_BYTES = 18 * 1024;
 const input = z
   .object({
     kinds: z
-      .array(z.enum([...KINDS, ...(Object.keys(KIND_ALIASES) as [string, ...string[]])]))
+      .array(
+        z
+          .string()
+          .refine((kind) => kind in KIND_ALIASES || (KINDS as readonly string[]).includes(kind), {
+            message: `must be one of ${KINDS.join(', ')} (or deploy, sts, ds, cj)`,
+          })
+          // Lists the plural names only; the short and singular forms are accepted without being advertised.
+          .meta({ enum: [...KINDS] }),
+      )
       .min(1)
       .max(5)
       .optional()
-      .describe(
-        'Only these kinds (deployments/deploy, statefulsets/sts, daemonsets/ds, jobs, cronjobs/cj). Default: all.',
-      ),
+      .describe('Default: all.'),
     name: z
       .string()
       .max(253)
-      .regex(
-        /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+      .refine(
+        (name) => /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name),
         'must be an object name (lower case letters, digits, "-" and ".") or "self"',
       )
       .optional()
-      .describe(
-        'Only workloads with exactly this name, or "self" for the workload this sidecar runs in. Its row is marked self: true either way.',
-      ),
-    label_selector: z.string().max(500).optional().describe('Kubernetes label selector on the workloads themselves.'),
-    limit_per_kind: z
-      .number()
-      .int()
-      .min(1)
-      .max(100)
-      .default(20)
-      .describe('Most workloads of each kind per page (1-100).'),
-    cursor: z
-      .string()
-      .max(8000)
-      .optional()
-      .describe('The next_cursor of a previous answer: continues the kinds that had more.'),
+      .describe('Exact name, or "self".'),
+    label_selector: z.string().max(500).optional().describe('On the workloads.'),
+    limit_per_kind: z.number().int().min(1).max(100).default(20).describe('Most rows per kind per page.'),
+    cursor: z.string().max(8000).optional().describe('next_cursor of the previous page.'),
   })
   .strict();
 
@@ -109,9 +103,9 @@ const row = z.object({
 const output = z.object({
   namespace: z.string(),
   workloads: z.array(row),
-  more: z.array(z.enum(KINDS)).optional().describe('Kinds with more workloads than this page shows.'),
+  more: z.array(z.enum(KINDS)).optional(),
   next_cursor: z.string().optional(),
-  unavailable: z.record(z.string(), z.string()).optional().describe('Kinds that could not be read, and why.'),
+  unavailable: z.record(z.string(), z.string()).optional(),
   note: z.string().optional(),
 });
 
@@ -150,9 +144,9 @@ const LISTERS: Readonly<Record<KindName, Lister>> = {
 
 export const listDeployments = defineTool({
   name: 'list_deployments',
-  title: 'List workloads and rollouts',
+  title: 'List workloads',
   description:
-    'Lists the workloads in this namespace — Deployments, StatefulSets, DaemonSets, Jobs, CronJobs — with rollout state (complete, progressing, stuck on ProgressDeadlineExceeded or a ReplicaFailure, paused, degraded) and why, desired/updated/ready/available replicas, images and age; Jobs with completions, active and failed pods; CronJobs with schedule, suspension and last scheduled/successful run. name: "self" shows only the workload this sidecar runs in. Paged per kind: pass next_cursor back as cursor.',
+    "Deployments, StatefulSets, DaemonSets, Jobs and CronJobs with rollout state and why (stuck, paused, failing), replicas, images and age; Jobs' completions and failures; CronJobs' schedule and last runs.",
   input,
   output,
   hints: READ_HINTS,

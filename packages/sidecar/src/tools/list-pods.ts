@@ -10,19 +10,11 @@ const HEALTHY = new Set(['Running', 'Completed', 'Succeeded']);
 
 const input = z
   .object({
-    workload: z
-      .string()
-      .max(260)
-      .optional()
-      .describe(`Only this workload's pods: ${WORKLOAD_REFERENCE_HELP}. Omit for every pod in the namespace.`),
-    label_selector: z
-      .string()
-      .max(500)
-      .optional()
-      .describe('Kubernetes label selector, e.g. "app=web,tier!=cache". Combined with workload when both are set.'),
-    problems_only: z.boolean().default(false).describe('Only pods that are not ready, not running, or have restarted.'),
-    limit: z.number().int().min(1).max(200).default(50).describe('Most pods to return (1-200).'),
-    cursor: z.string().max(2000).optional().describe('The next_cursor of a previous answer, for the next page.'),
+    workload: z.string().max(260).optional().describe(`Only this workload's pods: ${WORKLOAD_REFERENCE_HELP}.`),
+    label_selector: z.string().max(500).optional().describe('e.g. "app=web,tier!=cache".'),
+    problems_only: z.boolean().default(false).describe('Only unready, not running or restarted pods.'),
+    limit: z.number().int().min(1).max(200).default(50).describe('Most pods per page.'),
+    cursor: z.string().max(2000).optional().describe('next_cursor of the previous page.'),
   })
   .strict();
 
@@ -41,15 +33,14 @@ const output = z.object({
   namespace: z.string(),
   selector: z.string().optional(),
   pods: z.array(row),
-  total_listed: z.number().describe('Pods examined for this answer, before problems_only filtering.'),
+  total_listed: z.number(),
   next_cursor: z.string().optional(),
 });
 
 export const listPods = defineTool({
   name: 'list_pods',
   title: 'List pods',
-  description:
-    'Lists pods in this namespace with ready count, status (CrashLoopBackOff, Pending, OOMKilled, …), restarts, age, node and owner. Use workload: "self" for the pods of the workload this sidecar belongs to, problems_only to see only unhealthy pods. Paged: pass next_cursor back as cursor.',
+  description: 'Pods with ready, status (CrashLoopBackOff, OOMKilled, …), restarts, age, node and owner; paged.',
   input,
   output,
   hints: READ_HINTS,

@@ -79,24 +79,22 @@ const summary = z.object({
 
 const output = z.object({
   namespace: z.string(),
-  query: z.string().describe('The enforced query that ran: paste it into Prometheus to see the same.'),
+  query: z.string(),
   kind: z.enum(['instant', 'range']),
-  time: z.string().optional().describe('Instant queries: the evaluation time.'),
+  time: z.string().optional(),
   window: z.object({ start: z.string(), end: z.string(), step_seconds: z.number() }).optional(),
   result_type: z.enum(['vector', 'matrix', 'scalar', 'string']),
   scalar: z.union([z.number(), z.string()]).optional(),
   series: z.array(
     z.object({
-      labels: z
-        .record(z.string(), z.string())
-        .describe(`The series' labels, without ${NAMESPACE_LABEL} (always this namespace).`),
-      value: z.number().optional().describe('Instant queries: the value.'),
-      summary: summary.optional().describe('Range queries: the shape of the series.'),
+      labels: z.record(z.string(), z.string()),
+      value: z.number().optional(),
+      summary: summary.optional(),
     }),
   ),
   series_total: z.number(),
   omitted: z.number(),
-  warnings: z.array(z.string()).describe("Prometheus's own warnings."),
+  warnings: z.array(z.string()),
   notes: z.array(z.string()),
 });
 

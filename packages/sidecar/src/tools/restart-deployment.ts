@@ -30,8 +30,8 @@ const input = z
 
 const output = z.object({
   ...actionOutputFields,
-  restarted_at: z.string().describe(`The value written to the pod template annotation ${RESTARTED_AT_ANNOTATION}.`),
-  pods: z.number().describe("Pods the rollout replaces (the Deployment's spec.replicas)."),
+  restarted_at: z.string(),
+  pods: z.number(),
   strategy: z.string(),
 });
 
@@ -39,7 +39,7 @@ export const restartDeployment = defineTool({
   name: 'restart_deployment',
   title: 'Restart a Deployment',
   description:
-    "Rolling restart of a Deployment, as `kubectl rollout restart` does: sets the pod template annotation kubectl.kubernetes.io/restartedAt so the Deployment controller replaces every pod according to its rollout strategy. Deployments only: the sidecar may patch Deployments, not StatefulSets or DaemonSets (use delete_pod to replace one of their pods). Defaults to this sidecar's own Deployment, whose pods (this one included) get replaced. Needs a reason; dry_run: true shows the change without making it. Waits a few seconds to verify the rollout started, records an Event on the Deployment, and starts a cooldown for it.",
+    'Rolling restart of a Deployment (kubectl rollout restart); replaces its pods, this one too when it is its own. For StatefulSet or DaemonSet pods use delete_pod.',
   input,
   output,
   hints: actionHints({ idempotent: false }),

@@ -26,15 +26,7 @@ import { defineTool, ToolFailure } from './definition.ts';
 const input = z
   .object({
     workload: workloadField('Deployment'),
-    to_revision: z
-      .number()
-      .int()
-      .min(1)
-      .max(1_000_000_000)
-      .optional()
-      .describe(
-        'The revision to go back to (deployment.kubernetes.io/revision on its ReplicaSet). Omit for the previous revision. A revision that does not exist is answered with the list of those that do.',
-      ),
+    to_revision: z.number().int().min(1).max(1_000_000_000).optional().describe('Default: the previous revision.'),
     ...actionInputFields,
   })
   .strict();
@@ -43,7 +35,7 @@ const output = z.object({
   ...actionOutputFields,
   from_revision: z.number().optional(),
   to_revision: z.number(),
-  replica_set: z.string().describe('The ReplicaSet whose pod template is restored.'),
+  replica_set: z.string(),
   image_changes: z.array(z.object({ container: z.string(), before: z.string(), after: z.string() })),
 });
 
@@ -51,7 +43,7 @@ export const rollbackDeployment = defineTool({
   name: 'rollback_deployment',
   title: 'Roll back a Deployment',
   description:
-    "Rolls a Deployment back to an earlier revision, as `kubectl rollout undo` does: the pod template of that revision's ReplicaSet is written back and the Deployment controller rolls the pods to it. Previous revision by default, or to_revision N; an unknown revision lists the available ones with their images and ages. Deployments only (StatefulSets and DaemonSets keep their history as ControllerRevisions, which podmcp does not roll back). Defaults to this sidecar's own Deployment. Refused if the Deployment changes while the rollback is prepared. Needs a reason; dry_run: true shows the revision and image changes without making them. Waits a few seconds to verify the rollout, records an Event on the Deployment, and starts a cooldown for it.",
+    'Rolls a Deployment back to the previous revision or to_revision (kubectl rollout undo); an unknown revision lists the available ones.',
   input,
   output,
   hints: actionHints({ idempotent: false }),

@@ -27,20 +27,8 @@ const MAX_REPLICAS_ANNOTATION = annotationKey('max-replicas');
 const input = z
   .object({
     workload: workloadField('Deployment or StatefulSet'),
-    replicas: z
-      .number()
-      .int()
-      .min(0)
-      .max(1000)
-      .describe(
-        `The replica count to set: 0 up to this sidecar's limit (annotation ${MAX_REPLICAS_ANNOTATION}, 10 unless configured). 0 also needs allow_zero: true.`,
-      ),
-    allow_zero: z
-      .boolean()
-      .default(false)
-      .describe(
-        'Must be true to scale to 0, which stops every pod of the workload (this sidecar too, when it is its own workload).',
-      ),
+    replicas: z.number().int().min(0).max(1000).describe('Count to set.'),
+    allow_zero: z.boolean().default(false).describe('Required to scale to 0.'),
     ...actionInputFields,
   })
   .strict();
@@ -49,7 +37,7 @@ const output = z.object({
   ...actionOutputFields,
   replicas_before: z.number(),
   replicas_after: z.number(),
-  ready: z.number().optional().describe('Ready pods when the verification ended.'),
+  ready: z.number().optional(),
 });
 
 type Scalable = V1Deployment | V1StatefulSet;
@@ -57,7 +45,8 @@ type Scalable = V1Deployment | V1StatefulSet;
 export const scaleWorkload = defineTool({
   name: 'scale_workload',
   title: 'Scale a Deployment or StatefulSet',
-  description: `Sets the replica count of a Deployment or StatefulSet (through its scale subresource; DaemonSets, Jobs and CronJobs do not scale this way). Defaults to this sidecar's own workload. The count is bounded by this sidecar's limit (annotation ${MAX_REPLICAS_ANNOTATION}); scaling to 0 takes the workload down and needs allow_zero: true. Scaling to the current count changes nothing. Needs a reason; dry_run: true shows the change without making it. Waits a few seconds and reports how many pods are ready (a scale-up may still be in progress), records an Event on the workload, and starts a cooldown for it. A HorizontalPodAutoscaler on the workload will override a manual count.`,
+  description:
+    "Sets a Deployment's or StatefulSet's replicas, up to this sidecar's limit; 0 needs allow_zero. An HPA overrides a manual count.",
   input,
   output,
   hints: actionHints({ idempotent: true }),
