@@ -73,9 +73,6 @@ function readWriteObjects(appImage: string): KubernetesObject[] {
   const annotations: Record<string, string> = {
     ...template.metadata.annotations,
     'podmcp.dev/mode': 'read-write',
-    // Through \`podmcp connect\` the injected sidecar serves stateless HTTP, where it cannot ask the user (see the
-    // todo test at the end); the workload's policy approves instead.
-    'podmcp.dev/unattended-actions': 'true',
   };
   delete annotations['podmcp.dev/tools'];
   const rolebinding = parseObjects(kubectl(['kustomize', 'manifests/sidecar-rbac/read-write'])).find(
@@ -414,10 +411,12 @@ describe('podmcp on a real node', { skip }, () => {
     },
   );
 
-  test('read-write: the restart above was approved by the user, asked through podmcp connect', {
-    todo: 'the injected sidecar serves stateless HTTP (a new MCP server per POST), so the server answering tools/call never saw the client declare elicitation and cannot ask; without podmcp.dev/unattended-actions the restart is refused',
-  }, () => {
+  // No podmcp.dev/unattended-actions on demo-rw: only a human's yes, asked through podmcp connect and the injected
+  // sidecar's MCP session, let the restart above happen.
+  test('read-write: the restart above was approved by the user, asked through podmcp connect', () => {
     assert.equal(asked.length, 1, 'the user was asked once');
     assert.match(asked[0] ?? '', /dry run says/);
+    assert.match(asked[0] ?? '', /demo-rw/);
+    assert.match(asked[0] ?? '', /a real restart on a real node/);
   });
 });
