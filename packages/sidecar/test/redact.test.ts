@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { V1Deployment } from '@kubernetes/client-node';
+import { deploymentRow } from '../src/format/workloads.ts';
 import { createRedactor, isSecretName, REDACTED } from '../src/safety/redact.ts';
+import { listDeployments } from '../src/tools/list-deployments.ts';
 
 const JWT =
   'eyJhbGciOiJSUzI1NiIsImtpZCI6ImFiYyJ9.eyJpc3MiOiJrdWJlcm5ldGVzL3NlcnZpY2VhY2NvdW50Iiwic3ViIjoic3lzdGVtIn0.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU';
@@ -168,6 +171,57 @@ describe('redactor.text: ordinary text is left alone', () => {
   ]) {
     test(line, () => assert.equal(text(line), line));
   }
+});
+
+/** Image references, versions and digests are not credentials, even where a repository is named auth or token. */
+const IMAGE_REFERENCES = [
+  'ghcr.io/acme/auth-proxy:v1.4.2',
+  'registry:5000/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+  'auth:v2',
+  'auth:1.27',
+  'ghcr.io/acme/auth:v1.4.2-rc.1',
+  'registry.example.com:5000/team/token:2024.05.01',
+  'token-service:1.0',
+  'docker.io/library/postgres:16',
+  'quay.io/acme/auth@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+  'auth:latest',
+];
+
+describe('redactor: image references, versions and digests are kept', () => {
+  for (const image of IMAGE_REFERENCES) {
+    test(image, () => {
+      assert.equal(text(image), image);
+      assert.equal(text(`Pulling image "${image}"`), `Pulling image "${image}"`);
+      assert.equal(text(`web   Running   1/1   ${image}`), `web   Running   1/1   ${image}`);
+      assert.deepEqual(redactor.value({ containers: [{ name: 'app', image }] }), {
+        containers: [{ name: 'app', image }],
+      });
+    });
+  }
+  test("the namespace_health prompt's workload rows keep their images", () => {
+    const deployment: V1Deployment = {
+      metadata: { name: 'auth', creationTimestamp: new Date('2026-01-01T00:00:00Z') },
+      spec: {
+        replicas: 1,
+        selector: {},
+        template: {
+          spec: { containers: IMAGE_REFERENCES.slice(0, 4).map((image, index) => ({ name: `c${index}`, image })) },
+        },
+      },
+      status: { replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 },
+    };
+    const rows = listDeployments.render({
+      namespace: 'shop',
+      workloads: [deploymentRow(deployment, new Date('2026-01-02T00:00:00Z'))],
+    } as Parameters<typeof listDeployments.render>[0]);
+    for (const image of IMAGE_REFERENCES.slice(0, 4)) assert.ok(rows.includes(image), `${image} is in the row`);
+    assert.equal(text(rows), rows);
+  });
+  test('a credential after a bare colon is still removed when it is not a version', () => {
+    assert.equal(text('auth:hunter2'), `auth:${REDACTED}`);
+    assert.equal(text('password:v2'), `password:${REDACTED}`);
+    assert.equal(text('token:abc123def'), `token:${REDACTED}`);
+  });
 });
 
 describe('redactor: idempotent', () => {

@@ -27,6 +27,14 @@ function looksLikeCredential(candidate: string): boolean {
   return /[0-9+/=_~]/.test(candidate) || /[A-Z]/.test(candidate.slice(1));
 }
 
+/**
+ * An image tag right after a repository named like `auth` or `token` (`auth:v2`, `ghcr.io/acme/token:1.27`):
+ * a version, not a credential. Short numbers only, so a numeric one-time code after `token:` still goes.
+ */
+const IMAGE_TAG = /^(?:v?\d{1,4}(?:\.\d{1,4}){0,3}(?:[-+][A-Za-z0-9.]{1,32})?|latest)$/;
+/** Names that only ever hold a credential, never name an image: their value goes whatever it looks like. */
+const STORED_CREDENTIAL = /pass|pwd|secret|key|credential|cookie|session/i;
+
 type Replacement = string | ((match: string, ...groups: string[]) => string);
 
 const SHAPES: ReadonlyArray<readonly [RegExp, Replacement]> = [
@@ -57,6 +65,7 @@ const SHAPES: ReadonlyArray<readonly [RegExp, Replacement]> = [
     (match, quote = '', name = '', separator = '', value = '') => {
       if (!isSecretName(name)) return match;
       if (separator.trim() === ':' && quote === '' && !/^["']/.test(value) && !SECRET_NAME_END.test(name)) return match;
+      if (separator === ':' && quote === '' && IMAGE_TAG.test(value) && !STORED_CREDENTIAL.test(name)) return match;
       const kept = value.startsWith('"') || value.startsWith("'") ? value[0] : '';
       return `${quote}${name}${quote}${separator}${kept}${REDACTED}${kept}`;
     },
