@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ToolHints } from '../tools/definition.ts';
+import { boundedText } from '../tools/schema.ts';
 
 export const actionInputFields = {
   reason: z.string().trim().min(10).max(500).describe('Why, in a sentence; recorded in the audit log and the Event.'),
@@ -13,7 +14,7 @@ export const actionInputFields = {
 
 /** The workload argument of the workload actions; `kinds` names what the tool accepts. */
 export function workloadField(kinds: string) {
-  return z.string().max(260).optional().describe(`The ${kinds}: "self" (default), "KIND/NAME" or a Deployment name.`);
+  return boundedText(260).optional().describe(`The ${kinds}: "self" (default), "KIND/NAME" or a Deployment name.`);
 }
 
 /**

@@ -16,16 +16,14 @@ import { formatAge } from '../format/age.ts';
 import { podStatus } from '../format/pods.ts';
 import { readWorkload, type WorkloadKind } from '../kube/workloads.ts';
 import { defineTool, type ToolContext, ToolFailure } from './definition.ts';
+import { boundedText } from './schema.ts';
 
 const DEFAULT_GRACE_SECONDS = 30;
 const OWNER_KINDS: readonly WorkloadKind[] = ['ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job'];
 
 const input = z
   .object({
-    name: z
-      .string()
-      .min(1)
-      .max(253)
+    name: boundedText(253, 1)
       .refine(
         (name) => /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name),
         'must be a pod name (lowercase letters, digits, "-", ".") or "self"',

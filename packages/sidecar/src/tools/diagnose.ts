@@ -30,6 +30,7 @@ import { controllerOf } from '../self.ts';
 import { defineTool, READ_HINTS, type ToolContext } from './definition.ts';
 import { ownPod, readLogExcerpt, readPod } from './get-pod-logs.ts';
 import { eventRow, readEvents, workloadScope } from './list-events.ts';
+import { boundedText } from './schema.ts';
 
 /** Room for the diagnosis inside the 24 KiB answer budget. */
 const MAX_BYTES = 20 * 1024;
@@ -44,10 +45,8 @@ const KNOWN_KINDS = new Set<string>(['Deployment', 'StatefulSet', 'DaemonSet', '
 
 const input = z
   .object({
-    workload: z.string().max(260).optional().describe(`${WORKLOAD_REFERENCE_HELP}.`),
-    pod: z
-      .string()
-      .max(253)
+    workload: boundedText(260).optional().describe(`${WORKLOAD_REFERENCE_HELP}.`),
+    pod: boundedText(253)
       .refine((name) => POD_NAME.test(name), 'must be a pod name')
       .optional()
       .describe('One pod instead of a workload.'),

@@ -25,6 +25,7 @@ import {
 import { describeKubeError } from '../kube/errors.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
 import { defineTool, READ_HINTS, type ToolContext, ToolFailure } from './definition.ts';
+import { boundedText } from './schema.ts';
 
 const DEFAULT_MAX_BYTES = 16 * 1024;
 /** Leaves room for the metadata inside the 24 KiB answer budget. */
@@ -43,13 +44,11 @@ const POD_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 const input = z
   .object({
-    pod: z
-      .string()
-      .max(253)
+    pod: boundedText(253)
       .refine((name) => POD_NAME.test(name), 'must be a pod name')
       .optional()
       .describe("Default: this sidecar's pod."),
-    container: z.string().max(63).optional().describe('Default: the app container.'),
+    container: boundedText(63).optional().describe('Default: the app container.'),
     tail_lines: z
       .number()
       .int()
@@ -64,20 +63,13 @@ const input = z
       .max(30 * 24 * 3600)
       .optional()
       .describe('Only the last N seconds.'),
-    since_time: z
-      .string()
-      .max(64)
+    since_time: boundedText(64)
       // Checked here rather than declared: the declared form lists a 500-byte date pattern in every catalogue.
       .refine((text) => RFC3339.safeParse(text).success, 'must be an RFC 3339 time, e.g. 2026-01-02T03:04:05Z')
       .optional()
       .describe('Only lines at or after this RFC 3339 time.'),
     previous: z.boolean().default(false).describe('The previous (crashed) instance.'),
-    grep: z
-      .string()
-      .min(1)
-      .max(GREP_MAX_PATTERN)
-      .optional()
-      .describe('JavaScript regular expression, e.g. "error|timeout".'),
+    grep: boundedText(GREP_MAX_PATTERN, 1).optional().describe('JavaScript regular expression, e.g. "error|timeout".'),
     case_sensitive: z.boolean().default(false).describe('grep is case-insensitive unless true.'),
     timestamps: z.boolean().default(false).describe('Prefix lines with their timestamps.'),
     max_bytes: z
@@ -87,7 +79,7 @@ const input = z
       .max(MAX_MAX_BYTES)
       .default(DEFAULT_MAX_BYTES)
       .describe('Byte budget for the lines.'),
-    cursor: z.string().max(80).optional().describe('next_cursor of a previous answer, or an RFC 3339 time.'),
+    cursor: boundedText(80).optional().describe('next_cursor of a previous answer, or an RFC 3339 time.'),
   })
   .strict()
   .superRefine((args, issues) => {

@@ -12,6 +12,7 @@ import { lookupKind, RESOURCE_KINDS, type ResourceKind } from '../kube/resource-
 import { byteLength } from '../output/budget.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
 import { defineTool, READ_HINTS, ToolFailure } from './definition.ts';
+import { boundedText } from './schema.ts';
 
 /** Rows stop fitting an agent's budget well before the gate's ceiling; a page is halved until it fits. */
 const LIST_BYTES = 18 * 1024;
@@ -20,17 +21,14 @@ const CONFIGMAP_TOTAL_BYTES = 14 * 1024;
 
 const input = z
   .object({
-    kind: z
-      .string()
-      .min(1)
-      .max(64)
+    kind: boundedText(64, 1)
       .meta({ enum: RESOURCE_KINDS.map((kind) => kind.name) })
       .describe('Kind to read.'),
-    name: z.string().min(1).max(253).optional().describe('One object in full.'),
-    label_selector: z.string().max(500).optional().describe('Lists only.'),
-    key: z.string().min(1).max(253).optional().describe('ConfigMap key whose value to return.'),
+    name: boundedText(253, 1).optional().describe('One object in full.'),
+    label_selector: boundedText(500).optional().describe('Lists only.'),
+    key: boundedText(253, 1).optional().describe('ConfigMap key whose value to return.'),
     limit: z.number().int().min(1).max(200).default(50).describe('Lists only: most rows.'),
-    cursor: z.string().max(2000).optional().describe('next_cursor of the previous page.'),
+    cursor: boundedText(2000).optional().describe('next_cursor of the previous page.'),
   })
   .strict();
 

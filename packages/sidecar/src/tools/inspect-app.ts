@@ -29,6 +29,7 @@ import { labelSelectorText } from '../kube/workloads.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
 import { controllerOf } from '../self.ts';
 import { defineTool, READ_HINTS, type ToolContext, ToolFailure } from './definition.ts';
+import { boundedText } from './schema.ts';
 
 const HEALTH_BODY_BYTES = 2048;
 const METRICS_BYTES = 16 * 1024;
@@ -37,12 +38,10 @@ const MAX_CONFIGMAPS = 20;
 const input = z
   .object({
     aspect: z.enum(['metrics', 'health', 'drift']).describe('What to look at.'),
-    filter: z.string().min(1).max(200).optional().describe('metrics: family prefix or regular expression.'),
+    filter: boundedText(200, 1).optional().describe('metrics: family prefix or regular expression.'),
     max_families: z.number().int().min(1).max(100).default(30).describe('metrics: most families.'),
     max_series: z.number().int().min(1).max(50).default(5).describe('metrics: most series per family.'),
-    pod: z
-      .string()
-      .max(253)
+    pod: boundedText(253)
       .refine((name) => /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name), 'must be a pod name')
       .optional()
       .describe('drift: another pod.'),

@@ -19,6 +19,7 @@ import { describeKubeError } from '../kube/errors.ts';
 import type { NamespacedKube } from '../kube/namespaced-kube.ts';
 import { byteLength } from '../output/budget.ts';
 import { defineTool, READ_HINTS, type ToolContext, ToolFailure } from './definition.ts';
+import { boundedText } from './schema.ts';
 
 const KINDS = ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs'] as const;
 type KindName = (typeof KINDS)[number];
@@ -61,18 +62,16 @@ const input = z
       .max(5)
       .optional()
       .describe('Default: all.'),
-    name: z
-      .string()
-      .max(253)
+    name: boundedText(253)
       .refine(
         (name) => /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name),
         'must be an object name (lower case letters, digits, "-" and ".") or "self"',
       )
       .optional()
       .describe('Exact name, or "self".'),
-    label_selector: z.string().max(500).optional().describe('On the workloads.'),
+    label_selector: boundedText(500).optional().describe('On the workloads.'),
     limit_per_kind: z.number().int().min(1).max(100).default(20).describe('Most rows per kind per page.'),
-    cursor: z.string().max(8000).optional().describe('next_cursor of the previous page.'),
+    cursor: boundedText(8000).optional().describe('next_cursor of the previous page.'),
   })
   .strict();
 

@@ -19,6 +19,7 @@ import {
 import { describeKubeError } from '../kube/errors.ts';
 import { type ResolvedWorkload, readWorkload, resolveWorkloadRef } from '../kube/workloads.ts';
 import { defineTool, READ_HINTS, type ToolContext, ToolFailure } from './definition.ts';
+import { boundedText } from './schema.ts';
 
 /**
  * Events read per request, and at most this many pages: a namespace with a storm of events stays bounded (1000
@@ -31,16 +32,11 @@ const ROWS_MAX_BYTES = 18 * 1024;
 
 const input = z
   .object({
-    object: z
-      .string()
-      .min(1)
-      .max(300)
+    object: boundedText(300, 1)
       .optional()
       .describe('"self" (this workload and its pods), "deploy/web", "Pod/web-1", "pvc/data" or a bare name.'),
     warnings_only: z.boolean().default(false).describe('Only Warning events.'),
-    reason: z
-      .string()
-      .max(128)
+    reason: boundedText(128)
       .refine((reason) => /^[A-Za-z0-9]+$/.test(reason), 'must be an event reason such as BackOff')
       .optional()
       .describe('e.g. BackOff, FailedScheduling, FailedMount.'),

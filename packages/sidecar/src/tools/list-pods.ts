@@ -5,16 +5,17 @@ import { describeKubeError } from '../kube/errors.ts';
 import { readWorkload, resolveWorkloadRef, WORKLOAD_REFERENCE_HELP } from '../kube/workloads.ts';
 import { byteLength } from '../output/budget.ts';
 import { defineTool, READ_HINTS, ToolFailure } from './definition.ts';
+import { boundedText } from './schema.ts';
 
 const HEALTHY = new Set(['Running', 'Completed', 'Succeeded']);
 
 const input = z
   .object({
-    workload: z.string().max(260).optional().describe(`Only this workload's pods: ${WORKLOAD_REFERENCE_HELP}.`),
-    label_selector: z.string().max(500).optional().describe('e.g. "app=web,tier!=cache".'),
+    workload: boundedText(260).optional().describe(`Only this workload's pods: ${WORKLOAD_REFERENCE_HELP}.`),
+    label_selector: boundedText(500).optional().describe('e.g. "app=web,tier!=cache".'),
     problems_only: z.boolean().default(false).describe('Only unready, not running or restarted pods.'),
     limit: z.number().int().min(1).max(200).default(50).describe('Most pods per page.'),
-    cursor: z.string().max(2000).optional().describe('next_cursor of the previous page.'),
+    cursor: boundedText(2000).optional().describe('next_cursor of the previous page.'),
   })
   .strict();
 

@@ -16,6 +16,7 @@ import { enforceNamespace, NAMESPACE_LABEL, QueryRefused } from '../metrics-hist
 import { round, summariseSamples } from '../metrics-history/summarise.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
 import { defineTool, READ_HINTS, type ToolContext, ToolFailure } from './definition.ts';
+import { boundedText } from './schema.ts';
 
 /** A range answer has at most this many points per series; a finer step is coarsened, with a note. */
 export const MAX_POINTS = 240;
@@ -28,13 +29,9 @@ const LABEL_VALUE_MAX = 200;
 
 const input = z
   .object({
-    query: z
-      .string()
-      .min(1)
-      .max(2000)
-      .describe(
-        'PromQL, written as for one namespace: `namespace="<this namespace>"` is added to every selector (a namespace matcher naming anything else, a regex on namespace, or label_replace/label_join/count_values writing `namespace` is refused). Example: sum by (pod) (rate(http_requests_total{code=~"5.."}[5m])).',
-      ),
+    query: boundedText(2000, 1).describe(
+      'PromQL, written as for one namespace: `namespace="<this namespace>"` is added to every selector (a namespace matcher naming anything else, a regex on namespace, or label_replace/label_join/count_values writing `namespace` is refused). Example: sum by (pod) (rate(http_requests_total{code=~"5.."}[5m])).',
+    ),
     range_minutes: z
       .number()
       .int()

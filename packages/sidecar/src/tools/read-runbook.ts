@@ -9,6 +9,7 @@ import { formatBytes } from '../format/objects.ts';
 import { describeKubeError, isNotFound } from '../kube/errors.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
 import { defineTool, READ_HINTS, type ToolContext, ToolFailure } from './definition.ts';
+import { boundedText } from './schema.ts';
 
 const PART_BYTES = 16 * 1024;
 const MAX_LISTED = 100;
@@ -16,7 +17,7 @@ const TITLE_MAX = 120;
 
 const input = z
   .object({
-    name: z.string().min(1).max(253).optional().describe('Runbook key.'),
+    name: boundedText(253, 1).optional().describe('Runbook key.'),
     offset: z
       .number()
       .int()
