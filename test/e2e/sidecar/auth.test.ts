@@ -27,7 +27,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { CoreV1Api, KubeConfig, type V1SubjectAccessReviewSpec } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1SubjectAccessReviewSpec } from '@kubernetes/client-node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { decodeSidecarEnv, READ_TOOLS } from '@podmcp/core';
@@ -306,6 +306,82 @@ describe('remote callers of an HTTP sidecar: TokenReview and SubjectAccessReview
       tokens.wide,
     );
     assert.ok(JSON.parse(prompts.body).result.prompts.length > 0);
+  });
+
+  test('an MCP session is bound to the token that started it, and ends when what its caller may use changes', async () => {
+    const namespace = world.namespace;
+    const role = (names: string[]) => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'grantee', namespace },
+      rules: [{ apiGroups: ['podmcp.dev'], resources: ['tools'], verbs: ['use'], resourceNames: names }],
+    });
+    await world.admin
+      .makeApiClient(CoreV1Api)
+      .createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'grantee' } } });
+    await createAll(world.admin, [
+      role(['list_pods']),
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'grantee', namespace },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'grantee' },
+        subjects: [{ kind: 'ServiceAccount', name: 'grantee', namespace }],
+      },
+    ] as never[]);
+    const token = await audienceToken('grantee');
+    const transport = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${sidecar.port}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    });
+    const client = new Client({ name: 'podmcp-e2e-grantee', version: '1.0.0' });
+    await client.connect(transport);
+    const session = transport.sessionId;
+    assert.ok(session, 'initialize started a session');
+    const inSession = (bearer: string, method = 'tools/list') =>
+      fetch(`http://127.0.0.1:${sidecar.port}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${bearer}`,
+          'mcp-session-id': session,
+          'mcp-protocol-version': '2025-06-18',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 9, method, params: {} }),
+      });
+    try {
+      // Another caller with a valid token and wider grants cannot use the session: it is not theirs.
+      const borrowed = await inSession(tokens.wide ?? '');
+      assert.equal(borrowed.status, 404);
+      assert.equal(((await borrowed.json()) as { error: { code: number } }).error.code, -32001);
+      assert.deepEqual(
+        (await client.listTools()).tools.map((tool) => tool.name),
+        ['list_pods'],
+      );
+      // The grant widens: once the sidecar sees it (refusals are cached 10 s), the session ends with 404 so
+      // the client initializes again, and the new session serves the wider set.
+      await world.admin
+        .makeApiClient(RbacAuthorizationV1Api)
+        .replaceNamespacedRole({ name: 'grantee', namespace, body: role(['list_pods', 'diagnose']) });
+      await eventually(
+        'the session ended for the changed grants',
+        async () => (await inSession(token)).status === 404,
+        30_000,
+      );
+    } finally {
+      await client.close();
+    }
+    const again = new Client({ name: 'podmcp-e2e-grantee', version: '1.0.0' });
+    await again.connect(
+      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${sidecar.port}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
+    try {
+      assert.deepEqual((await again.listTools()).tools.map((tool) => tool.name).sort(), ['diagnose', 'list_pods']);
+    } finally {
+      await again.close();
+    }
   });
 
   test('a batch is allowed only when every call in it is', async () => {
