@@ -1,7 +1,8 @@
 /**
  * Self-signed TLS with two replicas, as the shipped ServiceAccount and RBAC: the replica that does not lead
  * installs the leader's serving pair when the API server reports the Secret changed — through its watch, not at
- * its next round (rounds are five minutes apart here, so only the watch can deliver within the test).
+ * its next round (rounds are five minutes apart here, so only the watch can deliver within the test). The watch
+ * itself: it outlives client-node's 30 s silence timer, and a Role without list and watch is reported, backing off.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -10,8 +11,10 @@ import pino from 'pino';
 import { issueServingCertificate } from '../../packages/injector/src/certificates.ts';
 import { startSelfSignedCertificates } from '../../packages/injector/src/self-signed/manager.ts';
 import { serviceDnsNames } from '../../packages/injector/src/self-signed/plan.ts';
+import { createSecretStore, type StoredSecret } from '../../packages/injector/src/self-signed/secret-store.ts';
+import { watchFailureReport } from '../../packages/injector/src/self-signed/watch-retry.ts';
 import type { LoadedCertificate } from '../../packages/injector/src/serving-certificate.ts';
-import { eventually } from '../control-plane/kube.ts';
+import { createAll, eventually, serviceAccountToken } from '../control-plane/kube.ts';
 import { controlPlaneForSuite } from '../control-plane/suite.ts';
 import { createSelfSignedInjectorAccess } from './self-signed-access.ts';
 
@@ -78,5 +81,68 @@ describe('self-signed TLS replicas watch the Secret', { skip }, () => {
       await follower.stop();
       await leader.stop();
     }
+  });
+
+  test("a watch on a quiet Secret stays open past client-node's 30 s silence timer", async () => {
+    if (!plane) return;
+    const namespace = 'podmcp-watch-quiet';
+    await createAll(plane.kubeConfig, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }]);
+    const core = plane.kubeConfig.makeApiClient(CoreV1Api);
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'podmcp-injector-tls' }, type: 'Opaque', data: { 'tls.crt': '' } },
+    });
+    // The administrator's credentials: this is about how long the watch lives, not about RBAC.
+    const store = createSecretStore({ kubeConfig: plane.kubeConfig, namespace, name: 'podmcp-injector-tls' });
+    const seen: Array<StoredSecret | undefined> = [];
+    const failures: Error[] = [];
+    const stop = store.watch(
+      (secret) => seen.push(secret),
+      (error) => failures.push(error),
+    );
+    try {
+      await eventually('the watch to report the Secret', () => seen.length > 0);
+      // Past the 30 s after which client-node ends a silent watch unless told otherwise.
+      await new Promise((resolve) => setTimeout(resolve, 35_000));
+      assert.deepEqual(failures, []);
+      assert.equal(seen.length, 1, 'one watch, not a new one (and its initial ADDED) every 30 s');
+    } finally {
+      stop();
+    }
+  });
+
+  test('without list and watch on the Secret, the watch fails with 403, backs off and says which permission', async () => {
+    if (!plane) return;
+    const namespace = 'podmcp-watch-forbidden';
+    await createAll(plane.kubeConfig, [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'no-secrets', namespace } },
+    ]);
+    const token = await serviceAccountToken(plane.kubeConfig, namespace, 'no-secrets');
+    const store = createSecretStore({
+      kubeConfig: plane.kubeConfigForToken(token),
+      namespace,
+      name: 'podmcp-injector-tls',
+    });
+    const failures: Array<{ error: Error; failures: number }> = [];
+    const stop = store.watch(
+      () => assert.fail('nothing is visible without the permission'),
+      (error, count) => failures.push({ error, failures: count }),
+      { restartMs: 10, firstMs: 10, capMs: 40, warnAfter: 3 },
+    );
+    try {
+      await eventually('three failures in a row', () => failures.length >= 3);
+    } finally {
+      stop();
+    }
+    assert.deepEqual(
+      failures.slice(0, 3).map((failure) => failure.failures),
+      [1, 2, 3],
+    );
+    const third = failures[2];
+    assert.equal((third?.error as { statusCode?: number }).statusCode, 403);
+    const report = watchFailureReport(third?.error, 3, `Secret ${namespace}/podmcp-injector-tls`);
+    assert.equal(report.level, 'warn');
+    assert.match(report.message, /HTTP 403: the injector's Role lacks list and watch/);
   });
 });

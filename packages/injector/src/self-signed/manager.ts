@@ -14,6 +14,7 @@ import { DEFAULT_VALIDITY, serviceDnsNames, type Validity } from './plan.ts';
 import { reconcileCertificates } from './reconcile.ts';
 import { createSecretStore, type StoredSecret } from './secret-store.ts';
 import { createServingInstaller } from './serving-installer.ts';
+import { watchFailureReport } from './watch-retry.ts';
 
 export interface SelfSignedCertificatesOptions {
   readonly kubeConfig: KubeConfig;
@@ -142,7 +143,10 @@ export function startSelfSignedCertificates(options: SelfSignedCertificatesOptio
     (secret) => {
       if (!leading) installer.offer(secret?.files);
     },
-    (error) => logger.debug({ err: error.message }, 'TLS Secret watch ended; starting it again'),
+    (error, failures) => {
+      const report = watchFailureReport(error, failures, `Secret ${options.namespace}/${options.secretName}`);
+      logger[report.level]({ err: error.message, failures }, report.message);
+    },
   );
 
   let stopped = false;

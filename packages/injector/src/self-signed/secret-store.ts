@@ -3,11 +3,12 @@
  * plan was made from, so when another writer got there first the write reports a conflict instead of
  * overwriting what it did not see.
  */
-import { CoreV1Api, type KubeConfig, type V1Secret, Watch } from '@kubernetes/client-node';
-import { pooledApiClient, poolFor } from '@podmcp/core';
+import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import { patientWatch, pooledApiClient, poolFor } from '@podmcp/core';
 import { httpStatusOf, kubernetesCall } from './api-errors.ts';
 import type { CompleteSecretFiles } from './issue.ts';
 import { SECRET_KEYS, type SecretFiles } from './plan.ts';
+import { retryDelayMs, SECRET_WATCH_RETRY, SECRET_WATCH_SECONDS, type WatchRetry } from './watch-retry.ts';
 
 export interface StoredSecret {
   readonly files: SecretFiles;
@@ -23,12 +24,14 @@ export interface SecretStore {
   /**
    * Calls onChange with the Secret each time the API server reports it (as it is when the watch starts, then
    * every change; undefined once deleted), so a replica installs the leader's pair as soon as it is written.
-   * A watch that ends is started again after `retryMs`; onError hears why it ended. Returns a stop function.
+   * The API server ends each watch after SECRET_WATCH_SECONDS and it starts again at once; a watch that fails
+   * starts again after a wait that grows with each failure in a row (`retry`), and onFailure hears why and how
+   * many in a row. Returns a stop function.
    */
   watch(
     onChange: (secret: StoredSecret | undefined) => void,
-    onError: (error: Error) => void,
-    retryMs?: number,
+    onFailure: (error: Error, failures: number) => void,
+    retry?: WatchRetry,
   ): () => void;
 }
 
@@ -42,8 +45,8 @@ export function createSecretStore(options: { kubeConfig: KubeConfig; namespace: 
   const core = pooledApiClient(options.kubeConfig, CoreV1Api);
   const { namespace, name } = options;
   const what = `Secret ${namespace}/${name}`;
-  // Watch only reads the cluster and the per-request credentials of what it is given.
-  const watcher = new Watch(poolFor(options.kubeConfig).forWatch as KubeConfig);
+  // Bookmarks keep a quiet watch alive (about one a minute); it may stay silent until the server ends it.
+  const watcher = patientWatch(poolFor(options.kubeConfig).forWatch, (SECRET_WATCH_SECONDS + 30) * 1000);
 
   return {
     async read() {
@@ -72,13 +75,18 @@ export function createSecretStore(options: { kubeConfig: KubeConfig; namespace: 
       }
     },
 
-    watch(onChange, onError, retryMs = 2_000) {
+    watch(onChange, onFailure, retry = SECRET_WATCH_RETRY) {
       let stopped = false;
       let current: AbortController | undefined;
       let timer: NodeJS.Timeout | undefined;
-      const restart = () => {
+      let failures = 0;
+      const restart = (error: unknown) => {
         if (stopped) return;
-        timer = setTimeout(start, retryMs);
+        if (error) {
+          failures += 1;
+          onFailure(error instanceof Error ? error : new Error(String(error)), failures);
+        } else failures = 0;
+        timer = setTimeout(start, retryDelayMs(failures, retry));
         // The servers keep the process alive; a forgotten watch must not.
         timer.unref();
       };
@@ -88,29 +96,24 @@ export function createSecretStore(options: { kubeConfig: KubeConfig; namespace: 
         watcher
           .watch(
             `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
-            { fieldSelector: `metadata.name=${name}` },
+            { fieldSelector: `metadata.name=${name}`, timeoutSeconds: SECRET_WATCH_SECONDS, allowWatchBookmarks: true },
             (type, object) => {
+              // Anything from the API server, a bookmark included, is a watch that works.
+              failures = 0;
               if (type === 'DELETED') onChange(undefined);
               else if (type === 'ADDED' || type === 'MODIFIED') {
                 const secret = object as V1Secret;
                 onChange({ object: secret, files: decodeSecretFiles(secret) });
               }
             },
-            (error) => {
-              if (stopped) return;
-              if (error) onError(error instanceof Error ? error : new Error(String(error)));
-              restart();
-            },
+            (error) => restart(error),
           )
           .then(
             (controller) => {
               current = controller;
               if (stopped) controller.abort();
             },
-            (error) => {
-              onError(error instanceof Error ? error : new Error(String(error)));
-              restart();
-            },
+            (error) => restart(error ?? new Error('the watch did not start')),
           );
       };
       start();
