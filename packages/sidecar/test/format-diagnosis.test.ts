@@ -7,13 +7,17 @@ import {
   type Diagnosis,
   type DiagnosisInput,
   examinedPods,
+  FINDING_CODES,
   fitDiagnosis,
   type LogExcerpt,
   logTargets,
   podProblemScore,
   renderDiagnosis,
+  renderStep,
   rolloutStatus,
+  stepsFor,
 } from '../src/format/diagnosis.ts';
+import { TOOL_DEFINITIONS } from '../src/tools/catalog.ts';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const ago = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000);
@@ -819,5 +823,109 @@ describe('renderDiagnosis', () => {
       NOW,
     );
     assert.equal(text.split('\n')[0], 'Deployment/web in team-a: no problems found.');
+  });
+});
+
+describe('diagnoses that finish in one call', () => {
+  test('an unschedulable pod names its own requests and nodeSelector beside the scheduler’s message', () => {
+    const message = '0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available.';
+    const hungry = pod('web-7d9c-aaaaa', {
+      phase: 'Pending',
+      statuses: [],
+      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }],
+    });
+    hungry.spec = {
+      ...hungry.spec,
+      nodeName: undefined,
+      nodeSelector: { 'disk-type': 'ssd' },
+      containers: [
+        { name: 'app', image: 'registry.example/app:1.0', resources: { requests: { memory: '64Gi', cpu: '500m' } } },
+        { name: 'proxy', image: 'registry.example/proxy:1.0', resources: { requests: { memory: '32Mi' } } },
+      ],
+    };
+    assert.equal(
+      texts(diagnoseWith([hungry]))[0],
+      `Pending: cannot be scheduled in pod web-7d9c-aaaaa: ${message} — the pod asks for requests app: cpu 500m, memory 64Gi; proxy: memory 32Mi; nodeSelector disk-type=ssd`,
+    );
+  });
+
+  describe('an image pull quotes the registry’s answer, whatever order the events come in', () => {
+    const image = 'registry.example/app:2.0';
+    const pulling = pod('web-7d9c-aaaaa', {
+      phase: 'Pending',
+      ready: false,
+      image,
+      statuses: [
+        running('app', {
+          ready: false,
+          state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } },
+        }),
+      ],
+    });
+    const registry = `Failed to pull image "${image}": rpc error: code = NotFound desc = ${image}: not found`;
+    const at = (minutes: number) => ({ lastTimestamp: ago(minutes), fieldPath: 'spec.containers{app}' });
+    const events = [
+      warning('web-7d9c-aaaaa', 'Failed', 'Error: ImagePullBackOff', at(1)),
+      warning('web-7d9c-aaaaa', 'BackOff', `Back-off pulling image "${image}"`, at(1)),
+      warning('web-7d9c-aaaaa', 'Failed', 'Error: ErrImagePull', at(2)),
+      warning('web-7d9c-aaaaa', 'Failed', registry, at(3)),
+    ];
+    const orders = [events, [...events].reverse(), [events[2], events[0], events[3], events[1]]];
+    for (const [index, order] of orders.entries()) {
+      test(`order ${index + 1}`, () => {
+        const headline = texts(diagnoseWith([pulling], { events: order as CoreV1Event[] }))[0];
+        assert.equal(
+          headline,
+          `image pull failing for container app (${image}) in pod web-7d9c-aaaaa: ImagePullBackOff — ${registry}`,
+        );
+      });
+    }
+    test('without events, the container’s own waiting message', () => {
+      assert.match(texts(diagnoseWith([pulling]))[0] ?? '', /ImagePullBackOff — Back-off pulling image/);
+    });
+  });
+
+  describe('every next step carries arguments its tool accepts', () => {
+    const workloads = ['Deployment/web', 'StatefulSet/db', 'Job/batch-1', 'CronJob/nightly', 'Pod/web-7d9c-aaaaa'];
+    const texts = [
+      "container app cannot start in pod web-1: CreateContainerConfigError — couldn't find key LEVEL in ConfigMap shop/app-config",
+      'container app cannot start in pod web-1: CreateContainerConfigError — configmap "app-config" not found',
+      'anything else',
+    ];
+    const logs = new Map<string, LogExcerpt>();
+    for (const code of FINDING_CODES) {
+      for (const workload of workloads) {
+        test(`${code} for ${workload}`, () => {
+          for (const text of texts) {
+            for (const pods of [['web-7d9c-aaaaa'], undefined]) {
+              const steps = stepsFor({ code, text, pods, container: pods ? 'app' : undefined }, workload, logs);
+              for (const step of steps) {
+                if (!step.tool) continue;
+                const tool = TOOL_DEFINITIONS[step.tool as keyof typeof TOOL_DEFINITIONS];
+                assert.ok(tool, `${step.tool} is a tool`);
+                const parsed = tool.input.safeParse(step.args ?? {});
+                assert.ok(parsed.success, `${renderStep(step)}: ${parsed.error?.message}`);
+                assert.ok(renderStep(step).startsWith(`${step.tool} {`), renderStep(step));
+              }
+            }
+          }
+        });
+      }
+    }
+    test('a missing ConfigMap key points at that ConfigMap', () => {
+      const [step] = stepsFor({ code: 'cannot-start', text: texts[0] }, 'Deployment/web', logs);
+      assert.equal(step?.tool, 'get_resources');
+      assert.deepEqual(step?.args, { kind: 'configmaps', name: 'app-config' });
+    });
+    test('a crash points at its workload’s definition, kind and name', () => {
+      const steps = stepsFor({ code: 'crash-loop', pods: ['db-0'], container: 'db' }, 'StatefulSet/db', logs);
+      assert.deepEqual(
+        steps.map((step) => step.args),
+        [
+          { pod: 'db-0', container: 'db', previous: true },
+          { kind: 'statefulsets', name: 'db' },
+        ],
+      );
+    });
   });
 });

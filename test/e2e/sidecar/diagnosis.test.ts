@@ -564,6 +564,56 @@ describe('pod diagnosis tools against the real API server, as the read-only Serv
       );
     });
 
+    test('an image pull failure: the registry’s answer in the headline, whatever the events’ order', async () => {
+      const image = 'registry.example/app:1.0';
+      const [pulling] = await deployWithMemoryLimit(world, 'pully', 1, '64Mi');
+      const name = pulling?.metadata?.name ?? '';
+      // Running, not Pending: kwok rewrites the status of Pending pods.
+      await writeStatus(core, world.namespace, name, (pod) => ({
+        ...pod.status,
+        phase: 'Running',
+        conditions: notReadyConditions(),
+        containerStatuses: [
+          {
+            name: 'app',
+            image,
+            imageID: '',
+            ready: false,
+            started: false,
+            restartCount: 0,
+            state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } },
+          },
+        ],
+      }));
+      const registry = `Failed to pull image "${image}": rpc error: code = NotFound desc = failed to resolve reference "${image}": not found`;
+      const now = Date.now();
+      // The kubelet's generic echoes are newer than the registry's answer, as they are on a real node.
+      for (const [reason, message, minutesAgo] of [
+        ['Failed', 'Error: ImagePullBackOff', 1],
+        ['Failed', registry, 3],
+        ['BackOff', `Back-off pulling image "${image}"`, 1],
+        ['Failed', 'Error: ErrImagePull', 2],
+      ] as const) {
+        const at = new Date(now - minutesAgo * 60_000);
+        await createEvent(
+          core,
+          world.namespace,
+          { kind: 'Pod', name, fieldPath: 'spec.containers{app}' },
+          { type: 'Warning', reason, message, count: 2, firstTimestamp: at, lastTimestamp: at },
+        );
+      }
+      const { structured } = await callTool<Diagnosis>(sidecar.client, 'diagnose', { pod: name });
+      const [first] = structured.findings;
+      assert.equal(first?.code, 'image-pull');
+      assert.equal(
+        first?.text,
+        `image pull failing for container app (${image}) in pod ${name}: ImagePullBackOff — ${registry}`,
+      );
+      for (const step of structured.next_steps) {
+        assert.match(step, /^([a-z_]+ \{[^}]*\} — |[A-Z])/, 'a call with its arguments, or advice');
+      }
+    });
+
     test('one pod: only it is examined, with its Deployment’s rollout', async () => {
       const { structured } = await callTool<Diagnosis>(sidecar.client, 'diagnose', { pod: crashPod });
       assert.equal(structured.target, `Pod/${crashPod}`);
@@ -593,7 +643,13 @@ describe('pod diagnosis tools against the real API server, as the read-only Serv
               spec: {
                 serviceAccountName: SERVICE_ACCOUNT,
                 nodeSelector: { 'podmcp.dev/no-such-node': 'true' },
-                containers: [{ name: 'app', image: 'registry.example/app:1.0' }],
+                containers: [
+                  {
+                    name: 'app',
+                    image: 'registry.example/app:1.0',
+                    resources: { requests: { cpu: '100m', memory: '64Gi' } },
+                  },
+                ],
               },
             },
           },
@@ -624,6 +680,17 @@ describe('pod diagnosis tools against the real API server, as the read-only Serv
       assert.match(
         unschedulable?.text ?? '',
         /^Pending: cannot be scheduled in pod stuck-[a-z0-9-]+: 0\/1 nodes are available/,
+      );
+      assert.match(
+        unschedulable?.text ?? '',
+        / — the pod asks for requests cpu 100m, memory 64Gi; nodeSelector podmcp\.dev\/no-such-node=true$/,
+        'the pod’s own side, beside the scheduler’s, in the same call',
+      );
+      assert.ok(
+        structured.next_steps.includes(
+          `get_resources {kind: "deployments", name: "stuck"} — compare the pods' requests, nodeSelector, affinity and tolerations with the scheduler's message (this sidecar cannot read nodes)`,
+        ),
+        structured.next_steps.join('\n'),
       );
       assert.ok(structured.next_steps.some((step) => step.includes('nodeSelector, affinity and tolerations')));
       assert.deepEqual(structured.pods[0]?.logs, [], 'a pod that never ran has no log to fetch');

@@ -744,7 +744,7 @@ function podIssues(pod: V1Pod, events: readonly CoreV1Event[], windowMinutes: nu
     }
     if (waiting?.reason && IMAGE_PULL.has(waiting.reason)) {
       const image = entry.spec?.image ?? status.image;
-      const detail = pullFailureMessage(name, events) ?? cap(waiting.message);
+      const detail = pullFailureMessage(name, container, image, waiting.message, events);
       const reason = waiting.reason;
       add({
         key: `image|${container}|${image}`,
@@ -858,12 +858,13 @@ function podIssues(pod: V1Pod, events: readonly CoreV1Event[], windowMinutes: nu
     const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
     if (scheduled?.status === 'False') {
       const message = cap(scheduled.message) ?? cap(schedulingFailureMessage(name, events));
+      const asks = schedulingAsks(pod);
       add({
         key: `unschedulable|${message}`,
         severity: 'error',
         code: 'unschedulable',
         describe: (at) =>
-          `Pending: cannot be scheduled ${at}${message ? `: ${message}` : ''}${scheduled.reason && scheduled.reason !== 'Unschedulable' ? ` (${scheduled.reason})` : ''}`,
+          `Pending: cannot be scheduled ${at}${message ? `: ${message}` : ''}${scheduled.reason && scheduled.reason !== 'Unschedulable' ? ` (${scheduled.reason})` : ''}${asks ? ` — the pod asks for ${asks}` : ''}`,
       });
     } else if (containerProblem.size === 0) {
       const created = toDate(pod.metadata?.creationTimestamp);
@@ -885,15 +886,75 @@ function podIssues(pod: V1Pod, events: readonly CoreV1Event[], windowMinutes: nu
   return issues;
 }
 
-function pullFailureMessage(pod: string, events: readonly CoreV1Event[]): string | undefined {
-  const event = events.find(
-    (item) =>
-      item.involvedObject?.kind === 'Pod' &&
-      item.involvedObject.name === pod &&
-      item.reason === 'Failed' &&
-      /pull|image/i.test(item.message ?? ''),
-  );
-  return cap(event?.message);
+/**
+ * What the scheduler weighs from the pod itself, to read beside its message: each container's requests (the
+ * scheduler adds them up), the nodeSelector and whether it has a node affinity. Undefined when it asks for nothing.
+ */
+export function schedulingAsks(pod: V1Pod): string | undefined {
+  const containers = pod.spec?.containers ?? [];
+  const requests = containers.flatMap((container) => {
+    const entries = Object.entries(container.resources?.requests ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+    if (entries.length === 0) return [];
+    const text = entries.map(([resource, quantity]) => `${resource} ${quantity}`).join(', ');
+    return [containers.length > 1 ? `${container.name}: ${text}` : text];
+  });
+  const parts: string[] = [];
+  if (requests.length > 0) parts.push(`requests ${requests.join('; ')}`);
+  const selector = Object.entries(pod.spec?.nodeSelector ?? {}).map(([key, value]) => `${key}=${value}`);
+  if (selector.length > 0) parts.push(`nodeSelector ${selector.join(', ')}`);
+  if (pod.spec?.affinity?.nodeAffinity) parts.push('a node affinity');
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+/**
+ * The registry's own answer for a failing pull ("manifest unknown", "not found", "unauthorized"), chosen the
+ * same way whatever order the events arrive in: the kubelet also writes "Error: ErrImagePull",
+ * "Error: ImagePullBackOff" and "Back-off pulling image", which only repeat the state. Among the pod's pull
+ * messages and the container's waiting message, the most specific wins, then the newest, then the text.
+ */
+function pullFailureMessage(
+  pod: string,
+  container: string,
+  image: string | undefined,
+  waitingMessage: string | undefined,
+  events: readonly CoreV1Event[],
+): string | undefined {
+  const candidates: Array<{ message: string; at: number }> = [];
+  for (const item of events) {
+    const message = item.message ?? '';
+    if (item.involvedObject?.kind !== 'Pod' || item.involvedObject.name !== pod) continue;
+    if (!/pull|image/i.test(message) || !/^(Failed|BackOff|ErrImagePull|InspectFailed)$/.test(item.reason ?? ''))
+      continue;
+    const fieldPath = item.involvedObject.fieldPath;
+    if (fieldPath && !fieldPath.includes(`{${container}}`)) continue;
+    if (image && /"[^"]+"/.test(message) && !message.includes(image)) continue;
+    candidates.push({ message, at: eventTime(item) });
+  }
+  if (waitingMessage) candidates.push({ message: waitingMessage, at: 0 });
+  const best = candidates.sort(
+    (a, b) =>
+      pullSpecificity(b.message) - pullSpecificity(a.message) ||
+      b.at - a.at ||
+      (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+  )[0];
+  return cap(best?.message);
+}
+
+/** 2: the registry or runtime said why; 1: names the image but not why; 0: only the state's name. */
+function pullSpecificity(message: string): number {
+  if (/^(Error: )?(ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName)$/i.test(message.trim())) return 0;
+  if (/^Back-off pulling image/i.test(message.trim())) return 1;
+  return /failed to pull|not found|manifest unknown|unauthorized|denied|forbidden|no such host|timeout|x509|invalid/i.test(
+    message,
+  )
+    ? 2
+    : 1;
+}
+
+function eventTime(event: CoreV1Event): number {
+  const at = event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp;
+  const time = at ? new Date(at as unknown as string).getTime() : 0;
+  return Number.isFinite(time) ? time : 0;
 }
 
 function schedulingFailureMessage(pod: string, events: readonly CoreV1Event[]): string | undefined {
@@ -958,24 +1019,67 @@ function mergeIssues(issues: readonly Issue[]): Array<Finding & { pods: string[]
 // ---------------------------------------------------------------------------------------------------------
 // Next steps
 
-interface Step {
+/**
+ * A next step: a call with the arguments to make it (checked against the tool's input schema in the tests),
+ * or advice without a tool. Rendered `tool {arg: "value"} — why`.
+ */
+export interface Step {
   readonly tool?: string;
+  readonly args?: Readonly<Record<string, string | number | boolean>>;
   readonly text: string;
 }
 
-function stepsFor(
-  finding: { code: FindingCode; pods?: readonly string[]; container?: string | undefined },
+export function renderStep(step: Step): string {
+  if (!step.tool) return step.text;
+  const args = Object.entries(step.args ?? {})
+    .map(([key, value]) => `${key}: ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`)
+    .join(', ');
+  return `${step.tool} {${args}} — ${step.text}`;
+}
+
+const RESOURCE_KIND_OF: Readonly<Record<string, string>> = {
+  Deployment: 'deployments',
+  StatefulSet: 'statefulsets',
+  DaemonSet: 'daemonsets',
+  ReplicaSet: 'replicasets',
+  Job: 'jobs',
+  CronJob: 'cronjobs',
+  Pod: 'pods',
+};
+
+/** `Deployment/web` as get_resources arguments; a bare name is a Deployment's, as everywhere else. */
+function resourceArgs(reference: string): { kind: string; name: string } {
+  const slash = reference.indexOf('/');
+  if (slash < 0) return { kind: 'deployments', name: reference };
+  return { kind: RESOURCE_KIND_OF[reference.slice(0, slash)] ?? 'pods', name: reference.slice(slash + 1) };
+}
+
+/** The ConfigMap a container cannot start without, as the kubelet names it ("configmap \"app\" not found"). */
+function missingConfigMap(text: string): string | undefined {
+  return (
+    /couldn't find key \S+ in ConfigMap (?:[a-z0-9.-]+\/)?([a-z0-9.-]+)/i.exec(text)?.[1] ??
+    /configmaps? "([a-z0-9.-]+)" not found/i.exec(text)?.[1]
+  );
+}
+
+export function stepsFor(
+  finding: { code: FindingCode; text?: string; pods?: readonly string[]; container?: string | undefined },
   workload: string,
   logs: ReadonlyMap<string, LogExcerpt>,
 ): Step[] {
   const pod = finding.pods?.[0];
   const container = finding.container;
-  const podArgs = `{pod: "${pod}"${container ? `, container: "${container}"` : ''}`;
+  const podArgs = { ...(pod ? { pod } : {}), ...(container ? { container } : {}) };
   const haveLog = pod !== undefined && container !== undefined && logs.has(`${pod}/${container}`);
   const previousLog: Step = {
     tool: 'get_pod_logs',
-    text: `get_pod_logs ${podArgs}, previous: true} — the crashed instance's last output${haveLog ? ' (its tail is included below; raise tail_lines for more)' : ''}`,
+    args: { ...podArgs, previous: true },
+    text: `the crashed instance's last output${haveLog ? ' (its tail is included below; raise tail_lines for more)' : ''}`,
   };
+  const events = (object: string, extra: Record<string, string | boolean> = {}) => ({
+    tool: 'list_events',
+    args: { object, ...extra },
+  });
   switch (finding.code) {
     case 'oom-killed':
       return [
@@ -983,81 +1087,90 @@ function stepsFor(
           text: `Raise the memory limit of container ${container} (or its requests, to land on a roomier node), or find the leak; restarting will not help`,
         },
         previousLog,
-        { tool: 'inspect_app', text: 'inspect_app — the app’s memory metrics, if it exposes them' },
+        {
+          tool: 'inspect_app',
+          args: { aspect: 'metrics', filter: 'memory|heap' },
+          text: 'the app’s memory metrics, if it exposes them',
+        },
       ];
     case 'crash-loop':
     case 'exited-with-error':
     case 'restarted':
       return [
         previousLog,
-        { tool: 'get_resources', text: `get_resources — the command, env and config of ${workload}` },
+        { tool: 'get_resources', args: resourceArgs(workload), text: `the command, env and config of ${workload}` },
       ];
     case 'image-pull':
       return [
         {
           text: 'Check the image name and tag exist in the registry and that imagePullSecrets grant access',
         },
-        { tool: 'list_events', text: `list_events {object: "Pod/${pod}"} — the registry's exact answer` },
+        ...(pod ? [{ ...events(`Pod/${pod}`), text: "the registry's exact answer" }] : []),
       ];
-    case 'cannot-start':
+    case 'cannot-start': {
+      const configMap = missingConfigMap(finding.text ?? '');
       return [
         {
           tool: 'get_resources',
-          text: 'get_resources — the ConfigMaps/Secrets and keys the container references (a missing one is the usual cause)',
+          args: configMap ? { kind: 'configmaps', name: configMap } : { kind: 'configmaps' },
+          text: configMap
+            ? `the keys ConfigMap ${configMap} has (a missing key or ConfigMap is the usual cause)`
+            : 'the ConfigMaps and keys the container references (a missing one is the usual cause)',
         },
       ];
+    }
     case 'unschedulable':
       return [
         {
           tool: 'get_resources',
-          text: `get_resources — compare the pods' requests, nodeSelector, affinity and tolerations with the scheduler's message (this sidecar cannot read nodes)`,
+          args: resourceArgs(workload),
+          text: `compare the pods' requests, nodeSelector, affinity and tolerations with the scheduler's message (this sidecar cannot read nodes)`,
         },
       ];
     case 'pending':
     case 'volume':
-      return [{ tool: 'list_events', text: `list_events {object: "Pod/${pod}"} — mount, sandbox and pull events` }];
+      return pod ? [{ ...events(`Pod/${pod}`), text: 'mount, sandbox and pull events' }] : [];
     case 'readiness-probe':
     case 'liveness-probe':
     case 'startup-probe':
     case 'not-ready':
       return [
-        { tool: 'inspect_app', text: 'inspect_app — call the app’s health endpoint from inside the pod' },
+        { tool: 'inspect_app', args: { aspect: 'health' }, text: 'call the app’s health endpoint from inside the pod' },
         {
           tool: 'get_pod_logs',
-          text: `get_pod_logs ${podArgs}, grep: "error|exception|timeout"} — what the app says while failing`,
+          args: { ...podArgs, grep: 'error|exception|timeout' },
+          text: 'what the app says while failing',
         },
       ];
     case 'rollout-stuck':
       return [
-        {
-          tool: 'rollback_deployment',
-          text: 'rollback_deployment — if the new version is at fault, return to the previous one',
-        },
+        ...(workload.startsWith('Deployment/')
+          ? [
+              {
+                tool: 'rollback_deployment',
+                args: { workload, reason: `rollout of ${workload} is stuck`, dry_run: true },
+                text: 'if the new version is at fault, see what returning to the previous one changes',
+              },
+            ]
+          : []),
         { text: 'Fix the cause in the findings above; the rollout resumes by itself once new pods become ready' },
       ];
     case 'replica-failure':
     case 'no-pods':
       return [
-        {
-          tool: 'list_events',
-          text: `list_events {object: "${workload}", reason: "FailedCreate"} — quota, admission webhook or PodSecurity denials`,
-        },
+        { ...events(workload, { reason: 'FailedCreate' }), text: 'quota, admission webhook or PodSecurity denials' },
       ];
     case 'replicas-unavailable':
       return [
         {
           tool: 'list_pods',
-          text: `list_pods {workload: "${workload}", problems_only: true} — which pods are not available`,
+          args: { workload, problems_only: true },
+          text: 'which pods are not available',
         },
       ];
     case 'job-failed':
     case 'warning-events':
-      return [
-        {
-          tool: 'list_events',
-          text: `list_events {object: "${workload}", warnings_only: true} — the full warning history`,
-        },
-      ];
+      return [{ ...events(workload, { warnings_only: true }), text: 'the full warning history' }];
     case 'evicted':
       return [
         {
@@ -1070,11 +1183,13 @@ function stepsFor(
       return [
         {
           tool: 'inspect_app',
-          text: 'inspect_app — the app’s own health and metrics, if users still report a problem',
+          args: { aspect: 'health' },
+          text: 'the app’s own health, if users still report a problem',
         },
         {
           tool: 'get_pod_logs',
-          text: 'get_pod_logs {grep: "error|exception"} — errors the app logged without crashing',
+          args: { grep: 'error|exception' },
+          text: 'errors the app logged without crashing',
         },
       ];
     default:
@@ -1140,9 +1255,10 @@ export function buildDiagnosis(input: DiagnosisInput): Diagnosis {
   const nextSteps: string[] = [];
   for (const step of steps) {
     if (step.tool && !input.tools.has(step.tool)) continue;
-    if (seen.has(step.text)) continue;
-    seen.add(step.text);
-    nextSteps.push(step.text);
+    const text = renderStep(step);
+    if (seen.has(text)) continue;
+    seen.add(text);
+    nextSteps.push(text);
     if (nextSteps.length >= MAX_NEXT_STEPS) break;
   }
 

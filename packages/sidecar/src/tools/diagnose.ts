@@ -161,7 +161,7 @@ export const diagnose = defineTool({
   name: 'diagnose',
   title: 'Diagnose',
   description:
-    'What is wrong with a workload or pod, and why, in one call: rollout, pod and container states, exit codes, OOMKills, image pulls, scheduling, probes, warning events, crashed containers’ last log lines; findings worst first, then next steps.',
+    'What is wrong with a workload or pod, and why, in one call: rollout, pod and container states, exit codes, OOMKills, image pulls, scheduling, probes, warning events, crashed containers’ last log lines; findings worst first, then next calls with their arguments.',
   input,
   output,
   hints: READ_HINTS,
