@@ -35,7 +35,8 @@ async function startEdge() {
     connection: { kubeConfig, namespace: 'shop', namespaceSource: 'test' },
     logger,
   });
-  return startHttpTransport({ sidecar, host: '127.0.0.1', port: 0, logger, maxSessions: 1 });
+  // One place, which an idle session gives up at once.
+  return startHttpTransport({ sidecar, host: '127.0.0.1', port: 0, logger, maxSessions: 1, sessionEvictableMs: 0 });
 }
 
 test('a session the sidecar no longer knows is started again with the agent’s own initialize, unseen by the agent', async () => {

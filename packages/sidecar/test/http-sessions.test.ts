@@ -4,9 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MAX_SESSIONS, SESSION_IDLE_MS, type SessionEndReason, SessionTable } from '../src/transport/sessions.ts';
+import {
+  MAX_SESSIONS,
+  SESSION_EVICTABLE_MS,
+  SESSION_IDLE_MS,
+  type SessionEndReason,
+  SessionTable,
+} from '../src/transport/sessions.ts';
 
-function table(options: { max?: number; idleMs?: number } = {}) {
+function table(options: { max?: number; idleMs?: number; evictAfterMs?: number } = {}) {
   let clock = 0;
   const ended: Array<[string, SessionEndReason]> = [];
   const sessions = new SessionTable<string>({
@@ -31,9 +37,10 @@ function addIdle(sessions: SessionTable<string>, id: string, owner = 'alice') {
 }
 
 describe('the session table of the HTTP edge', () => {
-  test('the defaults are small: a few dozen sessions, idle for at most half an hour', () => {
+  test('the defaults are small: a few dozen sessions, idle for at most half an hour, evictable after a minute', () => {
     assert.ok(MAX_SESSIONS > 0 && MAX_SESSIONS <= 64);
-    assert.ok(SESSION_IDLE_MS > 0 && SESSION_IDLE_MS <= 60 * 60_000);
+    assert.ok(SESSION_IDLE_MS > 0 && SESSION_IDLE_MS <= 30 * 60_000);
+    assert.ok(SESSION_EVICTABLE_MS > 0 && SESSION_EVICTABLE_MS < SESSION_IDLE_MS);
   });
 
   test('a session answers its owner only; anyone else presenting its id gets "foreign", and it lives on', () => {
@@ -49,7 +56,7 @@ describe('the session table of the HTTP edge', () => {
   });
 
   test('bounded: when full, the session idle the longest makes room', () => {
-    const { sessions, ended, advance } = table({ max: 3 });
+    const { sessions, ended, advance } = table({ max: 3, evictAfterMs: 500 });
     for (const id of ['a', 'b', 'c']) {
       addIdle(sessions, id);
       advance(1000);
@@ -64,8 +71,21 @@ describe('the session table of the HTTP edge', () => {
     assert.equal(sessions.use('b', 'alice').found, false);
   });
 
+  test('a session used within the eviction time is not cut for a newcomer: no new session, the bound holds', () => {
+    const { sessions, ended, advance } = table({ max: 2, evictAfterMs: 60_000 });
+    addIdle(sessions, 'a');
+    addIdle(sessions, 'b');
+    advance(59_999);
+    assert.equal(sessions.add('c', 'carol', 'C'), undefined);
+    assert.equal(sessions.size, 2);
+    assert.deepEqual(ended, []);
+    advance(1);
+    assert.ok(sessions.add('c', 'carol', 'C'));
+    assert.deepEqual(ended, [['a', 'evicted']]);
+  });
+
   test('busy sessions are never evicted; with all busy, no new session is made and the bound holds', () => {
-    const { sessions, ended } = table({ max: 2 });
+    const { sessions, ended } = table({ max: 2, evictAfterMs: 0 });
     const first = sessions.add('a', 'alice', 'A');
     const second = sessions.add('b', 'bob', 'B');
     assert.ok(first && second);

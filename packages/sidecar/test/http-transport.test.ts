@@ -55,6 +55,7 @@ async function startEdge(
     allowedHosts?: string[];
     maxBodyBytes?: number;
     maxSessions?: number;
+    sessionEvictableMs?: number;
   } = {},
 ): Promise<Edge> {
   const decoded = decodeSidecarEnv({});
@@ -89,6 +90,7 @@ async function startEdge(
     ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
     ...(options.maxSessions ? { maxSessions: options.maxSessions } : {}),
+    ...(options.sessionEvictableMs !== undefined ? { sessionEvictableMs: options.sessionEvictableMs } : {}),
   });
   edges.add(transport);
   return { transport, audit };
@@ -361,7 +363,7 @@ describe('sessions: initialize starts one, bound to its caller; everything else 
   });
 
   test('bounded: past the maximum, the session idle the longest ends (404) and the count stays at the bound', async () => {
-    const edge = await startEdge({ maxSessions: 2 });
+    const edge = await startEdge({ maxSessions: 2, sessionEvictableMs: 0 });
     const first = await initialize(edge);
     const second = await initialize(edge);
     const third = await initialize(edge);
@@ -369,6 +371,22 @@ describe('sessions: initialize starts one, bound to its caller; everything else 
     assert.equal((await listTools(edge, first)).status, 404);
     assert.equal((await listTools(edge, second)).status, 200);
     assert.equal((await listTools(edge, third)).status, 200);
+  });
+
+  test('full of sessions used within the last minute: a newcomer is served without a session, nobody is cut', async () => {
+    const edge = await startEdge({ maxSessions: 2 });
+    const first = await initialize(edge);
+    const second = await initialize(edge);
+    const newcomer = await send(edge.transport.port, {
+      headers: { ...MCP_HEADERS, ...claimed('carol') },
+      body: JSON.stringify(INITIALIZE),
+    });
+    assert.equal(newcomer.status, 200);
+    assert.equal(newcomer.headers['mcp-session-id'], undefined);
+    assert.equal(edge.transport.sessions(), 2);
+    assert.equal((await listTools(edge, first)).status, 200);
+    assert.equal((await listTools(edge, second)).status, 200);
+    assert.equal((await listTools(edge, undefined, 'carol')).status, 200);
   });
 
   test('the SDK client keeps its session for every request, and close() ends every session', async () => {

@@ -37,7 +37,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import type { Caller } from '../tools/definition.ts';
 import { createIdleWaiters } from './drain.ts';
-import { MAX_SESSIONS, SESSION_IDLE_MS, SessionTable } from './sessions.ts';
+import { MAX_SESSIONS, SESSION_EVICTABLE_MS, SESSION_IDLE_MS, SessionTable } from './sessions.ts';
 
 /** What a transport needs from a sidecar: a new MCP server for one caller. `Sidecar` satisfies it. */
 export interface ServerSource {
@@ -135,9 +135,10 @@ export interface HttpTransportOptions {
   /** RFC 9728 protected-resource metadata, served at PROTECTED_RESOURCE_METADATA_PATHS when given. */
   readonly protectedResourceMetadata?: (request: IncomingMessage) => object;
   readonly maxBodyBytes?: number;
-  /** Bounds of the session table; MAX_SESSIONS and SESSION_IDLE_MS unless given (tests). */
+  /** Bounds of the session table; MAX_SESSIONS, SESSION_IDLE_MS and SESSION_EVICTABLE_MS unless given (tests). */
   readonly maxSessions?: number;
   readonly sessionIdleMs?: number;
+  readonly sessionEvictableMs?: number;
   readonly logger: Logger;
   /** Called when a POST /mcp ends, with how long it took; for request logs and tests. */
   readonly onRequestDone?: (info: { status: number; caller: string | undefined; durationMs: number }) => void;
@@ -180,6 +181,7 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
   const sessions = new SessionTable<Session>({
     max: options.maxSessions ?? MAX_SESSIONS,
     idleMs: options.sessionIdleMs ?? SESSION_IDLE_MS,
+    evictAfterMs: options.sessionEvictableMs ?? SESSION_EVICTABLE_MS,
     onEnd: (id, session, reason) => {
       logger.info({ session: id, caller: session.creator.id, reason }, 'MCP session ended');
       void session.transport.close().catch(() => undefined);
@@ -308,7 +310,7 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     }
   };
 
-  /** A new session for an `initialize`; served statelessly when every session is busy. */
+  /** A new session for an `initialize`; false (serve it statelessly) when the table has no room. */
   const startSession = async (caller: Caller, request: Request, response: Response): Promise<boolean> => {
     const id = randomUUID();
     const transport = new StreamableHTTPServerTransport({
@@ -318,7 +320,7 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     const server = options.sidecar.server((authInfo) => (authInfo as Caller | undefined) ?? caller);
     const slot = sessions.add(id, ownerOf(caller), { server, transport, creator: caller });
     if (slot === undefined) {
-      logger.warn({ caller: caller.id }, 'every MCP session is busy; this client is served without a session');
+      logger.warn({ caller: caller.id }, 'every MCP session is in use; this client is served without a session');
       void server.close().catch(() => undefined);
       return false;
     }
