@@ -23,9 +23,10 @@ never readable. Logs are JSON lines on stderr (stdout carries the stdio protocol
 
 Transports:
   stdio   One client on stdin/stdout (an agent that starts podmcp itself). Exits when stdin closes.
-  http    Streamable HTTP, stateless: POST http://HOST:PORT/mcp. Binds 127.0.0.1 unless PODMCP_EXPOSE=true
-          (then the pod IP, else 0.0.0.0) or --host. Health and metrics on --health-port:
-          /healthz, /readyz (ready = serving MCP; never depends on the API server), /metrics.
+  http    Streamable HTTP: POST http://HOST:PORT/mcp; initialize starts an MCP session, DELETE ends it.
+          Binds 127.0.0.1 unless PODMCP_EXPOSE=true (then the pod IP, else 0.0.0.0) or --host. Health and
+          metrics on --health-port: /healthz, /readyz (ready = serving MCP; never depends on the API
+          server), /metrics.
 On SIGTERM or SIGINT it turns unready, stops accepting, finishes requests in flight (up to 25 s) and exits 0.
 An API server that cannot be reached does not stop it: it logs a warning, serves, and tools say so.
 
