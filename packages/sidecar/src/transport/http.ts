@@ -183,7 +183,7 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     idleMs: options.sessionIdleMs ?? SESSION_IDLE_MS,
     evictAfterMs: options.sessionEvictableMs ?? SESSION_EVICTABLE_MS,
     onEnd: (id, session, reason) => {
-      logger.info({ session: id, caller: session.creator.id, reason }, 'MCP session ended');
+      logger.info({ session: shortId(id), caller: session.creator.id, reason }, 'MCP session ended');
       void session.transport.close().catch(() => undefined);
       void session.server.close().catch(() => undefined);
     },
@@ -330,7 +330,7 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
       // An initialize the SDK refused leaves no session behind.
       if (transport.sessionId !== id) sessions.remove(id, 'closed');
     });
-    logger.info({ session: id, caller: caller.id }, 'MCP session started');
+    logger.info({ session: shortId(id), caller: caller.id }, 'MCP session started');
     await server.connect(transport);
     await serve(transport, caller, request, response, request.body);
     return true;
@@ -353,7 +353,10 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
       const session = sessionFor(sessionId, caller, response);
       if (session === undefined) return;
       if (options.sidecar.stillServes && !options.sidecar.stillServes(session.creator, caller)) {
-        logger.info({ session: sessionId, caller: caller.id }, 'what the caller may use changed; ending its session');
+        logger.info(
+          { session: shortId(sessionId), caller: caller.id },
+          'what the caller may use changed; ending its session',
+        );
         sessions.remove(sessionId, 'closed');
         return refuse(response, 404, 'Session not found: what you may use changed; initialize again.', {}, -32001);
       }
@@ -456,6 +459,11 @@ interface Session {
 /** What a session is bound to: the caller's id and the identity it claims (`podmcp connect` sends one). */
 export function ownerOf(caller: Caller): string {
   return JSON.stringify([caller.id, caller.claimed ?? null]);
+}
+
+/** Enough of a session id to follow it through the logs, not enough to present it. */
+function shortId(id: string): string {
+  return id.slice(0, 8);
 }
 
 function sessionHeader(request: IncomingMessage): string | undefined {
