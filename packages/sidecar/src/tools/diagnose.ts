@@ -306,7 +306,15 @@ async function readLogs(context: ToolContext, pods: readonly V1Pod[], lines: num
   const targets = logTargets(pods, MAX_LOG_TAILS);
   const excerpts = await Promise.all(
     targets.map((target) =>
-      readLogExcerpt(context, target, { tailLines: lines, maxBytes: LOG_BYTES, lineCapBytes: LOG_LINE_BYTES }),
+      readLogExcerpt(context, target, { tailLines: lines, maxBytes: LOG_BYTES, lineCapBytes: LOG_LINE_BYTES }).catch(
+        // One unreadable log (its node gone or unreachable) is a note in the diagnosis, not the end of it.
+        (error: unknown): LogExcerpt => ({
+          container: target.container,
+          source: 'current',
+          lines: [],
+          note: `no log: ${(error as Error).message}`,
+        }),
+      ),
     ),
   );
   return new Map(targets.map((target, index) => [`${target.pod}/${target.container}`, excerpts[index] as LogExcerpt]));
