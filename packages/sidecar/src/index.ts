@@ -28,11 +28,11 @@ export { createSidecar, SIDECAR_VERSION, type Sidecar, type SidecarOptions } fro
 export type { Caller } from './tools/definition.ts';
 export {
   type Authenticate,
+  createPeerAddressCaller,
   HttpRefusal,
   type HttpTransportOptions,
   LOOPBACK_HOSTS,
   MCP_PATH,
-  peerAddressCaller,
   type RunningHttpTransport,
   type ServerSource,
   startHttpTransport,

@@ -14,10 +14,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { decodeSidecarEnv } from '@podmcp/core';
 import { pino } from 'pino';
+import { createClaimBook } from '../src/governance/claims.ts';
 import { createSidecar } from '../src/sidecar.ts';
 import {
   type Authenticate,
   claimedIdentity,
+  createPeerAddressCaller,
   HttpRefusal,
   normalizeHostName,
   type RunningHttpTransport,
@@ -469,6 +471,26 @@ describe('configuration of the edge', () => {
     assert.equal(of('  '), undefined);
     assert.equal(of(undefined), undefined);
     assert.equal(of(['first', 'second']), 'first');
+    const jwt = `eyJhbGciOiJSUzI1NiJ9.${'eyJzdWIiOiJzeXN0ZW0ifQ'}.${'c2lnbmF0dXJlLWJ5dGVz'}`;
+    assert.equal(of(`${jwt}#1`), '[REDACTED]#1', 'a token pasted as a claim is never kept');
+  });
+
+  test('a peer that rotates its claim shares one overflow caller past the bound', () => {
+    const authenticate = createPeerAddressCaller(createClaimBook({ claimsPerPeer: 2 }));
+    const callerOf = (claim: string) =>
+      (
+        authenticate({
+          headers: { 'podmcp-claimed-identity': claim },
+          socket: { remoteAddress: '127.0.0.1' },
+        } as unknown as IncomingMessage) as { id: string }
+      ).id;
+    assert.deepEqual(['a#1', 'b#2', 'c#3', 'd#4', 'a#1'].map(callerOf), [
+      'claimed:a#1',
+      'claimed:b#2',
+      'claimed-overflow:127.0.0.1',
+      'claimed-overflow:127.0.0.1',
+      'claimed:a#1',
+    ]);
   });
 
   test('with authentication the verified caller wins; the claimed identity is only recorded', async () => {

@@ -32,9 +32,11 @@ import type { AddressInfo } from 'node:net';
 import type { Server as McpServer } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { CLAIMED_IDENTITY_HEADER } from '@podmcp/core';
+import { CLAIMED_IDENTITY_HEADER, cleanClaimedIdentity } from '@podmcp/core';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import { type ClaimBook, createClaimBook } from '../governance/claims.ts';
+import { createRedactor } from '../safety/redact.ts';
 import type { Caller } from '../tools/definition.ts';
 import { createIdleWaiters } from './drain.ts';
 import { MAX_SESSIONS, SESSION_EVICTABLE_MS, SESSION_IDLE_MS, SessionTable } from './sessions.ts';
@@ -78,7 +80,8 @@ export class HttpRefusal extends Error {
   }
 }
 
-const CLAIMED_MAX_CHARS = 128;
+// A claim shaped like a credential (a token pasted as a user name) is shown as [REDACTED], never kept.
+const claimRedactor = createRedactor();
 
 /**
  * The identity a client claims for itself, unverified, reduced to a safe printable form; undefined when absent
@@ -88,24 +91,24 @@ const CLAIMED_MAX_CHARS = 128;
 export function claimedIdentity(request: IncomingMessage): string | undefined {
   const raw = request.headers[CLAIMED_IDENTITY_HEADER];
   const value = Array.isArray(raw) ? raw[0] : raw;
-  if (value === undefined) return undefined;
-  const cleaned = value
-    .replace(/[^A-Za-z0-9._@:/+=#-]+/g, '_')
-    .slice(0, CLAIMED_MAX_CHARS)
-    .replace(/^_+|_+$/g, '');
-  return cleaned === '' ? undefined : cleaned;
+  const cleaned = value === undefined ? undefined : cleanClaimedIdentity(value);
+  return cleaned === undefined ? undefined : claimRedactor.text(cleaned);
 }
 
 /**
  * Today's default: no authentication. The caller is the identity the client claims, labelled as claimed
- * (`claimed:alice/3f9a…`), else the peer address (`http:127.0.0.1` for an agent arriving through
- * `kubectl port-forward`, or the app in the same pod). Authenticating remote callers belongs here.
+ * (`claimed:alice/3f9a…`, a few per peer address: see governance/claims.ts), else the peer address
+ * (`http:127.0.0.1` for an agent arriving through `kubectl port-forward`, or the app in the same pod).
+ * Authenticating remote callers belongs here.
  */
-export const peerAddressCaller: Authenticate = (request) => {
-  const claimed = claimedIdentity(request);
-  if (claimed !== undefined) return { id: `claimed:${claimed}`, transport: 'http', claimed };
-  return { id: `http:${request.socket.remoteAddress ?? 'unknown'}`, transport: 'http' };
-};
+export function createPeerAddressCaller(claims: ClaimBook = createClaimBook()): Authenticate {
+  return (request) => {
+    const peer = request.socket.remoteAddress ?? 'unknown';
+    const claimed = claimedIdentity(request);
+    if (claimed !== undefined) return { id: claims.callerId(peer, claimed), transport: 'http', claimed };
+    return { id: `http:${peer}`, transport: 'http' };
+  };
+}
 
 export const MCP_PATH = '/mcp';
 /** RFC 9728 section 3.1: the well-known prefix before the resource's path; the bare prefix for clients that try it. */
@@ -162,7 +165,7 @@ export interface RunningHttpTransport {
 
 export async function startHttpTransport(options: HttpTransportOptions): Promise<RunningHttpTransport> {
   const { logger } = options;
-  const authenticate = options.authenticate ?? peerAddressCaller;
+  const authenticate = options.authenticate ?? createPeerAddressCaller();
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const allowedHosts = new Set<string>(LOOPBACK_HOSTS);
   for (const host of [...(options.allowedHosts ?? []), options.host]) {
