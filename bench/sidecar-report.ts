@@ -2,6 +2,7 @@
 import type { ServerName } from './mcp-servers.ts';
 import type { Operation } from './operations.ts';
 import type { Seeded } from './seed.ts';
+import { renderSessionMarkdown, type SessionResults } from './session-report.ts';
 import type { LoadSection } from './sidecar-load.ts';
 import type { SidecarBenchOptions } from './sidecar-options.ts';
 import { ratio } from './stats.ts';
@@ -68,6 +69,8 @@ export interface SidecarResults {
   webhook: unknown;
   /** The webhook and the baseline at a fixed request rate (bench/webhook-rate.ts). */
   webhookAtRate: RateRun[];
+  /** Six broken workloads, each server with its fixed runbook (bench/session-cost.ts). */
+  session: SessionResults;
   podmcpErrors: number;
   goals: Array<{ goal: string; measured: string; met: boolean | null }>;
 }
@@ -353,6 +356,7 @@ export function renderMarkdown(results: SidecarResults): string {
     lines.push('Open loop: requests leave on schedule; latency counts from the scheduled time.', '');
     lines.push(renderRateTable(results.webhookAtRate), '');
   }
+  lines.push(renderSessionMarkdown(results.session));
   lines.push('### Goals', '');
   table(
     ['goal', 'measured', 'met'],

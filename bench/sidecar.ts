@@ -3,7 +3,7 @@
  * side on one local control plane (etcd, kube-apiserver with an audit log, controllers, a kwok node) and one
  * seeded namespace, all authenticating with the same read-only ServiceAccount token. Sections: idle
  * footprint and cold start, tool latency and answer size, load on podmcp over Streamable HTTP, API requests
- * while idle and per call, and the webhook benchmark. Prints ratios, writes JSON and markdown under
+ * while idle and per call, the cost of a whole troubleshooting session, and the webhook benchmark. Prints ratios, writes JSON and markdown under
  * bench/results/ (*.tmp, ignored by git).
  *
  * Exit status: 0 when podmcp answered everything right, 1 when it did not or the run failed, 2 on bad flags,
@@ -45,6 +45,7 @@ import {
 } from './operations.ts';
 import { optionsOrExitCode, runScript, stopAfter } from './script.ts';
 import { seedNamespace } from './seed.ts';
+import { runSessionSection } from './session-cost.ts';
 import { runLoadSection } from './sidecar-load.ts';
 import { parseSidecarOptions, SIDECAR_USAGE, type SidecarBenchOptions } from './sidecar-options.ts';
 import { evaluateGoals, renderMarkdown, type SidecarResults } from './sidecar-report.ts';
@@ -292,13 +293,20 @@ async function run(
     });
     log(`load: ${load.errors} errors, p99 ${load.latencyMs.p99?.toFixed(1)} ms`);
 
+    // Session cost: six broken workloads, each server with its fixed runbook (bench/session-cost.ts).
+    const session = await runSessionSection(plane, scratch, peers, log);
+
     // 5. The webhook benchmark, as its own process, its JSON folded in.
     const webhook = options.webhook ? runWebhookBenchmark(options.quick) : { skipped: '--no-webhook' };
     if (options.webhook) log('webhook at a fixed rate');
     const webhookAtRate = options.webhook ? await runWebhookAtRate({ quick: options.quick }) : [];
 
     const podmcpErrors =
-      latency.filter((row) => row.server === 'podmcp').reduce((sum, row) => sum + row.errors, 0) + load.errors;
+      latency.filter((row) => row.server === 'podmcp').reduce((sum, row) => sum + row.errors, 0) +
+      load.errors +
+      (session.servers.find((entry) => entry.server === 'podmcp')?.scenarios ?? []).filter(
+        (scenario) => !scenario.factsFound,
+      ).length;
     const results: SidecarResults = {
       meta: {
         date: new Date().toISOString(),
@@ -328,6 +336,7 @@ async function run(
       load,
       webhook,
       webhookAtRate,
+      session,
       podmcpErrors,
       goals: [],
     };
@@ -428,7 +437,7 @@ const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 function timeBudgetSeconds(options: SidecarBenchOptions): number {
   const servers = options.peers ? 3 : 1;
   const callSeconds = servers * 4 * (options.calls + 1) * 2 + options.clients * options.callsPerClient * 0.05;
-  return 600 + options.idleSeconds + options.coldStarts * servers * 10 + callSeconds + (options.webhook ? 300 : 0);
+  return 720 + options.idleSeconds + options.coldStarts * servers * 10 + callSeconds + (options.webhook ? 300 : 0);
 }
 
 runScript('sidecar benchmark', main);

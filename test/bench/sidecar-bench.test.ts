@@ -38,6 +38,15 @@ test('bench/sidecar.ts --quick runs every section and podmcp makes no errors', (
       load: { calls: number; errors: number };
       webhook: { totalErrors?: number; scenarios?: unknown[] };
       webhookAtRate: Array<{ errors: number }>;
+      session: {
+        scenarios: unknown[];
+        servers: Array<{
+          server: string;
+          calls: number;
+          catalogueBytes: number;
+          scenarios: Array<{ factsFound: boolean }>;
+        }>;
+      };
       podmcpErrors: number;
       goals: unknown[];
     };
@@ -51,6 +60,7 @@ test('bench/sidecar.ts --quick runs every section and podmcp makes no errors', (
       'load',
       'webhook',
       'webhookAtRate',
+      'session',
       'goals',
     ];
     for (const section of sections) {
@@ -72,6 +82,13 @@ test('bench/sidecar.ts --quick runs every section and podmcp makes no errors', (
     assert.ok(Array.isArray(results.webhook.scenarios) && results.webhook.scenarios.length >= 4);
     assert.ok(results.webhookAtRate.length >= 8, 'webhook and baseline at a fixed rate, per scenario');
     assert.ok(results.webhookAtRate.every((run) => run.errors === 0));
+    assert.equal(results.session.scenarios.length, 6, 'six broken workloads');
+    const session = results.session.servers.find((entry) => entry.server === 'podmcp');
+    assert.ok(session && session.catalogueBytes > 0 && session.calls >= 6);
+    assert.ok(
+      session.scenarios.every((scenario) => scenario.factsFound),
+      'podmcp put every scenario’s facts in its answers',
+    );
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
