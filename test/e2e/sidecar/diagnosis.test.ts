@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { AppsV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { appendPodLog } from '../../control-plane/harness.ts';
 import { eventually } from '../../control-plane/kube.ts';
 import { controlPlaneForSuite } from '../../control-plane/suite.ts';
@@ -698,6 +698,68 @@ describe('pod diagnosis tools against the real API server, as the read-only Serv
         await callToolError(sidecar.client, 'get_pod_logs', { pod: structured.pods[0]?.name }),
         /^Pod stuck-[a-z0-9-]+ is not scheduled to a node yet, so none of its containers has run and there is no log\. diagnose \{pod: "stuck-[a-z0-9-]+"\} says why/,
       );
+    });
+
+    test('a failed Job whose pod’s log cannot be read: the diagnosis still answers, the log is a note', async () => {
+      // A Node object no kwok manages: no kubelet behind it, so the log API cannot reach the pod's log.
+      const node = `unmanaged-${world.namespace}`;
+      await core.createNode({ body: { metadata: { name: node }, spec: { unschedulable: true } } });
+      try {
+        const batch = world.admin.makeApiClient(BatchV1Api);
+        await batch.createNamespacedJob({
+          namespace: world.namespace,
+          body: {
+            metadata: { name: 'once' },
+            spec: {
+              backoffLimit: 0,
+              template: {
+                spec: {
+                  nodeName: node,
+                  restartPolicy: 'Never',
+                  serviceAccountName: SERVICE_ACCOUNT,
+                  containers: [{ name: 'app', image: 'registry.example/app:1.0' }],
+                },
+              },
+            },
+          },
+        });
+        const pod = await eventually('the Job’s pod', async () => {
+          const list = await core.listNamespacedPod({ namespace: world.namespace, labelSelector: 'job-name=once' });
+          return list.items[0]?.metadata?.name;
+        });
+        await writeStatus(core, world.namespace, pod, (current) => ({
+          ...current.status,
+          phase: 'Failed',
+          containerStatuses: [
+            {
+              name: 'app',
+              image: 'registry.example/app:1.0',
+              imageID: '',
+              ready: false,
+              restartCount: 0,
+              state: { terminated: { exitCode: 2, reason: 'Error', finishedAt: new Date() } },
+            },
+          ],
+        }));
+        await eventually('the Job controller to fail the Job', async () => {
+          const job = await batch.readNamespacedJob({ name: 'once', namespace: world.namespace });
+          return job.status?.conditions?.some(
+            (condition) => condition.type === 'Failed' && condition.status === 'True',
+          );
+        });
+        const { structured } = await callTool<Diagnosis>(sidecar.client, 'diagnose', { workload: 'job/once' });
+        assert.ok(
+          structured.findings.some((finding) => finding.code === 'job-failed'),
+          JSON.stringify(structured.findings),
+        );
+        const logs = structured.pods.flatMap((entry) => entry.logs);
+        assert.ok(
+          logs.some((log) => log.lines.length === 0 && /^no log: /.test(log.note ?? '')),
+          JSON.stringify(logs),
+        );
+      } finally {
+        await core.deleteNode({ name: node });
+      }
     });
 
     test('wrong input is an isError answer that says what to do', async () => {
