@@ -49,16 +49,10 @@ const input = z
     pod: boundedText(253)
       .refine((name) => POD_NAME.test(name), 'must be a pod name')
       .optional()
-      .describe('One pod instead of a workload.'),
-    max_pods: z.number().int().min(1).max(10).default(5).describe('Unhealthy pods shown in detail.'),
-    log_lines: z
-      .number()
-      .int()
-      .min(0)
-      .max(100)
-      .default(30)
-      .describe("Last lines of crashed containers' previous logs."),
-    events_minutes: z.number().int().min(5).max(1440).default(60).describe('Window for warning events.'),
+      .describe('A pod instead of a workload.'),
+    max_pods: z.number().int().min(1).max(10).default(5).describe('Pods shown in detail.'),
+    log_lines: z.number().int().min(0).max(100).default(30).describe('Crash log lines per container.'),
+    events_minutes: z.number().int().min(5).max(1440).default(60).describe('Warning event window.'),
   })
   .strict()
   .superRefine((args, issues) => {
@@ -161,7 +155,7 @@ export const diagnose = defineTool({
   name: 'diagnose',
   title: 'Diagnose',
   description:
-    'What is wrong with a workload or pod, and why, in one call: rollout, pod and container states, exit codes, OOMKills, image pulls, scheduling, probes, warning events, crashed containers’ last log lines; findings worst first, then next calls with their arguments.',
+    'What is wrong with a workload or pod and why, in one call: rollout, pod and container states, OOMKills, image pulls, scheduling, probes, warning events, crash logs; then next calls with arguments.',
   input,
   output,
   hints: READ_HINTS,

@@ -55,7 +55,7 @@ const input = z
       .min(1)
       .max(MAX_TAIL_LINES)
       .default(100)
-      .describe('Lines read from the end; grep searches only these.'),
+      .describe('Lines read from the end (grep searches these).'),
     since_seconds: z
       .number()
       .int()
@@ -67,19 +67,13 @@ const input = z
       // Checked here rather than declared: the declared form lists a 500-byte date pattern in every catalogue.
       .refine((text) => RFC3339.safeParse(text).success, 'must be an RFC 3339 time, e.g. 2026-01-02T03:04:05Z')
       .optional()
-      .describe('Only lines at or after this RFC 3339 time.'),
-    previous: z.boolean().default(false).describe('The previous (crashed) instance.'),
-    grep: boundedText(GREP_MAX_PATTERN, 1).optional().describe('JavaScript regular expression, e.g. "error|timeout".'),
-    case_sensitive: z.boolean().default(false).describe('grep is case-insensitive unless true.'),
-    timestamps: z.boolean().default(false).describe('Prefix lines with their timestamps.'),
-    max_bytes: z
-      .number()
-      .int()
-      .min(512)
-      .max(MAX_MAX_BYTES)
-      .default(DEFAULT_MAX_BYTES)
-      .describe('Byte budget for the lines.'),
-    cursor: boundedText(80).optional().describe('next_cursor of a previous answer, or an RFC 3339 time.'),
+      .describe('RFC 3339 start time.'),
+    previous: z.boolean().default(false).describe('The crashed previous instance.'),
+    grep: boundedText(GREP_MAX_PATTERN, 1).optional().describe('JavaScript regex, e.g. "error|timeout".'),
+    case_sensitive: z.boolean().default(false).describe('Case-sensitive grep.'),
+    timestamps: z.boolean().default(false).describe('Prefix timestamps.'),
+    max_bytes: z.number().int().min(512).max(MAX_MAX_BYTES).default(DEFAULT_MAX_BYTES).describe('Byte budget.'),
+    cursor: boundedText(80).optional().describe('next_cursor, or an RFC 3339 time.'),
   })
   .strict()
   .superRefine((args, issues) => {
@@ -127,7 +121,7 @@ export const getPodLogs = defineTool({
   name: 'get_pod_logs',
   title: 'Get pod logs',
   description:
-    "One container's log, newest lines within max_bytes. previous: true shows why a crashed container died; grep filters server-side; pass next_cursor back as cursor to follow.",
+    "One container's log: the newest lines that fit max_bytes. previous: true shows why a crashed container died; pass next_cursor as cursor to follow.",
   input,
   output,
   hints: READ_HINTS,

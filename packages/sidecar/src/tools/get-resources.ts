@@ -24,11 +24,11 @@ const input = z
     kind: boundedText(64, 1)
       .meta({ enum: RESOURCE_KINDS.map((kind) => kind.name) })
       .describe('Kind to read.'),
-    name: boundedText(253, 1).optional().describe('One object in full.'),
+    name: boundedText(253, 1).optional().describe('One object.'),
     label_selector: boundedText(500).optional().describe('Lists only.'),
-    key: boundedText(253, 1).optional().describe('ConfigMap key whose value to return.'),
-    limit: z.number().int().min(1).max(200).default(50).describe('Lists only: most rows.'),
-    cursor: boundedText(2000).optional().describe('next_cursor of the previous page.'),
+    key: boundedText(253, 1).optional().describe('ConfigMap key to read.'),
+    limit: z.number().int().min(1).max(200).default(50).describe('Lists only: page size.'),
+    cursor: boundedText(2000).optional().describe('next_cursor of the last page.'),
   })
   .strict();
 
@@ -52,7 +52,7 @@ export const getResources = defineTool({
   name: 'get_resources',
   title: 'Get resources',
   description:
-    'Other objects of one kind: without name one summary row each (paged), with name the object without noise. ConfigMaps show keys and sizes; key reads one value. podmetrics is live CPU/memory.',
+    'Other objects of one kind: a summary row each (paged), or with name one object. ConfigMaps: keys and sizes, key reads a value. podmetrics: live CPU/memory.',
   input,
   output,
   hints: READ_HINTS,

@@ -129,7 +129,7 @@ export const inspectApp = defineTool({
   name: 'inspect_app',
   title: 'Inspect the app',
   description:
-    'The app from inside its pod: metrics (its Prometheus endpoint, summarised), health (its health endpoint) or drift (does this pod run the current revision and its ConfigMaps as they are now).',
+    'The app from inside its pod: metrics (its Prometheus endpoint, summarised), health (its health endpoint) or drift (is this pod on the current revision and ConfigMaps).',
   input,
   output,
   hints: READ_HINTS,

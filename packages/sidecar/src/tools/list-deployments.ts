@@ -70,8 +70,8 @@ const input = z
       .optional()
       .describe('Exact name, or "self".'),
     label_selector: boundedText(500).optional().describe('On the workloads.'),
-    limit_per_kind: z.number().int().min(1).max(100).default(20).describe('Most rows per kind per page.'),
-    cursor: boundedText(8000).optional().describe('next_cursor of the previous page.'),
+    limit_per_kind: z.number().int().min(1).max(100).default(20).describe('Page size per kind.'),
+    cursor: boundedText(8000).optional().describe('next_cursor of the last page.'),
   })
   .strict();
 
@@ -145,7 +145,7 @@ export const listDeployments = defineTool({
   name: 'list_deployments',
   title: 'List workloads',
   description:
-    "Deployments, StatefulSets, DaemonSets, Jobs and CronJobs with rollout state and why (stuck, paused, failing), replicas, images and age; Jobs' completions and failures; CronJobs' schedule and last runs.",
+    "Workloads (Deployments, StatefulSets, DaemonSets, Jobs, CronJobs) with rollout state and why, replicas, images, age; Jobs' failures; CronJobs' schedule and last runs.",
   input,
   output,
   hints: READ_HINTS,

@@ -32,15 +32,13 @@ const ROWS_MAX_BYTES = 18 * 1024;
 
 const input = z
   .object({
-    object: boundedText(300, 1)
-      .optional()
-      .describe('"self" (this workload and its pods), "deploy/web", "Pod/web-1", "pvc/data" or a bare name.'),
+    object: boundedText(300, 1).optional().describe('"self", "deploy/web", "Pod/web-1", "pvc/data" or a bare name.'),
     warnings_only: z.boolean().default(false).describe('Only Warning events.'),
     reason: boundedText(128)
       .refine((reason) => /^[A-Za-z0-9]+$/.test(reason), 'must be an event reason such as BackOff')
       .optional()
       .describe('e.g. BackOff, FailedScheduling, FailedMount.'),
-    since_minutes: z.number().int().min(1).max(1440).optional().describe('Only events seen in the last N minutes.'),
+    since_minutes: z.number().int().min(1).max(1440).optional().describe('Only the last N minutes.'),
     limit: z.number().int().min(1).max(200).default(30).describe('Most rows.'),
   })
   .strict();
@@ -72,7 +70,7 @@ export const listEvents = defineTool({
   name: 'list_events',
   title: 'List events',
   description:
-    'Events, repeats folded (count, first/last seen), warnings first, newest first: why pods are Pending, crash, fail probes or cannot pull images.',
+    'Events with repeats folded, warnings then newest first: why pods are Pending, crash, fail probes or cannot pull.',
   input,
   output,
   hints: READ_HINTS,

@@ -13,9 +13,9 @@ const input = z
   .object({
     workload: boundedText(260).optional().describe(`Only this workload's pods: ${WORKLOAD_REFERENCE_HELP}.`),
     label_selector: boundedText(500).optional().describe('e.g. "app=web,tier!=cache".'),
-    problems_only: z.boolean().default(false).describe('Only unready, not running or restarted pods.'),
-    limit: z.number().int().min(1).max(200).default(50).describe('Most pods per page.'),
-    cursor: boundedText(2000).optional().describe('next_cursor of the previous page.'),
+    problems_only: z.boolean().default(false).describe('Only unhealthy pods.'),
+    limit: z.number().int().min(1).max(200).default(50).describe('Page size.'),
+    cursor: boundedText(2000).optional().describe('next_cursor of the last page.'),
   })
   .strict();
 
