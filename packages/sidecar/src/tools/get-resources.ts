@@ -4,7 +4,7 @@
  */
 import { dumpYaml } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { capConfigMapData, formatBytes, type JsonObject, type Summary, stripObject } from '../format/objects.ts';
+import { capConfigMapData, type JsonObject, type Summary, stripObject } from '../format/objects.ts';
 import { renderTable } from '../format/pods.ts';
 import { describeKubeError, isNotFound } from '../kube/errors.ts';
 import type { NamespacedKube } from '../kube/namespaced-kube.ts';
