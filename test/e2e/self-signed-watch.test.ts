@@ -140,8 +140,9 @@ describe('self-signed TLS replicas watch the Secret', { skip }, () => {
       [1, 2, 3],
     );
     const third = failures[2];
-    assert.equal((third?.error as { statusCode?: number }).statusCode, 403);
-    const report = watchFailureReport(third?.error, 3, `Secret ${namespace}/podmcp-injector-tls`);
+    assert.ok(third, 'a third failure was reported');
+    assert.equal((third.error as { statusCode?: number }).statusCode, 403);
+    const report = watchFailureReport(third.error, 3, `Secret ${namespace}/podmcp-injector-tls`);
     assert.equal(report.level, 'warn');
     assert.match(report.message, /HTTP 403: the injector's Role lacks list and watch/);
   });

@@ -75,7 +75,7 @@ async function memory(settings: PrometheusSettings, context: Context, selector: 
   const lines: string[] = [];
   for (const series of used.series) {
     const summary = series.summary;
-    if (!summary || summary.trend !== 'rising') continue;
+    if (summary?.trend !== 'rising') continue;
     const name = `${series.labels.pod}/${series.labels.container}`;
     const limit = limitOf.get(name);
     const share = limit ? `, ${Math.round((summary.max / limit) * 100)}% of its ${mib(limit)} limit at most` : '';
