@@ -316,7 +316,8 @@ describe('tools/list', () => {
       assert.equal(tool.inputSchema.type, 'object', tool.name);
       assert.equal(tool.outputSchema?.type, 'object', tool.name);
       assert.equal(tool.annotations?.openWorldHint, false, tool.name);
-      assert.equal(tool.annotations?.title, tool.title);
+      assert.ok(tool.title, tool.name);
+      assert.equal(tool.annotations?.title, undefined, 'the title is said once, at the top of the listing');
       assert.equal('$schema' in tool.inputSchema, false);
     }
     const listPods = tools[0];
@@ -324,7 +325,11 @@ describe('tools/list', () => {
     assert.deepEqual(Object.keys(listPods?.inputSchema.properties ?? {}), ['name', 'limit']);
     assert.equal(listPods?.inputSchema.additionalProperties, false);
     assert.deepEqual(listPods?.outputSchema?.required, ['name', 'limit']);
-    assert.equal(listPods?.annotations?.readOnlyHint, true);
+    assert.deepEqual(
+      listPods?.annotations,
+      { readOnlyHint: true, openWorldHint: false },
+      'a read-only tool lists no destructive or idempotent hint: the spec gives them meaning only for the others',
+    );
     const action = tools.find((tool) => tool.name === 'restart_deployment');
     assert.equal(action?.annotations?.readOnlyHint, false);
     assert.equal(action?.annotations?.destructiveHint, true);

@@ -28,7 +28,7 @@ import { byteLength, RESULT_BUDGET_BYTES, truncateHead } from '../output/budget.
 import type { PromptDefinition } from '../prompts/definition.ts';
 import { isTemplate, type ResourceDefinition } from '../resources/definition.ts';
 import { stripControl, stripControlDeep } from '../safety/sanitize.ts';
-import { type Caller, type ToolDefinition, ToolFailure } from '../tools/definition.ts';
+import { type Caller, type ToolDefinition, ToolFailure, type ToolHints } from '../tools/definition.ts';
 import { requestApproval } from './approval.ts';
 
 export interface Catalogue {
@@ -68,8 +68,17 @@ function listingOf(tool: ToolDefinition) {
     description: tool.description,
     inputSchema: jsonSchema(tool.input, 'input'),
     outputSchema: jsonSchema(tool.output, 'output'),
-    annotations: { title: tool.title, ...tool.hints },
+    annotations: listedHints(tool.hints),
   };
+}
+
+/**
+ * The hints a client needs, once: the title is the listing's own `title`, and the spec gives the destructive
+ * and idempotent hints meaning only for a tool that is not read-only — every tools/list costs a model tokens.
+ */
+function listedHints(hints: ToolHints): Partial<ToolHints> {
+  if (!hints.readOnlyHint) return hints;
+  return { readOnlyHint: true, openWorldHint: hints.openWorldHint };
 }
 
 export function listTools(tools: readonly ToolDefinition[]): ToolListing[] {
