@@ -9,8 +9,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { type ControlPlane, ControlPlaneUnavailableError, startControlPlane } from '../test/control-plane/harness.ts';
+import {
+  type ControlPlane,
+  ControlPlaneUnavailableError,
+  kubeconfigYaml,
+  startControlPlane,
+} from '../test/control-plane/harness.ts';
 import { createWorld } from '../test/e2e/sidecar/fixture.ts';
 import {
   goPeerSpec,
@@ -55,7 +59,15 @@ export async function runSessionSection(
 ): Promise<SessionResults> {
   const world = await createWorld(plane, { prefix: 'session' });
   const kubeconfigFile = join(scratch, 'session.kubeconfig');
-  writeFileSync(kubeconfigFile, kubeconfigYaml(plane, world.sidecarToken, world.namespace), { mode: 0o600 });
+  writeFileSync(
+    kubeconfigFile,
+    kubeconfigYaml(plane.server, plane.caPem, world.sidecarToken, {
+      cluster: 'bench',
+      user: 'read-only',
+      namespace: world.namespace,
+    }),
+    { mode: 0o600 },
+  );
   const serverWorld: ServerWorld = { home: scratch, kubeconfigFile, namespace: world.namespace };
   log(`session cost: six broken workloads in ${world.namespace}`);
   const scenarios = await createScenarios(plane, world.namespace);
@@ -131,22 +143,6 @@ async function runSession(spec: ServerSpec, scenarios: readonly Scenario[], name
   } finally {
     await server.close();
   }
-}
-
-function kubeconfigYaml(plane: ControlPlane, token: string, namespace: string): string {
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [
-      {
-        name: 'bench',
-        cluster: { server: plane.server, 'certificate-authority-data': Buffer.from(plane.caPem).toString('base64') },
-      },
-    ],
-    users: [{ name: 'read-only', user: { token } }],
-    contexts: [{ name: 'bench', context: { cluster: 'bench', user: 'read-only', namespace } }],
-    'current-context': 'bench',
-  });
 }
 
 async function main(): Promise<number> {

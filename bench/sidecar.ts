@@ -15,9 +15,13 @@ import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
 import { resolveBinaries } from '../test/control-plane/binaries.ts';
-import { type ControlPlane, ControlPlaneUnavailableError, startControlPlane } from '../test/control-plane/harness.ts';
+import {
+  type ControlPlane,
+  ControlPlaneUnavailableError,
+  kubeconfigYaml,
+  startControlPlane,
+} from '../test/control-plane/harness.ts';
 import { createWorld, SERVICE_ACCOUNT } from '../test/e2e/sidecar/fixture.ts';
 import { type AuditRecord, agentOf, auditSetup, inWindow, readAudit } from './audit.ts';
 import {
@@ -109,7 +113,15 @@ async function run(
   const world = await createWorld(plane, { prefix: 'bench' });
   const user = `system:serviceaccount:${world.namespace}:${SERVICE_ACCOUNT}`;
   const kubeconfigFile = join(scratch, 'read-only.kubeconfig');
-  writeFileSync(kubeconfigFile, kubeconfigYaml(plane, world.sidecarToken, world.namespace), { mode: 0o600 });
+  writeFileSync(
+    kubeconfigFile,
+    kubeconfigYaml(plane.server, plane.caPem, world.sidecarToken, {
+      cluster: 'bench',
+      user: 'read-only',
+      namespace: world.namespace,
+    }),
+    { mode: 0o600 },
+  );
   const serverWorld: ServerWorld = { home: scratch, kubeconfigFile, namespace: world.namespace };
 
   log(`seeding ${world.namespace}: ${options.pods} pods, ${options.events} events, ${options.logLines} log lines`);
@@ -373,22 +385,6 @@ function forbiddenRequests(records: readonly AuditRecord[]): Record<string, stri
     found[key].add(`${record.verb} ${record.uri.split('?')[0]}`);
   }
   return Object.fromEntries(Object.entries(found).map(([key, set]) => [key, [...set].slice(0, 20)]));
-}
-
-function kubeconfigYaml(plane: ControlPlane, token: string, namespace: string): string {
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [
-      {
-        name: 'bench',
-        cluster: { server: plane.server, 'certificate-authority-data': Buffer.from(plane.caPem).toString('base64') },
-      },
-    ],
-    users: [{ name: 'read-only', user: { token } }],
-    contexts: [{ name: 'bench', context: { cluster: 'bench', user: 'read-only', namespace } }],
-    'current-context': 'bench',
-  });
 }
 
 async function kubeRequestsOf(healthPort: number | undefined): Promise<number | null> {

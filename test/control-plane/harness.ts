@@ -71,13 +71,24 @@ export interface ControlPlane {
 export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 export const SIMULATED_NODE = 'podmcp-node-0';
 
-/** A kubeconfig for a bearer token on `server`, trusting `caPem`; `names` name its cluster (and context) and user. */
+/**
+ * A kubeconfig for a bearer token on `server`, trusting `caPem`; `names` name its cluster (and context) and user,
+ * and optionally the context's namespace.
+ */
 export function kubeconfigYaml(
   server: string,
   caPem: string,
   token: string,
-  names: { readonly cluster: string; readonly user: string } = { cluster: 'podmcp-test', user: 'podmcp-test-user' },
+  names: { readonly cluster: string; readonly user: string; readonly namespace?: string } = {
+    cluster: 'podmcp-test',
+    user: 'podmcp-test-user',
+  },
 ): string {
+  const context = {
+    cluster: names.cluster,
+    user: names.user,
+    ...(names.namespace ? { namespace: names.namespace } : {}),
+  };
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
@@ -85,7 +96,7 @@ export function kubeconfigYaml(
       { name: names.cluster, cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } },
     ],
     users: [{ name: names.user, user: { token } }],
-    contexts: [{ name: names.cluster, context: { cluster: names.cluster, user: names.user } }],
+    contexts: [{ name: names.cluster, context }],
     'current-context': names.cluster,
   });
 }

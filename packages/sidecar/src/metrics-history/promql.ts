@@ -535,6 +535,22 @@ function offsetSeconds(offset: string | undefined): number {
 
 // ---- canonical text ---------------------------------------------------------------------------------------
 
+/** Stable aggregation operators (limitk and limit_ratio are experimental: keywords, but refused). */
+const AGGREGATIONS = new Set([
+  'sum',
+  'avg',
+  'count',
+  'min',
+  'max',
+  'group',
+  'stddev',
+  'stdvar',
+  'topk',
+  'bottomk',
+  'count_values',
+  'quantile',
+]);
+
 /** Words the PromQL lexer reads as keywords; a metric or label with such a name is written in quoted form. */
 const KEYWORDS = new Set([
   'and',
@@ -560,20 +576,9 @@ const KEYWORDS = new Set([
   'fill',
   'fill_left',
   'fill_right',
-  'sum',
-  'avg',
-  'count',
-  'min',
-  'max',
-  'group',
-  'stddev',
-  'stdvar',
-  'topk',
-  'bottomk',
-  'count_values',
-  'quantile',
   'limitk',
   'limit_ratio',
+  ...AGGREGATIONS,
 ]);
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -639,21 +644,6 @@ function label(name: string): string {
 function quote(value: string): string {
   return JSON.stringify(value);
 }
-
-const AGGREGATIONS = new Set([
-  'sum',
-  'avg',
-  'count',
-  'min',
-  'max',
-  'group',
-  'stddev',
-  'stdvar',
-  'topk',
-  'bottomk',
-  'count_values',
-  'quantile',
-]);
 
 /** Stable PromQL functions; experimental ones (info, sort_by_label, …) are refused. */
 const FUNCTIONS = new Set([
