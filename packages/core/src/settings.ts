@@ -29,13 +29,18 @@ export interface SidecarResources {
 export interface PrometheusSettings {
   /** Base URL (`http(s)://host:port[/prefix]`); the API is under `<url>/api/v1/`. */
   readonly url: string;
-  /** `service-account`: the sidecar's own ServiceAccount token as a bearer (for an authorising proxy in front). */
+  /**
+   * `service-account`: a ServiceAccount token bound to `tokenAudience` as a bearer, for an authorising proxy in
+   * front; never the sidecar's API token, which the API server would accept from whoever runs that proxy.
+   */
   readonly auth: 'none' | 'service-account';
   /** PEM bundle that signs the server's certificate, for https with a private CA. */
   readonly caBundle?: string | undefined;
   /** Per request: Prometheus unanswered after this long is a finding, not a hang. */
   readonly timeoutSeconds: number;
-  /** Where the bearer is read (every request, tokens rotate); set by the sidecar from its environment. */
+  /** The only audience the bearer may name (service-account); the Prometheus side checks for it. */
+  readonly tokenAudience?: string | undefined;
+  /** Where the bearer is read (every request, tokens rotate); the injector mounts it, apart from the API token. */
   readonly tokenFile?: string | undefined;
 }
 
@@ -242,7 +247,12 @@ export const PROMETHEUS_ENV = {
   auth: 'PODMCP_PROMETHEUS_AUTH',
   caBundle: 'PODMCP_PROMETHEUS_CA',
   timeoutSeconds: 'PODMCP_PROMETHEUS_TIMEOUT_SECONDS',
+  tokenAudience: 'PODMCP_PROMETHEUS_TOKEN_AUDIENCE',
+  tokenFile: 'PODMCP_PROMETHEUS_TOKEN_FILE',
 } as const;
+
+/** The audience of the token sent to Prometheus when the configuration names none. */
+export const DEFAULT_PROMETHEUS_TOKEN_AUDIENCE = 'prometheus';
 
 /** Where a pod's ServiceAccount token is when the injector did not mount its own. */
 export const DEFAULT_SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -254,6 +264,12 @@ function encodePrometheusEnv(prometheus: PrometheusSettings | undefined): Array<
     { name: PROMETHEUS_ENV.auth, value: prometheus.auth },
     ...(prometheus.caBundle ? [{ name: PROMETHEUS_ENV.caBundle, value: prometheus.caBundle }] : []),
     { name: PROMETHEUS_ENV.timeoutSeconds, value: String(prometheus.timeoutSeconds) },
+    ...(prometheus.auth === 'service-account' && prometheus.tokenAudience
+      ? [{ name: PROMETHEUS_ENV.tokenAudience, value: prometheus.tokenAudience }]
+      : []),
+    ...(prometheus.auth === 'service-account' && prometheus.tokenFile
+      ? [{ name: PROMETHEUS_ENV.tokenFile, value: prometheus.tokenFile }]
+      : []),
   ];
 }
 
@@ -271,10 +287,23 @@ export function checkPrometheusUrl(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The audience the Prometheus token is bound to must be the Prometheus side's own: a token for the API server's
+ * audience is what the API accepts, so it is refused here by name. The message says what is wrong.
+ */
+export function checkPrometheusTokenAudience(audience: string): string | undefined {
+  if (audience.trim() === '' || /\s/.test(audience)) return `${JSON.stringify(audience)} is not an audience`;
+  if (audience.length > 253) return 'an audience is at most 253 characters';
+  if (/^(https?:\/\/)?kubernetes(\.default(\.svc)?)?(\.|:|\/|$)/.test(audience)) {
+    return `${audience} is the API server's audience; name the Prometheus side's own (e.g. ${DEFAULT_PROMETHEUS_TOKEN_AUDIENCE})`;
+  }
+  return undefined;
+}
+
 /** The sidecar's token is a credential: it travels only over TLS. */
 export function checkPrometheusBearer(url: string, auth: string): string | undefined {
   if (auth === 'service-account' && !url.startsWith('https://')) {
-    return "service-account sends the sidecar's token, which needs an https URL";
+    return 'service-account sends a ServiceAccount token, which needs an https URL';
   }
   return undefined;
 }
@@ -302,12 +331,30 @@ function decodePrometheusEnv(
   if (caBundle !== undefined && !caBundle.includes('-----BEGIN CERTIFICATE-----')) {
     errors.push(`${PROMETHEUS_ENV.caBundle}: not a PEM certificate bundle`);
   }
+  if (auth !== 'service-account') {
+    return { url, auth: 'none', ...(caBundle ? { caBundle } : {}), timeoutSeconds };
+  }
+  const tokenAudience = env[PROMETHEUS_ENV.tokenAudience] || DEFAULT_PROMETHEUS_TOKEN_AUDIENCE;
+  const audienceProblem = checkPrometheusTokenAudience(tokenAudience);
+  if (audienceProblem) errors.push(`${PROMETHEUS_ENV.tokenAudience}: ${audienceProblem}`);
+  // Never falls back to the API token: that token is a credential for the API server, not for Prometheus.
+  const tokenFile = env[PROMETHEUS_ENV.tokenFile];
+  if (!tokenFile) {
+    errors.push(
+      `${PROMETHEUS_ENV.tokenFile}: required with service-account: a projected ServiceAccount token for the audience ${tokenAudience}, not the API token`,
+    );
+  } else if (tokenFile === DEFAULT_SERVICE_ACCOUNT_TOKEN || tokenFile === env[TOKEN_FILE_ENV]) {
+    errors.push(
+      `${PROMETHEUS_ENV.tokenFile}: ${tokenFile} is the sidecar's API token, which must not reach Prometheus`,
+    );
+  }
   return {
     url,
-    auth: auth === 'service-account' ? 'service-account' : 'none',
+    auth: 'service-account',
     ...(caBundle ? { caBundle } : {}),
     timeoutSeconds,
-    ...(auth === 'service-account' ? { tokenFile: env[TOKEN_FILE_ENV] || DEFAULT_SERVICE_ACCOUNT_TOKEN } : {}),
+    tokenAudience,
+    ...(tokenFile ? { tokenFile } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { parseAnnotations } from '../src/annotations.ts';
 import {
   BUILTIN_DEFAULTS,
+  checkPrometheusTokenAudience,
   DEFAULT_SERVICE_ACCOUNT_TOKEN,
   decodeSidecarEnv,
   encodeSidecarEnv,
@@ -46,7 +47,7 @@ describe('the metric history settings', () => {
     assert.deepEqual(resolve({ 'podmcp.dev/tools': 'diagnose' }).tools, ['diagnose']);
   });
 
-  test('round trip through the environment, the token file chosen by the sidecar', () => {
+  test('round trip through the environment', () => {
     const settings = resolve({});
     const env = Object.fromEntries(encodeSidecarEnv(settings).map(({ name, value }) => [name, value]));
     const decoded = decodeSidecarEnv(env);
@@ -54,27 +55,68 @@ describe('the metric history settings', () => {
     assert.deepEqual(decoded.settings, settings);
 
     const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
-    const bearer = decodeSidecarEnv({
-      PODMCP_PROMETHEUS_URL: 'https://prometheus.monitoring:9091/prom',
-      PODMCP_PROMETHEUS_AUTH: 'service-account',
-      PODMCP_PROMETHEUS_CA: pem,
-      PODMCP_PROMETHEUS_TIMEOUT_SECONDS: '3',
-    });
-    assert.ok(bearer.ok);
-    assert.deepEqual(bearer.settings.prometheus, {
+    const bearer: PrometheusSettings = {
       url: 'https://prometheus.monitoring:9091/prom',
       auth: 'service-account',
       caBundle: pem,
       timeoutSeconds: 3,
-      tokenFile: DEFAULT_SERVICE_ACCOUNT_TOKEN,
+      tokenAudience: 'prometheus.monitoring',
+      tokenFile: '/var/run/secrets/podmcp.dev/prometheus-token/token',
+    };
+    const bearerSettings = resolve({}, { ...BUILTIN_DEFAULTS, prometheus: bearer });
+    const bearerEnv = Object.fromEntries(encodeSidecarEnv(bearerSettings).map(({ name, value }) => [name, value]));
+    assert.equal(bearerEnv.PODMCP_PROMETHEUS_TOKEN_AUDIENCE, 'prometheus.monitoring');
+    assert.equal(bearerEnv.PODMCP_PROMETHEUS_TOKEN_FILE, '/var/run/secrets/podmcp.dev/prometheus-token/token');
+    const decodedBearer = decodeSidecarEnv(bearerEnv);
+    assert.ok(decodedBearer.ok);
+    assert.deepEqual(decodedBearer.settings.prometheus, bearer);
+  });
+
+  test('service-account: a token file of its own is required, the API token is never it, the audience defaults', () => {
+    const base = { PODMCP_PROMETHEUS_URL: 'https://p:9091', PODMCP_PROMETHEUS_AUTH: 'service-account' };
+    const missing = decodeSidecarEnv(base);
+    assert.ok(!missing.ok);
+    assert.match(missing.errors.join('\n'), /PODMCP_PROMETHEUS_TOKEN_FILE: required with service-account/);
+    for (const env of [
+      { ...base, PODMCP_PROMETHEUS_TOKEN_FILE: DEFAULT_SERVICE_ACCOUNT_TOKEN },
+      {
+        ...base,
+        PODMCP_TOKEN_FILE: '/var/run/secrets/podmcp.dev/token/token',
+        PODMCP_PROMETHEUS_TOKEN_FILE: '/var/run/secrets/podmcp.dev/token/token',
+      },
+    ]) {
+      const decoded = decodeSidecarEnv(env);
+      assert.ok(!decoded.ok);
+      assert.match(decoded.errors.join('\n'), /is the sidecar's API token, which must not reach Prometheus/);
+    }
+    const own = decodeSidecarEnv({ ...base, PODMCP_PROMETHEUS_TOKEN_FILE: '/run/prometheus-token' });
+    assert.ok(own.ok);
+    assert.equal(own.settings.prometheus?.tokenFile, '/run/prometheus-token');
+    assert.equal(own.settings.prometheus?.tokenAudience, 'prometheus');
+    const apiAudience = decodeSidecarEnv({
+      ...base,
+      PODMCP_PROMETHEUS_TOKEN_FILE: '/run/prometheus-token',
+      PODMCP_PROMETHEUS_TOKEN_AUDIENCE: 'https://kubernetes.default.svc.cluster.local',
     });
-    const ownToken = decodeSidecarEnv({
-      PODMCP_PROMETHEUS_URL: 'https://p:9091',
-      PODMCP_PROMETHEUS_AUTH: 'service-account',
-      PODMCP_TOKEN_FILE: '/var/run/secrets/podmcp.dev/token/token',
-    });
-    assert.ok(ownToken.ok);
-    assert.equal(ownToken.settings.prometheus?.tokenFile, '/var/run/secrets/podmcp.dev/token/token');
+    assert.ok(!apiAudience.ok);
+    assert.match(apiAudience.errors.join('\n'), /PODMCP_PROMETHEUS_TOKEN_AUDIENCE: .*the API server's audience/);
+  });
+
+  test("an audience is one word and not the API server's", () => {
+    for (const audience of ['prometheus', 'https://prometheus.monitoring.svc', 'kubernetes-prometheus']) {
+      assert.equal(checkPrometheusTokenAudience(audience), undefined, audience);
+    }
+    for (const audience of [
+      'kubernetes',
+      'kubernetes.default',
+      'kubernetes.default.svc',
+      'https://kubernetes.default.svc',
+      'https://kubernetes.default.svc.cluster.local',
+    ]) {
+      assert.match(checkPrometheusTokenAudience(audience) ?? '', /the API server's audience/, audience);
+    }
+    assert.match(checkPrometheusTokenAudience('') ?? '', /not an audience/);
+    assert.match(checkPrometheusTokenAudience('a b') ?? '', /not an audience/);
   });
 
   test('bad values name the variable', () => {

@@ -14,7 +14,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AppsV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, AuthenticationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { createCertificateAuthority, issueServingCertificate } from '../../../packages/injector/src/certificates.ts';
 import {
@@ -26,7 +26,15 @@ import { promqlArbitrary } from '../../../packages/sidecar/test/promql-arbitrary
 import { controlPlaneForSuite } from '../../control-plane/suite.ts';
 import { prometheusForSuite } from '../../prometheus/harness.ts';
 import { ERRORS_FROM_MINUTE, MIB, twoNamespaceHistory } from '../../prometheus/history.ts';
-import { type ConnectedSidecar, callTool, callToolError, connectSidecar, createWorld, type World } from './fixture.ts';
+import {
+  type ConnectedSidecar,
+  callTool,
+  callToolError,
+  connectSidecar,
+  createWorld,
+  SERVICE_ACCOUNT,
+  type World,
+} from './fixture.ts';
 
 // createWorld names the first world of this file `<prefix>-1-a` and `<prefix>-1-b`; the history is written
 // for those names before Prometheus starts.
@@ -436,14 +444,24 @@ describe('query_metrics against a real Prometheus', { skip }, () => {
       });
     });
 
-    test("https with a private CA, the sidecar's own token as the bearer (an authorising proxy in front)", async () => {
+    test("https with a private CA, a token bound to Prometheus's audience as the bearer, never the API token", async () => {
+      if (!plane) return;
+      const audience = 'prometheus';
       const ca = await createCertificateAuthority('podmcp-test-prometheus-ca', 1);
       const serving = await issueServingCertificate(ca, { dns: ['localhost'], ip: ['127.0.0.1'] }, 1);
+      const reviews = plane.kubeConfig.makeApiClient(AuthenticationV1Api);
+      /** What the API server says of a token for an audience (none: its own). */
+      const review = async (token: string, audiences?: string[]) =>
+        (await reviews.createTokenReview({ body: { spec: { token, ...(audiences ? { audiences } : {}) } } })).status;
       const seen: string[] = [];
-      // Stands in for kube-rbac-proxy: checks the bearer, then forwards to the real Prometheus.
+      // Stands in for kube-rbac-proxy with --auth-token-audiences=prometheus: a real TokenReview for that
+      // audience, then forwards to the real Prometheus.
       const proxy = createHttpsServer({ cert: serving.certPem, key: serving.keyPem }, async (request, response) => {
-        seen.push(request.headers.authorization ?? '');
-        if (request.headers.authorization !== `Bearer ${world.sidecarToken}`) {
+        const presented = request.headers.authorization ?? '';
+        seen.push(presented);
+        const token = presented.replace(/^Bearer /, '');
+        const status = await review(token, [audience]);
+        if (!status?.authenticated || !status.audiences?.includes(audience)) {
           response.writeHead(401).end('Unauthorized');
           return;
         }
@@ -465,16 +483,29 @@ describe('query_metrics against a real Prometheus', { skip }, () => {
       servers.push(proxy);
       await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
       const url = `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+
+      // As the injector mounts them: the API token, and a second projected token for the Prometheus audience.
+      const minted = await plane.kubeConfig.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
+        namespace: world.namespace,
+        name: SERVICE_ACCOUNT,
+        body: { spec: { audiences: [audience], expirationSeconds: 3600 } },
+      });
+      const prometheusToken = minted.status?.token ?? '';
+      assert.ok(prometheusToken);
       const directory = mkdtempSync(join(tmpdir(), 'podmcp-token-'));
       after(() => rmSync(directory, { recursive: true, force: true }));
-      const tokenFile = join(directory, 'token');
-      writeFileSync(tokenFile, `${world.sidecarToken}\n`);
+      const apiTokenFile = join(directory, 'api-token');
+      writeFileSync(apiTokenFile, `${world.sidecarToken}\n`);
+      const prometheusTokenFile = join(directory, 'prometheus-token');
+      writeFileSync(prometheusTokenFile, `${prometheusToken}\n`);
       const connect = (env: Record<string, string>) =>
         connectSidecar(world, {
           env: {
             PODMCP_PROMETHEUS_URL: url,
             PODMCP_PROMETHEUS_AUTH: 'service-account',
-            PODMCP_TOKEN_FILE: tokenFile,
+            PODMCP_PROMETHEUS_TOKEN_AUDIENCE: audience,
+            PODMCP_PROMETHEUS_TOKEN_FILE: prometheusTokenFile,
+            PODMCP_TOKEN_FILE: apiTokenFile,
             ...env,
           },
         });
@@ -485,11 +516,30 @@ describe('query_metrics against a real Prometheus', { skip }, () => {
           query: 'http_requests_total',
         });
         assert.equal(structured.series_total, 2);
-        assert.ok(!text.includes(world.sidecarToken) && !JSON.stringify(structured).includes(world.sidecarToken));
-        assert.deepEqual(seen, [`Bearer ${world.sidecarToken}`]);
+        for (const token of [prometheusToken, world.sidecarToken]) {
+          assert.ok(!text.includes(token) && !JSON.stringify(structured).includes(token));
+        }
+        // (a) What reached the proxy is the Prometheus token, and the API server vouches for it for that audience.
+        assert.deepEqual(seen, [`Bearer ${prometheusToken}`]);
+        const accepted = await review(prometheusToken, [audience]);
+        assert.equal(accepted?.authenticated, true);
+        assert.equal(accepted?.user?.username, `system:serviceaccount:${world.namespace}:${SERVICE_ACCOUNT}`);
       } finally {
         await trusted.close();
       }
+
+      // (b) Whoever runs the proxy cannot replay that token against the API: not for the API's audience, and
+      // not as a bearer, although the ServiceAccount itself may list pods here.
+      assert.notEqual((await review(prometheusToken))?.authenticated, true);
+      await assert.rejects(
+        plane.kubeConfigForToken(prometheusToken).makeApiClient(CoreV1Api).listNamespacedPod({ namespace: OWN }),
+        (error: { code?: number }) => {
+          assert.equal(error.code, 401);
+          return true;
+        },
+      );
+      await plane.kubeConfigForToken(world.sidecarToken).makeApiClient(CoreV1Api).listNamespacedPod({ namespace: OWN });
+      assert.notEqual((await review(world.sidecarToken, [audience]))?.authenticated, true);
 
       const untrusted = await connect({});
       try {
@@ -499,15 +549,35 @@ describe('query_metrics against a real Prometheus', { skip }, () => {
         await untrusted.close();
       }
 
-      writeFileSync(tokenFile, 'not-the-token');
-      const wrongToken = await connect({ PODMCP_PROMETHEUS_CA: ca.certPem });
+      // (c) The API token is never sent: the sidecar refuses it even when it is what the Prometheus token file
+      // holds, and refuses to start with the API token's file as the Prometheus token file.
+      const before = seen.length;
+      writeFileSync(prometheusTokenFile, `${world.sidecarToken}\n`);
+      const apiToken = await connect({ PODMCP_PROMETHEUS_CA: ca.certPem });
       try {
-        const text = await callToolError(wrongToken.client, 'query_metrics', { query: 'up' });
-        assert.match(text, /Prometheus refused the request \(HTTP 401\)/);
-        assert.ok(!text.includes('not-the-token'));
+        const text = await callToolError(apiToken.client, 'query_metrics', { query: 'up' });
+        assert.match(text, /is not sent: its audience is .*, not prometheus alone/);
+        assert.ok(!text.includes(world.sidecarToken));
       } finally {
-        await wrongToken.close();
+        await apiToken.close();
       }
+      assert.equal(seen.length, before, 'nothing reached the proxy');
+      await assert.rejects(connect({ PODMCP_PROMETHEUS_TOKEN_FILE: apiTokenFile }), /is the sidecar's API token/);
+      assert.ok(!seen.includes(`Bearer ${world.sidecarToken}`));
+
+      // A token that claims the audience but that the API server did not issue is refused by the proxy.
+      const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const forged = `${part({ alg: 'RS256' })}.${part({ aud: [audience], sub: 'system:serviceaccount:x:y' })}.c2ln`;
+      writeFileSync(prometheusTokenFile, forged);
+      const forgedToken = await connect({ PODMCP_PROMETHEUS_CA: ca.certPem });
+      try {
+        const text = await callToolError(forgedToken.client, 'query_metrics', { query: 'up' });
+        assert.match(text, /Prometheus refused the request \(HTTP 401\)/);
+        assert.ok(!text.includes(forged));
+      } finally {
+        await forgedToken.close();
+      }
+      assert.equal(seen.at(-1), `Bearer ${forged}`);
     });
 
     test('answers too much', async () => {

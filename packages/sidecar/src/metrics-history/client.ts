@@ -93,7 +93,9 @@ function post(
     'content-length': String(Buffer.byteLength(body)),
     accept: 'application/json',
   };
-  if (settings.auth === 'service-account') headers.authorization = `Bearer ${readToken(settings.tokenFile)}`;
+  if (settings.auth === 'service-account') {
+    headers.authorization = `Bearer ${readToken(settings.tokenFile, settings.tokenAudience)}`;
+  }
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -169,13 +171,42 @@ function readCapped(response: IncomingMessage, maxBytes: number): Promise<string
   });
 }
 
-function readToken(file: string | undefined): string {
-  if (!file) throw new PrometheusUnavailable('unauthorized', 'no ServiceAccount token file is known to this sidecar');
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch (error) {
-    throw new PrometheusUnavailable('unauthorized', `the ServiceAccount token cannot be read: ${describe(error)}`);
+/**
+ * Read on every request, so a token the kubelet rotated is the one sent. A token is sent only if it is bound to
+ * the Prometheus audience alone: one the API server would also accept must never leave for a third party.
+ */
+function readToken(file: string | undefined, audience: string | undefined): string {
+  if (!file || !audience) {
+    throw new PrometheusUnavailable('unauthorized', 'no token file and audience for Prometheus are configured');
   }
+  let token: string;
+  try {
+    token = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new PrometheusUnavailable('unauthorized', `the Prometheus token cannot be read: ${describe(error)}`);
+  }
+  const problem = audienceProblem(token, audience);
+  if (problem) throw new PrometheusUnavailable('unauthorized', `the token in ${file} is not sent: ${problem}`);
+  return token;
+}
+
+/** Why a token is not one for `audience` alone, judged from its claims (the Prometheus side verifies them). */
+export function audienceProblem(token: string, audience: string): string | undefined {
+  const parts = token.split('.');
+  let claims: unknown;
+  try {
+    claims = parts.length === 3 ? JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8')) : undefined;
+  } catch {
+    claims = undefined;
+  }
+  if (!claims || typeof claims !== 'object') return 'it is not a ServiceAccount token (JWT)';
+  const claimed = (claims as { aud?: unknown }).aud;
+  const aud = typeof claimed === 'string' ? [claimed] : Array.isArray(claimed) ? claimed.map(String) : [];
+  if (aud.length === 0) return 'it names no audience';
+  if (aud.some((item) => item !== audience)) {
+    return `its audience is ${aud.join(', ')}, not ${audience} alone`;
+  }
+  return undefined;
 }
 
 interface ApiAnswer {
