@@ -398,3 +398,5 @@ export const IDENTITY_ENV = {
 /** Where the injector mounts the projected token when `token-audience` is set; the sidecar reads it from there. */
 export const TOKEN_FILE_ENV = 'PODMCP_TOKEN_FILE';
 export const TOKEN_MOUNT_PATH = '/var/run/secrets/podmcp.dev/token';
+/** Where the injector mounts the token for Prometheus's audience, apart from the API token. */
+export const PROMETHEUS_TOKEN_MOUNT_PATH = '/var/run/secrets/podmcp.dev/prometheus-token';

@@ -5,7 +5,9 @@
 import {
   BUILTIN_DEFAULTS,
   checkPrometheusBearer,
+  checkPrometheusTokenAudience,
   checkPrometheusUrl,
+  DEFAULT_PROMETHEUS_TOKEN_AUDIENCE,
   isQuantity,
   type SettingsDefaults,
 } from '@podmcp/core';
@@ -54,11 +56,19 @@ const InjectorConfigSchema = z
         auth: z.enum(['none', 'service-account']).default('none'),
         caBundle: z.string().includes('-----BEGIN CERTIFICATE-----', { message: 'must be a PEM bundle' }).optional(),
         timeoutSeconds: z.number().int().min(1).max(120).default(10),
+        /** service-account: the audience of the token sent, which the Prometheus side accepts (not the API's). */
+        tokenAudience: z.string().optional(),
       })
       .strict()
       .superRefine((prometheus, context) => {
         const problem = checkPrometheusBearer(prometheus.url, prometheus.auth);
         if (problem) context.addIssue({ code: 'custom', path: ['auth'], message: problem });
+        if (prometheus.tokenAudience === undefined) return;
+        const audienceProblem =
+          prometheus.auth === 'service-account'
+            ? checkPrometheusTokenAudience(prometheus.tokenAudience)
+            : 'only with auth: service-account (no token is sent otherwise)';
+        if (audienceProblem) context.addIssue({ code: 'custom', path: ['tokenAudience'], message: audienceProblem });
       })
       .optional(),
   })
@@ -78,8 +88,14 @@ export function settingsDefaults(config: InjectorConfig): SettingsDefaults {
     rateLimitPerMinute,
     maxReplicas,
     actionCooldownSeconds,
-    ...(config.prometheus ? { prometheus: config.prometheus } : {}),
+    ...(config.prometheus ? { prometheus: prometheusDefaults(config.prometheus) } : {}),
   };
+}
+
+function prometheusDefaults(prometheus: NonNullable<InjectorConfig['prometheus']>): SettingsDefaults['prometheus'] {
+  const { tokenAudience, ...rest } = prometheus;
+  if (prometheus.auth !== 'service-account') return rest;
+  return { ...rest, tokenAudience: tokenAudience ?? DEFAULT_PROMETHEUS_TOKEN_AUDIENCE };
 }
 
 /** Parses and validates the configuration; the error lists every problem with its path. */

@@ -4,14 +4,23 @@
  */
 import { createHash } from 'node:crypto';
 import type { V1Container, V1EnvVar, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import { encodeSidecarEnv, IDENTITY_ENV, parseQuantity, TOKEN_FILE_ENV, TOKEN_MOUNT_PATH } from '@podmcp/core';
+import {
+  encodeSidecarEnv,
+  IDENTITY_ENV,
+  PROMETHEUS_TOKEN_MOUNT_PATH,
+  parseQuantity,
+  type SidecarSettings,
+  TOKEN_FILE_ENV,
+  TOKEN_MOUNT_PATH,
+} from '@podmcp/core';
 import type { InjectorConfig } from './config.ts';
 import type { InjectionPlan } from './decide.ts';
 
 export const SIDECAR_CONTAINER_NAME = 'podmcp';
 export const TMP_VOLUME = 'podmcp-tmp';
 export const TOKEN_VOLUME = 'podmcp-token';
-export const SIDECAR_VOLUME_NAMES = [TMP_VOLUME, TOKEN_VOLUME] as const;
+export const PROMETHEUS_TOKEN_VOLUME = 'podmcp-prometheus-token';
+export const SIDECAR_VOLUME_NAMES = [TMP_VOLUME, TOKEN_VOLUME, PROMETHEUS_TOKEN_VOLUME] as const;
 export const HEALTH_PORT_NAME = 'podmcp-health';
 export const MCP_PORT_NAME = 'podmcp-mcp';
 
@@ -28,7 +37,9 @@ export interface RenderedSidecar {
 }
 
 export function renderSidecar(plan: InjectionPlan, config: InjectorConfig): RenderedSidecar {
-  const { sidecar, resources } = plan.settings;
+  const { resources } = plan.settings;
+  const prometheusToken = prometheusTokenVolume(plan.settings.sidecar);
+  const sidecar = prometheusToken?.settings ?? plan.settings.sidecar;
   const health = { path: '/healthz', port: HEALTH_PORT_NAME };
   const volumes: V1Volume[] = [{ name: TMP_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } }];
   const mounts: V1VolumeMount[] = [{ name: TMP_VOLUME, mountPath: '/tmp' }];
@@ -63,6 +74,10 @@ export function renderSidecar(plan: InjectionPlan, config: InjectorConfig): Rend
     });
     mounts.push({ name: TOKEN_VOLUME, mountPath: TOKEN_MOUNT_PATH, readOnly: true });
     env.push({ name: TOKEN_FILE_ENV, value: `${TOKEN_MOUNT_PATH}/token` });
+  }
+  if (prometheusToken) {
+    volumes.push(prometheusToken.volume);
+    mounts.push({ name: PROMETHEUS_TOKEN_VOLUME, mountPath: PROMETHEUS_TOKEN_MOUNT_PATH, readOnly: true });
   }
 
   const container: V1Container = {
@@ -108,6 +123,36 @@ export function renderSidecar(plan: InjectionPlan, config: InjectorConfig): Rend
   };
   const configHash = createHash('sha256').update(JSON.stringify({ container, volumes })).digest('hex').slice(0, 16);
   return { container, volumes, configHash };
+}
+
+/**
+ * With service-account auth, Prometheus gets a token of its own: bound to the Prometheus side's audience, so
+ * whoever runs that side cannot replay it against the API server as the sidecar. The kubelet rotates it; the
+ * settings it returns carry its path, which the sidecar reads on every request.
+ */
+export function prometheusTokenVolume(
+  sidecar: SidecarSettings,
+): { volume: V1Volume; settings: SidecarSettings } | undefined {
+  const prometheus = sidecar.prometheus;
+  if (prometheus?.auth !== 'service-account' || !prometheus.tokenAudience) return undefined;
+  return {
+    volume: {
+      name: PROMETHEUS_TOKEN_VOLUME,
+      projected: {
+        defaultMode: 0o444,
+        sources: [
+          {
+            serviceAccountToken: {
+              audience: prometheus.tokenAudience,
+              path: 'token',
+              expirationSeconds: TOKEN_EXPIRY_SECONDS,
+            },
+          },
+        ],
+      },
+    },
+    settings: { ...sidecar, prometheus: { ...prometheus, tokenFile: `${PROMETHEUS_TOKEN_MOUNT_PATH}/token` } },
+  };
 }
 
 /**
