@@ -124,6 +124,16 @@ export function resolveSettings(values: AnnotationValues, defaults: SettingsDefa
     );
   }
 
+  // The token the sidecar sends to Prometheus must not be one it accepts from MCP callers: whoever runs
+  // Prometheus (or the proxy in front of it) could otherwise call this sidecar as the workload.
+  const callerAudience = values['token-audience'];
+  if (prometheus?.auth === 'service-account' && callerAudience && callerAudience === prometheus.tokenAudience) {
+    problem(
+      'token-audience',
+      `${annotationKey('token-audience')}: ${callerAudience} is also the audience of the token the sidecar sends to Prometheus (prometheus.tokenAudience in the injector configuration); choose another, or Prometheus's side could call this sidecar as the workload`,
+    );
+  }
+
   const resources: SidecarResources = {
     cpuRequest: values['cpu-request'] ?? defaults.resources.cpuRequest,
     cpuLimit: values['cpu-limit'] ?? defaults.resources.cpuLimit,

@@ -47,6 +47,21 @@ describe('the metric history settings', () => {
     assert.deepEqual(resolve({ 'podmcp.dev/tools': 'diagnose' }).tools, ['diagnose']);
   });
 
+  test("a workload's caller audience may not be the audience of the token sent to Prometheus", () => {
+    const bearer: SettingsDefaults = {
+      ...BUILTIN_DEFAULTS,
+      prometheus: { ...prometheus, auth: 'service-account', tokenAudience: 'prometheus' },
+    };
+    const clash = resolveSettings(parseAnnotations({ 'podmcp.dev/token-audience': 'prometheus' }).values, bearer);
+    assert.equal(clash.ok, false);
+    assert.match(
+      clash.ok ? '' : (clash.errors[0]?.message ?? ''),
+      /podmcp\.dev\/token-audience: prometheus is also the audience of the token the sidecar sends to Prometheus/,
+    );
+    assert.ok(resolveSettings(parseAnnotations({ 'podmcp.dev/token-audience': 'podmcp' }).values, bearer).ok);
+    assert.ok(resolve({ 'podmcp.dev/token-audience': 'prometheus' }), 'no token is sent without service-account');
+  });
+
   test('round trip through the environment', () => {
     const settings = resolve({});
     const env = Object.fromEntries(encodeSidecarEnv(settings).map(({ name, value }) => [name, value]));
