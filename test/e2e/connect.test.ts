@@ -28,16 +28,15 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { defaultInjectorConfig, injectManifests } from '@podmcp/injector';
 import { parse, stringify } from 'yaml';
 import { eventually, serviceAccountToken } from '../control-plane/kube.ts';
 import { freePorts } from '../control-plane/ports.ts';
 import { controlPlaneForSuite } from '../control-plane/suite.ts';
 import { callTool, callToolError, createWorld, SERVICE_ACCOUNT, type World } from './sidecar/fixture.ts';
-import { PODMCP_BIN as BIN, REPO, startHttpSidecar } from './sidecar/process-helpers.ts';
+import { PODMCP_BIN as BIN, connectThroughCli, REPO, startHttpSidecar } from './sidecar/process-helpers.ts';
 
 const MCP_PORT = 9810;
 
@@ -168,19 +167,11 @@ describe('podmcp connect, port-forwarding to an injected sidecar', { skip }, () 
   }
 
   test('stdio: initialize, tools/list and list_pods through the port-forward; a pod that goes away is replaced', async () => {
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [BIN, 'connect', '-n', world.namespace, 'deploy/checkout'],
+    const { client, stderr: stderrOf } = await connectThroughCli({
+      args: ['-n', world.namespace, 'deploy/checkout'],
       env: env(),
-      cwd: REPO,
-      stderr: 'pipe',
+      name: 'podmcp-e2e-connect',
     });
-    let stderr = '';
-    transport.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const client = new Client({ name: 'podmcp-e2e-connect', version: '1.0.0' });
-    await client.connect(transport);
     try {
       assert.equal(client.getServerVersion()?.name, 'podmcp');
       const { tools } = await client.listTools();
@@ -189,8 +180,8 @@ describe('podmcp connect, port-forwarding to an injected sidecar', { skip }, () 
       assert.equal(structured.namespace, world.namespace);
       assert.equal(structured.pods.filter((pod) => pod.name.startsWith('checkout-')).length, 2);
 
-      const first = /forwarding to pod (\S+),/.exec(stderr)?.[1];
-      assert.ok(first, stderr);
+      const first = /forwarding to pod (\S+),/.exec(stderrOf())?.[1];
+      assert.ok(first, stderrOf());
       await world.admin
         .makeApiClient(CoreV1Api)
         .deleteNamespacedPod({ namespace: world.namespace, name: first, gracePeriodSeconds: 0 });
@@ -204,9 +195,9 @@ describe('podmcp connect, port-forwarding to an injected sidecar', { skip }, () 
       });
       const again = await callTool<PodList>(client, 'list_pods');
       assert.equal(again.structured.namespace, world.namespace);
-      assert.match(stderr, new RegExp(`pod ${first} is gone; the next request connects to another ready pod`));
-      const second = [...stderr.matchAll(/forwarding to pod (\S+),/g)].map((match) => match[1]);
-      assert.equal(second.length, 2, stderr);
+      assert.match(stderrOf(), new RegExp(`pod ${first} is gone; the next request connects to another ready pod`));
+      const second = [...stderrOf().matchAll(/forwarding to pod (\S+),/g)].map((match) => match[1]);
+      assert.equal(second.length, 2, stderrOf());
       assert.notEqual(second[1], first);
     } finally {
       await client.close();
@@ -218,19 +209,11 @@ describe('podmcp connect, port-forwarding to an injected sidecar', { skip }, () 
     const core = world.admin.makeApiClient(CoreV1Api);
     const namespace = world.namespace;
     await deploy(world, 'cart', 1, true);
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [BIN, 'connect', '-n', namespace, 'deploy/cart'],
+    const { client, stderr: stderrOf } = await connectThroughCli({
+      args: ['-n', namespace, 'deploy/cart'],
       env: env(),
-      cwd: REPO,
-      stderr: 'pipe',
+      name: 'podmcp-e2e-connect-scale',
     });
-    let stderr = '';
-    transport.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const client = new Client({ name: 'podmcp-e2e-connect-scale', version: '1.0.0' });
-    await client.connect(transport);
     const scale = (replicas: number) =>
       apps.patchNamespacedDeploymentScale(
         { namespace, name: 'cart', body: [{ op: 'replace', path: '/spec/replicas', value: replicas }] },
@@ -252,7 +235,7 @@ describe('podmcp connect, port-forwarding to an injected sidecar', { skip }, () 
       await eventually('cart back to one running pod', async () => (await running()).length === 1, 90_000);
       const { structured } = await callTool<PodList>(client, 'list_pods');
       assert.equal(structured.namespace, namespace);
-      assert.equal([...stderr.matchAll(/deploy\/cart: forwarding to pod/g)].length, 2, stderr);
+      assert.equal([...stderrOf().matchAll(/deploy\/cart: forwarding to pod/g)].length, 2, stderrOf());
     } finally {
       await client.close();
     }
@@ -263,30 +246,19 @@ describe('podmcp connect, port-forwarding to an injected sidecar', { skip }, () 
     const apps = world.admin.makeApiClient(AppsV1Api);
     await deploy(world, 'orders', 1, true);
     const replicas = async () => (await apps.readNamespacedDeployment({ namespace, name: 'orders' })).spec?.replicas;
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [BIN, 'connect', '-n', namespace, 'deploy/orders'],
-      env: env(),
-      cwd: REPO,
-      stderr: 'pipe',
-    });
-    let stderr = '';
-    transport.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const client = new Client(
-      { name: 'podmcp-e2e-connect-approve', version: '1.0.0' },
-      { capabilities: { elicitation: { form: {} } } },
-    );
     const asked: string[] = [];
     const answers: ElicitResult[] = [];
-    client.setRequestHandler(ElicitRequestSchema, async (request) => {
-      asked.push(request.params.message);
-      const answer = answers.shift();
-      assert.ok(answer, `an unexpected question: ${request.params.message}`);
-      return answer;
+    const { client, stderr: stderrOf } = await connectThroughCli({
+      args: ['-n', namespace, 'deploy/orders'],
+      env: env(),
+      name: 'podmcp-e2e-connect-approve',
+      elicit: (request) => {
+        asked.push(request.params.message);
+        const answer = answers.shift();
+        assert.ok(answer, `an unexpected question: ${request.params.message}`);
+        return answer;
+      },
     });
-    await client.connect(transport);
     const scale = (to: number) => ({
       workload: 'deploy/orders',
       replicas: to,
@@ -305,8 +277,8 @@ describe('podmcp connect, port-forwarding to an injected sidecar', { skip }, () 
 
       // The pod goes away: connect opens a session with another pod's sidecar, replaying the agent's handshake
       // (without it that session could not ask, and the action would be refused).
-      const first = /forwarding to pod (\S+),/.exec(stderr)?.[1];
-      assert.ok(first, stderr);
+      const first = /forwarding to pod (\S+),/.exec(stderrOf())?.[1];
+      assert.ok(first, stderrOf());
       const core = world.admin.makeApiClient(CoreV1Api);
       await core.deleteNamespacedPod({ namespace, name: first, gracePeriodSeconds: 0 });
       await eventually(`pod ${first} gone`, async () => {
@@ -321,7 +293,7 @@ describe('podmcp connect, port-forwarding to an injected sidecar', { skip }, () 
       assert.equal((await callTool<{ applied: boolean }>(client, 'scale_workload', scale(1))).structured.applied, true);
       assert.equal(await replicas(), 1);
       assert.equal(asked.length, 3, 'the user was asked again, in the new session');
-      assert.equal([...stderr.matchAll(/forwarding to pod/g)].length, 2, stderr);
+      assert.equal([...stderrOf().matchAll(/forwarding to pod/g)].length, 2, stderrOf());
     } finally {
       await client.close();
     }

@@ -14,7 +14,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { after, describe, type TestContext, test } from 'node:test';
 import { CoreV1Api, type KubernetesObject, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CLAIMED_IDENTITY_HEADER } from '@podmcp/core';
 import { eventually } from '../control-plane/kube.ts';
@@ -31,7 +30,7 @@ import { containerMemory, type ReadinessWatch, watchReadiness } from '../node/ob
 import { ensurePodmcpImage } from '../node/podmcp-image.ts';
 import { realNodeUnavailable } from '../node/real-node.ts';
 import { realNodeForSuite } from '../node/suite.ts';
-import { PODMCP_BIN as BIN, REPO } from './sidecar/process-helpers.ts';
+import { PODMCP_BIN as BIN, connectThroughCli, REPO } from './sidecar/process-helpers.ts';
 
 const NAMESPACE = 'podmcp-demo';
 const INJECTOR_NAMESPACE = 'podmcp-system';
@@ -120,15 +119,11 @@ async function httpClient(url: string, claimed: string): Promise<Client> {
 
 async function stdioConnect(): Promise<{ client: Client; close: () => Promise<void> }> {
   assert.ok(node);
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [BIN, 'connect', '-n', NAMESPACE, 'deploy/demo-app'],
+  const { client } = await connectThroughCli({
+    args: ['-n', NAMESPACE, 'deploy/demo-app'],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', KUBECONFIG: node.plane.kubeconfigFile },
-    cwd: REPO,
-    stderr: 'pipe',
+    name: 'podmcp-e2e-load',
   });
-  const client = new Client({ name: 'podmcp-e2e-load', version: '1.0.0' });
-  await client.connect(transport);
   return { client, close: () => client.close() };
 }
 

@@ -21,9 +21,6 @@ import {
   type V1Pod,
   Watch,
 } from '@kubernetes/client-node';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { eventually } from '../control-plane/kube.ts';
 import {
   injectorReady,
@@ -41,7 +38,7 @@ import { ensurePodmcpImage, PODMCP_IMAGE } from '../node/podmcp-image.ts';
 import { realNodeUnavailable } from '../node/real-node.ts';
 import { realNodeForSuite } from '../node/suite.ts';
 import { apiServerAuditLog, callTool } from './sidecar/fixture.ts';
-import { PODMCP_BIN as BIN, REPO } from './sidecar/process-helpers.ts';
+import { connectThroughCli, REPO } from './sidecar/process-helpers.ts';
 
 const IMAGE_REF = PODMCP_IMAGE.ref;
 const NAMESPACE = 'podmcp-demo';
@@ -108,27 +105,15 @@ function readyPods(labelSelector: string, count: number, timeoutMs = 120_000): P
 /** An MCP client over `podmcp connect`, with the user's (admin) kubeconfig, answering elicitations with yes. */
 async function connect(workload: string, asked: string[] = []) {
   assert.ok(node);
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [BIN, 'connect', '-n', NAMESPACE, workload],
+  return connectThroughCli({
+    args: ['-n', NAMESPACE, workload],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', KUBECONFIG: node.plane.kubeconfigFile },
-    cwd: REPO,
-    stderr: 'pipe',
+    name: 'podmcp-e2e-real-node',
+    elicit: (request) => {
+      asked.push(request.params.message);
+      return { action: 'accept', content: { approve: true } };
+    },
   });
-  let stderr = '';
-  transport.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const client = new Client(
-    { name: 'podmcp-e2e-real-node', version: '1.0.0' },
-    { capabilities: { elicitation: { form: {} } } },
-  );
-  client.setRequestHandler(ElicitRequestSchema, async (request) => {
-    asked.push(request.params.message);
-    return { action: 'accept', content: { approve: true } };
-  });
-  await client.connect(transport);
-  return { client, stderr: () => stderr };
 }
 
 describe('podmcp on a real node', { skip }, () => {

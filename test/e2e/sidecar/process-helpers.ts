@@ -5,6 +5,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { type ElicitRequest, ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const PODMCP_BIN = join(REPO, 'packages', 'cli', 'bin', 'podmcp.js');
@@ -73,4 +76,37 @@ export function get(port: number, path: string): Promise<{ status: number; body:
       .on('error', reject)
       .end();
   });
+}
+
+export interface CliConnectOptions {
+  /** What follows `podmcp connect` (`-n NAMESPACE deploy/NAME`). */
+  readonly args: readonly string[];
+  readonly env: Record<string, string>;
+  /** The MCP client's name (as the sidecar's audit shows it). */
+  readonly name: string;
+  /** Answers the sidecar's questions to the user (approvals); without it the client declares no elicitation. */
+  readonly elicit?: (request: ElicitRequest) => ElicitResult | Promise<ElicitResult>;
+}
+
+/** An MCP client over stdio to a `podmcp connect` child, as an agent runs it; its stderr is kept. */
+export async function connectThroughCli(options: CliConnectOptions): Promise<{ client: Client; stderr: () => string }> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [PODMCP_BIN, 'connect', ...options.args],
+    env: options.env,
+    cwd: REPO,
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const { elicit } = options;
+  const client = new Client(
+    { name: options.name, version: '1.0.0' },
+    elicit ? { capabilities: { elicitation: { form: {} } } } : {},
+  );
+  if (elicit) client.setRequestHandler(ElicitRequestSchema, (request) => elicit(request));
+  await client.connect(transport);
+  return { client, stderr: () => stderr };
 }
