@@ -3,6 +3,7 @@
  * `podmcp serve` runs); `createSidecar` and the transports are the parts, for embedding and tests.
  */
 
+export type { Caller } from './caller.ts';
 export type { SidecarServices } from './context.ts';
 export type { AuditLog, AuditRecord } from './governance/audit.ts';
 export { createHealthServer, type HealthServerOptions, startHealthServer } from './health-server.ts';
@@ -25,7 +26,6 @@ export {
   type TransportKind,
 } from './serve.ts';
 export { createSidecar, SIDECAR_VERSION, type Sidecar, type SidecarOptions } from './sidecar.ts';
-export type { Caller } from './tools/definition.ts';
 export {
   type Authenticate,
   createPeerAddressCaller,

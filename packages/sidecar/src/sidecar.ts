@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { SidecarSettings } from '@podmcp/core';
 import type { Logger } from 'pino';
 import { createAppEndpoints } from './app-endpoints.ts';
+import type { Caller } from './caller.ts';
 import type { SidecarServices } from './context.ts';
 import { type AuditLog, createAuditLog } from './governance/audit.ts';
 import { createCallGate } from './governance/concurrency.ts';
@@ -19,7 +20,6 @@ import { enabledResources } from './resources/index.ts';
 import { createRedactor } from './safety/redact.ts';
 import { createSelfLocator, type ObjectRef } from './self.ts';
 import { enabledTools } from './tools/catalog.ts';
-import type { Caller } from './tools/definition.ts';
 
 export const SIDECAR_VERSION = '0.1.0';
 

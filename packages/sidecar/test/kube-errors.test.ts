@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ApiException } from '@kubernetes/client-node';
+import { ToolFailure } from '../src/failure.ts';
 import { describeKubeError, isNotFound } from '../src/kube/errors.ts';
 import { NamespaceViolation } from '../src/kube/namespaced-kube.ts';
-import { ToolFailure } from '../src/tools/definition.ts';
 
 /** What @kubernetes/client-node throws for a non-2xx answer: the body is the response text. */
 function apiError(code: number, status?: { message?: string; reason?: string } | string, headers = {}) {

@@ -9,13 +9,14 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { type CallToolResult, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { ToolFailure } from '../src/failure.ts';
 import { type CallGate, createCallGate } from '../src/governance/concurrency.ts';
 import { type Catalogue, createMcpServer } from '../src/mcp/server.ts';
 import { RESULT_BUDGET_BYTES } from '../src/output/budget.ts';
 import type { PromptDefinition } from '../src/prompts/definition.ts';
 import type { ResourceDefinition } from '../src/resources/definition.ts';
 import { REDACTED } from '../src/safety/redact.ts';
-import { defineTool, READ_HINTS, type ToolDefinition, ToolFailure } from '../src/tools/definition.ts';
+import { defineTool, READ_HINTS, type ToolDefinition } from '../src/tools/definition.ts';
 import { gateServices } from './gate-services.ts';
 
 const JWT =

@@ -5,10 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { CoreV1Event } from '@kubernetes/client-node';
+import type { ToolContext } from '../context.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import { createRedactor } from '../safety/redact.ts';
 import { stripControl } from '../safety/sanitize.ts';
-import type { ToolContext } from '../tools/definition.ts';
 import type { EventRecord } from './contract.ts';
 
 export const EVENT_REASONS = {

@@ -3,9 +3,9 @@
  * in this namespace through the guarded client.
  */
 import type { V1Deployment, V1Pod, V1ReplicaSet, V1StatefulSet } from '@kubernetes/client-node';
+import type { ToolContext } from '../context.ts';
 import { describeKubeError, isNotFound } from '../kube/errors.ts';
 import { labelSelectorText } from '../kube/workloads.ts';
-import type { ToolContext } from '../tools/definition.ts';
 import { isControlledBy } from './revisions.ts';
 
 export function readDeployment(context: ToolContext, name: string): Promise<V1Deployment> {

@@ -4,8 +4,10 @@
  * warns that the connection may drop). The label doubles as the cooldown key, so "self" and "deploy/web"
  * cool down together.
  */
+
+import type { ToolContext } from '../context.ts';
+import { ToolFailure } from '../failure.ts';
 import { resolveWorkloadRef, type WorkloadKind, type WorkloadRef } from '../kube/workloads.ts';
-import { type ToolContext, ToolFailure } from '../tools/definition.ts';
 
 export interface ActionTarget extends WorkloadRef {
   /** `Deployment/web`: the cooldown key and the audit target. */

@@ -2,8 +2,9 @@
  * Verification of an applied action: run its outcome check within the bounded wait and turn whatever was
  * last seen into one verdict for the answer, including when the API server could not be read afterwards.
  */
+
+import type { ToolContext } from '../context.ts';
 import { describeKubeError } from '../kube/errors.ts';
-import type { ToolContext } from '../tools/definition.ts';
 import type { Verification } from './contract.ts';
 import { isSettled } from './outcomes.ts';
 import { type Observation, observe, type WaitOptions } from './wait.ts';

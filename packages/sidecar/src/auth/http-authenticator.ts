@@ -19,11 +19,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
+import type { Caller } from '../caller.ts';
 import type { AuditLog } from '../governance/audit.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import type { Catalogue } from '../mcp/server.ts';
 import type { Sidecar } from '../sidecar.ts';
-import type { Caller } from '../tools/definition.ts';
 import { type Authenticate, type Authorize, HttpRefusal, type ServerSource } from '../transport/http.ts';
 import {
   type AccessVerdict,

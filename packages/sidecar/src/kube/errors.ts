@@ -4,7 +4,7 @@
  * serving). Pure: works on the error object only.
  */
 import { STATUS_CODES } from 'node:http';
-import { ToolFailure } from '../tools/definition.ts';
+import { ToolFailure } from '../failure.ts';
 
 interface StatusBody {
   readonly message?: string;

@@ -6,6 +6,7 @@
  */
 import type { KubernetesObject, V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
+import { ToolFailure } from '../failure.ts';
 import {
   configMapSummary,
   endpointCountsByService,
@@ -32,7 +33,6 @@ import {
   statefulSetRow,
   workloadStatusText,
 } from '../format/workloads.ts';
-import { ToolFailure } from '../tools/definition.ts';
 import type { NamespacedKube } from './namespaced-kube.ts';
 
 export interface ListQuery {

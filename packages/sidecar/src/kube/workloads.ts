@@ -13,7 +13,7 @@ import type {
   V1StatefulSet,
 } from '@kubernetes/client-node';
 import type { ServiceContext } from '../context.ts';
-import { ToolFailure } from '../tools/definition.ts';
+import { ToolFailure } from '../failure.ts';
 import { describeKubeError } from './errors.ts';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job' | 'CronJob' | 'ReplicaSet';

@@ -21,14 +21,16 @@ import {
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import type { Caller } from '../caller.ts';
 import { contextFor, type ServiceContext, type SidecarServices } from '../context.ts';
+import { ToolFailure } from '../failure.ts';
 import { busyMessage, type CallGate, createCallGate } from '../governance/concurrency.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import { byteLength, RESULT_BUDGET_BYTES, truncateHead } from '../output/budget.ts';
 import type { PromptDefinition } from '../prompts/definition.ts';
 import { isTemplate, type ResourceDefinition } from '../resources/definition.ts';
 import { stripControl, stripControlDeep } from '../safety/sanitize.ts';
-import { type Caller, type ToolDefinition, ToolFailure, type ToolHints } from '../tools/definition.ts';
+import type { ToolDefinition, ToolHints } from '../tools/definition.ts';
 import { requestApproval } from './approval.ts';
 
 export interface Catalogue {

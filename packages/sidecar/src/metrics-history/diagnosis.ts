@@ -5,8 +5,8 @@
  * line too, and the rest of the diagnosis is unaffected.
  */
 import type { PrometheusSettings } from '@podmcp/core';
-import type { ToolContext } from '../tools/definition.ts';
-import { ToolFailure } from '../tools/definition.ts';
+import type { ToolContext } from '../context.ts';
+import { ToolFailure } from '../failure.ts';
 import { queryMetricHistory } from '../tools/query-metrics.ts';
 
 const WINDOW_MINUTES = 60;

@@ -4,9 +4,9 @@
  * against requests and limits, and the app's request rate, errors and latency where its metrics exist.
  */
 import type { ServiceContext } from '../context.ts';
+import { ToolFailure } from '../failure.ts';
 import { resolveWorkloadRef } from '../kube/workloads.ts';
 import { deploymentReferences } from '../resources/completions.ts';
-import { ToolFailure } from '../tools/definition.ts';
 import { invokeToolText } from '../tools/invoke.ts';
 import type { PromptDefinition } from './definition.ts';
 

@@ -3,34 +3,9 @@
  * and output, hints, a handler that returns structured data, and a compact text rendering of that data.
  * Nothing here knows about the MCP SDK; mcp/server.ts turns definitions into registrations.
  */
-import type { SidecarSettings, ToolName } from '@podmcp/core';
+import type { ToolName } from '@podmcp/core';
 import type { z } from 'zod';
-import type { AppEndpoints } from '../app-endpoints.ts';
-import type { NamespacedKube } from '../kube/namespaced-kube.ts';
-import type { SelfLocator } from '../self.ts';
-
-/** Who is calling: `stdio` for a local agent, otherwise what the HTTP edge authenticated. */
-export interface Caller {
-  readonly id: string;
-  readonly transport: 'stdio' | 'http' | 'in-memory';
-  /**
-   * Who the client says it is (`podmcp connect` sends the kubeconfig user and its own instance), unverified:
-   * it tells callers apart for limits and the audit, and is recorded as claimed, never as proof.
-   */
-  readonly claimed?: string | undefined;
-}
-
-export interface ToolContext {
-  readonly kube: NamespacedKube;
-  readonly self: SelfLocator;
-  readonly settings: SidecarSettings;
-  readonly app: AppEndpoints;
-  readonly caller: Caller;
-  readonly signal: AbortSignal;
-  readonly now: () => Date;
-  /** The sidecar's redaction (shape rules and its own token), for text that leaves through another door (Events). */
-  readonly redact?: (text: string) => string;
-}
+import type { ToolContext } from '../context.ts';
 
 export interface ToolHints {
   readonly readOnlyHint: boolean;
@@ -66,30 +41,3 @@ export function defineTool<Input extends z.ZodObject, Output extends z.ZodObject
 ): ToolDefinition<Input, Output> {
   return definition;
 }
-
-/**
- * An expected failure that the agent can act on: not found, forbidden, out of range, unreachable. Its message
- * says what happened and what to do next; it becomes an `isError` result, never a protocol error.
- */
-export class ToolFailure extends Error {
-  override readonly name = 'ToolFailure';
-  readonly kind: FailureKind;
-  readonly retryAfterSeconds: number | undefined;
-  constructor(message: string, kind: FailureKind = 'invalid', retryAfterSeconds?: number) {
-    super(message);
-    this.kind = kind;
-    this.retryAfterSeconds = retryAfterSeconds;
-  }
-}
-
-export type FailureKind =
-  | 'invalid'
-  | 'not-found'
-  | 'forbidden'
-  | 'unreachable'
-  | 'timeout'
-  | 'conflict'
-  | 'rate-limited'
-  /** The sidecar's bound on calls at once is reached; retry shortly. */
-  | 'busy'
-  | 'refused';

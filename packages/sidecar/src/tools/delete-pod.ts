@@ -12,10 +12,12 @@ import { deletionOutcome } from '../actions/outcomes.ts';
 import { podsControlledBy, readPodIfExists } from '../actions/reads.ts';
 import { targetLabel } from '../actions/targets.ts';
 import { verifyOutcome } from '../actions/verify.ts';
+import type { ToolContext } from '../context.ts';
+import { ToolFailure } from '../failure.ts';
 import { formatAge } from '../format/age.ts';
 import { podStatus } from '../format/pods.ts';
 import { readWorkload, type WorkloadKind } from '../kube/workloads.ts';
-import { defineTool, type ToolContext, ToolFailure } from './definition.ts';
+import { defineTool } from './definition.ts';
 import { boundedText } from './schema.ts';
 
 const DEFAULT_GRACE_SECONDS = 30;

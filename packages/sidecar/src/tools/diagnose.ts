@@ -6,6 +6,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { isActionTool } from '@podmcp/core';
 import { z } from 'zod';
+import type { ToolContext } from '../context.ts';
 import {
   buildDiagnosis,
   type Diagnosis,
@@ -27,7 +28,7 @@ import {
 } from '../kube/workloads.ts';
 import { metricHistoryNote, podPattern, renderMetricHistoryNote } from '../metrics-history/diagnosis.ts';
 import { controllerOf } from '../self.ts';
-import { defineTool, READ_HINTS, type ToolContext } from './definition.ts';
+import { defineTool, READ_HINTS } from './definition.ts';
 import { ownPod, readLogExcerpt, readPod } from './get-pod-logs.ts';
 import { eventRow, readEvents, workloadScope } from './list-events.ts';
 import { boundedText } from './schema.ts';

@@ -4,6 +4,8 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
+import type { ToolContext } from '../context.ts';
+import { ToolFailure } from '../failure.ts';
 import type { LogExcerpt } from '../format/diagnosis.ts';
 import {
   buildLogAnswer,
@@ -24,7 +26,7 @@ import {
 } from '../format/logs.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
-import { defineTool, READ_HINTS, type ToolContext, ToolFailure } from './definition.ts';
+import { defineTool, READ_HINTS } from './definition.ts';
 import { boundedText } from './schema.ts';
 
 const DEFAULT_MAX_BYTES = 16 * 1024;

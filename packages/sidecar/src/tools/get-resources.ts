@@ -4,6 +4,7 @@
  */
 import { dumpYaml } from '@kubernetes/client-node';
 import { z } from 'zod';
+import { ToolFailure } from '../failure.ts';
 import { capConfigMapData, type JsonObject, type Summary, stripObject } from '../format/objects.ts';
 import { renderTable } from '../format/pods.ts';
 import { describeKubeError, isNotFound } from '../kube/errors.ts';
@@ -11,7 +12,7 @@ import type { NamespacedKube } from '../kube/namespaced-kube.ts';
 import { lookupKind, RESOURCE_KINDS, type ResourceKind } from '../kube/resource-kinds.ts';
 import { byteLength } from '../output/budget.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
-import { defineTool, READ_HINTS, ToolFailure } from './definition.ts';
+import { defineTool, READ_HINTS } from './definition.ts';
 import { boundedText } from './schema.ts';
 
 /** Rows stop fitting an agent's budget well before the gate's ceiling; a page is halved until it fits. */

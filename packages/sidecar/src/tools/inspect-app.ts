@@ -8,6 +8,8 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { annotationKey } from '@podmcp/core';
 import { z } from 'zod';
 import { type AppResponse, AppUnreachable } from '../app-endpoints.ts';
+import type { ToolContext } from '../context.ts';
+import { ToolFailure } from '../failure.ts';
 import { formatAge } from '../format/age.ts';
 import { capString, changeEffect, configMapUses, lastChange, secretReferenceCount } from '../format/objects.ts';
 import {
@@ -28,7 +30,7 @@ import { describeKubeError, isNotFound } from '../kube/errors.ts';
 import { labelSelectorText } from '../kube/workloads.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
 import { controllerOf } from '../self.ts';
-import { defineTool, READ_HINTS, type ToolContext, ToolFailure } from './definition.ts';
+import { defineTool, READ_HINTS } from './definition.ts';
 import { boundedText } from './schema.ts';
 
 const HEALTH_BODY_BYTES = 2048;

@@ -4,9 +4,9 @@
  */
 import type { ToolName } from '@podmcp/core';
 import type { ServiceContext } from '../context.ts';
+import { ToolFailure } from '../failure.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import { TOOL_DEFINITIONS } from './catalog.ts';
-import { ToolFailure } from './definition.ts';
 
 export interface ToolAnswer {
   readonly structured: Record<string, unknown>;

@@ -4,6 +4,8 @@
  * age; Jobs with completions, CronJobs with schedule and last runs. Paged per kind with one cursor.
  */
 import { z } from 'zod';
+import type { ToolContext } from '../context.ts';
+import { ToolFailure } from '../failure.ts';
 import { renderTable } from '../format/pods.ts';
 import {
   cronJobRow,
@@ -18,7 +20,7 @@ import {
 import { describeKubeError } from '../kube/errors.ts';
 import type { NamespacedKube } from '../kube/namespaced-kube.ts';
 import { byteLength } from '../output/budget.ts';
-import { defineTool, READ_HINTS, type ToolContext, ToolFailure } from './definition.ts';
+import { defineTool, READ_HINTS } from './definition.ts';
 import { boundedText } from './schema.ts';
 
 const KINDS = ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs'] as const;

@@ -5,6 +5,8 @@
  */
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
+import type { ToolContext } from '../context.ts';
+import { ToolFailure } from '../failure.ts';
 import {
   aggregateEvents,
   type EventScope,
@@ -18,7 +20,7 @@ import {
 } from '../format/events.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import { type ResolvedWorkload, readWorkload, resolveWorkloadRef } from '../kube/workloads.ts';
-import { defineTool, READ_HINTS, type ToolContext, ToolFailure } from './definition.ts';
+import { defineTool, READ_HINTS } from './definition.ts';
 import { boundedText } from './schema.ts';
 
 /**

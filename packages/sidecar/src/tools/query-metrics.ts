@@ -6,6 +6,8 @@
  */
 import type { PrometheusSettings } from '@podmcp/core';
 import { z } from 'zod';
+import type { ToolContext } from '../context.ts';
+import { ToolFailure } from '../failure.ts';
 import {
   createPrometheusClient,
   PrometheusUnavailable,
@@ -15,7 +17,7 @@ import {
 import { enforceNamespace, NAMESPACE_LABEL, QueryRefused } from '../metrics-history/promql.ts';
 import { round, summariseSamples } from '../metrics-history/summarise.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
-import { defineTool, READ_HINTS, type ToolContext, ToolFailure } from './definition.ts';
+import { defineTool, READ_HINTS } from './definition.ts';
 import { boundedText } from './schema.ts';
 
 /** A range answer has at most this many points per series; a finer step is coarsened, with a note. */

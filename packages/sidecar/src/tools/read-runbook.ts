@@ -5,10 +5,12 @@
  */
 import { annotationKey } from '@podmcp/core';
 import { z } from 'zod';
+import type { ToolContext } from '../context.ts';
+import { ToolFailure } from '../failure.ts';
 import { formatBytes } from '../format/objects.ts';
 import { describeKubeError, isNotFound } from '../kube/errors.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
-import { defineTool, READ_HINTS, type ToolContext, ToolFailure } from './definition.ts';
+import { defineTool, READ_HINTS } from './definition.ts';
 import { boundedText } from './schema.ts';
 
 const PART_BYTES = 16 * 1024;

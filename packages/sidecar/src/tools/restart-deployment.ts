@@ -18,8 +18,9 @@ import { RESTARTED_AT_ANNOTATION, restartPatch } from '../actions/patches.ts';
 import { ownedReplicaSets, readDeployment } from '../actions/reads.ts';
 import { resolveActionTarget, targetOf } from '../actions/targets.ts';
 import { verifyOutcome } from '../actions/verify.ts';
+import { ToolFailure } from '../failure.ts';
 import { readWorkload } from '../kube/workloads.ts';
-import { defineTool, ToolFailure } from './definition.ts';
+import { defineTool } from './definition.ts';
 
 const input = z
   .object({

@@ -20,8 +20,9 @@ import { chooseTarget, currentRevision, describeRevisions, revisionsOf } from '.
 import { resolveActionTarget, targetOf } from '../actions/targets.ts';
 import { imageChanges, sameTemplate } from '../actions/templates.ts';
 import { verifyOutcome } from '../actions/verify.ts';
+import { ToolFailure } from '../failure.ts';
 import { readWorkload } from '../kube/workloads.ts';
-import { defineTool, ToolFailure } from './definition.ts';
+import { defineTool } from './definition.ts';
 
 const input = z
   .object({

@@ -19,8 +19,10 @@ import { scalePatch } from '../actions/patches.ts';
 import { readDeployment, readStatefulSet } from '../actions/reads.ts';
 import { type ActionTarget, resolveActionTarget, targetOf } from '../actions/targets.ts';
 import { verifyOutcome } from '../actions/verify.ts';
+import type { ToolContext } from '../context.ts';
+import { ToolFailure } from '../failure.ts';
 import { readWorkload } from '../kube/workloads.ts';
-import { defineTool, type ToolContext, ToolFailure } from './definition.ts';
+import { defineTool } from './definition.ts';
 
 const MAX_REPLICAS_ANNOTATION = annotationKey('max-replicas');
 

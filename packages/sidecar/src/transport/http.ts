@@ -35,9 +35,9 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { CLAIMED_IDENTITY_HEADER, cleanClaimedIdentity } from '@podmcp/core';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import type { Caller } from '../caller.ts';
 import { type ClaimBook, createClaimBook } from '../governance/claims.ts';
 import { createRedactor } from '../safety/redact.ts';
-import type { Caller } from '../tools/definition.ts';
 import { createIdleWaiters } from './drain.ts';
 import { MAX_SESSIONS, SESSION_EVICTABLE_MS, SESSION_IDLE_MS, SessionTable } from './sessions.ts';
 

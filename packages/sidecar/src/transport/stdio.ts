@@ -9,7 +9,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import type { Caller } from '../tools/definition.ts';
+import type { Caller } from '../caller.ts';
 import { createIdleWaiters } from './drain.ts';
 import type { ServerSource } from './http.ts';
 
