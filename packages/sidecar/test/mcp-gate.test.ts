@@ -11,12 +11,13 @@ import { type CallToolResult, ErrorCode, McpError } from '@modelcontextprotocol/
 import { z } from 'zod';
 import { ToolFailure } from '../src/failure.ts';
 import { type CallGate, createCallGate } from '../src/governance/concurrency.ts';
+import { READ_HINTS } from '../src/hints.ts';
 import { type Catalogue, createMcpServer } from '../src/mcp/server.ts';
 import { RESULT_BUDGET_BYTES } from '../src/output/budget.ts';
 import type { PromptDefinition } from '../src/prompts/definition.ts';
 import type { ResourceDefinition } from '../src/resources/definition.ts';
 import { REDACTED } from '../src/safety/redact.ts';
-import { defineTool, READ_HINTS, type ToolDefinition } from '../src/tools/definition.ts';
+import { defineTool, type ToolDefinition } from '../src/tools/definition.ts';
 import { gateServices } from './gate-services.ts';
 
 const JWT =

@@ -4,8 +4,8 @@
  * which Event was written). One shape, so an agent learns it once.
  */
 import { z } from 'zod';
-import type { ToolHints } from '../tools/definition.ts';
-import { boundedText } from '../tools/schema.ts';
+import { boundedText } from '../bounded-text.ts';
+import type { ToolHints } from '../hints.ts';
 
 export const actionInputFields = {
   reason: z.string().trim().min(10).max(500).describe('Why, in a sentence; recorded in the audit log and the Event.'),

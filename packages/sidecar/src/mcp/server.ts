@@ -25,12 +25,13 @@ import type { Caller } from '../caller.ts';
 import { contextFor, type ServiceContext, type SidecarServices } from '../context.ts';
 import { ToolFailure } from '../failure.ts';
 import { busyMessage, type CallGate, createCallGate } from '../governance/concurrency.ts';
+import type { ToolHints } from '../hints.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import { byteLength, RESULT_BUDGET_BYTES, truncateHead } from '../output/budget.ts';
 import type { PromptDefinition } from '../prompts/definition.ts';
 import { isTemplate, type ResourceDefinition } from '../resources/definition.ts';
 import { stripControl, stripControlDeep } from '../safety/sanitize.ts';
-import type { ToolDefinition, ToolHints } from '../tools/definition.ts';
+import type { ToolDefinition } from '../tools/definition.ts';
 import { requestApproval } from './approval.ts';
 
 export interface Catalogue {

@@ -6,21 +6,7 @@
 import type { ToolName } from '@podmcp/core';
 import type { z } from 'zod';
 import type { ToolContext } from '../context.ts';
-
-export interface ToolHints {
-  readonly readOnlyHint: boolean;
-  readonly destructiveHint: boolean;
-  readonly idempotentHint: boolean;
-  /** Always false: every tool works on this one namespace, never the open world. */
-  readonly openWorldHint: false;
-}
-
-export const READ_HINTS: ToolHints = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: false,
-};
+import type { ToolHints } from '../hints.ts';
 
 export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
   readonly name: ToolName;

@@ -12,13 +12,13 @@ import { deletionOutcome } from '../actions/outcomes.ts';
 import { podsControlledBy, readPodIfExists } from '../actions/reads.ts';
 import { targetLabel } from '../actions/targets.ts';
 import { verifyOutcome } from '../actions/verify.ts';
+import { boundedText } from '../bounded-text.ts';
 import type { ToolContext } from '../context.ts';
 import { ToolFailure } from '../failure.ts';
 import { formatAge } from '../format/age.ts';
 import { podStatus } from '../format/pods.ts';
 import { readWorkload, type WorkloadKind } from '../kube/workloads.ts';
 import { defineTool } from './definition.ts';
-import { boundedText } from './schema.ts';
 
 const DEFAULT_GRACE_SECONDS = 30;
 const OWNER_KINDS: readonly WorkloadKind[] = ['ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job'];

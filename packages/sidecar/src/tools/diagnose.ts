@@ -6,6 +6,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { isActionTool } from '@podmcp/core';
 import { z } from 'zod';
+import { boundedText } from '../bounded-text.ts';
 import type { ToolContext } from '../context.ts';
 import {
   buildDiagnosis,
@@ -18,6 +19,7 @@ import {
   renderDiagnosis,
 } from '../format/diagnosis.ts';
 import { type EventScope, inScope, seenWithin } from '../format/events.ts';
+import { READ_HINTS } from '../hints.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import {
   type ResolvedWorkload,
@@ -28,10 +30,9 @@ import {
 } from '../kube/workloads.ts';
 import { metricHistoryNote, podPattern, renderMetricHistoryNote } from '../metrics-history/diagnosis.ts';
 import { controllerOf } from '../self.ts';
-import { defineTool, READ_HINTS } from './definition.ts';
+import { defineTool } from './definition.ts';
 import { ownPod, readLogExcerpt, readPod } from './get-pod-logs.ts';
 import { eventRow, readEvents, workloadScope } from './list-events.ts';
-import { boundedText } from './schema.ts';
 
 /** Room for the diagnosis inside the 24 KiB answer budget. */
 const MAX_BYTES = 20 * 1024;

@@ -4,6 +4,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
+import { boundedText } from '../bounded-text.ts';
 import type { ToolContext } from '../context.ts';
 import { ToolFailure } from '../failure.ts';
 import type { LogExcerpt } from '../format/diagnosis.ts';
@@ -24,10 +25,10 @@ import {
   parseTimestampNanos,
   selectLines,
 } from '../format/logs.ts';
+import { READ_HINTS } from '../hints.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
-import { defineTool, READ_HINTS } from './definition.ts';
-import { boundedText } from './schema.ts';
+import { defineTool } from './definition.ts';
 
 const DEFAULT_MAX_BYTES = 16 * 1024;
 /** Leaves room for the metadata inside the 24 KiB answer budget. */

@@ -4,16 +4,17 @@
  */
 import { dumpYaml } from '@kubernetes/client-node';
 import { z } from 'zod';
+import { boundedText } from '../bounded-text.ts';
 import { ToolFailure } from '../failure.ts';
 import { capConfigMapData, type JsonObject, type Summary, stripObject } from '../format/objects.ts';
 import { renderTable } from '../format/pods.ts';
+import { READ_HINTS } from '../hints.ts';
 import { describeKubeError, isNotFound } from '../kube/errors.ts';
 import type { NamespacedKube } from '../kube/namespaced-kube.ts';
 import { lookupKind, RESOURCE_KINDS, type ResourceKind } from '../kube/resource-kinds.ts';
 import { byteLength } from '../output/budget.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
-import { defineTool, READ_HINTS } from './definition.ts';
-import { boundedText } from './schema.ts';
+import { defineTool } from './definition.ts';
 
 /** Rows stop fitting an agent's budget well before the gate's ceiling; a page is halved until it fits. */
 const LIST_BYTES = 18 * 1024;

@@ -8,6 +8,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { annotationKey } from '@podmcp/core';
 import { z } from 'zod';
 import { type AppResponse, AppUnreachable } from '../app-endpoints.ts';
+import { boundedText } from '../bounded-text.ts';
 import type { ToolContext } from '../context.ts';
 import { ToolFailure } from '../failure.ts';
 import { formatAge } from '../format/age.ts';
@@ -26,12 +27,12 @@ import {
   revisionNumber,
   statefulSetRollout,
 } from '../format/workloads.ts';
+import { READ_HINTS } from '../hints.ts';
 import { describeKubeError, isNotFound } from '../kube/errors.ts';
 import { labelSelectorText } from '../kube/workloads.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
 import { controllerOf } from '../self.ts';
-import { defineTool, READ_HINTS } from './definition.ts';
-import { boundedText } from './schema.ts';
+import { defineTool } from './definition.ts';
 
 const HEALTH_BODY_BYTES = 2048;
 const METRICS_BYTES = 16 * 1024;

@@ -4,6 +4,7 @@
  * age; Jobs with completions, CronJobs with schedule and last runs. Paged per kind with one cursor.
  */
 import { z } from 'zod';
+import { boundedText } from '../bounded-text.ts';
 import type { ToolContext } from '../context.ts';
 import { ToolFailure } from '../failure.ts';
 import { renderTable } from '../format/pods.ts';
@@ -17,11 +18,11 @@ import {
   type WorkloadRowKind,
   workloadStatusText,
 } from '../format/workloads.ts';
+import { READ_HINTS } from '../hints.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import type { NamespacedKube } from '../kube/namespaced-kube.ts';
 import { byteLength } from '../output/budget.ts';
-import { defineTool, READ_HINTS } from './definition.ts';
-import { boundedText } from './schema.ts';
+import { defineTool } from './definition.ts';
 
 const KINDS = ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs'] as const;
 type KindName = (typeof KINDS)[number];

@@ -5,6 +5,7 @@
  */
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
+import { boundedText } from '../bounded-text.ts';
 import type { ToolContext } from '../context.ts';
 import { ToolFailure } from '../failure.ts';
 import {
@@ -18,10 +19,10 @@ import {
   renderEventRows,
   seenWithin,
 } from '../format/events.ts';
+import { READ_HINTS } from '../hints.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import { type ResolvedWorkload, readWorkload, resolveWorkloadRef } from '../kube/workloads.ts';
-import { defineTool, READ_HINTS } from './definition.ts';
-import { boundedText } from './schema.ts';
+import { defineTool } from './definition.ts';
 
 /**
  * Events read per request, and at most this many pages: a namespace with a storm of events stays bounded (1000

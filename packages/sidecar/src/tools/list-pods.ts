@@ -1,12 +1,13 @@
 /** list_pods: the namespace's pods (or one workload's) with the status columns an SRE reads first. */
 import { z } from 'zod';
+import { boundedText } from '../bounded-text.ts';
 import { ToolFailure } from '../failure.ts';
 import { type PodRow, podRow, renderTable } from '../format/pods.ts';
+import { READ_HINTS } from '../hints.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import { readWorkload, resolveWorkloadRef, WORKLOAD_REFERENCE_HELP } from '../kube/workloads.ts';
 import { byteLength } from '../output/budget.ts';
-import { defineTool, READ_HINTS } from './definition.ts';
-import { boundedText } from './schema.ts';
+import { defineTool } from './definition.ts';
 
 const HEALTHY = new Set(['Running', 'Completed', 'Succeeded']);
 

@@ -6,8 +6,10 @@
  */
 import type { PrometheusSettings } from '@podmcp/core';
 import { z } from 'zod';
+import { boundedText } from '../bounded-text.ts';
 import type { ToolContext } from '../context.ts';
 import { ToolFailure } from '../failure.ts';
+import { READ_HINTS } from '../hints.ts';
 import {
   createPrometheusClient,
   PrometheusUnavailable,
@@ -17,8 +19,7 @@ import {
 import { enforceNamespace, NAMESPACE_LABEL, QueryRefused } from '../metrics-history/promql.ts';
 import { round, summariseSamples } from '../metrics-history/summarise.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
-import { defineTool, READ_HINTS } from './definition.ts';
-import { boundedText } from './schema.ts';
+import { defineTool } from './definition.ts';
 
 /** A range answer has at most this many points per series; a finer step is coarsened, with a note. */
 export const MAX_POINTS = 240;

@@ -5,13 +5,14 @@
  */
 import { annotationKey } from '@podmcp/core';
 import { z } from 'zod';
+import { boundedText } from '../bounded-text.ts';
 import type { ToolContext } from '../context.ts';
 import { ToolFailure } from '../failure.ts';
 import { formatBytes } from '../format/objects.ts';
+import { READ_HINTS } from '../hints.ts';
 import { describeKubeError, isNotFound } from '../kube/errors.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
-import { defineTool, READ_HINTS } from './definition.ts';
-import { boundedText } from './schema.ts';
+import { defineTool } from './definition.ts';
 
 const PART_BYTES = 16 * 1024;
 const MAX_LISTED = 100;
