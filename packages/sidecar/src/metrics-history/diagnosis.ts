@@ -1,13 +1,13 @@
 /**
  * What diagnose adds from the cluster's Prometheus: the last hour of the subject's memory (a climb towards the
  * limit before OOM kills), restarts, and 5xx ratio (when it changed level), each through query_metrics's own
- * enforced, bounded path. Without a configured Prometheus it says so in one line; a Prometheus that fails is one
+ * enforced, bounded path (query.ts). Without a configured Prometheus it says so in one line; a Prometheus that fails is one
  * line too, and the rest of the diagnosis is unaffected.
  */
 import type { PrometheusSettings } from '@podmcp/core';
 import type { ToolContext } from '../context.ts';
 import { ToolFailure } from '../failure.ts';
-import { queryMetricHistory } from '../tools/query-metrics.ts';
+import { queryMetricHistory } from './query.ts';
 
 const WINDOW_MINUTES = 60;
 const MIB = 1024 * 1024;
