@@ -1,5 +1,5 @@
 /** How a benchmark script runs: an exit code from `main`, a stack on failure, and a hard stop past its budget. */
-import { UsageError } from './options.ts';
+import { UsageError } from './flags.ts';
 
 /**
  * The checked command line, or the exit code once the usage text is printed: 2 with the problem on stderr for

@@ -11,10 +11,10 @@ import { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { BUILTIN_DEFAULTS } from '@podmcp/core';
-import { heapLimitEnv } from '../packages/injector/src/sidecar.ts';
+import { heapLimitEnv } from '../../packages/injector/src/sidecar.ts';
+import { percentile } from '../shared/stats.ts';
 import { listeningLine, PODMCP_BIN, rssBytes, type ServerWorld } from './mcp-servers.ts';
 import { callOperation, expectedText, OPERATIONS, type Target, toolCallFor } from './operations.ts';
-import { percentile } from './stats.ts';
 
 export const LOAD_RATE_LIMIT = 6000;
 

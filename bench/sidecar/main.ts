@@ -15,15 +15,19 @@ import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { resolveBinaries } from '../test/control-plane/binaries.ts';
+import { resolveBinaries } from '../../test/control-plane/binaries.ts';
 import {
   type ControlPlane,
   ControlPlaneUnavailableError,
   kubeconfigYaml,
   startControlPlane,
-} from '../test/control-plane/harness.ts';
-import { createWorld, SERVICE_ACCOUNT } from '../test/e2e/sidecar/fixture.ts';
+} from '../../test/control-plane/harness.ts';
+import { createWorld, SERVICE_ACCOUNT } from '../../test/e2e/sidecar/fixture.ts';
+import { optionsOrExitCode, runScript, stopAfter } from '../shared/script.ts';
+import { median, percentile } from '../shared/stats.ts';
+import { runWebhookAtRate } from '../webhook/rate.ts';
 import { type AuditRecord, agentOf, auditSetup, inWindow, readAudit } from './audit.ts';
+import { runLoadSection } from './load.ts';
 import {
   goPeerSpec,
   installPeers,
@@ -47,16 +51,12 @@ import {
   type Target,
   toolCallFor,
 } from './operations.ts';
-import { optionsOrExitCode, runScript, stopAfter } from './script.ts';
+import { parseSidecarOptions, SIDECAR_USAGE, type SidecarBenchOptions } from './options.ts';
+import { evaluateGoals, renderMarkdown, type SidecarResults } from './report.ts';
 import { seedNamespace } from './seed.ts';
-import { runSessionSection } from './session-cost.ts';
-import { runLoadSection } from './sidecar-load.ts';
-import { parseSidecarOptions, SIDECAR_USAGE, type SidecarBenchOptions } from './sidecar-options.ts';
-import { evaluateGoals, renderMarkdown, type SidecarResults } from './sidecar-report.ts';
-import { median, percentile } from './stats.ts';
-import { runWebhookAtRate } from './webhook-rate.ts';
+import { runSessionSection } from './session-cost/main.ts';
 
-const REPO = fileURLToPath(new URL('../', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const log = (message: string) => process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${message}\n`);
 
 async function main(): Promise<number> {
@@ -305,7 +305,7 @@ async function run(
     });
     log(`load: ${load.errors} errors, p99 ${load.latencyMs.p99?.toFixed(1)} ms`);
 
-    // Session cost: six broken workloads, each server with its fixed runbook (bench/session-cost.ts).
+    // Session cost: six broken workloads, each server with its fixed runbook (bench/sidecar/session-cost/main.ts).
     const session = await runSessionSection(plane, scratch, peers, log);
 
     // 5. The webhook benchmark, as its own process, its JSON folded in.
@@ -415,7 +415,7 @@ async function kubernetesVersion(plane: ControlPlane): Promise<string> {
 
 function runWebhookBenchmark(quick: boolean): unknown {
   log(`webhook benchmark${quick ? ' --quick' : ''}`);
-  const run = spawnSync(process.execPath, ['bench/webhook.ts', '--json', ...(quick ? ['--quick'] : [])], {
+  const run = spawnSync(process.execPath, ['bench/webhook/main.ts', '--json', ...(quick ? ['--quick'] : [])], {
     cwd: REPO,
     encoding: 'utf8',
     timeout: 600_000,

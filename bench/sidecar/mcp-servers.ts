@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
-const REPO = fileURLToPath(new URL('../', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const PODMCP_BIN = join(REPO, 'packages', 'cli', 'bin', 'podmcp.js');
 
 export type ServerName = 'podmcp' | 'kubernetes-mcp-server' | 'mcp-server-kubernetes';

@@ -1,6 +1,6 @@
 /** Command-line flags of the sidecar benchmark, checked and bounded so no invocation runs unattended for long. */
 import { parseArgs } from 'node:util';
-import { numberFlag, UsageError } from './options.ts';
+import { numberFlag, UsageError } from '../shared/flags.ts';
 
 export interface SidecarBenchOptions {
   readonly quick: boolean;
@@ -27,7 +27,7 @@ export interface SidecarBenchOptions {
   readonly out: string;
 }
 
-export const SIDECAR_USAGE = `Usage: node bench/sidecar.ts [options]
+export const SIDECAR_USAGE = `Usage: node bench/sidecar/main.ts [options]
 
 Benchmarks the podmcp sidecar against peer MCP servers for Kubernetes (kubernetes-mcp-server and
 mcp-server-kubernetes, installed into the podmcp cache for the run) and the direct API call with

@@ -1,12 +1,13 @@
 /** The sidecar benchmark's results: their shape, the goals they are held to, and the markdown tables. */
+
+import { ratio } from '../shared/stats.ts';
+import { type RateRun, renderRateTable } from '../webhook/rate.ts';
+import type { LoadSection } from './load.ts';
 import type { ServerName } from './mcp-servers.ts';
 import type { Operation } from './operations.ts';
+import type { SidecarBenchOptions } from './options.ts';
 import type { Seeded } from './seed.ts';
-import { renderSessionMarkdown, type SessionResults } from './session-report.ts';
-import type { LoadSection } from './sidecar-load.ts';
-import type { SidecarBenchOptions } from './sidecar-options.ts';
-import { ratio } from './stats.ts';
-import { type RateRun, renderRateTable } from './webhook-rate.ts';
+import { renderSessionMarkdown, type SessionResults } from './session-cost/report.ts';
 
 export interface LatencyRow {
   readonly operation: Operation;
@@ -67,9 +68,9 @@ export interface SidecarResults {
   };
   load: LoadSection;
   webhook: unknown;
-  /** The webhook and the baseline at a fixed request rate (bench/webhook-rate.ts). */
+  /** The webhook and the baseline at a fixed request rate (bench/webhook/rate.ts). */
   webhookAtRate: RateRun[];
-  /** Six broken workloads, each server with its fixed runbook (bench/session-cost.ts). */
+  /** Six broken workloads, each server with its fixed runbook (bench/sidecar/session-cost/main.ts). */
   session: SessionResults;
   podmcpErrors: number;
   goals: Array<{ goal: string; measured: string; met: boolean | null }>;
@@ -326,7 +327,7 @@ export function renderMarkdown(results: SidecarResults): string {
 
   const scenarios = webhookScenarios(results.webhook);
   if (scenarios.length > 0) {
-    lines.push('### Webhook (bench/webhook.ts)', '');
+    lines.push('### Webhook (bench/webhook/main.ts)', '');
     table(
       [
         'scenario',
@@ -352,7 +353,7 @@ export function renderMarkdown(results: SidecarResults): string {
   }
 
   if (results.webhookAtRate.length > 0) {
-    lines.push('### Webhook at a fixed rate (bench/webhook-rate.ts)', '');
+    lines.push('### Webhook at a fixed rate (bench/webhook/rate.ts)', '');
     lines.push('Open loop: requests leave on schedule; latency counts from the scheduled time.', '');
     lines.push(renderRateTable(results.webhookAtRate), '');
   }

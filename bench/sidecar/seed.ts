@@ -4,7 +4,7 @@
  * every simulated container serves. Objects are created in parallel batches as admin; the servers only read.
  */
 import { AppsV1Api, CoreV1Api, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
-import { appendPodLog, type ControlPlane } from '../test/control-plane/harness.ts';
+import { appendPodLog, type ControlPlane } from '../../test/control-plane/harness.ts';
 
 export const DEPLOYMENT = 'web';
 const BATCH = 25;

@@ -5,7 +5,7 @@
  * metrics).
  */
 import { createServer, type Server } from 'node:https';
-import { webhookServerSettings } from '../packages/injector/src/webhook-server.ts';
+import { webhookServerSettings } from '../../packages/injector/src/webhook-server.ts';
 
 export interface BaselineServer {
   readonly server: Server;

@@ -6,12 +6,12 @@
  */
 import { Agent } from 'node:https';
 import { availableParallelism } from 'node:os';
+import { optionsOrExitCode, runScript, stopAfter } from '../shared/script.ts';
 import { type ComparePlan, type Contender, compareScenario, type ScenarioResult } from './compare.ts';
 import type { ServerRole } from './ipc.ts';
 import { type BenchOptions, parseOptions, USAGE } from './options.ts';
 import { renderJson, renderText, totalErrors } from './report.ts';
 import { buildScenarios } from './scenarios.ts';
-import { optionsOrExitCode, runScript, stopAfter } from './script.ts';
 import { type ServerProcess, startServerProcess } from './server-process.ts';
 import { mintTlsIdentity, type TlsIdentity } from './tls-identity.ts';
 

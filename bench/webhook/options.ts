@@ -1,5 +1,6 @@
 /** Command-line flags of the webhook benchmark, checked and bounded so no invocation runs unattended for long. */
 import { parseArgs } from 'node:util';
+import { numberFlag, UsageError } from '../shared/flags.ts';
 import { SCENARIO_NAMES, type ScenarioName } from './scenarios.ts';
 
 export interface BenchOptions {
@@ -13,7 +14,7 @@ export interface BenchOptions {
   readonly quick: boolean;
 }
 
-export const USAGE = `Usage: node bench/webhook.ts [options]
+export const USAGE = `Usage: node bench/webhook/main.ts [options]
 
 Benchmarks the podmcp injector webhook against a bare node:https server that answers a constant
 AdmissionReview, side by side on 127.0.0.1, and prints throughput, latency and cost ratios.
@@ -28,8 +29,6 @@ Options:
   --quick              short run for CI smoke checks; the numbers are noisy
   --json               print machine-readable results instead of tables
   --help               print this text`;
-
-export class UsageError extends Error {}
 
 /** Returns undefined when --help was asked for. */
 export function parseOptions(argv: readonly string[]): BenchOptions | undefined {
@@ -74,22 +73,6 @@ function parse(argv: readonly string[]) {
     strict: true,
     allowPositionals: false,
   });
-}
-
-export function numberFlag(
-  name: string,
-  text: string | undefined,
-  fallback: number,
-  bounds: { min: number; max: number; integer?: boolean },
-): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  const wholeEnough = !bounds.integer || Number.isInteger(value);
-  if (text.trim() === '' || !Number.isFinite(value) || !wholeEnough || value < bounds.min || value > bounds.max) {
-    const kind = bounds.integer ? 'a whole number' : 'a number';
-    throw new UsageError(`--${name} must be ${kind} from ${bounds.min} to ${bounds.max}, got ${JSON.stringify(text)}`);
-  }
-  return value;
 }
 
 function scenarioList(text: string | undefined): ScenarioName[] {

@@ -1,16 +1,16 @@
 /**
- * The webhook at a fixed request rate (open loop), where bench/webhook.ts measures it at saturation: requests
+ * The webhook at a fixed request rate (open loop), where bench/webhook/main.ts measures it at saturation: requests
  * leave on a schedule (500 a second by default) whether or not earlier answers are in, and latency counts
  * from the scheduled time, so queueing behind a slow answer is not hidden. The webhook and the bare
- * node:https baseline (the same server processes bench/webhook.ts uses) are run in turn, per scenario.
+ * node:https baseline (the same server processes bench/webhook/main.ts uses) are run in turn, per scenario.
  *
- *   node bench/webhook-rate.ts [--quick] [--json]
+ *   node bench/webhook/rate.ts [--quick] [--json]
  */
 import { Agent, request } from 'node:https';
 import { performance } from 'node:perf_hooks';
+import { percentile } from '../shared/stats.ts';
 import { buildScenarios, type Scenario, type ScenarioName } from './scenarios.ts';
 import { type ServerProcess, startServerProcess } from './server-process.ts';
-import { percentile } from './stats.ts';
 import { mintTlsIdentity, type TlsIdentity } from './tls-identity.ts';
 
 const REQUEST_TIMEOUT_MS = 5_000;

@@ -4,7 +4,7 @@
  * would, so the two also send the same bytes back.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { type AdmissionReviewResponse, review } from '../packages/injector/src/admission.ts';
+import { type AdmissionReviewResponse, review } from '../../packages/injector/src/admission.ts';
 import { benchCluster, benchConfig } from './injector-settings.ts';
 
 export const SCENARIO_NAMES = ['opted-in', 'not-opted-in', 'env-2000', 'invalid-annotation'] as const;

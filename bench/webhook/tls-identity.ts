@@ -1,5 +1,5 @@
 /** A throwaway CA and a serving certificate for 127.0.0.1, minted per run so nothing is read from disk. */
-import { createCertificateAuthority, issueServingCertificate } from '../packages/injector/src/certificates.ts';
+import { createCertificateAuthority, issueServingCertificate } from '../../packages/injector/src/certificates.ts';
 
 export interface TlsIdentity {
   /** What the load generator trusts. */

@@ -7,8 +7,8 @@
 import type { Server } from 'node:https';
 import { devNull } from 'node:os';
 import { pino } from 'pino';
-import { createInjectorMetrics } from '../packages/injector/src/metrics.ts';
-import { createWebhookServer } from '../packages/injector/src/webhook-server.ts';
+import { createInjectorMetrics } from '../../packages/injector/src/metrics.ts';
+import { createWebhookServer } from '../../packages/injector/src/webhook-server.ts';
 import { benchCluster, benchConfig } from './injector-settings.ts';
 
 export function createWebhookUnderTest(certificate: { certPem: string; keyPem: string; notAfter: Date }): Server {

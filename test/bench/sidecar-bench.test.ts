@@ -17,10 +17,10 @@ import { skipOrFail } from '../control-plane/suite.ts';
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const NO_CONTROL_PLANE = 3;
 
-test('bench/sidecar.ts --quick runs every section and podmcp makes no errors', (t) => {
+test('bench/sidecar/main.ts --quick runs every section and podmcp makes no errors', (t) => {
   const out = mkdtempSync(join(tmpdir(), 'podmcp-sidecar-bench-'));
   try {
-    const run = spawnSync(process.execPath, ['bench/sidecar.ts', '--quick', '--json', '--out', out], {
+    const run = spawnSync(process.execPath, ['bench/sidecar/main.ts', '--quick', '--json', '--out', out], {
       cwd: REPO,
       encoding: 'utf8',
       timeout: 240_000,

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
-test('bench/webhook.ts --quick runs every scenario with no wrong answers', () => {
-  const run = spawnSync(process.execPath, ['bench/webhook.ts', '--quick', '--json'], {
+test('bench/webhook/main.ts --quick runs every scenario with no wrong answers', () => {
+  const run = spawnSync(process.execPath, ['bench/webhook/main.ts', '--quick', '--json'], {
     cwd: REPO,
     encoding: 'utf8',
     timeout: 120_000,

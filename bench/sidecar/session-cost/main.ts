@@ -4,7 +4,7 @@
  * are in the answers. Counted: calls, bytes of tool output (the text a model reads), the catalogue
  * (tools/list as JSON, with and without output schemas) and the bytes re-read over the session: a model
  * re-reads the catalogue and every earlier answer on each turn, one turn before each call and one after the
- * last. Runs as a section of bench/sidecar.ts, or alone: `node bench/session-cost.ts [--quick] [--json]`.
+ * last. Runs as a section of bench/sidecar/main.ts, or alone: `node bench/sidecar/session-cost/main.ts [--quick] [--json]`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +14,9 @@ import {
   ControlPlaneUnavailableError,
   kubeconfigYaml,
   startControlPlane,
-} from '../test/control-plane/harness.ts';
-import { createWorld } from '../test/e2e/sidecar/fixture.ts';
+} from '../../../test/control-plane/harness.ts';
+import { createWorld } from '../../../test/e2e/sidecar/fixture.ts';
+import { runScript, stopAfter } from '../../shared/script.ts';
 import {
   goPeerSpec,
   installPeers,
@@ -25,8 +26,7 @@ import {
   type ServerWorld,
   startServer,
   tsPeerSpec,
-} from './mcp-servers.ts';
-import { runScript, stopAfter } from './script.ts';
+} from '../mcp-servers.ts';
 import {
   evaluateSessionGoals,
   renderSessionMarkdown,
@@ -35,9 +35,9 @@ import {
   type SessionResults,
   type SessionScenarioResult,
   type SessionServerResult,
-} from './session-report.ts';
-import { runbookFor } from './session-runbooks.ts';
-import { createScenarios, type Scenario } from './session-scenarios.ts';
+} from './report.ts';
+import { runbookFor } from './runbooks.ts';
+import { createScenarios, type Scenario } from './scenarios.ts';
 
 /**
  * The text as a model reads it, whatever the wrapping: YAML folds long strings over lines (with `\` at a
@@ -150,7 +150,7 @@ async function main(): Promise<number> {
   const unknown = args.filter((arg) => !['--quick', '--json', '--no-peers'].includes(arg));
   if (unknown.length > 0) {
     process.stderr.write(
-      `unknown flag(s): ${unknown.join(' ')}\nusage: node bench/session-cost.ts [--quick] [--no-peers] [--json]\n`,
+      `unknown flag(s): ${unknown.join(' ')}\nusage: node bench/sidecar/session-cost/main.ts [--quick] [--no-peers] [--json]\n`,
     );
     return 2;
   }

@@ -2,8 +2,8 @@
  * The session-cost section's results, its goals and its markdown: pure, so the sidecar report can render it
  * without the scenarios' machinery.
  */
-import type { ServerName } from './mcp-servers.ts';
-import type { ScenarioName } from './session-scenarios.ts';
+import type { ServerName } from '../mcp-servers.ts';
+import type { ScenarioName } from './scenarios.ts';
 
 export interface SessionCall {
   readonly tool: string;

@@ -6,8 +6,8 @@
  * current), then the workload and the ConfigMap it uses. Names an agent would read off an earlier answer
  * (the pod, the ConfigMap) are given directly. bench/README.md explains the choices.
  */
-import type { ServerName } from './mcp-servers.ts';
-import type { Scenario } from './session-scenarios.ts';
+import type { ServerName } from '../mcp-servers.ts';
+import type { Scenario } from './scenarios.ts';
 
 export interface RunbookCall {
   readonly tool: string;

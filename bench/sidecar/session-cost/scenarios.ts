@@ -14,8 +14,8 @@ import {
   type V1ContainerStatus,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { appendPodLog, type ControlPlane } from '../test/control-plane/harness.ts';
-import { eventually } from '../test/control-plane/kube.ts';
+import { appendPodLog, type ControlPlane } from '../../../test/control-plane/harness.ts';
+import { eventually } from '../../../test/control-plane/kube.ts';
 
 export const SCENARIOS = [
   'oom-killed',
