@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { boundedText } from '../bounded-text.ts';
 import type { ToolContext } from '../context.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { ToolFailure } from '../failure.ts';
 import { renderTable } from '../format/pods.ts';
 import {
@@ -177,7 +178,7 @@ export const listDeployments = defineTool({
         );
       }
     }
-    const cursors = decodeCursor(args.cursor);
+    const cursors = decodeKindCursors(args.cursor);
     if (cursors) kinds = kinds.filter((kind) => cursors[kind] !== undefined);
     const now = context.now();
     let limit = args.limit_per_kind;
@@ -284,22 +285,15 @@ function emptyNote(namespace: string, kinds: readonly KindName[], name: string |
   return `No ${what}${filters ? ` ${filters}` : ''} in namespace ${namespace}.${name ? ' Names must match exactly; omit name to see them all.' : ''}`;
 }
 
-function encodeCursor(next: Partial<Record<KindName, string>>): string {
-  return Buffer.from(JSON.stringify(next)).toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined): Partial<Record<KindName, string>> | undefined {
+function decodeKindCursors(cursor: string | undefined): Partial<Record<KindName, string>> | undefined {
   if (cursor === undefined) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-    if (typeof parsed === 'object' && parsed !== null) {
-      const entries = Object.entries(parsed).filter(
-        ([kind, token]) => (KINDS as readonly string[]).includes(kind) && typeof token === 'string',
-      );
-      if (entries.length > 0) return Object.fromEntries(entries) as Partial<Record<KindName, string>>;
-    }
-  } catch {
-    // Falls through to the refusal.
-  }
+  const cursors = decodeCursor(cursor, (parsed) => {
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const entries = Object.entries(parsed).filter(
+      ([kind, token]) => (KINDS as readonly string[]).includes(kind) && typeof token === 'string',
+    );
+    return entries.length > 0 ? (Object.fromEntries(entries) as Partial<Record<KindName, string>>) : undefined;
+  });
+  if (cursors) return cursors;
   throw new ToolFailure('The cursor is not one this tool gave out; list again without it.', 'invalid');
 }

@@ -1,6 +1,7 @@
 /** list_pods: the namespace's pods (or one workload's) with the status columns an SRE reads first. */
 import { z } from 'zod';
 import { boundedText } from '../bounded-text.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { ToolFailure } from '../failure.ts';
 import { type PodRow, podRow, renderTable } from '../format/pods.ts';
 import { READ_HINTS } from '../hints.ts';
@@ -58,7 +59,7 @@ export const listPods = defineTool({
     }
     if (args.label_selector) selectors.push(args.label_selector);
     const labelSelector = selectors.length > 0 ? selectors.join(',') : undefined;
-    const position = args.cursor ? decodeCursor(args.cursor) : { limit: args.limit, skip: 0 };
+    const position = args.cursor ? decodePosition(args.cursor) : { limit: args.limit, skip: 0 };
     let list: Awaited<ReturnType<typeof context.kube.core.listNamespacedPod>>;
     try {
       list = await context.kube.core.listNamespacedPod({
@@ -133,23 +134,16 @@ interface CursorPosition {
   readonly skip: number;
 }
 
-function encodeCursor(position: CursorPosition): string {
-  return Buffer.from(JSON.stringify(position)).toString('base64url');
-}
-
-function decodeCursor(cursor: string): CursorPosition {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as Partial<CursorPosition>;
-    if (
-      typeof parsed.limit === 'number' &&
-      typeof parsed.skip === 'number' &&
-      (parsed.page === undefined || typeof parsed.page === 'string')
-    ) {
-      return { page: parsed.page, limit: parsed.limit, skip: parsed.skip };
-    }
-  } catch {
-    // Falls through to the refusal below.
-  }
+function decodePosition(cursor: string): CursorPosition {
+  const position = decodeCursor(cursor, (parsed) => {
+    const value = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Partial<CursorPosition>;
+    return typeof value.limit === 'number' &&
+      typeof value.skip === 'number' &&
+      (value.page === undefined || typeof value.page === 'string')
+      ? { page: value.page, limit: value.limit, skip: value.skip }
+      : undefined;
+  });
+  if (position) return position;
   throw new ToolFailure('The cursor is not one list_pods returned; list again without it.', 'invalid');
 }
 
