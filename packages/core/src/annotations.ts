@@ -5,6 +5,15 @@
  * from them — so the three cannot drift apart.
  */
 import { z } from 'zod';
+import {
+  DEFAULT_ACTION_COOLDOWN_SECONDS,
+  DEFAULT_HEALTH_PORT,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_MAX_REPLICAS,
+  DEFAULT_MCP_PORT,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_RESOURCES,
+} from './defaults.ts';
 import { isQuantity } from './quantity.ts';
 import { isToolName, TOOL_NAMES } from './tools.ts';
 
@@ -107,13 +116,13 @@ export const ANNOTATIONS = {
   port: spec({
     schema: unprivilegedPort,
     allowed: '1024-65535',
-    defaultText: 'cluster default (`9810`)',
+    defaultText: `cluster default (\`${DEFAULT_MCP_PORT}\`)`,
     description: 'Port of the MCP endpoint (`/mcp`, Streamable HTTP). Must not clash with an app container port.',
   }),
   'health-port': spec({
     schema: unprivilegedPort,
     allowed: '1024-65535',
-    defaultText: 'cluster default (`9811`)',
+    defaultText: `cluster default (\`${DEFAULT_HEALTH_PORT}\`)`,
     description: 'Port of `/healthz`, `/readyz` and `/metrics`, probed by the kubelet.',
   }),
   expose: spec({
@@ -126,7 +135,7 @@ export const ANNOTATIONS = {
   'cpu-request': spec({
     schema: quantity,
     allowed: 'a Kubernetes quantity',
-    defaultText: 'cluster default (`10m`)',
+    defaultText: `cluster default (\`${DEFAULT_RESOURCES.cpuRequest}\`)`,
     description: 'CPU request of the sidecar container.',
   }),
   'cpu-limit': spec({
@@ -138,19 +147,19 @@ export const ANNOTATIONS = {
   'memory-request': spec({
     schema: quantity,
     allowed: 'a Kubernetes quantity',
-    defaultText: 'cluster default (`160Mi`)',
+    defaultText: `cluster default (\`${DEFAULT_RESOURCES.memoryRequest}\`)`,
     description: 'Memory request of the sidecar container.',
   }),
   'memory-limit': spec({
     schema: quantity,
     allowed: 'a Kubernetes quantity',
-    defaultText: 'cluster default (`320Mi`)',
+    defaultText: `cluster default (\`${DEFAULT_RESOURCES.memoryLimit}\`)`,
     description: 'Memory limit of the sidecar container (always set, so quota-enforcing namespaces admit the pod).',
   }),
   'log-level': spec({
     schema: z.enum(['debug', 'info', 'warn', 'error']),
     allowed: '`debug`, `info`, `warn`, `error`',
-    defaultText: '`info`',
+    defaultText: `\`${DEFAULT_LOG_LEVEL}\``,
     description: 'Log level of the sidecar.',
   }),
   'native-sidecar': spec({
@@ -207,7 +216,7 @@ export const ANNOTATIONS = {
   'rate-limit': spec({
     schema: bounded(1, 6000),
     allowed: '1-6000',
-    defaultText: '`120`',
+    defaultText: `\`${DEFAULT_RATE_LIMIT_PER_MINUTE}\``,
     description: 'Tool calls per minute per caller.',
   }),
   'unattended-actions': spec({
@@ -220,13 +229,13 @@ export const ANNOTATIONS = {
   'max-replicas': spec({
     schema: bounded(0, 1000),
     allowed: '0-1000',
-    defaultText: '`10`',
+    defaultText: `\`${DEFAULT_MAX_REPLICAS}\``,
     description: 'Upper bound for `scale_workload`.',
   }),
   'action-cooldown': spec({
     schema: duration,
     allowed: 'seconds, or a number with `s`, `m` or `h` (at most 24h)',
-    defaultText: '`5m`',
+    defaultText: `\`${DEFAULT_ACTION_COOLDOWN_SECONDS / 60}m\``,
     description: 'Minimum time between two actions on the same object.',
   }),
   image: spec({

@@ -12,6 +12,15 @@ import {
   annotationKey,
   parseAnnotation,
 } from './annotations.ts';
+import {
+  DEFAULT_ACTION_COOLDOWN_SECONDS,
+  DEFAULT_HEALTH_PORT,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_MAX_REPLICAS,
+  DEFAULT_MCP_PORT,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_RESOURCES,
+} from './defaults.ts';
 import { parseQuantity } from './quantity.ts';
 import { ACTION_TOOLS, isActionTool, PROMETHEUS_TOOLS, READ_TOOLS, type ToolName } from './tools.ts';
 
@@ -78,13 +87,13 @@ export interface SettingsDefaults {
 }
 
 export const BUILTIN_DEFAULTS: SettingsDefaults = {
-  port: 9810,
-  healthPort: 9811,
-  logLevel: 'info',
-  resources: { cpuRequest: '10m', memoryRequest: '160Mi', memoryLimit: '320Mi' },
-  rateLimitPerMinute: 120,
-  maxReplicas: 10,
-  actionCooldownSeconds: 300,
+  port: DEFAULT_MCP_PORT,
+  healthPort: DEFAULT_HEALTH_PORT,
+  logLevel: DEFAULT_LOG_LEVEL,
+  resources: DEFAULT_RESOURCES,
+  rateLimitPerMinute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+  maxReplicas: DEFAULT_MAX_REPLICAS,
+  actionCooldownSeconds: DEFAULT_ACTION_COOLDOWN_SECONDS,
 };
 
 export interface ResolvedSettings {
