@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { SidecarSettings } from '@podmcp/core';
 import type { Logger } from 'pino';
+import packageJson from '../package.json' with { type: 'json' };
 import { createAppEndpoints } from './app-endpoints.ts';
 import type { Caller } from './caller.ts';
 import type { SidecarServices } from './context.ts';
@@ -21,7 +22,9 @@ import { createRedactor } from './safety/redact.ts';
 import { createSelfLocator, type ObjectRef } from './self.ts';
 import { enabledTools } from './tools/catalog.ts';
 
-export const SIDECAR_VERSION = '0.1.0';
+// The package's own version, so MCP serverInfo follows a release without a second place to edit; the JSON import
+// resolves to package.json from src/ and dist/ alike, and esbuild inlines it into the image's bundle.
+export const SIDECAR_VERSION: string = packageJson.version;
 
 export interface SidecarOptions {
   readonly settings: SidecarSettings;
