@@ -310,91 +310,18 @@ async function targetPod(podName: string | undefined, context: ToolContext): Pro
 }
 
 async function revisionDrift(pod: V1Pod, context: ToolContext): Promise<Drift['revision']> {
-  const { kube } = context;
   const owner = controllerOf(pod.metadata?.ownerReferences);
-  const labels = pod.metadata?.labels ?? {};
-  const request = (name: string) => ({ name, namespace: kube.namespace });
   if (!owner) return { state: 'not-applicable', detail: 'a bare pod: no controller, no revisions' };
+  const read = Object.hasOwn(REVISION_READERS, owner.kind) ? REVISION_READERS[owner.kind] : undefined;
+  if (!read) {
+    return {
+      state: 'not-applicable',
+      owner: `${owner.kind}/${owner.name}`,
+      detail: `a ${owner.kind}'s pods run the template they were created with; there is no newer revision to be on`,
+    };
+  }
   try {
-    switch (owner.kind) {
-      case 'ReplicaSet': {
-        const replicaSet = await kube.apps.readNamespacedReplicaSet(request(owner.name));
-        const deploymentRef = controllerOf(replicaSet.metadata?.ownerReferences);
-        if (deploymentRef?.kind !== 'Deployment') {
-          return {
-            state: 'not-applicable',
-            owner: `ReplicaSet/${owner.name}`,
-            detail: 'a ReplicaSet without a Deployment has a single template',
-          };
-        }
-        const deployment = await kube.apps.readNamespacedDeployment(request(deploymentRef.name));
-        const selector = deployment.spec?.selector ? labelSelectorText(deployment.spec.selector) : undefined;
-        const replicaSets = await kube.apps.listNamespacedReplicaSet({
-          namespace: kube.namespace,
-          labelSelector: selector,
-          limit: 200,
-        });
-        const newest = newestReplicaSet(replicaSets.items, deploymentRef.name);
-        const podRevision = String(revisionNumber(replicaSet.metadata));
-        const base = {
-          owner: `Deployment/${deploymentRef.name}`,
-          pod_revision: `${podRevision} (ReplicaSet ${owner.name})`,
-          ...(newest
-            ? { current_revision: `${revisionNumber(newest.metadata)} (ReplicaSet ${newest.metadata?.name ?? '?'})` }
-            : {}),
-        };
-        const rolloutText = describeRollout(deploymentRollout(deployment));
-        if (!newest) return { state: 'unknown', ...base, detail: `no current ReplicaSet found; ${rolloutText}` };
-        const podHash = labels['pod-template-hash'];
-        const current =
-          newest.metadata?.name === owner.name ||
-          (podHash !== undefined && podHash === newest.metadata?.labels?.['pod-template-hash']);
-        return current
-          ? { state: 'current', ...base, detail: `on the Deployment's current ReplicaSet; ${rolloutText}` }
-          : {
-              state: 'outdated',
-              ...base,
-              detail: `runs an older template than the Deployment's current one; ${rolloutText}. It is replaced as the rollout proceeds (or stays, if the rollout is stuck).`,
-            };
-      }
-      case 'StatefulSet': {
-        const statefulSet = await kube.apps.readNamespacedStatefulSet(request(owner.name));
-        const podRevision = labels['controller-revision-hash'];
-        const updateRevision = statefulSet.status?.updateRevision;
-        const base = {
-          owner: `StatefulSet/${owner.name}`,
-          ...(podRevision ? { pod_revision: podRevision } : {}),
-          ...(updateRevision ? { current_revision: updateRevision } : {}),
-        };
-        const rolloutText = describeRollout(statefulSetRollout(statefulSet));
-        if (!podRevision || !updateRevision) return { state: 'unknown', ...base, detail: rolloutText };
-        return podRevision === updateRevision
-          ? { state: 'current', ...base, detail: `on the update revision; ${rolloutText}` }
-          : { state: 'outdated', ...base, detail: `not on the update revision yet; ${rolloutText}` };
-      }
-      case 'DaemonSet': {
-        const daemonSet = await kube.apps.readNamespacedDaemonSet(request(owner.name));
-        // DaemonSet pods carry their template generation; the DaemonSet keeps the current one in an annotation.
-        const podGeneration = labels['pod-template-generation'];
-        const currentGeneration = daemonSet.metadata?.annotations?.['deprecated.daemonset.template.generation'];
-        const base = {
-          owner: `DaemonSet/${owner.name}`,
-          ...(podGeneration ? { pod_revision: podGeneration } : {}),
-          ...(currentGeneration ? { current_revision: currentGeneration } : {}),
-        };
-        const rolloutText = describeRollout(daemonSetRollout(daemonSet));
-        if (!podGeneration || !currentGeneration) return { state: 'unknown', ...base, detail: rolloutText };
-        return podGeneration === currentGeneration
-          ? { state: 'current', ...base, detail: `on the current template; ${rolloutText}` }
-          : { state: 'outdated', ...base, detail: `runs an older template; ${rolloutText}` };
-      }
-      default:
-        return {
-          state: 'not-applicable',
-          owner: `${owner.kind}/${owner.name}`,
-          detail: `a ${owner.kind}'s pods run the template they were created with; there is no newer revision to be on`,
-        };
-    }
+    return await read(owner, pod.metadata?.labels ?? {}, context.kube);
   } catch (error) {
     return {
       state: 'unknown',
@@ -402,6 +329,101 @@ async function revisionDrift(pod: V1Pod, context: ToolContext): Promise<Drift['r
       detail: `could not read the owner: ${describeKubeError(error, `${owner.kind} "${owner.name}"`).message}`,
     };
   }
+}
+
+interface Owner {
+  readonly kind: string;
+  readonly name: string;
+}
+
+type Labels = Readonly<Record<string, string>>;
+
+type RevisionReader = (owner: Owner, labels: Labels, kube: ToolContext['kube']) => Promise<Drift['revision']>;
+
+/** How a pod's revision is compared with its controller's current one, per controller kind. */
+const REVISION_READERS: Readonly<Record<string, RevisionReader>> = {
+  ReplicaSet: replicaSetRevision,
+  StatefulSet: statefulSetRevision,
+  DaemonSet: daemonSetRevision,
+};
+
+async function replicaSetRevision(owner: Owner, labels: Labels, kube: ToolContext['kube']): Promise<Drift['revision']> {
+  const request = (name: string) => ({ name, namespace: kube.namespace });
+  const replicaSet = await kube.apps.readNamespacedReplicaSet(request(owner.name));
+  const deploymentRef = controllerOf(replicaSet.metadata?.ownerReferences);
+  if (deploymentRef?.kind !== 'Deployment') {
+    return {
+      state: 'not-applicable',
+      owner: `ReplicaSet/${owner.name}`,
+      detail: 'a ReplicaSet without a Deployment has a single template',
+    };
+  }
+  const deployment = await kube.apps.readNamespacedDeployment(request(deploymentRef.name));
+  const selector = deployment.spec?.selector ? labelSelectorText(deployment.spec.selector) : undefined;
+  const replicaSets = await kube.apps.listNamespacedReplicaSet({
+    namespace: kube.namespace,
+    labelSelector: selector,
+    limit: 200,
+  });
+  const newest = newestReplicaSet(replicaSets.items, deploymentRef.name);
+  const podRevision = String(revisionNumber(replicaSet.metadata));
+  const base = {
+    owner: `Deployment/${deploymentRef.name}`,
+    pod_revision: `${podRevision} (ReplicaSet ${owner.name})`,
+    ...(newest
+      ? { current_revision: `${revisionNumber(newest.metadata)} (ReplicaSet ${newest.metadata?.name ?? '?'})` }
+      : {}),
+  };
+  const rolloutText = describeRollout(deploymentRollout(deployment));
+  if (!newest) return { state: 'unknown', ...base, detail: `no current ReplicaSet found; ${rolloutText}` };
+  const podHash = labels['pod-template-hash'];
+  const current =
+    newest.metadata?.name === owner.name ||
+    (podHash !== undefined && podHash === newest.metadata?.labels?.['pod-template-hash']);
+  return current
+    ? { state: 'current', ...base, detail: `on the Deployment's current ReplicaSet; ${rolloutText}` }
+    : {
+        state: 'outdated',
+        ...base,
+        detail: `runs an older template than the Deployment's current one; ${rolloutText}. It is replaced as the rollout proceeds (or stays, if the rollout is stuck).`,
+      };
+}
+
+async function statefulSetRevision(
+  owner: Owner,
+  labels: Labels,
+  kube: ToolContext['kube'],
+): Promise<Drift['revision']> {
+  const statefulSet = await kube.apps.readNamespacedStatefulSet({ name: owner.name, namespace: kube.namespace });
+  const podRevision = labels['controller-revision-hash'];
+  const updateRevision = statefulSet.status?.updateRevision;
+  const base = {
+    owner: `StatefulSet/${owner.name}`,
+    ...(podRevision ? { pod_revision: podRevision } : {}),
+    ...(updateRevision ? { current_revision: updateRevision } : {}),
+  };
+  const rolloutText = describeRollout(statefulSetRollout(statefulSet));
+  if (!podRevision || !updateRevision) return { state: 'unknown', ...base, detail: rolloutText };
+  return podRevision === updateRevision
+    ? { state: 'current', ...base, detail: `on the update revision; ${rolloutText}` }
+    : { state: 'outdated', ...base, detail: `not on the update revision yet; ${rolloutText}` };
+}
+
+async function daemonSetRevision(owner: Owner, labels: Labels, kube: ToolContext['kube']): Promise<Drift['revision']> {
+  const daemonSet = await kube.apps.readNamespacedDaemonSet({ name: owner.name, namespace: kube.namespace });
+  // DaemonSet pods carry their template generation; the DaemonSet keeps the current one in an annotation.
+  const podGeneration = labels['pod-template-generation'];
+  const currentGeneration = daemonSet.metadata?.annotations?.['deprecated.daemonset.template.generation'];
+  const base = {
+    owner: `DaemonSet/${owner.name}`,
+    ...(podGeneration ? { pod_revision: podGeneration } : {}),
+    ...(currentGeneration ? { current_revision: currentGeneration } : {}),
+  };
+  const rolloutText = describeRollout(daemonSetRollout(daemonSet));
+  if (!podGeneration || !currentGeneration) return { state: 'unknown', ...base, detail: rolloutText };
+  return podGeneration === currentGeneration
+    ? { state: 'current', ...base, detail: `on the current template; ${rolloutText}` }
+    : { state: 'outdated', ...base, detail: `runs an older template; ${rolloutText}` };
 }
 
 function describeRollout(rollout: Rollout): string {

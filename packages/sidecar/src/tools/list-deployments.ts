@@ -23,6 +23,7 @@ import { READ_HINTS } from '../hints.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import type { NamespacedKube } from '../kube/namespaced-kube.ts';
 import { byteLength } from '../output/budget.ts';
+import type { ObjectRef } from '../self.ts';
 import { defineTool } from './definition.ts';
 
 const KINDS = ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs'] as const;
@@ -155,60 +156,17 @@ export const listDeployments = defineTool({
   hints: READ_HINTS,
   async run(args, context) {
     const { kube } = context;
-    let kinds: KindName[] = [...new Set((args.kinds ?? KINDS).map((kind) => KIND_ALIASES[kind] ?? (kind as KindName)))];
     const own = await ownWorkloads(context, args.name === 'self');
-    let name = args.name;
-    if (args.name === 'self') {
-      const top = own.at(-1);
-      const kind = KINDS.find((item) => KIND_OF[item] === top?.kind);
-      if (!top || !kind) {
-        throw new ToolFailure(
-          top
-            ? `This sidecar's pod belongs to ${top.kind} ${top.name}, which is not a workload kind this tool lists.`
-            : 'This sidecar does not know its own workload (it is not running in a pod owned by a workload). Name one instead.',
-          'invalid',
-        );
-      }
-      kinds = kinds.includes(kind) ? [kind] : [];
-      name = top.name;
-      if (kinds.length === 0) {
-        throw new ToolFailure(
-          `This sidecar's workload is ${top.kind} ${top.name}; include ${kind} in kinds.`,
-          'invalid',
-        );
-      }
-    }
+    const requested = [...new Set((args.kinds ?? KINDS).map((kind) => KIND_ALIASES[kind] ?? (kind as KindName)))];
+    const target = args.name === 'self' ? selfTarget(own, requested) : { kinds: requested, name: args.name };
     const cursors = decodeKindCursors(args.cursor);
-    if (cursors) kinds = kinds.filter((kind) => cursors[kind] !== undefined);
+    const kinds = cursors ? target.kinds.filter((kind) => cursors[kind] !== undefined) : target.kinds;
+    const name = target.name;
     const now = context.now();
     let limit = args.limit_per_kind;
     for (;;) {
-      const pages = await Promise.all(
-        kinds.map(async (kind) => {
-          try {
-            const page = await LISTERS[kind](
-              kube,
-              {
-                namespace: kube.namespace,
-                labelSelector: args.label_selector,
-                fieldSelector: name ? `metadata.name=${name}` : undefined,
-                limit,
-                _continue: cursors?.[kind],
-              },
-              now,
-            );
-            return { kind, page };
-          } catch (error) {
-            const failure = describeKubeError(error, kind);
-            if (cursors && failure.kind === 'invalid') {
-              throw new ToolFailure('The cursor has expired or is not valid; list again without it.', 'invalid');
-            }
-            // One kind the Role cannot read should not hide the others.
-            if (failure.kind === 'forbidden') return { kind, error: failure.message };
-            throw failure;
-          }
-        }),
-      );
+      const request = { labelSelector: args.label_selector, name, limit, cursors };
+      const pages = await Promise.all(kinds.map((kind) => listKind(kube, kind, request, now)));
       const workloads = pages.flatMap((entry) => entry.page?.rows ?? []);
       if (byteLength(workloads) > LIST_BYTES && limit > 1) {
         limit = Math.max(1, Math.floor(limit / 2));
@@ -216,12 +174,6 @@ export const listDeployments = defineTool({
       }
       const ownKeys = new Set(own.map((ref) => `${ref.kind}/${ref.name}`));
       for (const workload of workloads) if (ownKeys.has(`${workload.kind}/${workload.name}`)) workload.self = true;
-      const next: Partial<Record<KindName, string>> = {};
-      for (const entry of pages) if (entry.page?.next) next[entry.kind] = entry.page.next;
-      const more = Object.keys(next) as KindName[];
-      const unavailable = Object.fromEntries(
-        pages.flatMap((entry) => (entry.error ? [[entry.kind, entry.error]] : [])),
-      ) as Record<string, string>;
       const notes: string[] = [];
       if (workloads.length === 0) notes.push(emptyNote(kube.namespace, kinds, name, args.label_selector));
       if (limit < args.limit_per_kind) {
@@ -230,8 +182,7 @@ export const listDeployments = defineTool({
       return {
         namespace: kube.namespace,
         workloads,
-        ...(more.length > 0 ? { more, next_cursor: encodeCursor(next) } : {}),
-        ...(Object.keys(unavailable).length > 0 ? { unavailable } : {}),
+        ...pagesAnswer(pages),
         ...(notes.length > 0 ? { note: notes.join(' ') } : {}),
       };
     }
@@ -265,6 +216,72 @@ export const listDeployments = defineTool({
     return lines.join('\n');
   },
 });
+
+/** name "self": the kind and name of this sidecar's own workload, the top of its owner chain. */
+function selfTarget(own: readonly ObjectRef[], kinds: readonly KindName[]): { kinds: KindName[]; name: string } {
+  const top = own.at(-1);
+  const kind = KINDS.find((item) => KIND_OF[item] === top?.kind);
+  if (!top || !kind) {
+    throw new ToolFailure(
+      top
+        ? `This sidecar's pod belongs to ${top.kind} ${top.name}, which is not a workload kind this tool lists.`
+        : 'This sidecar does not know its own workload (it is not running in a pod owned by a workload). Name one instead.',
+      'invalid',
+    );
+  }
+  if (!kinds.includes(kind)) {
+    throw new ToolFailure(`This sidecar's workload is ${top.kind} ${top.name}; include ${kind} in kinds.`, 'invalid');
+  }
+  return { kinds: [kind], name: top.name };
+}
+
+interface KindRequest {
+  readonly labelSelector: string | undefined;
+  readonly name: string | undefined;
+  readonly limit: number;
+  readonly cursors: Partial<Record<KindName, string>> | undefined;
+}
+
+type KindPage = { readonly kind: KindName; readonly page?: Page; readonly error?: string };
+
+async function listKind(kube: NamespacedKube, kind: KindName, request: KindRequest, now: Date): Promise<KindPage> {
+  try {
+    const page = await LISTERS[kind](
+      kube,
+      {
+        namespace: kube.namespace,
+        labelSelector: request.labelSelector,
+        fieldSelector: request.name ? `metadata.name=${request.name}` : undefined,
+        limit: request.limit,
+        _continue: request.cursors?.[kind],
+      },
+      now,
+    );
+    return { kind, page };
+  } catch (error) {
+    const failure = describeKubeError(error, kind);
+    if (request.cursors && failure.kind === 'invalid') {
+      throw new ToolFailure('The cursor has expired or is not valid; list again without it.', 'invalid');
+    }
+    // One kind the Role cannot read should not hide the others.
+    if (failure.kind === 'forbidden') return { kind, error: failure.message };
+    throw failure;
+  }
+}
+
+/** The kinds with more pages (and the cursor to them) and the kinds the Role cannot read. */
+function pagesAnswer(pages: readonly KindPage[]) {
+  const next: Partial<Record<KindName, string>> = {};
+  for (const entry of pages) if (entry.page?.next) next[entry.kind] = entry.page.next;
+  const more = Object.keys(next) as KindName[];
+  const unavailable = Object.fromEntries(
+    pages.flatMap((entry) => (entry.error ? [[entry.kind, entry.error]] : [])),
+  ) as Record<string, string>;
+  return {
+    ...(more.length > 0 ? { more, next_cursor: encodeCursor(next) } : {}),
+    ...(Object.keys(unavailable).length > 0 ? { unavailable } : {}),
+  };
+}
 
 /** The sidecar's owner chain (Job and CronJob, or Deployment): best effort unless the caller asked for "self". */
 async function ownWorkloads(context: ToolContext, required: boolean) {
