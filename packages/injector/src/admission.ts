@@ -3,8 +3,9 @@
  * moves bytes; everything a test wants to pin down about answers is decided here.
  */
 import type { V1Pod } from '@kubernetes/client-node';
+import type { ClusterFacts } from './cluster-facts.ts';
 import type { InjectorConfig } from './config.ts';
-import { type ClusterFacts, type Decision, decide, type ReasonCode } from './decide.ts';
+import { type Decision, decide, type ReasonCode } from './decide.ts';
 import { buildPatch } from './patch.ts';
 
 export interface AdmissionResponse {

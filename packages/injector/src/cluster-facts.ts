@@ -6,7 +6,11 @@
 import { type KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { pooledApiClient } from '@podmcp/core';
 import type { InjectorConfig } from './config.ts';
-import type { ClusterFacts } from './decide.ts';
+
+export interface ClusterFacts {
+  /** Whether the API server runs native sidecars (Kubernetes ≥ 1.29); undefined when unknown (offline). */
+  readonly nativeSidecars: boolean | undefined;
+}
 
 export const NATIVE_SIDECARS_SINCE = { major: 1, minor: 29 } as const;
 

@@ -5,13 +5,15 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import {
   annotationKey,
+  isInjected,
   parseAnnotations,
   type ResolvedSettings,
   resolveSettings,
-  STATUS_ANNOTATION,
+  SIDECAR_CONTAINER_NAME,
+  SIDECAR_VOLUME_NAMES,
 } from '@podmcp/core';
+import type { ClusterFacts } from './cluster-facts.ts';
 import { type InjectorConfig, imageAllowed, settingsDefaults } from './config.ts';
-import { SIDECAR_CONTAINER_NAME, SIDECAR_VOLUME_NAMES } from './sidecar.ts';
 
 /** Stable, low-cardinality reason codes: metric labels and Event reasons use them. */
 export type ReasonCode =
@@ -44,9 +46,18 @@ export type Decision =
   | (Outcome & { readonly action: 'inject'; readonly plan: InjectionPlan })
   | (Outcome & { readonly action: 'skip' | 'deny' });
 
-export interface ClusterFacts {
-  /** Whether the API server runs native sidecars (Kubernetes ≥ 1.29); undefined when unknown (offline). */
-  readonly nativeSidecars: boolean | undefined;
+/** Why an opted-in pod cannot get the sidecar it asked for. */
+interface Refusal {
+  readonly reason: ReasonCode;
+  readonly messages: string[];
+}
+
+/** What the refusal rules look at: the pod and what its annotations resolved to. */
+interface Candidate {
+  readonly pod: V1Pod;
+  readonly settings: ResolvedSettings;
+  readonly image: string;
+  readonly config: InjectorConfig;
 }
 
 export function decide(pod: V1Pod, config: InjectorConfig, cluster: ClusterFacts): Decision {
@@ -58,78 +69,30 @@ export function decide(pod: V1Pod, config: InjectorConfig, cluster: ClusterFacts
   if (!(inject in annotations)) {
     return skip('not-opted-in', [`the pod has no ${inject} annotation`], warnings);
   }
-  if (parsed.values.inject === false) {
-    return skip('opted-out', [`${inject} is "false"`], warnings);
-  }
+  if (parsed.values.inject === false) return skip('opted-out', [`${inject} is "false"`], warnings);
   if (isInjected(pod)) {
     return skip('already-injected', [`the pod already has the ${SIDECAR_CONTAINER_NAME} sidecar`], warnings);
   }
   if (parsed.errors.length > 0) {
-    return deny(
-      'invalid-annotation',
-      parsed.errors.map((error) => error.message),
-      warnings,
-    );
+    return deny({ reason: 'invalid-annotation', messages: parsed.errors.map((error) => error.message) }, warnings);
   }
   const resolution = resolveSettings(parsed.values, settingsDefaults(config));
   if (!resolution.ok) {
-    return deny(
-      'invalid-annotation',
-      resolution.errors.map((error) => error.message),
-      warnings,
-    );
+    return deny({ reason: 'invalid-annotation', messages: resolution.errors.map((error) => error.message) }, warnings);
   }
   const settings = resolution.settings;
-
-  // The sidecar refuses to serve beyond loopback without knowing which callers' tokens to accept; saying so at
-  // admission beats a sidecar that exits at start.
-  if (settings.sidecar.expose && settings.sidecar.tokenAudience === undefined) {
-    return deny(
-      'invalid-annotation',
-      [
-        `${annotationKey('expose')}: "true" needs ${annotationKey('token-audience')} too, so that remote callers must present a token issued for this sidecar`,
-      ],
-      warnings,
-    );
-  }
-
-  if (pod.spec?.hostNetwork) {
-    return deny(
-      'host-network',
-      [
-        "the pod uses hostNetwork, so the sidecar's loopback-only endpoint would be the node's loopback; podmcp does not inject into host-network pods",
-      ],
-      warnings,
-    );
-  }
-
   const image = settings.image ?? config.sidecar.image;
-  if (!imageAllowed(image, config)) {
-    const allowed = [config.sidecar.image, ...config.allowedImages].join(', ');
-    return deny(
-      'image-not-allowed',
-      [
-        `${annotationKey('image')}: ${JSON.stringify(image)} is not allowed by the injector configuration; allowed: ${allowed}`,
-      ],
-      warnings,
-    );
+  const candidate: Candidate = { pod, settings, image, config };
+  for (const rule of REFUSALS) {
+    const refusal = rule(candidate);
+    if (refusal) return deny(refusal, warnings);
   }
-
-  const nameConflicts = findNameConflicts(pod);
-  if (nameConflicts.length > 0) return deny('name-conflict', nameConflicts, warnings);
-
-  const portConflicts = findPortConflicts(pod, settings);
-  if (portConflicts.length > 0) return deny('port-conflict', portConflicts, warnings);
 
   const native = chooseNative(settings.nativeSidecar, config, cluster);
   if (native === 'unsupported') {
-    return deny(
-      'native-sidecar-unsupported',
-      [
-        `${annotationKey('native-sidecar')} is "true" but this cluster does not run native sidecars (Kubernetes 1.29 or newer); set it to "auto" or "false"`,
-      ],
-      warnings,
-    );
+    const key = annotationKey('native-sidecar');
+    const message = `${key} is "true" but this cluster does not run native sidecars (Kubernetes 1.29 or newer); set it to "auto" or "false"`;
+    return deny({ reason: 'native-sidecar-unsupported', messages: [message] }, warnings);
   }
   if (!native && ownedByJob(pod)) {
     warnings.push(
@@ -151,11 +114,50 @@ export function decide(pod: V1Pod, config: InjectorConfig, cluster: ClusterFacts
   };
 }
 
+/** Checked in this order after the annotations resolve; the first that refuses decides. */
+const REFUSALS: ReadonlyArray<(candidate: Candidate) => Refusal | undefined> = [
+  exposedWithoutAudience,
+  hostNetwork,
+  imageNotAllowed,
+  ({ pod }) => refusal('name-conflict', findNameConflicts(pod)),
+  ({ pod, settings }) => refusal('port-conflict', findPortConflicts(pod, settings)),
+];
+
+/**
+ * The sidecar refuses to serve beyond loopback without knowing which callers' tokens to accept; saying so at
+ * admission beats a sidecar that exits at start.
+ */
+function exposedWithoutAudience({ settings }: Candidate): Refusal | undefined {
+  if (!settings.sidecar.expose || settings.sidecar.tokenAudience !== undefined) return undefined;
+  return refusal('invalid-annotation', [
+    `${annotationKey('expose')}: "true" needs ${annotationKey('token-audience')} too, so that remote callers must present a token issued for this sidecar`,
+  ]);
+}
+
+function hostNetwork({ pod }: Candidate): Refusal | undefined {
+  if (!pod.spec?.hostNetwork) return undefined;
+  return refusal('host-network', [
+    "the pod uses hostNetwork, so the sidecar's loopback-only endpoint would be the node's loopback; podmcp does not inject into host-network pods",
+  ]);
+}
+
+function imageNotAllowed({ image, config }: Candidate): Refusal | undefined {
+  if (imageAllowed(image, config)) return undefined;
+  const allowed = [config.sidecar.image, ...config.allowedImages].join(', ');
+  return refusal('image-not-allowed', [
+    `${annotationKey('image')}: ${JSON.stringify(image)} is not allowed by the injector configuration; allowed: ${allowed}`,
+  ]);
+}
+
+function refusal(reason: ReasonCode, messages: string[]): Refusal | undefined {
+  return messages.length > 0 ? { reason, messages } : undefined;
+}
+
 function skip(reason: ReasonCode, messages: string[], warnings: string[]): Decision {
   return { action: 'skip', reason, messages, warnings };
 }
 
-function deny(reason: ReasonCode, messages: string[], warnings: string[]): Decision {
+function deny({ reason, messages }: Refusal, warnings: string[]): Decision {
   return { action: 'deny', reason, messages, warnings };
 }
 
@@ -164,15 +166,6 @@ function allContainers(pod: V1Pod): Array<{ container: V1Container; kind: 'conta
     ...(pod.spec?.initContainers ?? []).map((container) => ({ container, kind: 'init container' as const })),
     ...(pod.spec?.containers ?? []).map((container) => ({ container, kind: 'container' as const })),
   ];
-}
-
-/**
- * Injected means our status annotation and our container are both there; the status alone (e.g. copied by
- * hand) would otherwise hide a missing sidecar. This is what makes reinvocation a no-op.
- */
-export function isInjected(pod: V1Pod): boolean {
-  const hasStatus = pod.metadata?.annotations?.[STATUS_ANNOTATION] !== undefined;
-  return hasStatus && allContainers(pod).some(({ container }) => container.name === SIDECAR_CONTAINER_NAME);
 }
 
 function findNameConflicts(pod: V1Pod): string[] {

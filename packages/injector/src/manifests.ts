@@ -5,8 +5,9 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import fastJsonPatch from 'fast-json-patch';
 import { type Document, isAlias, isMap, isNode, isScalar, type Node, parseAllDocuments, visit } from 'yaml';
+import type { ClusterFacts } from './cluster-facts.ts';
 import type { InjectorConfig } from './config.ts';
-import { type ClusterFacts, decide, type ReasonCode } from './decide.ts';
+import { decide, type ReasonCode } from './decide.ts';
 import { buildPatch } from './patch.ts';
 
 const TEMPLATE_PATHS: Record<string, readonly string[]> = {

@@ -4,10 +4,16 @@
  * appended to them, and existing annotations are never replaced wholesale.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { DEFAULT_CONTAINER_ANNOTATION, ENDPOINT_ANNOTATION, INJECTED_LABEL, STATUS_ANNOTATION } from '@podmcp/core';
+import {
+  DEFAULT_CONTAINER_ANNOTATION,
+  ENDPOINT_ANNOTATION,
+  INJECTED_LABEL,
+  SIDECAR_CONTAINER_NAME,
+  STATUS_ANNOTATION,
+} from '@podmcp/core';
 import type { InjectorConfig } from './config.ts';
 import type { InjectionPlan } from './decide.ts';
-import { INJECTION_VERSION, renderSidecar, SIDECAR_CONTAINER_NAME } from './sidecar.ts';
+import { INJECTION_VERSION, renderSidecar } from './sidecar.ts';
 
 export type PatchOperation = { op: 'add'; path: string; value: unknown };
 

@@ -3,26 +3,31 @@
  * pod is decided here, so the patch builder only places it.
  */
 import { createHash } from 'node:crypto';
-import type { V1Container, V1EnvVar, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type {
+  V1Container,
+  V1EnvVar,
+  V1Probe,
+  V1SecurityContext,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
 import {
   encodeSidecarEnv,
+  HEALTH_PORT_NAME,
   IDENTITY_ENV,
+  MCP_PORT_NAME,
   PROMETHEUS_TOKEN_MOUNT_PATH,
+  PROMETHEUS_TOKEN_VOLUME,
   parseQuantity,
+  SIDECAR_CONTAINER_NAME,
   type SidecarSettings,
+  TMP_VOLUME,
   TOKEN_FILE_ENV,
   TOKEN_MOUNT_PATH,
+  TOKEN_VOLUME,
 } from '@podmcp/core';
 import type { InjectorConfig } from './config.ts';
 import type { InjectionPlan } from './decide.ts';
-
-export const SIDECAR_CONTAINER_NAME = 'podmcp';
-export const TMP_VOLUME = 'podmcp-tmp';
-export const TOKEN_VOLUME = 'podmcp-token';
-export const PROMETHEUS_TOKEN_VOLUME = 'podmcp-prometheus-token';
-export const SIDECAR_VOLUME_NAMES = [TMP_VOLUME, TOKEN_VOLUME, PROMETHEUS_TOKEN_VOLUME] as const;
-export const HEALTH_PORT_NAME = 'podmcp-health';
-export const MCP_PORT_NAME = 'podmcp-mcp';
 
 /** Bumped when the rendered sidecar changes shape, so the status annotation tells old injections apart. */
 export const INJECTION_VERSION = '2';
@@ -40,38 +45,12 @@ export function renderSidecar(plan: InjectionPlan, config: InjectorConfig): Rend
   const { resources } = plan.settings;
   const prometheusToken = prometheusTokenVolume(plan.settings.sidecar);
   const sidecar = prometheusToken?.settings ?? plan.settings.sidecar;
-  const health = { path: '/healthz', port: HEALTH_PORT_NAME };
   const volumes: V1Volume[] = [{ name: TMP_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } }];
   const mounts: V1VolumeMount[] = [{ name: TMP_VOLUME, mountPath: '/tmp' }];
-  const env: V1EnvVar[] = [
-    fieldEnv(IDENTITY_ENV.podName, 'metadata.name'),
-    fieldEnv(IDENTITY_ENV.podNamespace, 'metadata.namespace'),
-    fieldEnv(IDENTITY_ENV.podUid, 'metadata.uid'),
-    fieldEnv(IDENTITY_ENV.podIp, 'status.podIP'),
-    fieldEnv(IDENTITY_ENV.nodeName, 'spec.nodeName'),
-    fieldEnv(IDENTITY_ENV.serviceAccount, 'spec.serviceAccountName'),
-    ...encodeSidecarEnv(sidecar),
-    ...heapLimitEnv(resources.memoryLimit),
-  ];
+  const env: V1EnvVar[] = [...identityEnv(), ...encodeSidecarEnv(sidecar), ...heapLimitEnv(resources.memoryLimit)];
 
   if (plan.ownToken) {
-    // Mirrors the API-access volume the kubelet would mount, but for this container only, so an app that turns
-    // automount off still keeps its token away from the app while the sidecar can reach the API.
-    volumes.push({
-      name: TOKEN_VOLUME,
-      projected: {
-        defaultMode: 0o444,
-        sources: [
-          {
-            serviceAccountToken: {
-              path: 'token',
-              expirationSeconds: TOKEN_EXPIRY_SECONDS,
-            },
-          },
-          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-        ],
-      },
-    });
+    volumes.push(apiTokenVolume());
     mounts.push({ name: TOKEN_VOLUME, mountPath: TOKEN_MOUNT_PATH, readOnly: true });
     env.push({ name: TOKEN_FILE_ENV, value: `${TOKEN_MOUNT_PATH}/token` });
   }
@@ -94,35 +73,70 @@ export function renderSidecar(plan: InjectionPlan, config: InjectorConfig): Rend
       requests: { cpu: resources.cpuRequest, memory: resources.memoryRequest },
       limits: { memory: resources.memoryLimit, ...(resources.cpuLimit ? { cpu: resources.cpuLimit } : {}) },
     },
-    securityContext: {
-      runAsNonRoot: true,
-      ...(config.sidecar.runAsUser === null
-        ? {}
-        : { runAsUser: config.sidecar.runAsUser, runAsGroup: config.sidecar.runAsUser }),
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
-    // The sidecar must never take its app out of service nor hold it back. A native sidecar's startup probe
-    // gates the app container's start and its readiness counts toward the pod's Ready (a plain container's
-    // too), so it has neither: the app starts as soon as the sidecar container has started, the pod is Ready
-    // when the app is, and a Node start (1-2 s) is never reported as a failed probe. Liveness alone remains,
-    // on a listener of its own (never behind the tool-call queue), patient enough that a busy sidecar or a
-    // slow start is not killed: first asked after 10 s, restarted only after a minute without an answer.
-    livenessProbe: {
-      httpGet: health,
-      initialDelaySeconds: 10,
-      periodSeconds: 10,
-      failureThreshold: 6,
-      timeoutSeconds: 5,
-    },
+    securityContext: securityContext(config.sidecar.runAsUser),
+    livenessProbe: LIVENESS_PROBE,
     volumeMounts: mounts,
     terminationMessagePolicy: 'FallbackToLogsOnError',
     ...(plan.native ? { restartPolicy: 'Always' } : {}),
   };
   const configHash = createHash('sha256').update(JSON.stringify({ container, volumes })).digest('hex').slice(0, 16);
   return { container, volumes, configHash };
+}
+
+/**
+ * The sidecar must never take its app out of service nor hold it back. A native sidecar's startup probe gates
+ * the app container's start and its readiness counts toward the pod's Ready (a plain container's too), so it
+ * has neither: the app starts as soon as the sidecar container has started, the pod is Ready when the app is,
+ * and a Node start (1-2 s) is never reported as a failed probe. Liveness alone remains, on a listener of its
+ * own (never behind the tool-call queue), patient enough that a busy sidecar or a slow start is not killed:
+ * first asked after 10 s, restarted only after a minute without an answer.
+ */
+const LIVENESS_PROBE: V1Probe = {
+  httpGet: { path: '/healthz', port: HEALTH_PORT_NAME },
+  initialDelaySeconds: 10,
+  periodSeconds: 10,
+  failureThreshold: 6,
+  timeoutSeconds: 5,
+};
+
+function securityContext(runAsUser: number | null): V1SecurityContext {
+  return {
+    runAsNonRoot: true,
+    ...(runAsUser === null ? {} : { runAsUser, runAsGroup: runAsUser }),
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** Who and where the sidecar runs, from the downward API. */
+function identityEnv(): V1EnvVar[] {
+  return [
+    fieldEnv(IDENTITY_ENV.podName, 'metadata.name'),
+    fieldEnv(IDENTITY_ENV.podNamespace, 'metadata.namespace'),
+    fieldEnv(IDENTITY_ENV.podUid, 'metadata.uid'),
+    fieldEnv(IDENTITY_ENV.podIp, 'status.podIP'),
+    fieldEnv(IDENTITY_ENV.nodeName, 'spec.nodeName'),
+    fieldEnv(IDENTITY_ENV.serviceAccount, 'spec.serviceAccountName'),
+  ];
+}
+
+/**
+ * Mirrors the API-access volume the kubelet would mount, but for this container only, so an app that turns
+ * automount off still keeps its token away from the app while the sidecar can reach the API.
+ */
+function apiTokenVolume(): V1Volume {
+  return {
+    name: TOKEN_VOLUME,
+    projected: {
+      defaultMode: 0o444,
+      sources: [
+        { serviceAccountToken: { path: 'token', expirationSeconds: TOKEN_EXPIRY_SECONDS } },
+        { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+      ],
+    },
+  };
 }
 
 /**

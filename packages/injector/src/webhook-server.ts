@@ -9,8 +9,8 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import getRawBody from 'raw-body';
 import { type AdmissionOutcome, MalformedReviewError, review } from './admission.ts';
+import type { ClusterFacts } from './cluster-facts.ts';
 import type { InjectorConfig } from './config.ts';
-import type { ClusterFacts } from './decide.ts';
 import type { InjectorMetrics } from './metrics.ts';
 import type { LoadedCertificate } from './serving-certificate.ts';
 

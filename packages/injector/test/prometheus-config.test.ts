@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decodeSidecarEnv } from '@podmcp/core';
+import { decodeSidecarEnv, PROMETHEUS_TOKEN_VOLUME } from '@podmcp/core';
 import { defaultInjectorConfig, parseInjectorConfig, settingsDefaults } from '../src/config.ts';
 import { decide } from '../src/decide.ts';
-import { PROMETHEUS_TOKEN_VOLUME, renderSidecar } from '../src/sidecar.ts';
+import { renderSidecar } from '../src/sidecar.ts';
 import { podWith } from './fixtures.ts';
 
 describe('the injector configuration of the metric history', () => {
