@@ -4,7 +4,7 @@
  */
 import type { V1Deployment } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { dryRunThenApply, mergePatch } from '../actions/apply.ts';
+import { mergePatch } from '../actions/apply.ts';
 import {
   actionHints,
   actionInputFields,
@@ -12,12 +12,12 @@ import {
   renderAction,
   workloadField,
 } from '../actions/contract.ts';
-import { EVENT_REASONS, recordActionEvent } from '../actions/event.ts';
+import { defineAction } from '../actions/define-action.ts';
+import { EVENT_REASONS } from '../actions/event.ts';
 import { restartOutcome } from '../actions/outcomes.ts';
 import { RESTARTED_AT_ANNOTATION, restartPatch } from '../actions/patches.ts';
 import { ownedReplicaSets, readDeployment } from '../actions/reads.ts';
 import { resolveActionTarget, targetOf } from '../actions/targets.ts';
-import { verifyOutcome } from '../actions/verify.ts';
 import { ToolFailure } from '../failure.ts';
 import { readWorkload } from '../kube/workloads.ts';
 import { defineTool } from './definition.ts';
@@ -45,79 +45,71 @@ export const restartDeployment = defineTool({
   output,
   hints: actionHints({ idempotent: false }),
   target: (args, context) => targetOf(context, args.workload),
-  async run(args, context) {
-    const target = await resolveActionTarget(
-      context,
-      args.workload,
-      ['Deployment'],
-      (ref) =>
-        `restart_deployment restarts Deployments only, and ${ref.kind} ${ref.name} is not one: the sidecar's Role may patch Deployments but not StatefulSets or DaemonSets. To replace one of its pods, use delete_pod.`,
-    );
-    const deployment = (await readWorkload(context, target)).object as V1Deployment;
-    if (deployment.spec?.paused) {
-      throw new ToolFailure(
-        `Deployment ${target.name} is paused (spec.paused: true), so a restart would not roll out until it is resumed. Resume it first (kubectl rollout resume deployment/${target.name}); podmcp does not resume rollouts.`,
-        'conflict',
-      );
-    }
-    const restartedAt = context.now();
-    const value = restartedAt.toISOString();
-    const request = { name: target.name, namespace: context.kube.namespace, body: restartPatch(restartedAt) };
-    const { preview, applied } = await dryRunThenApply(
-      (dryRun) => context.kube.apps.patchNamespacedDeployment({ ...request, dryRun }, mergePatch()),
-      args.dry_run,
-    );
-    const pods = deployment.spec?.replicas ?? 1;
-    const strategy = strategyText(deployment);
-    const base = {
-      dry_run: args.dry_run,
-      target: target.label,
-      restarted_at: value,
-      pods,
-      strategy,
-      warnings: restartWarnings(deployment, target.own),
-      changes: [
-        {
-          field: `spec.template.metadata.annotations["${RESTARTED_AT_ANNOTATION}"]`,
-          before: deployment.spec?.template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] ?? '(unset)',
-          after: preview.spec?.template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] ?? value,
-        },
-        {
-          field: 'metadata.generation',
-          before: String(deployment.metadata?.generation ?? '?'),
-          after: String(preview.metadata?.generation ?? '?'),
-        },
-      ],
-    };
-    if (!applied) {
+  run: defineAction({
+    resolve: (args, context) =>
+      resolveActionTarget(
+        context,
+        args.workload,
+        ['Deployment'],
+        (ref) =>
+          `restart_deployment restarts Deployments only, and ${ref.kind} ${ref.name} is not one: the sidecar's Role may patch Deployments but not StatefulSets or DaemonSets. To replace one of its pods, use delete_pod.`,
+      ),
+    read: async (target, _args, context) => ({
+      target,
+      deployment: (await readWorkload(context, target)).object as V1Deployment,
+    }),
+    check: ({ target, deployment }, _args, context) => {
+      if (deployment.spec?.paused) {
+        throw new ToolFailure(
+          `Deployment ${target.name} is paused (spec.paused: true), so a restart would not roll out until it is resumed. Resume it first (kubectl rollout resume deployment/${target.name}); podmcp does not resume rollouts.`,
+          'conflict',
+        );
+      }
+      return { target, deployment, restartedAt: context.now() };
+    },
+    send: ({ target, restartedAt }, dryRun, context) =>
+      context.kube.apps.patchNamespacedDeployment(
+        { name: target.name, namespace: context.kube.namespace, body: restartPatch(restartedAt), dryRun },
+        mergePatch(),
+      ),
+    describe: ({ target, deployment, restartedAt }, preview) => {
+      const value = restartedAt.toISOString();
+      const pods = deployment.spec?.replicas ?? 1;
+      const strategy = strategyText(deployment);
       return {
-        ...base,
-        applied: false,
-        summary: `Deployment ${target.name} would be restarted: ${pods} pod(s) replaced (${strategy}).`,
+        fields: { restarted_at: value, pods, strategy },
+        warnings: restartWarnings(deployment, target.own),
+        changes: [
+          {
+            field: `spec.template.metadata.annotations["${RESTARTED_AT_ANNOTATION}"]`,
+            before: deployment.spec?.template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] ?? '(unset)',
+            after: preview.spec?.template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] ?? value,
+          },
+          {
+            field: 'metadata.generation',
+            before: String(deployment.metadata?.generation ?? '?'),
+            after: String(preview.metadata?.generation ?? '?'),
+          },
+        ],
+        summary: {
+          dryRun: `Deployment ${target.name} would be restarted: ${pods} pod(s) replaced (${strategy}).`,
+          applied: `Deployment ${target.name} restarted: ${pods} pod(s) being replaced (${strategy}).`,
+        },
       };
-    }
-    const event = await recordActionEvent(
-      context,
-      {
-        object: { apiVersion: 'apps/v1', kind: 'Deployment', name: target.name, uid: applied.metadata?.uid ?? '' },
-        reason: EVENT_REASONS.restart,
-        action: 'Restart',
-        summary: `Rolling restart requested (restartedAt ${value})`,
-      },
-      args.reason,
-    );
-    const verification = await verifyOutcome(context, async () => {
+    },
+    event: ({ target, restartedAt }, applied) => ({
+      object: { apiVersion: 'apps/v1', kind: 'Deployment', name: target.name, uid: applied.metadata?.uid ?? '' },
+      reason: EVENT_REASONS.restart,
+      action: 'Restart',
+      summary: `Rolling restart requested (restartedAt ${restartedAt.toISOString()})`,
+    }),
+    observe: async ({ target, restartedAt }, context) => {
       const current = await readDeployment(context, target.name);
-      return restartOutcome(current, await ownedReplicaSets(context, current), value);
-    });
-    return {
-      ...base,
-      applied: true,
-      summary: `Deployment ${target.name} restarted: ${pods} pod(s) being replaced (${strategy}).`,
-      verification,
-      event,
-    };
-  },
+      return {
+        verification: restartOutcome(current, await ownedReplicaSets(context, current), restartedAt.toISOString()),
+      };
+    },
+  }),
   render: (result) => renderAction(result),
 });
 
