@@ -5,7 +5,7 @@
 import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import { annotationKey } from '@podmcp/core';
 import { z } from 'zod';
-import { dryRunThenApply, mergePatch } from '../actions/apply.ts';
+import { mergePatch } from '../actions/apply.ts';
 import {
   actionHints,
   actionInputFields,
@@ -13,12 +13,12 @@ import {
   renderAction,
   workloadField,
 } from '../actions/contract.ts';
-import { EVENT_REASONS, recordActionEvent } from '../actions/event.ts';
+import { type ActionDetails, defineAction, NothingToChange } from '../actions/define-action.ts';
+import { EVENT_REASONS } from '../actions/event.ts';
 import { scaleOutcome } from '../actions/outcomes.ts';
 import { scalePatch } from '../actions/patches.ts';
 import { readDeployment, readStatefulSet } from '../actions/reads.ts';
 import { type ActionTarget, resolveActionTarget, targetOf } from '../actions/targets.ts';
-import { verifyOutcome } from '../actions/verify.ts';
 import type { ToolContext } from '../context.ts';
 import { ToolFailure } from '../failure.ts';
 import { readWorkload } from '../kube/workloads.ts';
@@ -53,96 +53,98 @@ export const scaleWorkload = defineTool({
   output,
   hints: actionHints({ idempotent: true }),
   target: (args, context) => targetOf(context, args.workload),
-  async run(args, context) {
-    const target = await resolveActionTarget(
-      context,
-      args.workload,
-      ['Deployment', 'StatefulSet'],
-      (ref) =>
-        `scale_workload scales Deployments and StatefulSets only, and ${ref.kind} ${ref.name} is not one (a DaemonSet runs one pod per node; Jobs and CronJobs are not scaled).`,
-    );
-    const limit = context.settings.maxReplicas;
-    if (args.replicas > limit) {
-      throw new ToolFailure(
-        `replicas ${args.replicas} is above this sidecar's limit of ${limit} (annotation ${MAX_REPLICAS_ANNOTATION} on the workload that runs it). Ask for ${limit} or fewer, or have an administrator raise ${MAX_REPLICAS_ANNOTATION}.`,
-        'refused',
+  run: defineAction({
+    resolve: async (args, context) => {
+      const target = await resolveActionTarget(
+        context,
+        args.workload,
+        ['Deployment', 'StatefulSet'],
+        (ref) =>
+          `scale_workload scales Deployments and StatefulSets only, and ${ref.kind} ${ref.name} is not one (a DaemonSet runs one pod per node; Jobs and CronJobs are not scaled).`,
       );
-    }
-    const workload = (await readWorkload(context, target)).object as Scalable;
-    const before = workload.spec?.replicas ?? 1;
-    const warnings = [...scaleWarnings(target, before, args.replicas), ...(await autoscalerWarnings(context, target))];
-    const base = {
-      dry_run: args.dry_run,
-      target: target.label,
-      replicas_before: before,
-      replicas_after: args.replicas,
-      warnings,
-    };
-    if (before === args.replicas) {
+      const limit = context.settings.maxReplicas;
+      if (args.replicas > limit) {
+        throw new ToolFailure(
+          `replicas ${args.replicas} is above this sidecar's limit of ${limit} (annotation ${MAX_REPLICAS_ANNOTATION} on the workload that runs it). Ask for ${limit} or fewer, or have an administrator raise ${MAX_REPLICAS_ANNOTATION}.`,
+          'refused',
+        );
+      }
+      return target;
+    },
+    read: async (target, args, context) => {
+      const workload = (await readWorkload(context, target)).object as Scalable;
+      const before = workload.spec?.replicas ?? 1;
+      const warnings = [
+        ...scaleWarnings(target, before, args.replicas),
+        ...(await autoscalerWarnings(context, target)),
+      ];
+      return { target, workload, before, warnings };
+    },
+    check: (found, args) => {
+      const { target, before } = found;
+      if (before === args.replicas) {
+        return new NothingToChange(
+          `${target.kind} ${target.name} already has ${before} replica(s); nothing to change.`,
+          details(found, args.replicas),
+        );
+      }
+      if (args.replicas === 0 && !args.allow_zero) {
+        throw new ToolFailure(
+          `Scaling ${target.label} to 0 stops all of its pods (${before} now)${target.own ? ', this sidecar included' : ''}. If that is intended, call again with allow_zero: true.`,
+          'invalid',
+        );
+      }
+      return { ...found, replicas: args.replicas };
+    },
+    send: ({ target, replicas }, dryRun, context) => {
+      const request = { name: target.name, namespace: context.kube.namespace, body: scalePatch(replicas), dryRun };
+      return target.kind === 'Deployment'
+        ? context.kube.apps.patchNamespacedDeploymentScale(request, mergePatch())
+        : context.kube.apps.patchNamespacedStatefulSetScale(request, mergePatch());
+    },
+    describe: (plan, preview) => {
+      const { target, before, replicas } = plan;
+      const direction = replicas > before ? 'up' : 'down';
       return {
-        ...base,
-        applied: false,
-        summary: `${target.kind} ${target.name} already has ${before} replica(s); nothing to change.`,
-        changes: [],
+        ...details(plan, replicas),
+        changes: [
+          { field: 'spec.replicas', before: String(before), after: String(preview.spec?.replicas ?? replicas) },
+        ],
+        summary: {
+          dryRun: `${target.kind} ${target.name} would be scaled ${direction} from ${before} to ${replicas} replica(s).`,
+          applied: `${target.kind} ${target.name} scaled ${direction} from ${before} to ${replicas} replica(s).`,
+        },
       };
-    }
-    if (args.replicas === 0 && !args.allow_zero) {
-      throw new ToolFailure(
-        `Scaling ${target.label} to 0 stops all of its pods (${before} now)${target.own ? ', this sidecar included' : ''}. If that is intended, call again with allow_zero: true.`,
-        'invalid',
-      );
-    }
-    const request = { name: target.name, namespace: context.kube.namespace, body: scalePatch(args.replicas) };
-    const { preview, applied } = await dryRunThenApply(
-      (dryRun) =>
-        target.kind === 'Deployment'
-          ? context.kube.apps.patchNamespacedDeploymentScale({ ...request, dryRun }, mergePatch())
-          : context.kube.apps.patchNamespacedStatefulSetScale({ ...request, dryRun }, mergePatch()),
-      args.dry_run,
-    );
-    const changes = [
-      { field: 'spec.replicas', before: String(before), after: String(preview.spec?.replicas ?? args.replicas) },
-    ];
-    const direction = args.replicas > before ? 'up' : 'down';
-    if (!applied) {
-      return {
-        ...base,
-        applied: false,
-        summary: `${target.kind} ${target.name} would be scaled ${direction} from ${before} to ${args.replicas} replica(s).`,
-        changes,
-      };
-    }
-    const event = await recordActionEvent(
-      context,
-      {
-        object: { apiVersion: 'apps/v1', kind: target.kind, name: target.name, uid: workload.metadata?.uid ?? '' },
-        reason: EVENT_REASONS.scale,
-        action: 'Scale',
-        summary: `Scaled from ${before} to ${args.replicas} replicas`,
-      },
-      args.reason,
-    );
-    let ready: number | undefined;
-    const verification = await verifyOutcome(context, async () => {
+    },
+    event: ({ target, workload, before, replicas }) => ({
+      object: { apiVersion: 'apps/v1', kind: target.kind, name: target.name, uid: workload.metadata?.uid ?? '' },
+      reason: EVENT_REASONS.scale,
+      action: 'Scale',
+      summary: `Scaled from ${before} to ${replicas} replicas`,
+    }),
+    observe: async ({ target, replicas }, context) => {
       const current: Scalable =
         target.kind === 'Deployment'
           ? await readDeployment(context, target.name)
           : await readStatefulSet(context, target.name);
-      ready = current.status?.readyReplicas ?? 0;
-      return scaleOutcome(current, args.replicas);
-    });
-    return {
-      ...base,
-      applied: true,
-      summary: `${target.kind} ${target.name} scaled ${direction} from ${before} to ${args.replicas} replica(s).`,
-      changes,
-      verification,
-      event,
-      ready,
-    };
-  },
+      return { verification: scaleOutcome(current, replicas), fields: { ready: current.status?.readyReplicas ?? 0 } };
+    },
+  }),
   render: (result) => renderAction(result),
 });
+
+interface ScaleFound {
+  readonly before: number;
+  readonly warnings: string[];
+}
+
+/** What the answer says before anything is sent: the counts and the warnings. */
+function details(
+  found: ScaleFound,
+  replicas: number,
+): ActionDetails<{ replicas_before: number; replicas_after: number }> {
+  return { fields: { replicas_before: found.before, replicas_after: replicas }, warnings: found.warnings };
+}
 
 function scaleWarnings(target: ActionTarget, before: number, after: number): string[] {
   const warnings: string[] = [];
