@@ -5,13 +5,12 @@
  */
 import type { V1OwnerReference, V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { dryRunThenApply } from '../actions/apply.ts';
 import { actionHints, actionInputFields, actionOutputFields, renderAction } from '../actions/contract.ts';
-import { EVENT_REASONS, recordActionEvent } from '../actions/event.ts';
+import { defineAction } from '../actions/define-action.ts';
+import { EVENT_REASONS } from '../actions/event.ts';
 import { deletionOutcome } from '../actions/outcomes.ts';
 import { podsControlledBy, readPodIfExists } from '../actions/reads.ts';
 import { targetLabel } from '../actions/targets.ts';
-import { verifyOutcome } from '../actions/verify.ts';
 import { boundedText } from '../bounded-text.ts';
 import type { ToolContext } from '../context.ts';
 import { ToolFailure } from '../failure.ts';
@@ -54,106 +53,123 @@ export const deletePod = defineTool({
   output,
   hints: actionHints({ idempotent: false }),
   target: (args, context) => targetLabel({ kind: 'Pod', name: podNameOf(context, args.name) }),
-  async run(args, context) {
-    const name = podNameOf(context, args.name);
-    const own = name === context.self.podName;
-    const pod = await readPodIfExists(context, name);
-    if (!pod) throw await podNotFound(context, name);
-    const uid = pod.metadata?.uid ?? '';
-    const deleting = pod.metadata?.deletionTimestamp;
-    if (deleting) {
-      const finalizers = pod.metadata?.finalizers ?? [];
-      throw new ToolFailure(
-        `Pod ${name} is already terminating (deletion requested ${formatAge(deleting, context.now())} ago${finalizers.length > 0 ? `; finalizers ${finalizers.join(', ')} hold it` : ''}). Deleting it again changes nothing; wait for it, or look at its events if it stays.`,
-        'conflict',
-      );
-    }
-    const owner = pod.metadata?.ownerReferences?.find((reference) => reference.controller === true);
-    if (!owner && !args.allow_unowned) {
-      throw new ToolFailure(
-        `Pod ${name} has no controller (no ownerReference with controller: true), so nothing recreates it: deleting it removes it for good. If that is intended, call again with allow_unowned: true.`,
-        'refused',
-      );
-    }
-    const grace = args.grace_period_seconds ?? pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
-    // The controller's pods now, so the replacement can be told apart from pods that already existed.
-    const selector = owner ? await ownerSelector(context, owner, pod) : undefined;
-    const existing = owner ? await podsControlledBy(context, owner.uid, selector) : [];
+  run: defineAction({
+    resolve: (args, context) => {
+      const name = podNameOf(context, args.name);
+      return { name, own: name === context.self.podName, label: targetLabel({ kind: 'Pod', name }) };
+    },
+    read: async (target, _args, context) => {
+      const pod = await readPodIfExists(context, target.name);
+      if (!pod) throw await podNotFound(context, target.name);
+      return { target, pod };
+    },
+    check: checkDeletion,
     // Everything goes in the DeleteOptions body: when a DELETE has a body, the API server ignores the query
     // parameters, dryRun included. The precondition pins the deletion to this pod, so a StatefulSet's
     // same-named replacement is never deleted by mistake.
-    const { applied } = await dryRunThenApply(
-      (dryRun) =>
-        context.kube.core.deleteNamespacedPod({
-          name,
-          namespace: context.kube.namespace,
-          body: {
-            preconditions: { uid },
-            gracePeriodSeconds: args.grace_period_seconds,
-            dryRun: dryRun ? [dryRun] : undefined,
-          },
-        }),
-      args.dry_run,
-    );
-    const ownerLabel = owner ? targetLabel(owner) : undefined;
-    const base = {
-      dry_run: args.dry_run,
-      target: targetLabel({ kind: 'Pod', name }),
-      pod: name,
-      owner: ownerLabel,
-      grace_period_seconds: grace,
-      warnings: deleteWarnings(own, grace, owner, existing.length),
-      changes: [
-        {
-          field: `pod ${name}`,
-          before: `${podStatus(pod)}${pod.spec?.nodeName ? ` on ${pod.spec.nodeName}` : ''}, age ${formatAge(pod.metadata?.creationTimestamp, context.now())}`,
-          after: `deleted with a ${grace} s grace period; ${owner ? `${ownerLabel} creates a replacement` : 'not recreated'}`,
-        },
-      ],
-    };
-    if (!applied) {
-      return { ...base, applied: false, summary: `Pod ${name} would be deleted.` };
-    }
-    const event = await recordActionEvent(
-      context,
-      {
-        object: { apiVersion: 'v1', kind: 'Pod', name, uid },
-        reason: EVENT_REASONS.delete,
-        action: 'Delete',
-        summary: `Pod deleted with a ${grace} s grace period${ownerLabel ? ` (${ownerLabel} recreates it)` : ''}`,
-      },
-      args.reason,
-    );
-    const before = new Set(existing.map((item) => item.metadata?.uid));
-    let replacement: V1Pod | undefined;
-    const verification = await verifyOutcome(context, async () => {
-      // The deleted pod and its controller's pods are independent reads: one round trip per poll, not two.
-      // A failed read of the pod is reported first.
-      const [podRead, podsRead] = await Promise.allSettled([
-        readPodIfExists(context, name),
-        owner ? podsControlledBy(context, owner.uid, selector) : undefined,
-      ]);
-      if (podRead.status === 'rejected') throw podRead.reason;
-      if (podsRead.status === 'rejected') throw podsRead.reason;
-      const current = podRead.value;
-      if (podsRead.value) {
-        replacement = podsRead.value.find(
-          (item) => !before.has(item.metadata?.uid) && !item.metadata?.deletionTimestamp,
-        );
-      }
-      return deletionOutcome({ deletedUid: uid, current, replacement, owned: owner !== undefined });
-    });
-    return {
-      ...base,
-      applied: true,
-      summary: `Pod ${name} deleted.`,
-      verification,
-      event,
-      replacement: replacement?.metadata?.name,
-    };
-  },
+    send: ({ target, uid, requestedGrace }, dryRun, context) =>
+      context.kube.core.deleteNamespacedPod({
+        name: target.name,
+        namespace: context.kube.namespace,
+        body: { preconditions: { uid }, gracePeriodSeconds: requestedGrace, dryRun: dryRun ? [dryRun] : undefined },
+      }),
+    describe: describeDeletion,
+    event: ({ target, uid, grace, owner }) => ({
+      object: { apiVersion: 'v1', kind: 'Pod', name: target.name, uid },
+      reason: EVENT_REASONS.delete,
+      action: 'Delete',
+      summary: `Pod deleted with a ${grace} s grace period${owner ? ` (${targetLabel(owner)} recreates it)` : ''}`,
+    }),
+    observe: observeDeletion,
+  }),
   render: (result) => renderAction(result),
 });
+
+interface PodTarget {
+  readonly name: string;
+  /** The sidecar's own pod. */
+  readonly own: boolean;
+  readonly label: string;
+}
+
+interface Found {
+  readonly target: PodTarget;
+  readonly pod: V1Pod;
+}
+
+interface Plan extends Found {
+  readonly uid: string;
+  readonly owner: V1OwnerReference | undefined;
+  /** The grace period the caller asked for; absent means the pod's own. */
+  readonly requestedGrace: number | undefined;
+  readonly grace: number;
+  readonly selector: string | undefined;
+  /** The controller's pods before the deletion, so the replacement can be told apart. */
+  readonly existing: readonly V1Pod[];
+}
+
+/** Refuses a pod already terminating, and one nothing recreates unless allow_unowned says so. */
+async function checkDeletion({ target, pod }: Found, args: z.infer<typeof input>, context: ToolContext): Promise<Plan> {
+  const name = target.name;
+  const deleting = pod.metadata?.deletionTimestamp;
+  if (deleting) {
+    const finalizers = pod.metadata?.finalizers ?? [];
+    throw new ToolFailure(
+      `Pod ${name} is already terminating (deletion requested ${formatAge(deleting, context.now())} ago${finalizers.length > 0 ? `; finalizers ${finalizers.join(', ')} hold it` : ''}). Deleting it again changes nothing; wait for it, or look at its events if it stays.`,
+      'conflict',
+    );
+  }
+  const owner = pod.metadata?.ownerReferences?.find((reference) => reference.controller === true);
+  if (!owner && !args.allow_unowned) {
+    throw new ToolFailure(
+      `Pod ${name} has no controller (no ownerReference with controller: true), so nothing recreates it: deleting it removes it for good. If that is intended, call again with allow_unowned: true.`,
+      'refused',
+    );
+  }
+  const grace = args.grace_period_seconds ?? pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+  // The controller's pods now, so the replacement can be told apart from pods that already existed.
+  const selector = owner ? await ownerSelector(context, owner, pod) : undefined;
+  const existing = owner ? await podsControlledBy(context, owner.uid, selector) : [];
+  const uid = pod.metadata?.uid ?? '';
+  return { target, pod, uid, owner, requestedGrace: args.grace_period_seconds, grace, selector, existing };
+}
+
+function describeDeletion(plan: Plan, _preview: unknown, _args: unknown, context: ToolContext) {
+  const { target, pod, owner, grace, existing } = plan;
+  const name = target.name;
+  const ownerLabel = owner ? targetLabel(owner) : undefined;
+  return {
+    fields: { pod: name, owner: ownerLabel, grace_period_seconds: grace },
+    warnings: deleteWarnings(target.own, grace, owner, existing.length),
+    changes: [
+      {
+        field: `pod ${name}`,
+        before: `${podStatus(pod)}${pod.spec?.nodeName ? ` on ${pod.spec.nodeName}` : ''}, age ${formatAge(pod.metadata?.creationTimestamp, context.now())}`,
+        after: `deleted with a ${grace} s grace period; ${owner ? `${ownerLabel} creates a replacement` : 'not recreated'}`,
+      },
+    ],
+    summary: { dryRun: `Pod ${name} would be deleted.`, applied: `Pod ${name} deleted.` },
+  };
+}
+
+/** The deleted pod and its controller's pods are independent reads: one round trip per reading, not two. */
+async function observeDeletion({ target, uid, owner, selector, existing }: Plan, context: ToolContext) {
+  const [podRead, podsRead] = await Promise.allSettled([
+    readPodIfExists(context, target.name),
+    owner ? podsControlledBy(context, owner.uid, selector) : undefined,
+  ]);
+  // A failed read of the pod is reported first.
+  if (podRead.status === 'rejected') throw podRead.reason;
+  if (podsRead.status === 'rejected') throw podsRead.reason;
+  const before = new Set(existing.map((item) => item.metadata?.uid));
+  const replacement = podsRead.value?.find(
+    (item) => !before.has(item.metadata?.uid) && !item.metadata?.deletionTimestamp,
+  );
+  return {
+    verification: deletionOutcome({ deletedUid: uid, current: podRead.value, replacement, owned: owner !== undefined }),
+    fields: { replacement: replacement?.metadata?.name },
+  };
+}
 
 function podNameOf(context: ToolContext, name: string): string {
   if (name !== 'self') return name;
