@@ -1,14 +1,10 @@
-export * from './admission.ts';
-export * from './certificates.ts';
-export * from './cluster-facts.ts';
-export * from './config.ts';
-export * from './decide.ts';
-export * from './events.ts';
-export * from './manifests.ts';
-export * from './metrics.ts';
-export * from './patch.ts';
-export * from './run-webhook.ts';
-export * from './self-signed/manager.ts';
-export * from './serving-certificate.ts';
-export * from './sidecar.ts';
-export * from './webhook-server.ts';
+/**
+ * The public surface of @podmcp/injector: what the CLI (and the tests that drive it like the CLI) use. Named,
+ * so a symbol leaves the package only when another package uses it.
+ */
+export { createCertificateAuthority, issueServingCertificate } from './certificates.ts';
+export type { ClusterFacts } from './cluster-facts.ts';
+export { defaultInjectorConfig, type InjectorConfig, parseInjectorConfig } from './config.ts';
+export { injectManifests, type ObjectReport } from './manifests.ts';
+export { runWebhook, type WebhookRunOptions } from './run-webhook.ts';
+export { startSelfSignedCertificates } from './self-signed/manager.ts';

@@ -3,11 +3,11 @@
  * graceful shutdown. Everything here is wiring; the decisions live in the pure modules it composes.
  */
 import { readFile } from 'node:fs/promises';
+import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:https';
-import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { createProbeServer, listen } from '@podmcp/core';
 import type { Logger } from 'pino';
-import { createAdminServer } from './admin-server.ts';
 import type { AdmissionOutcome } from './admission.ts';
 import type { ClusterFacts } from './cluster-facts.ts';
 import { discoverClusterFacts } from './cluster-facts.ts';
@@ -65,16 +65,6 @@ async function loadConfig(file: string | undefined): Promise<InjectorConfig> {
     throw new Error(`cannot read the injector configuration ${file}: ${(error as Error).message}`);
   }
   return parseInjectorConfig(text, file);
-}
-
-function listen(server: NetServer, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }
 
 /** "fetch failed" alone helps nobody: follow the causes down to the socket error. */
@@ -148,6 +138,14 @@ async function startCertificateFiles(
   return { ready: Promise.resolve(), stop: async () => watcher.close() };
 }
 
+/** What runWebhook holds while it runs, changed by the certificate source and the cluster-facts lookup. */
+interface WebhookState {
+  closing: boolean;
+  cluster: ClusterFacts | undefined;
+  certificate: LoadedCertificate | undefined;
+  webhook: Server | undefined;
+}
+
 export async function runWebhook(options: WebhookRunOptions): Promise<RunningWebhook> {
   const { logger } = options;
   const config = await loadConfig(options.configFile);
@@ -161,15 +159,12 @@ export async function runWebhook(options: WebhookRunOptions): Promise<RunningWeb
       })
     : undefined;
 
-  let closing = false;
+  const state: WebhookState = { closing: false, cluster: undefined, certificate: undefined, webhook: undefined };
   const shutdown = new AbortController();
-  let cluster: ClusterFacts | undefined;
-  let certificate: LoadedCertificate | undefined;
-  let webhook: Server | undefined;
   const install = (loaded: LoadedCertificate) => {
-    certificate = loaded;
+    state.certificate = loaded;
     metrics.certificateExpiry.set(loaded.notAfter.getTime() / 1000);
-    if (webhook) installCertificate(webhook, loaded);
+    if (state.webhook) installCertificate(state.webhook, loaded);
     logger.info({ notAfter: loaded.notAfter.toISOString() }, 'serving certificate installed');
   };
   // Files are read before anything listens: a bad certificate fails start-up with nothing left open.
@@ -178,39 +173,25 @@ export async function runWebhook(options: WebhookRunOptions): Promise<RunningWeb
       ? await startCertificateFiles(options.tls, install, metrics, logger)
       : options.tls.start(install);
 
-  const admin = createAdminServer({
-    ready: () => !closing && cluster !== undefined && certificate !== undefined,
+  const admin = createProbeServer({
+    ready: () => !state.closing && state.cluster !== undefined && state.certificate !== undefined,
     registry: metrics.registry,
   });
   const ready = (async () => {
-    cluster = await clusterFactsWithRetry(config, options.kubeConfig, logger, shutdown.signal);
-    logger.info({ nativeSidecars: cluster.nativeSidecars }, 'cluster facts known');
+    state.cluster = await clusterFactsWithRetry(config, options.kubeConfig, logger, shutdown.signal);
+    logger.info({ nativeSidecars: state.cluster.nativeSidecars }, 'cluster facts known');
   })();
   ready.catch(() => {});
 
-  let adminPort: number;
-  let server: Server;
-  let port: number;
+  let listening: { server: Server; port: number; adminPort: number };
   try {
-    adminPort = await listen(admin, options.adminPort, options.adminHost ?? '0.0.0.0');
+    const adminPort = await listen(admin, options.adminPort, options.adminHost ?? '0.0.0.0');
     // The listener needs a certificate; in self-signed mode the first one arrives from the API, and the
     // admin server (already up) reports unready until then.
     await tls.ready;
-    if (!certificate) throw new Error('the certificate source reported ready without a certificate');
-    server = createWebhookServer({
-      config: () => config,
-      // Read per request: until the API server has answered, "unknown" means native sidecars (1.29+).
-      get cluster() {
-        return cluster ?? { nativeSidecars: undefined };
-      },
-      logger,
-      metrics,
-      certificate,
-      ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
-      ...(events ? { onOutcome: (outcome: AdmissionOutcome) => events.record(outcome) } : {}),
-    });
-    webhook = server;
-    port = await listen(server, options.port, options.host ?? '0.0.0.0');
+    const server = startAdmission(options, config, state, { metrics, events });
+    const port = await listen(server, options.port, options.host ?? '0.0.0.0');
+    listening = { server, port, adminPort };
   } catch (error) {
     // Nothing half-started survives a failed start: the caller gets the error and a process that can exit.
     shutdown.abort();
@@ -218,6 +199,7 @@ export async function runWebhook(options: WebhookRunOptions): Promise<RunningWeb
     if (admin.listening) admin.close();
     throw error;
   }
+  const { server, port, adminPort } = listening;
   logger.info({ port, adminPort }, 'webhook listening');
 
   return {
@@ -227,16 +209,44 @@ export async function runWebhook(options: WebhookRunOptions): Promise<RunningWeb
     events,
     ready,
     async close() {
-      if (closing) return;
-      closing = true;
+      if (state.closing) return;
+      state.closing = true;
       shutdown.abort();
       logger.info({ delayMs: options.shutdownDelayMs ?? 0 }, 'shutting down: unready, draining');
       await sleep(options.shutdownDelayMs ?? 0);
       // close() ends idle keep-alive connections itself and waits for in-flight requests.
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
       await tls.stop();
       await events?.flush();
-      await new Promise<void>((resolve) => admin.close(() => resolve()));
+      await closeServer(admin);
     },
   };
+}
+
+/** The admission server, on the certificate installed so far; it reads the cluster facts per request. */
+function startAdmission(
+  options: WebhookRunOptions,
+  config: InjectorConfig,
+  state: WebhookState,
+  parts: { metrics: InjectorMetrics; events: EventRecorder | undefined },
+): Server {
+  if (!state.certificate) throw new Error('the certificate source reported ready without a certificate');
+  const { events } = parts;
+  state.webhook = createWebhookServer({
+    config: () => config,
+    // Read per request: until the API server has answered, "unknown" means native sidecars (1.29+).
+    get cluster() {
+      return state.cluster ?? { nativeSidecars: undefined };
+    },
+    logger: options.logger,
+    metrics: parts.metrics,
+    certificate: state.certificate,
+    ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    ...(events ? { onOutcome: (outcome: AdmissionOutcome) => events.record(outcome) } : {}),
+  });
+  return state.webhook;
+}
+
+function closeServer(server: Server | HttpServer): Promise<void> {
+  return new Promise<void>((resolve) => server.close(() => resolve()));
 }

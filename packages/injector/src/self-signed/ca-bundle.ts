@@ -11,8 +11,8 @@ import {
   setHeaderOptions,
   type V1MutatingWebhookConfiguration,
 } from '@kubernetes/client-node';
-import { pooledApiClient } from '@podmcp/core';
-import { httpStatusOf, kubernetesCall } from './api-errors.ts';
+import { httpStatusOf, pooledApiClient } from '@podmcp/core';
+import { kubernetesCall } from './api-errors.ts';
 import type { CaBundleDrift, WebhookTrust } from './plan.ts';
 
 export interface WebhookCaBundles {

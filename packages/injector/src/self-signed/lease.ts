@@ -8,8 +8,8 @@
  * within the lease duration (they are NTP-synchronised on any conformant cluster).
  */
 import { CoordinationV1Api, type KubeConfig, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
-import { pooledApiClient } from '@podmcp/core';
-import { httpStatusOf, kubernetesCall } from './api-errors.ts';
+import { httpStatusOf, pooledApiClient } from '@podmcp/core';
+import { kubernetesCall } from './api-errors.ts';
 
 export type LeaseStep = 'create' | 'renew' | 'take-over' | 'wait';
 

@@ -4,8 +4,8 @@
  * overwriting what it did not see.
  */
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
-import { patientWatch, pooledApiClient, poolFor } from '@podmcp/core';
-import { httpStatusOf, kubernetesCall } from './api-errors.ts';
+import { httpStatusOf, patientWatch, pooledApiClient, poolFor } from '@podmcp/core';
+import { kubernetesCall } from './api-errors.ts';
 import type { CompleteSecretFiles } from './issue.ts';
 import { SECRET_KEYS, type SecretFiles } from './plan.ts';
 import { retryDelayMs, SECRET_WATCH_RETRY, SECRET_WATCH_SECONDS, type WatchRetry } from './watch-retry.ts';
