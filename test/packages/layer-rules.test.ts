@@ -1,0 +1,184 @@
+/**
+ * The import checks on planted fixtures: each rule fires on a violation written here, at the right file and
+ * line, and stays quiet on the import the rule allows, so the repository-wide test cannot pass by checking
+ * nothing.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  cycleFindings,
+  INJECTOR_LAYERS,
+  LAYER_TABLES,
+  layerFindings,
+  memberOf,
+  PACKAGE_DIRECTION,
+  packageFindings,
+  rankOf,
+  SIDECAR_LAYERS,
+} from './layer-rules.ts';
+import { importsOf, resolveSpecifier, type SourceFile } from './source-graph.ts';
+
+const file = (pkg: string, path: string, text: string): SourceFile => ({ pkg, path, text });
+
+test('importsOf finds static, type-only, re-exported, dynamic and typeof-import specifiers with their lines', () => {
+  const text = [
+    "import { a } from './a.ts';",
+    "import type { B } from '../b.ts';",
+    "export { c } from './c.ts';",
+    'const d = await import("./d.ts");',
+    "type E = typeof import('./e.ts');",
+    "import 'node:fs';",
+  ].join('\n');
+  assert.deepEqual(importsOf('x.ts', text), [
+    { specifier: './a.ts', line: 1 },
+    { specifier: '../b.ts', line: 2 },
+    { specifier: './c.ts', line: 3 },
+    { specifier: './d.ts', line: 4 },
+    { specifier: './e.ts', line: 5 },
+    { specifier: 'node:fs', line: 6 },
+  ]);
+});
+
+test('resolveSpecifier tells files of the package, other packages, escapes and the outside apart', () => {
+  assert.deepEqual(resolveSpecifier('sidecar', 'tools/diagnose.ts', '../format/age.ts'), {
+    kind: 'file',
+    path: 'format/age.ts',
+  });
+  assert.deepEqual(resolveSpecifier('sidecar', 'index.ts', '@podmcp/core'), { kind: 'package', pkg: 'core' });
+  assert.deepEqual(resolveSpecifier('sidecar', 'sidecar.ts', '../package.json'), { kind: 'external' });
+  assert.deepEqual(resolveSpecifier('sidecar', 'tools/x.ts', '../../../injector/src/decide.ts'), {
+    kind: 'escape',
+    path: 'packages/injector/src/decide.ts',
+  });
+  assert.deepEqual(resolveSpecifier('sidecar', 'index.ts', 'zod'), { kind: 'external' });
+});
+
+test('package direction: a planted import of a package above, an escape into another package and a self-import are reported with file:line', () => {
+  const findings = packageFindings([
+    file('core', 'settings.ts', "import type { X } from './x.ts';\nimport { createSidecar } from '@podmcp/sidecar';"),
+    file('sidecar', 'tools/x.ts', "import { decide } from '../../../injector/src/decide.ts';"),
+    file('injector', 'patch.ts', "import { parse } from '@podmcp/injector';"),
+    file('sidecar', 'serve.ts', "import { a } from '@podmcp/core';\nimport { b } from '@podmcp/injector';"),
+  ]);
+  assert.deepEqual(
+    findings.map((finding) => finding.at),
+    [
+      'packages/core/src/settings.ts:2',
+      'packages/sidecar/src/tools/x.ts:1',
+      'packages/injector/src/patch.ts:1',
+      'packages/sidecar/src/serve.ts:2',
+    ],
+  );
+  assert.match(findings[0]?.rule ?? '', /core imports @podmcp\/sidecar, against the package direction/);
+  assert.match(findings[1]?.rule ?? '', /outside its package's src\//);
+  assert.match(findings[2]?.rule ?? '', /its own package by name/);
+  assert.match(findings[3]?.rule ?? '', /sidecar may import core\)/);
+});
+
+test('package direction allows cli → {injector, sidecar} → core and a package reading its own package.json', () => {
+  assert.deepEqual(
+    packageFindings([
+      file('cli', 'main.ts', "import '@podmcp/injector';\nimport '@podmcp/sidecar';\nimport '@podmcp/core';"),
+      file('sidecar', 'sidecar.ts', "import packageJson from '../package.json' with { type: 'json' };"),
+      file('injector', 'decide.ts', "import { parseAnnotations } from '@podmcp/core';"),
+    ]),
+    [],
+  );
+  assert.deepEqual(PACKAGE_DIRECTION.core, []);
+});
+
+test('sidecar layers: a planted upward import (kube/ → format/) is reported with file:line and both ranks', () => {
+  const findings = layerFindings(
+    [
+      file(
+        'sidecar',
+        'kube/workloads.ts',
+        "import type { Pod } from './pod.ts';\nimport { age } from '../format/age.ts';",
+      ),
+    ],
+    SIDECAR_LAYERS,
+  );
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]?.at, 'packages/sidecar/src/kube/workloads.ts:2');
+  assert.match(findings[0]?.rule ?? '', /kube\/ \(rank 9\) imports format\/age\.ts \(format\/, rank 8\)/);
+});
+
+test('sidecar layers: imports down the table, within a folder and within a rank pass', () => {
+  const files = [
+    file(
+      'sidecar',
+      'tools/diagnose.ts',
+      "import '../diagnosis/run.ts';\nimport '../format/age.ts';\nimport './definition.ts';",
+    ),
+    file('sidecar', 'mcp/server.ts', "import '../gate/compose.ts';\nimport '../caller.ts';"),
+    file('sidecar', 'serve.ts', "import './sidecar.ts';\nimport './transport/http.ts';"),
+  ];
+  assert.deepEqual(layerFindings(files, SIDECAR_LAYERS), []);
+});
+
+test('sidecar layers: a file the table does not place is reported, so a new module must be given a rank', () => {
+  const findings = layerFindings([file('sidecar', 'mystery/thing.ts', '')], SIDECAR_LAYERS);
+  assert.deepEqual(
+    findings.map((finding) => finding.at),
+    ['packages/sidecar/src/mystery/thing.ts:1'],
+  );
+  assert.match(findings[0]?.rule ?? '', /mystery\/ has no rank in the sidecar layer table/);
+});
+
+test('the sidecar table is the one the project agreed: context.ts between actions and format, neutral leaves last', () => {
+  assert.equal(rankOf(SIDECAR_LAYERS, 'index.ts'), 0);
+  assert.equal(rankOf(SIDECAR_LAYERS, 'mcp/server.ts'), 2);
+  assert.equal(rankOf(SIDECAR_LAYERS, 'gate/compose.ts'), 2);
+  assert.equal(rankOf(SIDECAR_LAYERS, 'tools/diagnose.ts'), 5);
+  assert.equal(rankOf(SIDECAR_LAYERS, 'diagnosis/rules/probe.ts'), 6);
+  assert.equal(rankOf(SIDECAR_LAYERS, 'context.ts'), 7);
+  assert.equal(rankOf(SIDECAR_LAYERS, 'format/age.ts'), 8);
+  assert.equal(rankOf(SIDECAR_LAYERS, 'kube/errors.ts'), 9);
+  assert.equal(rankOf(SIDECAR_LAYERS, 'caller.ts'), 11);
+  assert.equal(memberOf('diagnosis/rules/probe.ts'), 'diagnosis/');
+  for (const table of LAYER_TABLES) {
+    const members = table.ranks.flat();
+    assert.equal(new Set(members).size, members.length, `${table.pkg}: a member placed twice`);
+  }
+});
+
+test('injector layers: the decision may not import the sidecar container it feeds (the old decide ↔ sidecar circle)', () => {
+  const findings = layerFindings(
+    [
+      file('injector', 'decide.ts', "import { SIDECAR_CONTAINER_NAME } from './sidecar.ts';"),
+      file('injector', 'sidecar.ts', "import type { InjectionPlan } from './decide.ts';"),
+      file('injector', 'patch.ts', "import './sidecar.ts';\nimport './decide.ts';\nimport './config.ts';"),
+    ],
+    INJECTOR_LAYERS,
+  );
+  assert.deepEqual(
+    findings.map((finding) => finding.at),
+    ['packages/injector/src/decide.ts:1'],
+  );
+});
+
+test('cycles: a planted circle between files and one between folders are reported with the path around', () => {
+  const findings = cycleFindings([
+    file('injector', 'decide.ts', "import './sidecar.ts';"),
+    file('injector', 'sidecar.ts', "import './config.ts';\nimport './decide.ts';"),
+    file('injector', 'config.ts', ''),
+    file('sidecar', 'tools/a.ts', "import '../format/b.ts';"),
+    file('sidecar', 'format/b.ts', ''),
+    file('sidecar', 'format/c.ts', "import '../tools/d.ts';"),
+    file('sidecar', 'tools/d.ts', ''),
+  ]);
+  assert.deepEqual(findings, [
+    { at: 'packages/injector/src/decide.ts:1', rule: 'import cycle between files: decide.ts → sidecar.ts → decide.ts' },
+    { at: 'packages/sidecar/src/format/c.ts:1', rule: 'import cycle between modules: format/ → tools/ → format/' },
+  ]);
+});
+
+test('cycles: a one-way graph has none', () => {
+  const findings = cycleFindings([
+    file('cli', 'main.ts', "import './commands.ts';\nimport './command.ts';"),
+    file('cli', 'commands.ts', "import './command.ts';\nimport './serve/command.ts';"),
+    file('cli', 'command.ts', ''),
+    file('cli', 'serve/command.ts', "import '../command.ts';"),
+  ]);
+  assert.deepEqual(findings, []);
+});
