@@ -4,11 +4,11 @@
  * Kubernetes calls, so every rule here is unit-tested on strings.
  */
 import type { V1Pod } from '@kubernetes/client-node';
+import { DEFAULT_CONTAINER_ANNOTATION, SIDECAR_CONTAINER_NAME } from '@podmcp/core';
 import { truncateHead } from '../output/budget.ts';
 
 /** The container the injector adds; never the default when the pod has an app container. */
-export const SIDECAR_CONTAINER = 'podmcp';
-export const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
+export const SIDECAR_CONTAINER = SIDECAR_CONTAINER_NAME;
 
 export interface LogLine {
   /** As the kubelet wrote it (RFC 3339 with up to nanoseconds); '' when the line had none. */

@@ -4,11 +4,16 @@
  * cluster (`podmcp serve` on a laptop): the current kubeconfig context and its namespace.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { IDENTITY_ENV, TOKEN_FILE_ENV } from '@podmcp/core';
-
-const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+import {
+  IDENTITY_ENV,
+  inClusterKubeConfig,
+  inClusterTokenFile,
+  loadKubeConfig,
+  SERVICE_ACCOUNT_DIR,
+  TOKEN_FILE_ENV,
+} from '@podmcp/core';
 
 export interface Connection {
   readonly kubeConfig: KubeConfig;
@@ -33,21 +38,13 @@ export function resolveConnection(options: ConnectionOptions): Connection {
   let kubeConfig = options.kubeConfig;
   let tokenFile: string | undefined;
   if (!kubeConfig) {
-    kubeConfig = new KubeConfig();
-    const host = env.KUBERNETES_SERVICE_HOST;
-    const serviceAccountToken = join(serviceAccountDir, 'token');
-    // The token the injector mounted for the sidecar, else the pod's own; both have the CA next to them. Built
-    // here from `env` and `serviceAccountDir` (not loadFromCluster, which reads process.env and fixed paths).
-    const token = env[TOKEN_FILE_ENV] || (host && existsSync(serviceAccountToken) ? serviceAccountToken : undefined);
-    if (token && host) {
+    // The token the injector mounted for the sidecar, else the pod's own; both have the CA next to them.
+    const token = env[TOKEN_FILE_ENV] || inClusterTokenFile(env, serviceAccountDir);
+    if (token && env.KUBERNETES_SERVICE_HOST) {
       tokenFile = token;
-      const server = `https://${host.includes(':') ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}`;
-      kubeConfig.loadFromClusterAndUser(
-        { name: 'in-cluster', server, caFile: join(dirname(token), 'ca.crt'), skipTLSVerify: false },
-        { name: 'podmcp-sidecar', authProvider: { name: 'tokenFile', config: { tokenFile: token } } },
-      );
+      kubeConfig = inClusterKubeConfig(env, token, 'podmcp-sidecar');
     } else {
-      kubeConfig.loadFromDefault();
+      kubeConfig = loadKubeConfig({ env, inCluster: false }) ?? clientDefault();
     }
   }
   const fromFlag = options.namespace;
@@ -62,4 +59,11 @@ export function resolveConnection(options: ConnectionOptions): Connection {
   const fromContext = kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace;
   if (fromContext) return { kubeConfig, namespace: fromContext, namespaceSource: 'kubeconfig context', tokenFile };
   return { kubeConfig, namespace: 'default', namespaceSource: 'default (no namespace configured)', tokenFile };
+}
+
+/** Nothing configured: client-node's own default, as before there was a kubeconfig loader in core. */
+function clientDefault(): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromDefault();
+  return kubeConfig;
 }

@@ -17,7 +17,7 @@ import {
   type LogExcerpt,
   logTargets,
   renderDiagnosis,
-} from '../format/diagnosis.ts';
+} from '../diagnosis/index.ts';
 import { type EventScope, inScope, seenWithin } from '../format/events.ts';
 import { READ_HINTS } from '../hints.ts';
 import { describeKubeError } from '../kube/errors.ts';

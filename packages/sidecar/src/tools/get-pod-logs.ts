@@ -6,8 +6,8 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { boundedText } from '../bounded-text.ts';
 import type { ToolContext } from '../context.ts';
+import type { LogExcerpt } from '../diagnosis/index.ts';
 import { ToolFailure } from '../failure.ts';
-import type { LogExcerpt } from '../format/diagnosis.ts';
 import {
   buildLogAnswer,
   chooseContainer,
