@@ -11,22 +11,24 @@ import type {
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import {
-  capConfigMapData,
-  capString,
   configMapSummary,
-  configMapUses,
   endpointCountsByService,
-  formatBytes,
   hpaSummary,
-  type JsonObject,
-  lastChange,
   networkPolicySummary,
   pdbSummary,
   podMetricsSummary,
   pvcSummary,
-  secretReferenceCount,
   selectorText,
   serviceSummary,
+} from '../src/format/object-summaries.ts';
+import {
+  capConfigMapData,
+  capString,
+  configMapUses,
+  formatBytes,
+  type JsonObject,
+  lastChange,
+  secretReferenceCount,
   stripObject,
 } from '../src/format/objects.ts';
 

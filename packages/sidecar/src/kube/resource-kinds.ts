@@ -1,39 +1,14 @@
 /**
  * The namespaced kinds get_resources reads — exactly what the shipped read-only Role grants, Secrets never —
- * and for each how to list a page, read one object in its wire form, and summarise a list row. Also the
- * kinds people ask for that podmcp deliberately does not serve, each with the reason and where to look
- * instead.
+ * and for each how to list a page, read one object in its wire form, and fetch what its list rows need besides
+ * (a Service's EndpointSlices). How a kind is shown is format/resource-rows.ts. Also the kinds people ask for
+ * that podmcp deliberately does not serve, each with the reason and where to look instead.
  */
 import type { KubernetesObject, V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { ToolFailure } from '../failure.ts';
-import {
-  configMapSummary,
-  endpointCountsByService,
-  endpointSliceSummary,
-  endpointsSummary,
-  hpaSummary,
-  ingressSummary,
-  type JsonObject,
-  networkPolicySummary,
-  pdbSummary,
-  podMetricsSummary,
-  pvcSummary,
-  replicaSetSummary,
-  type Summary,
-  serviceAccountSummary,
-  serviceSummary,
-} from '../format/objects.ts';
-import { podRow } from '../format/pods.ts';
-import {
-  cronJobRow,
-  daemonSetRow,
-  deploymentRow,
-  jobRow,
-  statefulSetRow,
-  workloadStatusText,
-} from '../format/workloads.ts';
 import type { NamespacedKube } from './namespaced-kube.ts';
+import type { JsonObject } from './wire.ts';
 
 export interface ListQuery {
   readonly labelSelector?: string | undefined;
@@ -46,20 +21,18 @@ export interface ListPage {
   readonly next?: string | undefined;
 }
 
-export interface ResourceKind {
+export interface ResourceKind<Name extends string = string> {
   /** The canonical argument value: plural, lower case. */
-  readonly name: string;
+  readonly name: Name;
   readonly kind: string;
   /** Short names, as kubectl knows them (svc, cm, pvc, …). */
   readonly aliases: readonly string[];
-  /** Table columns for the text rendering of a list: header and summary field. */
-  readonly columns: ReadonlyArray<readonly [string, string]>;
   list(kube: NamespacedKube, query: ListQuery): Promise<ListPage>;
   read(kube: NamespacedKube, name: string): Promise<unknown>;
   /** An object as read or listed, in its wire form (field names as the API spells them, times as strings). */
   toWire(object: unknown): JsonObject;
-  /** List rows for objects as read or listed; may read related objects (a Service's EndpointSlices). */
-  summarize(kube: NamespacedKube, items: readonly unknown[], now: Date): Promise<Summary[]>;
+  /** Related objects the list rows of `items` need (a Service's EndpointSlices); none for most kinds. */
+  related(kube: NamespacedKube, items: readonly unknown[]): Promise<readonly unknown[]>;
 }
 
 interface Page<T> {
@@ -74,23 +47,20 @@ interface Request {
   readonly _continue?: string | undefined;
 }
 
-/** One typed API pair (list and read) and a row summary, erased to ResourceKind. */
-function typed<T extends KubernetesObject>(definition: {
-  readonly name: string;
+/** One typed API pair (list and read), erased to ResourceKind. */
+function typed<T extends KubernetesObject, Name extends string>(definition: {
+  readonly name: Name;
   readonly kind: string;
   readonly model: string;
   readonly aliases: readonly string[];
-  readonly columns: ReadonlyArray<readonly [string, string]>;
   readonly list: (kube: NamespacedKube, request: Request) => Promise<Page<T>>;
   readonly read: (kube: NamespacedKube, request: { name: string; namespace: string }) => Promise<T>;
-  readonly row?: (item: T, now: Date) => Summary;
-  readonly rows?: (kube: NamespacedKube, items: readonly T[], now: Date) => Promise<Summary[]>;
-}): ResourceKind {
+  readonly related?: (kube: NamespacedKube, items: readonly T[]) => Promise<readonly unknown[]>;
+}): ResourceKind<Name> {
   return {
     name: definition.name,
     kind: definition.kind,
     aliases: definition.aliases,
-    columns: definition.columns,
     async list(kube, query) {
       const page = await definition.list(kube, {
         namespace: kube.namespace,
@@ -103,47 +73,20 @@ function typed<T extends KubernetesObject>(definition: {
     read: (kube, name) => definition.read(kube, { name, namespace: kube.namespace }),
     // The generated models rename a few fields (`from` → `_from`) and hold Dates; the serializer restores both.
     toWire: (object) => ObjectSerializer.serialize(object, definition.model, '') as JsonObject,
-    async summarize(kube, items, now) {
-      const typedItems = items as readonly T[];
-      if (definition.rows) return definition.rows(kube, typedItems, now);
-      const row = definition.row;
-      return row ? typedItems.map((item) => row(item, now)) : [];
-    },
+    related: async (kube, items) => (definition.related ? definition.related(kube, items as readonly T[]) : []),
   };
 }
 
-const AGE: readonly [string, string] = ['AGE', 'age'];
-const WORKLOAD_COLUMNS: ReadonlyArray<readonly [string, string]> = [
-  ['NAME', 'name'],
-  ['STATUS', 'status_text'],
-  ['IMAGES', 'images'],
-  AGE,
-];
-
-/** Workload rows flattened for the generic table (images joined, one status column). */
-function workloadSummary(row: ReturnType<typeof deploymentRow>): Summary {
-  const summary: Summary = { status_text: workloadStatusText(row) };
-  for (const [key, value] of Object.entries(row)) {
-    if (value === undefined) continue;
-    summary[key] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return summary;
-}
-
-/** EndpointSlices of the listed Services, for their ready/not-ready counts. */
-async function serviceRows(kube: NamespacedKube, services: readonly V1Service[], now: Date): Promise<Summary[]> {
+/** The EndpointSlices of the listed Services, for their ready/not-ready counts. */
+async function serviceEndpointSlices(kube: NamespacedKube, services: readonly V1Service[]): Promise<V1EndpointSlice[]> {
   const names = services.map((service) => service.metadata?.name ?? '').filter((name) => name !== '');
-  let slices: V1EndpointSlice[] = [];
-  if (names.length > 0) {
-    const list = await kube.discovery.listNamespacedEndpointSlice({
-      namespace: kube.namespace,
-      labelSelector: `kubernetes.io/service-name in (${names.join(',')})`,
-      limit: 500,
-    });
-    slices = list.items;
-  }
-  const counts = endpointCountsByService(slices);
-  return services.map((service) => serviceSummary(service, counts.get(service.metadata?.name ?? ''), now));
+  if (names.length === 0) return [];
+  const list = await kube.discovery.listNamespacedEndpointSlice({
+    namespace: kube.namespace,
+    labelSelector: `kubernetes.io/service-name in (${names.join(',')})`,
+    limit: 500,
+  });
+  return list.items;
 }
 
 const METRICS_GROUP = { group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods' } as const;
@@ -177,16 +120,10 @@ function metricsFailure(error: unknown, podName?: string): unknown {
   return error;
 }
 
-const podMetrics: ResourceKind = {
+const podMetrics: ResourceKind<'podmetrics'> = {
   name: 'podmetrics',
   kind: 'PodMetrics',
   aliases: ['top'],
-  columns: [
-    ['NAME', 'name'],
-    ['CPU', 'cpu'],
-    ['MEMORY', 'memory'],
-    ['CONTAINERS', 'containers'],
-  ],
   async list(kube, query) {
     try {
       const page = (await kube.custom.listNamespacedCustomObject({
@@ -213,247 +150,154 @@ const podMetrics: ResourceKind = {
     }
   },
   toWire: (object) => object as JsonObject,
-  async summarize(_kube, items, now) {
-    return items.map((item) => podMetricsSummary(item as JsonObject, now));
-  },
+  related: async () => [],
 };
 
-export const RESOURCE_KINDS: readonly ResourceKind[] = [
+export const RESOURCE_KINDS = [
   typed({
     name: 'services',
     kind: 'Service',
     model: 'V1Service',
     aliases: ['svc'],
-    columns: [
-      ['NAME', 'name'],
-      ['TYPE', 'type'],
-      ['CLUSTER-IP', 'cluster_ip'],
-      ['PORTS', 'ports'],
-      ['READY', 'ready_endpoints'],
-      ['NOT-READY', 'not_ready_endpoints'],
-      ['SELECTOR', 'selector'],
-    ],
     list: (kube, request) => kube.core.listNamespacedService(request),
     read: (kube, request) => kube.core.readNamespacedService(request),
-    rows: serviceRows,
+    related: serviceEndpointSlices,
   }),
   typed({
     name: 'endpoints',
     kind: 'Endpoints',
     model: 'V1Endpoints',
     aliases: ['ep'],
-    columns: [
-      ['NAME', 'name'],
-      ['READY', 'ready'],
-      ['NOT-READY', 'not_ready'],
-      ['ADDRESSES', 'addresses'],
-    ],
     list: (kube, request) => kube.core.listNamespacedEndpoints(request),
     read: (kube, request) => kube.core.readNamespacedEndpoints(request),
-    row: endpointsSummary,
   }),
   typed({
     name: 'endpointslices',
     kind: 'EndpointSlice',
     model: 'V1EndpointSlice',
     aliases: ['eps'],
-    columns: [
-      ['NAME', 'name'],
-      ['SERVICE', 'service'],
-      ['TYPE', 'address_type'],
-      ['READY', 'ready'],
-      ['NOT-READY', 'not_ready'],
-      ['PORTS', 'ports'],
-    ],
     list: (kube, request) => kube.discovery.listNamespacedEndpointSlice(request),
     read: (kube, request) => kube.discovery.readNamespacedEndpointSlice(request),
-    row: endpointSliceSummary,
   }),
   typed({
     name: 'configmaps',
     kind: 'ConfigMap',
     model: 'V1ConfigMap',
     aliases: ['cm'],
-    columns: [['NAME', 'name'], ['KEYS', 'keys'], ['SIZE', 'size'], AGE],
     list: (kube, request) => kube.core.listNamespacedConfigMap(request),
     read: (kube, request) => kube.core.readNamespacedConfigMap(request),
-    row: configMapSummary,
   }),
   typed({
     name: 'persistentvolumeclaims',
     kind: 'PersistentVolumeClaim',
     model: 'V1PersistentVolumeClaim',
     aliases: ['pvc'],
-    columns: [
-      ['NAME', 'name'],
-      ['PHASE', 'phase'],
-      ['CAPACITY', 'capacity'],
-      ['REQUESTED', 'requested'],
-      ['CLASS', 'storage_class'],
-      ['ACCESS', 'access_modes'],
-      ['VOLUME', 'volume'],
-    ],
     list: (kube, request) => kube.core.listNamespacedPersistentVolumeClaim(request),
     read: (kube, request) => kube.core.readNamespacedPersistentVolumeClaim(request),
-    row: pvcSummary,
   }),
   typed({
     name: 'serviceaccounts',
     kind: 'ServiceAccount',
     model: 'V1ServiceAccount',
     aliases: ['sa'],
-    columns: [['NAME', 'name'], ['AUTOMOUNT', 'automount_token'], ['PULL-SECRETS', 'image_pull_secrets'], AGE],
     list: (kube, request) => kube.core.listNamespacedServiceAccount(request),
     read: (kube, request) => kube.core.readNamespacedServiceAccount(request),
-    row: serviceAccountSummary,
   }),
   typed({
     name: 'ingresses',
     kind: 'Ingress',
     model: 'V1Ingress',
     aliases: ['ing'],
-    columns: [['NAME', 'name'], ['CLASS', 'class'], ['RULES', 'rules'], ['ADDRESS', 'address'], AGE],
     list: (kube, request) => kube.networking.listNamespacedIngress(request),
     read: (kube, request) => kube.networking.readNamespacedIngress(request),
-    row: ingressSummary,
   }),
   typed({
     name: 'networkpolicies',
     kind: 'NetworkPolicy',
     model: 'V1NetworkPolicy',
     aliases: ['netpol'],
-    columns: [['NAME', 'name'], ['POD-SELECTOR', 'pod_selector'], ['EFFECT', 'effect'], AGE],
     list: (kube, request) => kube.networking.listNamespacedNetworkPolicy(request),
     read: (kube, request) => kube.networking.readNamespacedNetworkPolicy(request),
-    row: networkPolicySummary,
   }),
   typed({
     name: 'horizontalpodautoscalers',
     kind: 'HorizontalPodAutoscaler',
     model: 'V2HorizontalPodAutoscaler',
     aliases: ['hpa'],
-    columns: [
-      ['NAME', 'name'],
-      ['TARGET', 'target'],
-      ['METRICS', 'metrics'],
-      ['MIN', 'min'],
-      ['MAX', 'max'],
-      ['CURRENT', 'current'],
-      ['DESIRED', 'desired'],
-    ],
     list: (kube, request) => kube.autoscaling.listNamespacedHorizontalPodAutoscaler(request),
     read: (kube, request) => kube.autoscaling.readNamespacedHorizontalPodAutoscaler(request),
-    row: hpaSummary,
   }),
   typed({
     name: 'poddisruptionbudgets',
     kind: 'PodDisruptionBudget',
     model: 'V1PodDisruptionBudget',
     aliases: ['pdb'],
-    columns: [
-      ['NAME', 'name'],
-      ['SELECTOR', 'selector'],
-      ['HEALTHY', 'current_healthy'],
-      ['WANTED', 'desired_healthy'],
-      ['ALLOWED', 'disruptions_allowed'],
-    ],
     list: (kube, request) => kube.policy.listNamespacedPodDisruptionBudget(request),
     read: (kube, request) => kube.policy.readNamespacedPodDisruptionBudget(request),
-    row: pdbSummary,
   }),
   typed({
     name: 'replicasets',
     kind: 'ReplicaSet',
     model: 'V1ReplicaSet',
     aliases: ['rs'],
-    columns: [
-      ['NAME', 'name'],
-      ['DESIRED', 'desired'],
-      ['CURRENT', 'current'],
-      ['READY', 'ready'],
-      ['REVISION', 'revision'],
-      ['OWNER', 'owner'],
-      AGE,
-    ],
     list: (kube, request) => kube.apps.listNamespacedReplicaSet(request),
     read: (kube, request) => kube.apps.readNamespacedReplicaSet(request),
-    row: replicaSetSummary,
   }),
   typed({
     name: 'pods',
     kind: 'Pod',
     model: 'V1Pod',
     aliases: ['po'],
-    columns: [
-      ['NAME', 'name'],
-      ['READY', 'ready'],
-      ['STATUS', 'status'],
-      ['RESTARTS', 'restarts'],
-      ['AGE', 'age'],
-      ['NODE', 'node'],
-    ],
     list: (kube, request) => kube.core.listNamespacedPod(request),
     read: (kube, request) => kube.core.readNamespacedPod(request),
-    row: (pod, now) => {
-      const row = podRow(pod, now);
-      return Object.fromEntries(Object.entries(row).filter(([, value]) => value !== undefined)) as Summary;
-    },
   }),
   typed({
     name: 'deployments',
     kind: 'Deployment',
     model: 'V1Deployment',
     aliases: ['deploy'],
-    columns: WORKLOAD_COLUMNS,
     list: (kube, request) => kube.apps.listNamespacedDeployment(request),
     read: (kube, request) => kube.apps.readNamespacedDeployment(request),
-    row: (item, now) => workloadSummary(deploymentRow(item, now)),
   }),
   typed({
     name: 'statefulsets',
     kind: 'StatefulSet',
     model: 'V1StatefulSet',
     aliases: ['sts'],
-    columns: WORKLOAD_COLUMNS,
     list: (kube, request) => kube.apps.listNamespacedStatefulSet(request),
     read: (kube, request) => kube.apps.readNamespacedStatefulSet(request),
-    row: (item, now) => workloadSummary(statefulSetRow(item, now)),
   }),
   typed({
     name: 'daemonsets',
     kind: 'DaemonSet',
     model: 'V1DaemonSet',
     aliases: ['ds'],
-    columns: WORKLOAD_COLUMNS,
     list: (kube, request) => kube.apps.listNamespacedDaemonSet(request),
     read: (kube, request) => kube.apps.readNamespacedDaemonSet(request),
-    row: (item, now) => workloadSummary(daemonSetRow(item, now)),
   }),
   typed({
     name: 'jobs',
     kind: 'Job',
     model: 'V1Job',
     aliases: [],
-    columns: WORKLOAD_COLUMNS,
     list: (kube, request) => kube.batch.listNamespacedJob(request),
     read: (kube, request) => kube.batch.readNamespacedJob(request),
-    row: (item, now) => workloadSummary(jobRow(item, now)),
   }),
   typed({
     name: 'cronjobs',
     kind: 'CronJob',
     model: 'V1CronJob',
     aliases: ['cj'],
-    columns: WORKLOAD_COLUMNS,
     list: (kube, request) => kube.batch.listNamespacedCronJob(request),
     read: (kube, request) => kube.batch.readNamespacedCronJob(request),
-    row: (item, now) => workloadSummary(cronJobRow(item, now)),
   }),
   podMetrics,
-];
+] as const;
+
+export type ResourceKindName = (typeof RESOURCE_KINDS)[number]['name'];
 
 // Besides the canonical plural and the short names: the singular, the kind itself, and plural short names.
-const BY_NAME = new Map<string, ResourceKind>(
+const BY_NAME = new Map<string, ResourceKind<ResourceKindName>>(
   RESOURCE_KINDS.flatMap((kind) =>
     [
       kind.name,
@@ -513,7 +357,7 @@ const REFUSED: ReadonlyArray<readonly [readonly string[], (namespace: string) =>
   [['log', 'logs'], () => 'logs have their own tool: call get_pod_logs.', 'invalid'],
 ];
 
-export type KindLookup = { readonly kind: ResourceKind } | { readonly failure: ToolFailure };
+export type KindLookup = { readonly kind: ResourceKind<ResourceKindName> } | { readonly failure: ToolFailure };
 
 /** Resolves what the agent typed (any case, singular, plural or short name) to a kind, or a failure to show. */
 export function lookupKind(text: string, namespace: string): KindLookup {

@@ -1,6 +1,7 @@
 /**
  * get_resources: the generic get/list for the namespace's other kinds — compact per-kind rows for a list, the
- * stripped object for one name. Which kinds exist and how each is read lives in kube/resource-kinds.ts.
+ * stripped object for one name. Which kinds exist and how each is read lives in kube/resource-kinds.ts, how each
+ * is shown in format/resource-rows.ts.
  */
 import { dumpYaml } from '@kubernetes/client-node';
 import { z } from 'zod';
@@ -8,10 +9,11 @@ import { boundedText } from '../bounded-text.ts';
 import { ToolFailure } from '../failure.ts';
 import { capConfigMapData, type JsonObject, type Summary, stripObject } from '../format/objects.ts';
 import { renderTable } from '../format/pods.ts';
+import { RESOURCE_ROWS } from '../format/resource-rows.ts';
 import { READ_HINTS } from '../hints.ts';
 import { describeKubeError, isNotFound } from '../kube/errors.ts';
 import type { NamespacedKube } from '../kube/namespaced-kube.ts';
-import { lookupKind, RESOURCE_KINDS, type ResourceKind } from '../kube/resource-kinds.ts';
+import { lookupKind, RESOURCE_KINDS, type ResourceKind, type ResourceKindName } from '../kube/resource-kinds.ts';
 import { byteLength } from '../output/budget.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
 import { defineTool } from './definition.ts';
@@ -80,7 +82,7 @@ export const getResources = defineTool({
       if (isNotFound(error)) throw await notFound(kind, args.name, kube);
       throw describeKubeError(error, `${kind.kind} "${args.name}"`);
     }
-    const [row] = await kind.summarize(kube, [object], context.now());
+    const [row] = await summarize(kind, kube, [object], context.now());
     let stripped = stripObject(kind.toWire(object));
     if (kind.name === 'configmaps') stripped = configMapValues(stripped, args.key, args.name);
     return {
@@ -109,10 +111,11 @@ export const getResources = defineTool({
     const header = `${items.length} ${what} in ${result.namespace}${result.selector ? ` matching ${result.selector}` : ''}`;
     const lines = [items.length > 0 ? `${header}:` : `${header}.`];
     if (items.length > 0 && kind) {
+      const { columns } = RESOURCE_ROWS[kind.name];
       lines.push(
         renderTable(
-          kind.columns.map(([title]) => title),
-          items.map((item) => kind.columns.map(([, field]) => cell(item[field]))),
+          columns.map(([title]) => title),
+          items.map((item) => columns.map(([, field]) => cell(item[field]))),
         ),
       );
       for (const item of items) if (item.problem) lines.push(`! ${item.name}: ${item.problem}`);
@@ -124,7 +127,7 @@ export const getResources = defineTool({
 });
 
 async function list(
-  kind: ResourceKind,
+  kind: ResourceKind<ResourceKindName>,
   args: { label_selector?: string | undefined; limit: number; cursor?: string | undefined },
   kube: NamespacedKube,
   now: Date,
@@ -141,7 +144,7 @@ async function list(
       }
       throw failure;
     }
-    const items = await kind.summarize(kube, page.items, now);
+    const items = await summarize(kind, kube, page.items, now);
     const bytes = byteLength(items);
     if (bytes > LIST_BYTES && limit > 1) {
       limit = Math.max(1, Math.floor(limit / 2));
@@ -163,6 +166,17 @@ async function list(
       ...(notes.length > 0 ? { note: notes.join(' ') } : {}),
     };
   }
+}
+
+/** The kind's list rows: what it fetches besides (a Service's EndpointSlices), then how it is shown. */
+async function summarize(
+  kind: ResourceKind<ResourceKindName>,
+  kube: NamespacedKube,
+  items: readonly unknown[],
+  now: Date,
+): Promise<Summary[]> {
+  const related = await kind.related(kube, items);
+  return RESOURCE_ROWS[kind.name].summarize(items, now, related);
 }
 
 /** Not found: say so, and name what does exist, so the next call can be right. */
