@@ -12,9 +12,9 @@ import type {
   V1ReplicaSet,
   V1StatefulSet,
 } from '@kubernetes/client-node';
-import type { ServiceContext } from '../context.ts';
 import { ToolFailure } from '../failure.ts';
 import { describeKubeError } from './errors.ts';
+import type { NamespacedKube } from './namespaced-kube.ts';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job' | 'CronJob' | 'ReplicaSet';
 
@@ -62,8 +62,18 @@ export function parseWorkloadReference(text: string): ParsedReference | { readon
   return { self: false, kind, name };
 }
 
+/** What reading a workload needs: the namespaced API. */
+export interface KubeAccess {
+  readonly kube: NamespacedKube;
+}
+
+/** What resolving "self" needs: this sidecar's own workload, as its self locator finds it. */
+export interface OwnWorkload {
+  readonly self: { workload(): Promise<{ readonly kind: string; readonly name: string } | undefined> };
+}
+
 /** Resolves a reference (default: this workload) to a concrete kind and name. */
-export async function resolveWorkloadRef(context: ServiceContext, reference: string | undefined): Promise<WorkloadRef> {
+export async function resolveWorkloadRef(context: OwnWorkload, reference: string | undefined): Promise<WorkloadRef> {
   const parsed = parseWorkloadReference(reference ?? 'self');
   if ('error' in parsed) throw new ToolFailure(`workload: ${parsed.error}`, 'invalid');
   if (!parsed.self) return { kind: parsed.kind, name: parsed.name };
@@ -88,7 +98,7 @@ export interface ResolvedWorkload extends WorkloadRef {
 
 export type WorkloadObject = V1Deployment | V1StatefulSet | V1DaemonSet | V1ReplicaSet | V1Job | V1CronJob;
 
-export async function readWorkload(context: ServiceContext, ref: WorkloadRef): Promise<ResolvedWorkload> {
+export async function readWorkload(context: KubeAccess, ref: WorkloadRef): Promise<ResolvedWorkload> {
   const { kube } = context;
   const request = { name: ref.name, namespace: kube.namespace };
   let object: WorkloadObject;
@@ -133,7 +143,7 @@ export async function readWorkload(context: ServiceContext, ref: WorkloadRef): P
   return { ...ref, object, podSelector: selector ? labelSelectorText(selector) : undefined };
 }
 
-async function namesOf(context: ServiceContext, kind: WorkloadKind): Promise<string[]> {
+async function namesOf(context: KubeAccess, kind: WorkloadKind): Promise<string[]> {
   const { kube } = context;
   const request = { namespace: kube.namespace, limit: 100 };
   const names = (items: ReadonlyArray<{ metadata?: { name?: string } }>) =>
