@@ -13,6 +13,7 @@ import {
   MAX_FILE_LINES,
   MAX_FUNCTION_LINES,
   shapeFindings,
+  versionLiteralFindings,
 } from './source-shape.ts';
 
 const file = (path: string, text: string): SourceFile => ({ pkg: 'sidecar', path, text });
@@ -97,4 +98,30 @@ test('shapeFindings runs every shape check over every file', () => {
     findings.map((finding) => finding.at),
     ['packages/sidecar/src/index.ts:1', 'packages/sidecar/src/a.ts:1'],
   );
+});
+
+test('a version written out in a string or template is reported; the same digits inside another number are not', () => {
+  const text = [
+    "export const SIDECAR_VERSION = '0.1.0';",
+    'const image = `ghcr.io/podmcp/podmcp:0.1.0`;',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the fixture is source text with a template in it
+    'const tagged = `podmcp:${tag}-0.1.0`;',
+    "const other = ['10.1.0', '0.1.01', '0.1.0.2'];",
+    "const release = 'v0.1.0-rc';",
+    "import packageJson from '../package.json' with { type: 'json' };",
+  ].join('\n');
+  assert.deepEqual(
+    versionLiteralFindings(file('sidecar.ts', text), '0.1.0').map((finding) => finding.at),
+    [
+      'packages/sidecar/src/sidecar.ts:1',
+      'packages/sidecar/src/sidecar.ts:2',
+      'packages/sidecar/src/sidecar.ts:3',
+      'packages/sidecar/src/sidecar.ts:5',
+    ],
+  );
+  assert.match(
+    versionLiteralFindings(file('a.ts', "'0.1.0'"), '0.1.0')[0]?.rule ?? '',
+    /read it from the package's package.json/,
+  );
+  assert.deepEqual(versionLiteralFindings(file('a.ts', "const v = '0.2.0';"), '0.1.0'), []);
 });

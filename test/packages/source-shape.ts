@@ -2,7 +2,8 @@
  * The shape a newcomer can read: no function over 80 lines (unless the line before it is a comment starting
  * with `long:` that says why), no source file over 600 lines, no `export *` in an index. Functions are counted
  * from their first line to their closing brace: declarations, expressions, arrows, methods, accessors and
- * constructors alike, so an object literal's inline handlers count too.
+ * constructors alike, so an object literal's inline handlers count too. And no package version written out in
+ * a source file: it is read from package.json.
  */
 import ts from 'typescript';
 import type { Finding } from './layer-rules.ts';
@@ -54,6 +55,35 @@ export function exportStarFindings(file: SourceFile): Finding[] {
       findings.push({ at: where(file, line + 1), rule: 'export * in an index; name the exports' });
     }
   }
+  return findings;
+}
+
+/**
+ * A package's version written out in its sources: each copy is one more place a release must edit, and the
+ * one it forgets ships the old number. Read it from package.json instead.
+ */
+export function versionLiteralFindings(file: SourceFile, version: string): Finding[] {
+  const source = parse(file.path, file.text);
+  const pattern = new RegExp(`(^|[^\\d.])${version.replaceAll('.', '\\.')}($|[^\\d.])`);
+  const findings: Finding[] = [];
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isStringLiteralLike(node) ||
+      ts.isTemplateHead(node) ||
+      ts.isTemplateMiddle(node) ||
+      ts.isTemplateTail(node)
+    ) {
+      if (pattern.test(node.text)) {
+        const { line } = source.getLineAndCharacterOfPosition(node.getStart(source));
+        findings.push({
+          at: where(file, line + 1),
+          rule: `the version ${version} is written out; read it from the package's package.json`,
+        });
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
   return findings;
 }
 
