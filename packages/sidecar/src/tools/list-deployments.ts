@@ -3,10 +3,11 @@
  * CronJobs — with rollout state (complete, progressing, stuck, paused, degraded), replica counts, images and
  * age; Jobs with completions, CronJobs with schedule and last runs. Paged per kind with one cursor.
  */
+
+import { decodeCursor, encodeCursor } from '@podmcp/core';
 import { z } from 'zod';
 import { boundedText } from '../bounded-text.ts';
 import type { ToolContext } from '../context.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { ToolFailure } from '../failure.ts';
 import { renderTable } from '../format/pods.ts';
 import {

@@ -1,7 +1,8 @@
 /** list_pods: the namespace's pods (or one workload's) with the status columns an SRE reads first. */
+
+import { decodeCursor, encodeCursor } from '@podmcp/core';
 import { z } from 'zod';
 import { boundedText } from '../bounded-text.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { ToolFailure } from '../failure.ts';
 import { type PodRow, podRow, renderTable } from '../format/pods.ts';
 import { READ_HINTS } from '../hints.ts';

@@ -1,6 +1,6 @@
 /**
- * The opaque page cursor of the list tools: a small JSON value as base64url, so an agent passes it back unchanged
- * and never edits it by hand. Each tool says which values it accepts (`read`) and words its own refusal.
+ * The opaque page cursor of list answers: a small JSON value as base64url, so an agent passes it back unchanged
+ * and never edits it by hand. Each user says which values it accepts (`read`) and words its own refusal.
  */
 
 export function encodeCursor(value: object): string {
