@@ -16,15 +16,10 @@ import { decodeSidecarEnv } from '@podmcp/core';
 import { pino } from 'pino';
 import { createClaimBook } from '../src/governance/claims.ts';
 import { createSidecar } from '../src/sidecar.ts';
-import {
-  type Authenticate,
-  claimedIdentity,
-  createPeerAddressCaller,
-  HttpRefusal,
-  normalizeHostName,
-  type RunningHttpTransport,
-  startHttpTransport,
-} from '../src/transport/http.ts';
+import { normalizeHostName } from '../src/transport/hosts.ts';
+import { type RunningHttpTransport, startHttpTransport } from '../src/transport/http.ts';
+import { claimedIdentity, createPeerAddressCaller } from '../src/transport/identity.ts';
+import { type Authenticate, HttpRefusal } from '../src/transport/seams.ts';
 
 const INITIALIZE = {
   jsonrpc: '2.0',

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { PROTECTED_RESOURCE_METADATA_PATHS } from '../transport/http.ts';
+import { PROTECTED_RESOURCE_METADATA_PATHS } from '../transport/protected-resource.ts';
 import { jwtClaims } from './token-review.ts';
 
 /** Where the metadata of the resource `/mcp` lives (RFC 9728 section 3: well-known prefix, then the path). */

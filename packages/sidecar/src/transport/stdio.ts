@@ -11,7 +11,7 @@ import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.
 import type { Logger } from 'pino';
 import type { Caller } from '../caller.ts';
 import { createIdleWaiters } from './drain.ts';
-import type { ServerSource } from './http.ts';
+import type { ServerSource } from './seams.ts';
 
 export const STDIO_CALLER: Caller = { id: 'stdio', transport: 'stdio' };
 

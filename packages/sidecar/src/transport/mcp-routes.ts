@@ -1,0 +1,180 @@
+/**
+ * The MCP endpoint itself, once a request has passed the edge's checks: POST within a session goes to that
+ * session's server and transport; an `initialize` without one starts a session; anything else is served
+ * statelessly, by an MCP server and SDK transport that live exactly as long as the request. DELETE ends the
+ * caller's own session. A session answers only the caller that created it, and each request runs as its own
+ * caller (the SDK hands it to every handler as authInfo).
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import type { Caller } from '../caller.ts';
+import { refuse } from './refuse.ts';
+import type { ServerSource } from './seams.ts';
+import { ownerOf, type Session, shortId } from './session-store.ts';
+import type { SessionTable } from './sessions.ts';
+
+export const MCP_PATH = '/mcp';
+
+export interface McpRouteOptions {
+  readonly sidecar: ServerSource;
+  readonly sessions: SessionTable<Session>;
+  readonly logger: Logger;
+  /** Called when a POST /mcp ends, with how long it took; for request logs and tests. */
+  readonly onRequestDone?:
+    | ((info: { status: number; caller: string | undefined; durationMs: number }) => void)
+    | undefined;
+}
+
+/** POST /mcp: within a session, to start one, or stateless. */
+export function mcpPost(options: McpRouteOptions): RequestHandler {
+  return async (request: Request, response: Response) => {
+    const caller = response.locals.caller as Caller;
+    const started = performance.now();
+    response.once('close', () =>
+      options.onRequestDone?.({
+        status: response.statusCode,
+        caller: caller.id,
+        durationMs: performance.now() - started,
+      }),
+    );
+    const sessionId = sessionHeader(request);
+    if (sessionId !== undefined) return serveInSession(options, sessionId, caller, request, response);
+    try {
+      if (isInitializeRequest(request.body) && (await startSession(options, caller, request, response))) return;
+    } catch (error) {
+      options.logger.error({ err: error, caller: caller.id }, 'MCP session failed to start');
+      if (!response.headersSent) refuse(response, 500, 'Internal error.', {}, -32603);
+      return;
+    }
+    await serveStateless(options, caller, request, response);
+  };
+}
+
+/** DELETE /mcp ends the caller's own session (the SDK answers it and calls onsessionclosed). */
+export function mcpDelete(options: McpRouteOptions): RequestHandler {
+  return async (request: Request, response: Response) => {
+    const caller = response.locals.caller as Caller;
+    const sessionId = sessionHeader(request);
+    if (sessionId === undefined) return refuse(response, 400, 'Bad Request: Mcp-Session-Id header is required.');
+    const session = sessionFor(options, sessionId, caller, response);
+    if (session === undefined) return;
+    await serve(options.logger, session.transport, caller, request, response);
+  };
+}
+
+async function serveInSession(
+  options: McpRouteOptions,
+  sessionId: string,
+  caller: Caller,
+  request: Request,
+  response: Response,
+): Promise<void> {
+  const session = sessionFor(options, sessionId, caller, response);
+  if (session === undefined) return;
+  if (options.sidecar.stillServes && !options.sidecar.stillServes(session.creator, caller)) {
+    options.logger.info(
+      { session: shortId(sessionId), caller: caller.id },
+      'what the caller may use changed; ending its session',
+    );
+    options.sessions.remove(sessionId, 'closed');
+    return refuse(response, 404, 'Session not found: what you may use changed; initialize again.', {}, -32001);
+  }
+  return serve(options.logger, session.transport, caller, request, response, request.body);
+}
+
+/** A new session for an `initialize`; false (serve it statelessly) when the table has no room. */
+async function startSession(
+  options: McpRouteOptions,
+  caller: Caller,
+  request: Request,
+  response: Response,
+): Promise<boolean> {
+  const { sessions, logger } = options;
+  const id = randomUUID();
+  const transport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: () => id,
+    onsessionclosed: (closed) => void sessions.remove(closed, 'deleted'),
+  });
+  const server = options.sidecar.server((authInfo) => (authInfo as Caller | undefined) ?? caller);
+  const slot = sessions.add(id, ownerOf(caller), { server, transport, creator: caller });
+  if (slot === undefined) {
+    logger.warn({ caller: caller.id }, 'every MCP session is in use; this client is served without a session');
+    void server.close().catch(() => undefined);
+    return false;
+  }
+  transport.onclose = () => void sessions.remove(id, 'closed');
+  response.once('close', () => {
+    slot.release();
+    // An initialize the SDK refused leaves no session behind.
+    if (transport.sessionId !== id) sessions.remove(id, 'closed');
+  });
+  logger.info({ session: shortId(id), caller: caller.id }, 'MCP session started');
+  await server.connect(transport);
+  await serve(logger, transport, caller, request, response, request.body);
+  return true;
+}
+
+/** One MCP server and transport for this request alone, both closed when the response closes. */
+async function serveStateless(
+  options: McpRouteOptions,
+  caller: Caller,
+  request: Request,
+  response: Response,
+): Promise<void> {
+  const server = options.sidecar.server(() => caller);
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  response.once('close', () => {
+    void transport.close().catch(() => undefined);
+    void server.close().catch(() => undefined);
+  });
+  try {
+    await server.connect(transport);
+  } catch (error) {
+    options.logger.error({ err: error, caller: caller.id }, 'MCP request failed');
+    if (!response.headersSent) refuse(response, 500, 'Internal error.', {}, -32603);
+    return;
+  }
+  await serve(options.logger, transport, caller, request, response, request.body);
+}
+
+/** The session `id` if `caller` owns it, busy until the response closes; else answered 404 here. */
+function sessionFor(options: McpRouteOptions, id: string, caller: Caller, response: Response): Session | undefined {
+  const lookup = options.sessions.use(id, ownerOf(caller));
+  if (!lookup.found) {
+    if (lookup.reason === 'foreign') {
+      options.logger.warn({ caller: caller.id }, 'refused a session id presented by a caller that does not own it');
+    }
+    refuse(response, 404, 'Session not found: initialize again.', {}, -32001);
+    return undefined;
+  }
+  response.once('close', lookup.release);
+  return lookup.value;
+}
+
+async function serve(
+  logger: Logger,
+  transport: StreamableHTTPServerTransport,
+  caller: Caller,
+  request: Request,
+  response: Response,
+  body?: unknown,
+): Promise<void> {
+  try {
+    // The SDK hands `auth` to every handler as authInfo: each request runs as its own caller.
+    (request as Request & { auth?: unknown }).auth = caller;
+    await transport.handleRequest(request as Parameters<typeof transport.handleRequest>[0], response, body);
+  } catch (error) {
+    logger.error({ err: error, caller: caller.id }, 'MCP request failed');
+    if (!response.headersSent) refuse(response, 500, 'Internal error.', {}, -32603);
+  }
+}
+
+function sessionHeader(request: IncomingMessage): string | undefined {
+  const value = request.headers['mcp-session-id'];
+  const id = Array.isArray(value) ? value[0] : value;
+  return id === undefined || id === '' ? undefined : id;
+}
