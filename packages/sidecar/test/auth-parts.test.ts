@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import type { V1SubjectAccessReviewStatus, V1TokenReviewStatus } from '@kubernetes/client-node';
 import { describeMissingPermission, reviewAccess } from '../src/auth/access-review.ts';
 import { hashKey, ReviewCache } from '../src/auth/cache.ts';
-import { narrowCatalogue } from '../src/auth/http-authenticator.ts';
+import { narrowCatalogue } from '../src/auth/narrow.ts';
 import { jwtExpiry, type ReviewClient, reviewToken } from '../src/auth/token-review.ts';
 import type { Catalogue } from '../src/mcp/server.ts';
 import { checkExposure, planSidecar, SidecarConfigError } from '../src/serve.ts';
