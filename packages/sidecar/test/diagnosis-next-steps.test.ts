@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { FINDING_CODES, type LogExcerpt, renderStep, stepsFor } from '../src/diagnosis/index.ts';
+import { ADVICE } from '../src/diagnosis/next-steps.ts';
 import { TOOL_DEFINITIONS } from '../src/tools/catalog.ts';
 
 describe('diagnoses that finish in one call', () => {
@@ -46,5 +47,28 @@ describe('diagnoses that finish in one call', () => {
         ],
       );
     });
+  });
+});
+
+describe('the advice table', () => {
+  const context = { text: 'anything', workload: 'Deployment/web', pod: 'web-1', container: 'app', haveLog: false };
+
+  test('has an entry for every finding code and for nothing else', () => {
+    assert.deepEqual(Object.keys(ADVICE).sort(), [...FINDING_CODES].sort());
+  });
+
+  test('every step says why in its own words; tool steps carry arguments, advice carries none', () => {
+    for (const code of FINDING_CODES) {
+      for (const step of ADVICE[code](context)) {
+        assert.ok(step.text.trim().length > 0, `${code}: a step without text`);
+        if (step.tool) assert.equal(typeof step.args, 'object', `${code}: ${step.tool} without arguments`);
+        else assert.equal(step.args, undefined, `${code}: advice with arguments`);
+      }
+    }
+  });
+
+  test('only these codes give no step, each on purpose', () => {
+    const silent = FINDING_CODES.filter((code) => ADVICE[code](context).length === 0);
+    assert.deepEqual(silent, ['node-lost', 'rollout-in-progress', 'rollout-paused', 'scaled-to-zero', 'more-findings']);
   });
 });
