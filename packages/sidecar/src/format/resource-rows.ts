@@ -23,7 +23,15 @@ import {
 } from './object-summaries.ts';
 import type { JsonObject, Summary } from './objects.ts';
 import { podRow } from './pods.ts';
-import { cronJobRow, daemonSetRow, deploymentRow, jobRow, statefulSetRow, workloadStatusText } from './workloads.ts';
+import {
+  cronJobRow,
+  daemonSetRow,
+  deploymentRow,
+  jobRow,
+  statefulSetRow,
+  type WorkloadRow,
+  workloadStatusText,
+} from './workloads.ts';
 
 export interface ResourceRows {
   /** Table columns for the text rendering of a list: header and summary field. */
@@ -45,8 +53,12 @@ const WORKLOAD_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   AGE,
 ];
 
-/** Workload rows flattened for the generic table (images joined, one status column). */
-function workloadSummary(row: ReturnType<typeof deploymentRow>): Summary {
+/** A workload kind: list_deployments's row flattened for the generic table (images joined, one status column). */
+function workloadRows<T>(row: (item: T, now: Date) => WorkloadRow): ResourceRows {
+  return { columns: WORKLOAD_COLUMNS, summarize: rows((item: T, now) => workloadSummary(row(item, now))) };
+}
+
+function workloadSummary(row: WorkloadRow): Summary {
   const summary: Summary = { status_text: workloadStatusText(row) };
   for (const [key, value] of Object.entries(row)) {
     if (value === undefined) continue;
@@ -172,26 +184,11 @@ export const RESOURCE_ROWS = {
     ],
     summarize: rows((pod: V1Pod, now) => definedOnly(podRow(pod, now))),
   },
-  deployments: {
-    columns: WORKLOAD_COLUMNS,
-    summarize: rows((item: Parameters<typeof deploymentRow>[0], now) => workloadSummary(deploymentRow(item, now))),
-  },
-  statefulsets: {
-    columns: WORKLOAD_COLUMNS,
-    summarize: rows((item: Parameters<typeof statefulSetRow>[0], now) => workloadSummary(statefulSetRow(item, now))),
-  },
-  daemonsets: {
-    columns: WORKLOAD_COLUMNS,
-    summarize: rows((item: Parameters<typeof daemonSetRow>[0], now) => workloadSummary(daemonSetRow(item, now))),
-  },
-  jobs: {
-    columns: WORKLOAD_COLUMNS,
-    summarize: rows((item: Parameters<typeof jobRow>[0], now) => workloadSummary(jobRow(item, now))),
-  },
-  cronjobs: {
-    columns: WORKLOAD_COLUMNS,
-    summarize: rows((item: Parameters<typeof cronJobRow>[0], now) => workloadSummary(cronJobRow(item, now))),
-  },
+  deployments: workloadRows(deploymentRow),
+  statefulsets: workloadRows(statefulSetRow),
+  daemonsets: workloadRows(daemonSetRow),
+  jobs: workloadRows(jobRow),
+  cronjobs: workloadRows(cronJobRow),
   podmetrics: {
     columns: [
       ['NAME', 'name'],

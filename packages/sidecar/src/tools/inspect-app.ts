@@ -395,35 +395,44 @@ async function statefulSetRevision(
   kube: ToolContext['kube'],
 ): Promise<Drift['revision']> {
   const statefulSet = await kube.apps.readNamespacedStatefulSet({ name: owner.name, namespace: kube.namespace });
-  const podRevision = labels['controller-revision-hash'];
-  const updateRevision = statefulSet.status?.updateRevision;
-  const base = {
-    owner: `StatefulSet/${owner.name}`,
-    ...(podRevision ? { pod_revision: podRevision } : {}),
-    ...(updateRevision ? { current_revision: updateRevision } : {}),
-  };
-  const rolloutText = describeRollout(statefulSetRollout(statefulSet));
-  if (!podRevision || !updateRevision) return { state: 'unknown', ...base, detail: rolloutText };
-  return podRevision === updateRevision
-    ? { state: 'current', ...base, detail: `on the update revision; ${rolloutText}` }
-    : { state: 'outdated', ...base, detail: `not on the update revision yet; ${rolloutText}` };
+  return compareRevisions(
+    `StatefulSet/${owner.name}`,
+    labels['controller-revision-hash'],
+    statefulSet.status?.updateRevision,
+    describeRollout(statefulSetRollout(statefulSet)),
+    { current: 'on the update revision', outdated: 'not on the update revision yet' },
+  );
 }
 
 async function daemonSetRevision(owner: Owner, labels: Labels, kube: ToolContext['kube']): Promise<Drift['revision']> {
   const daemonSet = await kube.apps.readNamespacedDaemonSet({ name: owner.name, namespace: kube.namespace });
   // DaemonSet pods carry their template generation; the DaemonSet keeps the current one in an annotation.
-  const podGeneration = labels['pod-template-generation'];
-  const currentGeneration = daemonSet.metadata?.annotations?.['deprecated.daemonset.template.generation'];
+  return compareRevisions(
+    `DaemonSet/${owner.name}`,
+    labels['pod-template-generation'],
+    daemonSet.metadata?.annotations?.['deprecated.daemonset.template.generation'],
+    describeRollout(daemonSetRollout(daemonSet)),
+    { current: 'on the current template', outdated: 'runs an older template' },
+  );
+}
+
+/** The pod's revision against its controller's current one; unknown when either is missing. */
+function compareRevisions(
+  owner: string,
+  podRevision: string | undefined,
+  currentRevision: string | undefined,
+  rolloutText: string,
+  words: { readonly current: string; readonly outdated: string },
+): Drift['revision'] {
   const base = {
-    owner: `DaemonSet/${owner.name}`,
-    ...(podGeneration ? { pod_revision: podGeneration } : {}),
-    ...(currentGeneration ? { current_revision: currentGeneration } : {}),
+    owner,
+    ...(podRevision ? { pod_revision: podRevision } : {}),
+    ...(currentRevision ? { current_revision: currentRevision } : {}),
   };
-  const rolloutText = describeRollout(daemonSetRollout(daemonSet));
-  if (!podGeneration || !currentGeneration) return { state: 'unknown', ...base, detail: rolloutText };
-  return podGeneration === currentGeneration
-    ? { state: 'current', ...base, detail: `on the current template; ${rolloutText}` }
-    : { state: 'outdated', ...base, detail: `runs an older template; ${rolloutText}` };
+  if (!podRevision || !currentRevision) return { state: 'unknown', ...base, detail: rolloutText };
+  return podRevision === currentRevision
+    ? { state: 'current', ...base, detail: `${words.current}; ${rolloutText}` }
+    : { state: 'outdated', ...base, detail: `${words.outdated}; ${rolloutText}` };
 }
 
 function describeRollout(rollout: Rollout): string {
