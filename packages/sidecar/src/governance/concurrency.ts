@@ -42,87 +42,106 @@ interface Waiter {
   readonly admit: () => void;
 }
 
+/** The gate's bookkeeping: calls running, callers' places (running or waiting), and the queue in order. */
+interface GateState {
+  readonly maxRunning: number;
+  readonly maxWaiting: number;
+  readonly perCaller: number;
+  readonly maxWaitMs: number;
+  running: number;
+  readonly queue: Waiter[];
+  readonly held: Map<string, number>;
+}
+
 export function createCallGate(options: CallGateOptions = {}): CallGate {
-  const maxRunning = options.running ?? MAX_RUNNING_CALLS;
-  const maxWaiting = options.waiting ?? MAX_WAITING_CALLS;
-  const perCaller = options.perCaller ?? MAX_CALLS_PER_CALLER;
-  const maxWaitMs = options.maxWaitMs ?? MAX_WAIT_MS;
-  let running = 0;
-  const queue: Waiter[] = [];
-  const held = new Map<string, number>();
-
-  const hold = (callerId: string, delta: number) => {
-    const count = (held.get(callerId) ?? 0) + delta;
-    if (count <= 0) held.delete(callerId);
-    else held.set(callerId, count);
+  const state: GateState = {
+    maxRunning: options.running ?? MAX_RUNNING_CALLS,
+    maxWaiting: options.waiting ?? MAX_WAITING_CALLS,
+    perCaller: options.perCaller ?? MAX_CALLS_PER_CALLER,
+    maxWaitMs: options.maxWaitMs ?? MAX_WAIT_MS,
+    running: 0,
+    queue: [],
+    held: new Map(),
   };
-
-  const busy = (reason: 'caller' | 'sidecar'): Admission => ({
-    admitted: false,
-    reason,
-    limit: reason === 'caller' ? perCaller : maxRunning,
-    retryAfterSeconds: BUSY_RETRY_SECONDS,
-  });
-
-  const admitted = (callerId: string): Admission => {
-    let released = false;
-    return {
-      admitted: true,
-      release() {
-        if (released) return;
-        released = true;
-        running -= 1;
-        hold(callerId, -1);
-        const next = queue.shift();
-        if (next) next.admit();
-      },
-    };
-  };
-
   return {
     enter(callerId, signal) {
       if (signal?.aborted) return Promise.reject(signal.reason);
-      if ((held.get(callerId) ?? 0) >= perCaller) return Promise.resolve(busy('caller'));
-      if (running < maxRunning && queue.length === 0) {
-        running += 1;
-        hold(callerId, 1);
-        return Promise.resolve(admitted(callerId));
+      if ((state.held.get(callerId) ?? 0) >= state.perCaller) return Promise.resolve(busy(state, 'caller'));
+      if (state.running < state.maxRunning && state.queue.length === 0) {
+        state.running += 1;
+        hold(state, callerId, 1);
+        return Promise.resolve(admitted(state, callerId));
       }
-      if (queue.length >= maxWaiting) return Promise.resolve(busy('sidecar'));
-      hold(callerId, 1);
-      return new Promise<Admission>((resolve, reject) => {
-        const leave = () => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          const index = queue.indexOf(waiter);
-          if (index >= 0) queue.splice(index, 1);
-        };
-        const waiter: Waiter = {
-          callerId,
-          admit() {
-            leave();
-            running += 1;
-            resolve(admitted(callerId));
-          },
-        };
-        const onAbort = () => {
-          leave();
-          hold(callerId, -1);
-          reject(signal?.reason);
-        };
-        const timer = setTimeout(() => {
-          leave();
-          hold(callerId, -1);
-          resolve(busy('sidecar'));
-        }, maxWaitMs);
-        timer.unref?.();
-        signal?.addEventListener('abort', onAbort, { once: true });
-        queue.push(waiter);
-      });
+      if (state.queue.length >= state.maxWaiting) return Promise.resolve(busy(state, 'sidecar'));
+      hold(state, callerId, 1);
+      return waitForPlace(state, callerId, signal);
     },
-    running: () => running,
-    waiting: () => queue.length,
+    running: () => state.running,
+    waiting: () => state.queue.length,
   };
+}
+
+function hold(state: GateState, callerId: string, delta: number): void {
+  const count = (state.held.get(callerId) ?? 0) + delta;
+  if (count <= 0) state.held.delete(callerId);
+  else state.held.set(callerId, count);
+}
+
+function busy(state: GateState, reason: 'caller' | 'sidecar'): Admission {
+  return {
+    admitted: false,
+    reason,
+    limit: reason === 'caller' ? state.perCaller : state.maxRunning,
+    retryAfterSeconds: BUSY_RETRY_SECONDS,
+  };
+}
+
+/** A place to run; releasing it (once) hands the place to the first waiter. */
+function admitted(state: GateState, callerId: string): Admission {
+  let released = false;
+  return {
+    admitted: true,
+    release() {
+      if (released) return;
+      released = true;
+      state.running -= 1;
+      hold(state, callerId, -1);
+      state.queue.shift()?.admit();
+    },
+  };
+}
+
+/** Waits in the queue (the caller's place already held) until admitted, `maxWaitMs` passed, or `signal` aborts. */
+function waitForPlace(state: GateState, callerId: string, signal: AbortSignal | undefined): Promise<Admission> {
+  return new Promise<Admission>((resolve, reject) => {
+    const leave = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      const index = state.queue.indexOf(waiter);
+      if (index >= 0) state.queue.splice(index, 1);
+    };
+    const waiter: Waiter = {
+      callerId,
+      admit() {
+        leave();
+        state.running += 1;
+        resolve(admitted(state, callerId));
+      },
+    };
+    const onAbort = () => {
+      leave();
+      hold(state, callerId, -1);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      leave();
+      hold(state, callerId, -1);
+      resolve(busy(state, 'sidecar'));
+    }, state.maxWaitMs);
+    timer.unref?.();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    state.queue.push(waiter);
+  });
 }
 
 export function busyMessage(admission: Extract<Admission, { admitted: false }>): string {
