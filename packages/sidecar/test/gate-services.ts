@@ -1,13 +1,15 @@
 /**
  * Sidecar services for tests of the MCP gate (createMcpServer over an in-memory transport): read-write settings
  * for the tools given, a namespaced client in namespace `team` on an address nothing listens on (the tests'
- * own tools never use it), and the log kept as lines so that the audit records can be read back.
+ * own tools never use it), and the log kept as lines so that the audit records can be read back. Also plain
+ * calls for the unit tests of the gate's steps.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import type { SidecarSettings } from '@podmcp/core';
 import { pino } from 'pino';
 import { createAppEndpoints } from '../src/app-endpoints.ts';
-import type { SidecarServices } from '../src/context.ts';
+import type { ServiceContext, SidecarServices } from '../src/context.ts';
+import type { Call, Step, Subject } from '../src/gate/call.ts';
 import { createAuditLog } from '../src/governance/audit.ts';
 import type { CallGate } from '../src/governance/concurrency.ts';
 import { createLimits } from '../src/governance/limits.ts';
@@ -72,4 +74,48 @@ export function gateServices(options: GateServicesOptions): {
   const audit = <T = Record<string, unknown>>() =>
     lines.map((line) => JSON.parse(line) as { audit?: boolean }).filter((line) => line.audit === true) as T[];
   return { services, kube, audit };
+}
+
+/**
+ * A call as the gate's steps see it, on plain objects: a subject whose run returns `result` (or what `run`
+ * gives), a context holding only the caller and the signal (the steps read nothing else), no Kubernetes.
+ */
+export type PlainCallFields = Partial<Omit<Call, 'context'>> & {
+  readonly callerId?: string;
+  readonly subjectFields?: Partial<Subject>;
+};
+
+export function plainCall(fields: PlainCallFields = {}): Call {
+  const { callerId, subjectFields, ...rest } = fields;
+  const signal = rest.signal ?? new AbortController().signal;
+  const subject: Subject = {
+    what: 'Thing',
+    acts: false,
+    parse: (raw) => ({ ok: true, input: raw }),
+    run: async () => ({ ok: true }),
+    answer: (result) => ({ structured: result, render: (value) => JSON.stringify(value), clean: (text) => text }),
+    ...subjectFields,
+  };
+  return {
+    kind: 'tool',
+    name: 'thing',
+    subject,
+    unknown: 'Unknown tool thing. Available: none',
+    arguments: {},
+    signal,
+    started: performance.now(),
+    context: { caller: { id: callerId ?? 'agent-a', transport: 'in-memory' }, signal } as ServiceContext,
+    ...rest,
+  };
+}
+
+/** A step sequence's record of what ran, and a last step that records too. */
+export function recorder(): { readonly seen: string[]; readonly last: Step } {
+  const seen: string[] = [];
+  return {
+    seen,
+    last: async () => {
+      seen.push('next');
+    },
+  };
 }

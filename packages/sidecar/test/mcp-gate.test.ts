@@ -665,6 +665,24 @@ describe('resources', () => {
     await gate.close();
   });
 
+  test("rate limit: resources and prompts answer the tools' one message, as InvalidRequest, audited", async () => {
+    const gate = await start({ perMinute: 6 });
+    for (let i = 0; i < 5; i += 1) await gate.client.readResource({ uri: 'podmcp://test/static' });
+    const message = 'Rate limit reached (6 calls per minute per caller). Retry after 10 s.';
+    const read = await protocolError(gate.client.readResource({ uri: 'podmcp://test/static' }));
+    assert.deepEqual([read.code, read.message.endsWith(`: ${message}`)], [ErrorCode.InvalidRequest, true]);
+    const prompt = await protocolError(gate.client.getPrompt({ name: 'triage', arguments: { pod: 'web-1' } }));
+    assert.deepEqual([prompt.code, prompt.message.endsWith(`: ${message}`)], [ErrorCode.InvalidRequest, true]);
+    assert.deepEqual(
+      gate
+        .audit()
+        .filter((record) => record.outcome === 'rate-limited')
+        .map((record) => record.kind),
+      ['resource', 'prompt'],
+    );
+    await gate.close();
+  });
+
   test('an unknown resource is error -32002', async () => {
     const gate = await start();
     const error = await protocolError(gate.client.readResource({ uri: 'podmcp://test/nothing' }));

@@ -5,10 +5,9 @@
  * cannot ask, the workload's policy decides (podmcp.dev/unattended-actions, off by default).
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { ApprovalVerdict } from '../gate/call.ts';
 
-export type ApprovalVerdict =
-  | { readonly approved: true; readonly by: 'human' | 'policy' }
-  | { readonly approved: false; readonly message: string };
+export type { ApprovalVerdict } from '../gate/call.ts';
 
 /** How long a human has to answer before the action is dropped. */
 export const APPROVAL_TIMEOUT_MS = 5 * 60_000;

@@ -1,0 +1,104 @@
+/**
+ * What passes through the gate: one call of a tool, a resource read or a prompt, as a plain object the steps
+ * read and fill in turn (Hono's context, kubernetes-mcp-server's request). Nothing here knows the MCP SDK; the
+ * registration layer (mcp/server.ts) builds the call and turns its reply or failure into a protocol answer.
+ */
+import type { ServiceContext } from '../context.ts';
+import type { ToolFailure } from '../failure.ts';
+
+export type CallKind = 'tool' | 'resource' | 'prompt';
+
+/** What a call is for once its name resolved: a tool, a resource (with its URI variables) or a prompt. */
+export interface Subject {
+  /** Names the subject in failures ("Reading <what> failed") and in approval questions. */
+  readonly what: string;
+  /** True for actions: they change the cluster, so they take a cooldown, an approval and a claim. */
+  readonly acts: boolean;
+  readonly parse: (raw: Readonly<Record<string, unknown>>) => Parsed;
+  /** For actions: what the call acts on (`Deployment/web`), which keys the cooldown, the claim and the audit. */
+  readonly target?: ((input: unknown, context: ServiceContext) => Promise<string> | string) | undefined;
+  readonly run: (input: unknown, context: ServiceContext) => Promise<unknown>;
+  /** How the run's result leaves: structured data and its text, or text alone. */
+  readonly answer: (result: unknown) => Answer;
+}
+
+export type Parsed = { readonly ok: true; readonly input: unknown } | { readonly ok: false; readonly message: string };
+
+/**
+ * An answer on its way out. `render` turns the structured part into text, so the text is rendered from data
+ * that is already clean (a table cell shows [REDACTED] because the field was, whatever the text rules see).
+ */
+export interface Answer {
+  /** The structured result (tools); undefined where the answer is text alone (resources, prompts). */
+  readonly structured: unknown;
+  readonly render: (structured: unknown) => string;
+  /** The text cleaning applied so far, for a message that replaces the answer (a rendering that failed). */
+  readonly clean: (text: string) => string;
+}
+
+/** What leaves once the answer fits its budget. */
+export interface Reply {
+  readonly text: string;
+  readonly structured: Record<string, unknown> | undefined;
+  /** Bytes sent: the text and the structured content. */
+  readonly bytes: number;
+}
+
+export type ApprovalVerdict =
+  | { readonly approved: true; readonly by: 'human' | 'policy' }
+  | { readonly approved: false; readonly message: string };
+
+/** What the approve step asks: the registration layer knows how to reach a human (MCP elicitation). */
+export interface ApprovalQuestion {
+  readonly what: string;
+  readonly target: string;
+  readonly reason: string | undefined;
+  /** The dry run's answer, rendered and cleaned: what would change. */
+  readonly preview: () => Promise<string>;
+}
+
+export type Ask = (question: ApprovalQuestion) => Promise<ApprovalVerdict>;
+
+export interface Call {
+  readonly kind: CallKind;
+  /** What was asked for, as sent: a tool or prompt name, a resource URI. */
+  readonly name: string;
+  /** Undefined when nothing answers to `name`. */
+  readonly subject: Subject | undefined;
+  /** The refusal when nothing answers to `name` (it lists what exists). */
+  readonly unknown: string;
+  /** The arguments as sent (undefined for a resource read: its URI is its argument). */
+  readonly arguments: Readonly<Record<string, unknown>> | undefined;
+  /** The request's own signal: the client cancelled or went away. */
+  readonly signal: AbortSignal;
+  /** performance.now() when the call arrived. */
+  readonly started: number;
+  /** What the run sees; the deadline step adds its deadline to the signal. */
+  context: ServiceContext;
+  readonly ask?: Ask | undefined;
+  input?: unknown;
+  target?: string | undefined;
+  approval?: 'human' | 'policy' | undefined;
+  /** The run itself, settled by the work and not by the deadline: a claim is held until it settles. */
+  work?: Promise<unknown> | undefined;
+  answer?: Answer | undefined;
+  reply?: Reply | undefined;
+  failure?: ToolFailure | undefined;
+}
+
+export type Next = () => Promise<void>;
+export type Step = (call: Call, next: Next) => Promise<void>;
+
+export interface NewCall {
+  readonly kind: CallKind;
+  readonly name: string;
+  readonly subject: Subject | undefined;
+  readonly unknown: string;
+  readonly arguments: Readonly<Record<string, unknown>> | undefined;
+  readonly context: ServiceContext;
+  readonly ask?: Ask | undefined;
+}
+
+export function openCall(fields: NewCall): Call {
+  return { ...fields, signal: fields.context.signal, started: performance.now() };
+}

@@ -1,0 +1,24 @@
+/**
+ * Exit step: secrets leave no answer and no error message. The structured content is redacted by field name
+ * and by shape, then the text is rendered from it and redacted again — all before anything is cut to the
+ * budget, so a cut can never fall inside a credential the rules would have matched.
+ */
+import type { Redactor } from '../safety/redact.ts';
+import type { Answer, Step } from './call.ts';
+import { rewordFailure } from './sanitise.ts';
+
+export function redactAnswer(answer: Answer, redactor: Redactor): Answer {
+  return {
+    structured: answer.structured === undefined ? undefined : redactor.value(answer.structured),
+    render: (structured) => redactor.text(answer.render(structured)),
+    clean: (text) => redactor.text(answer.clean(text)),
+  };
+}
+
+export function redact(redactor: Redactor): Step {
+  return async (call, next) => {
+    await next();
+    if (call.answer) call.answer = redactAnswer(call.answer, redactor);
+    if (call.failure) call.failure = rewordFailure(call.failure, redactor.text);
+  };
+}

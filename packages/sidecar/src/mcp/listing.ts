@@ -1,0 +1,97 @@
+/**
+ * What tools/list and resources/templates/list show, built once per definition rather than once per server: a
+ * stateless HTTP sidecar creates a server for every request, and converting twelve zod schemas each time cost
+ * CPU and garbage under load.
+ */
+import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import { z } from 'zod';
+import type { ToolHints } from '../hints.ts';
+import { isTemplate, type ResourceDefinition } from '../resources/definition.ts';
+import type { ToolDefinition } from '../tools/definition.ts';
+
+const listings = new WeakMap<ToolDefinition, ToolListing>();
+
+type ToolListing = ReturnType<typeof listingOf>;
+
+function listingOf(tool: ToolDefinition) {
+  return {
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: jsonSchema(tool.input, 'input'),
+    outputSchema: jsonSchema(tool.output, 'output'),
+    annotations: listedHints(tool.hints),
+  };
+}
+
+/**
+ * The hints a client needs, once: the title is the listing's own `title`, and the spec gives the destructive
+ * and idempotent hints meaning only for a tool that is not read-only — every tools/list costs a model tokens.
+ */
+function listedHints(hints: ToolHints): Partial<ToolHints> {
+  if (!hints.readOnlyHint) return hints;
+  return { readOnlyHint: true, openWorldHint: hints.openWorldHint };
+}
+
+export function listTools(tools: readonly ToolDefinition[]): ToolListing[] {
+  return tools.map((tool) => {
+    let listing = listings.get(tool);
+    if (!listing) {
+      listing = listingOf(tool);
+      listings.set(tool, listing);
+    }
+    return listing;
+  });
+}
+
+function jsonSchema(schema: z.ZodObject, io: 'input' | 'output'): { type: 'object'; [key: string]: unknown } {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  return { ...rest, type: 'object' };
+}
+
+const uriTemplates = new WeakMap<ResourceDefinition, UriTemplate>();
+
+function templateOf(resource: ResourceDefinition): UriTemplate {
+  let template = uriTemplates.get(resource);
+  if (!template) {
+    template = new UriTemplate(resource.uri);
+    uriTemplates.set(resource, template);
+  }
+  return template;
+}
+
+export interface FoundResource {
+  readonly resource: ResourceDefinition;
+  readonly variables: Readonly<Record<string, string>>;
+}
+
+/** The resource a URI names: a fixed URI exactly, or the first template that matches it. */
+export function findResource(resources: readonly ResourceDefinition[], uri: string): FoundResource | undefined {
+  for (const resource of resources) {
+    if (!isTemplate(resource)) {
+      if (resource.uri === uri) return { resource, variables: {} };
+      continue;
+    }
+    const match = templateOf(resource).match(uri);
+    if (match) {
+      const variables = Object.fromEntries(
+        Object.entries(match).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : value]),
+      );
+      return { resource, variables };
+    }
+  }
+  return undefined;
+}
+
+export function listedResource(resource: ResourceDefinition) {
+  return {
+    uri: resource.uri,
+    name: resource.name,
+    title: resource.title,
+    description: resource.description,
+    mimeType: resource.mimeType,
+  };
+}
