@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { CLAIMED_IDENTITY_HEADER, CLAIMED_IDENTITY_MAX_CHARS } from '@podmcp/core';
+import { CLAIMED_IDENTITY_HEADER, CLAIMED_IDENTITY_MAX_CHARS, isInjected } from '@podmcp/core';
 import { UsageError } from '../src/command.ts';
 import { forbiddenToPortForward, selectorString } from '../src/connect/cluster.ts';
 import {
@@ -21,7 +21,7 @@ import {
   parseListen,
 } from '../src/connect/command.ts';
 import { upgradeStatus } from '../src/connect/forward.ts';
-import { choosePod, isInjected, isSidecarReady, mcpPort, NoPodError } from '../src/connect/pods.ts';
+import { choosePod, isSidecarReady, mcpPort, NoPodError } from '../src/connect/pods.ts';
 import { parseTarget } from '../src/connect/target.ts';
 import { REPO, runCli } from './helpers.ts';
 

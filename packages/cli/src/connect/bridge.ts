@@ -25,7 +25,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { CLAIMED_IDENTITY_HEADER } from '@podmcp/core';
 import { ConnectError } from './cluster.ts';
-import { ForwardError, listen, type PodForwarder } from './forward.ts';
+import { acceptConnections, ForwardError, type PodForwarder } from './forward.ts';
 import type { PodPicker } from './picker.ts';
 import type { ChosenPod } from './pods.ts';
 import { NoPodError } from './pods.ts';
@@ -195,7 +195,7 @@ export class StdioBridge {
       this.session = undefined;
       throw error;
     }
-    const local = await listen('127.0.0.1', 0, (socket) => {
+    const local = await acceptConnections('127.0.0.1', 0, (socket) => {
       forwarder.pipe(socket, { pod: pod.name, port: pod.port }).catch((error: unknown) => {
         session.problem = forwardProblem(error, pod.name, this.options.namespace);
         log(session.problem);

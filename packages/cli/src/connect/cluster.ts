@@ -11,7 +11,7 @@ import {
   type V1LabelSelector,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { pooledApiClient } from '@podmcp/core';
+import { apiMessageOf, httpStatusOf, isNotFound, networkCodeOf, pooledApiClient } from '@podmcp/core';
 import { CommandError } from '../command.ts';
 import { describeTarget, TARGET_KINDS, type Target, type TargetKind } from './target.ts';
 
@@ -26,30 +26,6 @@ export interface Workload {
   /** kind/name as a user types it: deploy/checkout. */
   readonly display: string;
   readonly pods: readonly V1Pod[];
-}
-
-export function statusCode(error: unknown): number | undefined {
-  const code =
-    (error as { code?: unknown; statusCode?: unknown }).code ?? (error as { statusCode?: unknown }).statusCode;
-  return typeof code === 'number' ? code : undefined;
-}
-
-/** The API server's own message, from an ApiException body, else the error's message. */
-export function apiMessage(error: unknown): string {
-  const body = (error as { body?: unknown }).body;
-  if (typeof body === 'string') {
-    try {
-      const parsed = JSON.parse(body) as { message?: unknown };
-      if (typeof parsed.message === 'string') return parsed.message;
-    } catch {
-      // Not JSON: the body itself is the message.
-    }
-    if (body.trim() !== '') return body.trim();
-  }
-  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
-    return (body as { message: string }).message;
-  }
-  return (error as Error).message ?? String(error);
 }
 
 /** Turns a label selector into the `labelSelector` query string. */
@@ -67,7 +43,7 @@ export function selectorString(selector: V1LabelSelector | undefined): string {
 }
 
 function apiFailure(what: string, namespace: string, error: unknown): ConnectError {
-  const code = statusCode(error);
+  const code = httpStatusOf(error);
   if (code === 401) {
     return new ConnectError(
       `the API server refused your credentials (401 Unauthorized) when asked to ${what}: log in again or pick another --context.`,
@@ -75,18 +51,18 @@ function apiFailure(what: string, namespace: string, error: unknown): ConnectErr
   }
   if (code === 403) {
     return new ConnectError(
-      `forbidden: your credentials may not ${what} in namespace ${namespace} (${apiMessage(error)}). ` +
+      `forbidden: your credentials may not ${what} in namespace ${namespace} (${apiMessageOf(error)}). ` +
         'podmcp connect needs get and list on pods and on the workload, and create on pods/portforward.',
     );
   }
   if (code === undefined) {
     // fetch says only "fetch failed"; the reason (ECONNREFUSED, a certificate error) is its cause.
-    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-    const why = typeof cause?.code === 'string' ? cause.code : cause?.message;
-    const detail = typeof why === 'string' ? `${apiMessage(error)}: ${why}` : apiMessage(error);
+    const cause = (error as { cause?: { message?: unknown } }).cause;
+    const why = networkCodeOf(error) ?? cause?.message;
+    const detail = typeof why === 'string' ? `${apiMessageOf(error)}: ${why}` : apiMessageOf(error);
     return new ConnectError(`cannot reach the API server to ${what} (${detail}). Check --kubeconfig and --context.`);
   }
-  return new ConnectError(`could not ${what} (${code}): ${apiMessage(error)}`);
+  return new ConnectError(`could not ${what} (${code}): ${apiMessageOf(error)}`);
 }
 
 export class Cluster {
@@ -131,7 +107,7 @@ export class Cluster {
       return await this.listPods(labelSelector);
     } catch (error) {
       if (error instanceof ConnectError) throw error;
-      if (statusCode(error) === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw apiFailure(what, namespace, error);
     }
   }
@@ -171,7 +147,7 @@ export class Cluster {
     try {
       return await this.core.readNamespacedPod({ namespace: this.namespace, name });
     } catch (error) {
-      if (statusCode(error) === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw apiFailure(`read pod ${name}`, this.namespace, error);
     }
   }

@@ -4,17 +4,22 @@
  * kubeconfig, and relays stdio to it (or, with --listen, serves a local Streamable HTTP endpoint).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { homedir, userInfo } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
-import { CLAIMED_IDENTITY_MAX_CHARS, cleanClaimedIdentity } from '@podmcp/core';
+import type { KubeConfig } from '@kubernetes/client-node';
+import {
+  CLAIMED_IDENTITY_MAX_CHARS,
+  cleanClaimedIdentity,
+  inClusterTokenFile,
+  KubeConfigError,
+  kubeconfigFiles,
+  loadKubeConfig as loadUserKubeConfig,
+} from '@podmcp/core';
 import { type Command, CommandError, EXIT_OK, type IO, UsageError } from '../command.ts';
 import { withUsageErrors } from '../flags.ts';
 import { StdioBridge } from './bridge.ts';
 import { Cluster, ConnectError, forbiddenToPortForward } from './cluster.ts';
-import { ForwardError, listen, PodForwarder } from './forward.ts';
+import { acceptConnections, ForwardError, PodForwarder } from './forward.ts';
 import { PodPicker } from './picker.ts';
 import { parseTarget, type Target } from './target.ts';
 
@@ -110,40 +115,26 @@ export function loadKubeConfig(
   args: Pick<ConnectArgs, 'kubeconfig' | 'context'>,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): KubeConfig {
-  const kubeConfig = new KubeConfig();
+  let kubeConfig: KubeConfig | undefined;
+  try {
+    kubeConfig = loadUserKubeConfig({ file: args.kubeconfig, context: args.context, env });
+  } catch (error) {
+    if (!(error instanceof KubeConfigError)) throw error;
+    const missing = error.problem === 'missing-file';
+    throw new CommandError(missing ? `cannot read the kubeconfig: ${error.message}` : error.message);
+  }
   // Without a kubeconfig client-node falls back to http://localhost:8080 and fails later with a message about
   // TLS; say what is missing instead. (In a pod, its ServiceAccount is a kubeconfig too.)
-  if (args.kubeconfig === undefined && !kubeConfigAvailable(env)) {
-    throw new CommandError('no kubeconfig found; set KUBECONFIG or --kubeconfig');
-  }
-  try {
-    if (args.kubeconfig !== undefined) kubeConfig.loadFromFile(args.kubeconfig);
-    else kubeConfig.loadFromDefault();
-  } catch (error) {
-    throw new CommandError(`cannot read the kubeconfig: ${(error as Error).message}`);
-  }
-  if (args.context !== undefined) {
-    if (kubeConfig.getContextObject(args.context) === null) {
-      const known = kubeConfig.getContexts().map((context) => context.name);
-      throw new CommandError(
-        `the kubeconfig has no context ${JSON.stringify(args.context)}${known.length > 0 ? `; its contexts: ${known.join(', ')}` : ''}`,
-      );
-    }
-    kubeConfig.setCurrentContext(args.context);
-  }
+  if (kubeConfig === undefined) throw new CommandError('no kubeconfig found; set KUBECONFIG or --kubeconfig');
   if (kubeConfig.getCurrentCluster() === null) {
     throw new CommandError('the kubeconfig has no current cluster: pass --kubeconfig or --context');
   }
   return kubeConfig;
 }
 
-/** Whether loadFromDefault would find a kubeconfig: a KUBECONFIG file, ~/.kube/config, or in-cluster credentials. */
+/** Whether there is a kubeconfig to load: a KUBECONFIG file, ~/.kube/config, or in-cluster credentials. */
 export function kubeConfigAvailable(env: Readonly<Record<string, string | undefined>>): boolean {
-  const listed = (env.KUBECONFIG ?? '').split(delimiter).filter((file) => file !== '');
-  if (listed.some((file) => existsSync(file))) return true;
-  const home = env.HOME || env.USERPROFILE || homedir();
-  if (home && existsSync(join(home, '.kube', 'config'))) return true;
-  return Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
+  return kubeconfigFiles(env).length > 0 || inClusterTokenFile(env) !== undefined;
 }
 
 /**
@@ -229,9 +220,9 @@ async function serveListen(
     }
     throw new ConnectError('no ready pod could be reached; the next connection tries again');
   };
-  let local: Awaited<ReturnType<typeof listen>>;
+  let local: Awaited<ReturnType<typeof acceptConnections>>;
   try {
-    local = await listen(address.host, address.port, (socket) => {
+    local = await acceptConnections(address.host, address.port, (socket) => {
       connectOne(socket).catch((error: unknown) => {
         log((error as Error).message);
         socket.destroy();

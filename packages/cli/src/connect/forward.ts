@@ -6,6 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { type KubeConfig, PortForward } from '@kubernetes/client-node';
+import { listen } from '@podmcp/core';
 
 /** The part of the WebSocket client's socket this module uses. */
 interface ForwardStream {
@@ -87,8 +88,8 @@ export class PodForwarder {
   }
 }
 
-/** Listens on host:port (0: any free port) and hands every accepted socket to `onConnection`. */
-export async function listen(
+/** Listens on host:port (0: any free port) and hands every accepted socket, paused, to `onConnection`. */
+export async function acceptConnections(
   host: string,
   port: number,
   onConnection: (socket: Socket) => void,
@@ -99,15 +100,7 @@ export async function listen(
     socket.once('close', () => sockets.delete(socket));
     onConnection(socket);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const bound = typeof address === 'object' && address !== null ? address.port : port;
+  const bound = await listen(server, port, host);
   return {
     server,
     port: bound,

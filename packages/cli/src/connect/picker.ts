@@ -3,8 +3,10 @@
  * refused) is dropped, and the next request picks again among the workload's ready pods, preferring pods
  * that have not failed.
  */
+
+import { isInjected } from '@podmcp/core';
 import type { Cluster } from './cluster.ts';
-import { type ChosenPod, choosePod, isInjected, isSidecarReady } from './pods.ts';
+import { type ChosenPod, choosePod, isSidecarReady } from './pods.ts';
 import type { Target } from './target.ts';
 
 export class PodPicker {

@@ -4,16 +4,20 @@
  * terminating, and its sidecar must be ready. The MCP port is read from the `podmcp.dev/endpoint` annotation
  * the injector writes. No API calls here, so every rule is unit-tested.
  */
-import type { V1Container, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import { annotationKey, ENDPOINT_ANNOTATION, STATUS_ANNOTATION } from '@podmcp/core';
+import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import {
+  annotationKey,
+  DEFAULT_MCP_PORT,
+  ENDPOINT_ANNOTATION,
+  isInjected,
+  SIDECAR_CONTAINER_NAME,
+  STATUS_ANNOTATION,
+  sidecarContainerOf,
+} from '@podmcp/core';
 import { CommandError } from '../command.ts';
 
-/** The injected container's name (the injector's SIDECAR_CONTAINER_NAME). */
-export const SIDECAR_CONTAINER = 'podmcp';
 /** The annotation a user sets on the pod template to ask for the sidecar. */
 export const INJECT_ANNOTATION = annotationKey('inject');
-/** The sidecar's MCP port when the endpoint annotation does not name one (the injector's default). */
-export const DEFAULT_MCP_PORT = 9810;
 
 export interface ChosenPod {
   readonly name: string;
@@ -33,19 +37,9 @@ export class NoPodError extends CommandError {
   }
 }
 
-function sidecarContainer(pod: V1Pod): V1Container | undefined {
-  const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
-  return all.find((container) => container.name === SIDECAR_CONTAINER);
-}
-
-/** Injected: the status annotation the injector writes, and the container it added. */
-export function isInjected(pod: V1Pod): boolean {
-  return pod.metadata?.annotations?.[STATUS_ANNOTATION] !== undefined && sidecarContainer(pod) !== undefined;
-}
-
 function sidecarStatus(pod: V1Pod): V1ContainerStatus | undefined {
   const all = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
-  return all.find((status) => status.name === SIDECAR_CONTAINER);
+  return all.find((status) => status.name === SIDECAR_CONTAINER_NAME);
 }
 
 /**
@@ -73,7 +67,7 @@ export function mcpPort(pod: V1Pod): number {
       // An unreadable annotation falls through to the container's settings.
     }
   }
-  const env = sidecarContainer(pod)?.env?.find((variable) => variable.name === 'PODMCP_PORT')?.value;
+  const env = sidecarContainerOf(pod)?.env?.find((variable) => variable.name === 'PODMCP_PORT')?.value;
   const fromEnv = Number(env);
   if (env !== undefined && Number.isInteger(fromEnv) && fromEnv > 0 && fromEnv <= 65535) return fromEnv;
   return DEFAULT_MCP_PORT;
@@ -105,7 +99,7 @@ export function choosePod(pods: readonly V1Pod[], options: ChooseOptions): Chose
     throw new NoPodError(
       'not-injected',
       `${target} in namespace ${namespace} has no podmcp sidecar injected: ${count} not carry the ${STATUS_ANNOTATION} ` +
-        `annotation and the ${SIDECAR_CONTAINER} container. Annotate its pod template with ${INJECT_ANNOTATION}: "true" ` +
+        `annotation and the ${SIDECAR_CONTAINER_NAME} container. Annotate its pod template with ${INJECT_ANNOTATION}: "true" ` +
         `(and check that the podmcp webhook runs in this cluster), let the pods restart, then run podmcp connect again.`,
     );
   }
@@ -115,7 +109,7 @@ export function choosePod(pods: readonly V1Pod[], options: ChooseOptions): Chose
     throw new NoPodError(
       'not-ready',
       `${target} in namespace ${namespace} has no pod whose podmcp sidecar is ready: ${states}. ` +
-        `Wait for the rollout (kubectl rollout status), or look at the sidecar: kubectl logs -n ${namespace} POD -c ${SIDECAR_CONTAINER}.`,
+        `Wait for the rollout (kubectl rollout status), or look at the sidecar: kubectl logs -n ${namespace} POD -c ${SIDECAR_CONTAINER_NAME}.`,
     );
   }
   const avoid = options.avoid ?? new Set<string>();

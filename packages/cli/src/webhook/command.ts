@@ -2,12 +2,11 @@
  * `podmcp webhook`: runs the injector — the mutating admission webhook and its admin server — until SIGTERM,
  * then shuts down gracefully. This module only turns flags and environment into run options.
  */
-import { existsSync } from 'node:fs';
-import { homedir, hostname } from 'node:os';
-import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { hostname } from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfigError, loadKubeConfig as loadCredentials } from '@podmcp/core';
 import { runWebhook, startSelfSignedCertificates, type WebhookRunOptions } from '@podmcp/injector';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { type Command, CommandError, EXIT_OK, type IO, UsageError } from '../command.ts';
 import { oneOf, parseFlags } from '../flags.ts';
 
@@ -54,24 +53,59 @@ function port(flag: string, value: string | undefined, fallback: number): number
   return parsed;
 }
 
-/** Credentials in the usual order; none at all is a valid answer (offline or a test). */
+/** Credentials in kubectl's order; none at all is a valid answer (offline or a test). */
 function loadKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): KubeConfig | undefined {
-  const config = new KubeConfig();
-  if (file) {
-    if (!existsSync(file)) throw new UsageError(`--kubeconfig ${file} does not exist`);
-    config.loadFromFile(file);
-    return config;
+  try {
+    return loadCredentials({ file, env });
+  } catch (error) {
+    if (error instanceof KubeConfigError && error.problem === 'missing-file') throw new UsageError(error.message);
+    throw error;
   }
-  if (env.KUBERNETES_SERVICE_HOST) {
-    config.loadFromCluster();
-    return config;
+}
+
+type WebhookFlags = Readonly<Record<string, string | boolean | undefined>>;
+
+/** Serving certificates from files, or (--self-signed) kept in a Secret by the injector itself. */
+function tlsSource(
+  flags: WebhookFlags,
+  kubeConfig: KubeConfig | undefined,
+  instance: string,
+  logger: Logger,
+): WebhookRunOptions['tls'] {
+  if (flags['self-signed'] !== true) {
+    return { kind: 'files', certFile: flags['tls-cert'] as string, keyFile: flags['tls-key'] as string };
   }
-  const fromEnv = env.KUBECONFIG?.split(':').find((path) => path && existsSync(path));
-  const fallback = join(homedir(), '.kube', 'config');
-  const path = fromEnv ?? (existsSync(fallback) ? fallback : undefined);
-  if (!path) return undefined;
-  config.loadFromFile(path);
-  return config;
+  const namespace = process.env.POD_NAMESPACE;
+  if (!namespace) throw new UsageError('--self-signed needs POD_NAMESPACE (set it from the downward API)');
+  if (!kubeConfig) throw new UsageError('--self-signed needs API server credentials (in-cluster or --kubeconfig)');
+  const name = (flag: string, fallback: string) => (flags[flag] as string | undefined) ?? fallback;
+  const names = {
+    kubeConfig,
+    namespace,
+    secretName: name('tls-secret', 'podmcp-injector-tls'),
+    webhookName: name('webhook-name', 'podmcp-injector'),
+    serviceName: name('service-name', 'podmcp-injector'),
+    leaseName: name('lease-name', 'podmcp-injector-cert'),
+    identity: instance,
+    logger,
+  };
+  return { kind: 'source', start: (onCertificate) => startSelfSignedCertificates({ ...names, onCertificate }) };
+}
+
+/** Runs until SIGTERM or SIGINT, then closes gracefully. */
+function untilSignalled(running: { close(): Promise<void> }, logger: Logger): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      logger.info({ signal }, 'stopping');
+      running.close().then(resolve, resolve);
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
 }
 
 export const webhookCommand: Command = {
@@ -108,28 +142,7 @@ export const webhookCommand: Command = {
     const logger = pino({ level, base: { component: 'podmcp-injector' } }, io.stdout);
     const kubeConfig = loadKubeConfig(flags.kubeconfig);
     const instance = process.env.POD_NAME ?? hostname();
-    let tls: WebhookRunOptions['tls'];
-    if (selfSigned) {
-      const namespace = process.env.POD_NAMESPACE;
-      if (!namespace) throw new UsageError('--self-signed needs POD_NAMESPACE (set it from the downward API)');
-      if (!kubeConfig) throw new UsageError('--self-signed needs API server credentials (in-cluster or --kubeconfig)');
-      const names = {
-        kubeConfig,
-        namespace,
-        secretName: flags['tls-secret'] ?? 'podmcp-injector-tls',
-        webhookName: flags['webhook-name'] ?? 'podmcp-injector',
-        serviceName: flags['service-name'] ?? 'podmcp-injector',
-        leaseName: flags['lease-name'] ?? 'podmcp-injector-cert',
-        identity: instance,
-        logger,
-      };
-      tls = {
-        kind: 'source',
-        start: (onCertificate) => startSelfSignedCertificates({ ...names, onCertificate }),
-      };
-    } else {
-      tls = { kind: 'files', certFile: flags['tls-cert'] as string, keyFile: flags['tls-key'] as string };
-    }
+    const tls = tlsSource(flags, kubeConfig, instance, logger);
     const options: WebhookRunOptions = {
       ...(flags.config ? { configFile: flags.config } : {}),
       host: flags['bind-address'] ?? '0.0.0.0',
@@ -151,18 +164,7 @@ export const webhookCommand: Command = {
       // Start-up problems (an invalid config, an unreadable certificate, a port in use) are the user's to fix.
       throw new CommandError((error as Error).message);
     }
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        process.off('SIGTERM', onTerm);
-        process.off('SIGINT', onInt);
-        logger.info({ signal }, 'stopping');
-        running.close().then(resolve, resolve);
-      };
-      const onTerm = () => stop('SIGTERM');
-      const onInt = () => stop('SIGINT');
-      process.on('SIGTERM', onTerm);
-      process.on('SIGINT', onInt);
-    });
+    await untilSignalled(running, logger);
     logger.info('stopped');
     return EXIT_OK;
   },
