@@ -70,17 +70,14 @@ export const POD_ISSUE_RULES: readonly RuleGroup[] = [
 ];
 
 /** Every issue the table finds in one pod, in table order (and container order within a group). */
-export function podIssues(
-  pod: V1Pod,
-  events: readonly CoreV1Event[],
-  windowMinutes: number,
-  now: Date,
-  rules: readonly RuleGroup[] = POD_ISSUE_RULES,
-): Issue[] {
+export function podIssues(pod: V1Pod, events: readonly CoreV1Event[], windowMinutes: number, now: Date): Issue[] {
   const name = pod.metadata?.name ?? '?';
   const explained = new Set<string>();
   const facts: PodFacts = { pod, name, events, windowMinutes, now, explained };
-  return rules.flatMap((group) => runGroup(group, facts, explained)).map((draft) => ({ ...draft, pod: name }));
+  return POD_ISSUE_RULES.flatMap((group) => runGroup(group, facts, explained)).map((draft) => ({
+    ...draft,
+    pod: name,
+  }));
 }
 
 function runGroup(group: RuleGroup, facts: PodFacts, explained: Set<string>): IssueDraft[] {

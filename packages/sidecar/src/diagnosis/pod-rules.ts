@@ -22,7 +22,7 @@ export interface PodFacts {
   readonly events: readonly CoreV1Event[];
   readonly windowMinutes: number;
   readonly now: Date;
-  /** Containers an earlier rule already explained: later rules neither blame them again nor call the pod unexplained. */
+  /** Containers an earlier rule explained: later rules neither blame them again nor call the pod unexplained. */
   readonly explained: ReadonlySet<string>;
 }
 
