@@ -3,8 +3,7 @@
  * name within one folder), and every top-level file and folder of src/ is named at least once, so a module
  * cannot be added, moved or removed without the map following.
  */
-import type { Finding } from './layer-rules.ts';
-import { memberOf } from './layer-rules.ts';
+import { type Finding, type LayerTable, memberOf } from './layer-rules.ts';
 
 /** `readme` is the README's text; `paths` the package's source files under src/ (e.g. `tools/diagnose.ts`). */
 export function readmeMapFindings(pkg: string, readme: string, paths: readonly string[]): Finding[] {
@@ -47,4 +46,50 @@ function foldersOf(path: string): string[] {
 function globPattern(path: string): RegExp {
   const escaped = path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*');
   return new RegExp(`^${escaped}$`);
+}
+
+/**
+ * A rank table written in a document (`| 2 | \`mcp/\`, \`gate/\` | … |`, paths with or without `src/`) says
+ * what the data in layer-rules.ts says: the same members at the same ranks.
+ */
+export function documentedRankFindings(
+  document: string,
+  markdown: string,
+  heading: string,
+  table: LayerTable,
+): Finding[] {
+  const { text, firstLine } = sectionOf(markdown, heading);
+  if (text === '')
+    return [{ at: `${document}:1`, rule: `no section "## ${heading}" with the ${table.pkg} rank table` }];
+  const documented = new Map<number, string[]>();
+  const lineOf = new Map<number, number>();
+  text.split('\n').forEach((line, index) => {
+    const row = /^\|\s*(\d+)\s*\|([^|]*)\|/.exec(line);
+    if (!row) return;
+    const rank = Number(row[1]);
+    const members = [...(row[2] ?? '').matchAll(/`([^`]+)`/g)].map(([, code]) => (code ?? '').replace(/^src\//, ''));
+    documented.set(rank, [...(documented.get(rank) ?? []), ...members]);
+    if (!lineOf.has(rank)) lineOf.set(rank, firstLine + index);
+  });
+  const findings: Finding[] = [];
+  const ranks = new Set([...documented.keys(), ...table.ranks.keys()]);
+  for (const rank of [...ranks].sort((a, b) => a - b)) {
+    const written = [...(documented.get(rank) ?? [])].sort();
+    const data = [...(table.ranks[rank] ?? [])].sort();
+    if (written.join(' ') === data.join(' ')) continue;
+    findings.push({
+      at: `${document}:${lineOf.get(rank) ?? firstLine}`,
+      rule: `rank ${rank} of the ${table.pkg} table reads ${written.join(', ') || 'nothing'}; test/packages/layer-rules.ts has ${data.join(', ') || 'nothing'}`,
+    });
+  }
+  return findings;
+}
+
+/** The text of one `## heading` section of a markdown document, up to the next heading of that level. */
+export function sectionOf(markdown: string, heading: string): { text: string; firstLine: number } {
+  const lines = markdown.split('\n');
+  const start = lines.indexOf(`## ${heading}`);
+  if (start === -1) return { text: '', firstLine: 1 };
+  const end = lines.findIndex((line, index) => index > start && line.startsWith('## '));
+  return { text: lines.slice(start, end === -1 ? undefined : end).join('\n'), firstLine: start + 1 };
 }
