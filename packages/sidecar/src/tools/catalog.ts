@@ -21,7 +21,8 @@ import { scaleWorkload } from './scale-workload.ts';
 // biome-ignore lint/suspicious/noExplicitAny: definitions differ in their schema types; the wiring treats them alike.
 type AnyTool = ToolDefinition<any, any>;
 
-export const TOOL_DEFINITIONS: Partial<Record<ToolName, AnyTool>> = {
+/** Every ToolName has its definition: a tool added to the contract without one does not compile. */
+export const TOOL_DEFINITIONS: Readonly<Record<ToolName, AnyTool>> = {
   diagnose,
   list_pods: listPods,
   get_pod_logs: getPodLogs,
@@ -43,7 +44,6 @@ export function enabledTools(settings: SidecarSettings): ToolDefinition[] {
       .filter((name) => settings.mode === 'read-write' || !isActionTool(name))
       // Without a configured Prometheus the metric history does not exist, rather than failing on every call.
       .filter((name) => settings.prometheus !== undefined || !isPrometheusTool(name))
-      .map((name) => TOOL_DEFINITIONS[name])
-      .filter((tool): tool is AnyTool => tool !== undefined)
+      .map((name): AnyTool => TOOL_DEFINITIONS[name])
   );
 }
