@@ -11,11 +11,15 @@
  * Remote callers are authenticated (TokenReview) and authorized (SubjectAccessReview on tools.podmcp.dev)
  * when PODMCP_TOKEN_AUDIENCE is set; an HTTP listener beyond loopback without it refuses to start.
  */
-import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { KubeConfig } from '@kubernetes/client-node';
-import { decodeSidecarEnv, IDENTITY_ENV, type SidecarSettings } from '@podmcp/core';
+import type { KubeConfig } from '@kubernetes/client-node';
+import {
+  decodeSidecarEnv,
+  IDENTITY_ENV,
+  KubeConfigError,
+  loadKubeConfig as loadCredentials,
+  type SidecarSettings,
+} from '@podmcp/core';
 import { type Logger, pino } from 'pino';
 import { createHttpAuth, grantableNames, type HttpAuth } from './auth/http-authenticator.ts';
 import { serviceAccountIssuer } from './auth/protected-resource-metadata.ts';
@@ -146,48 +150,26 @@ export function planSidecar(options: Omit<SidecarRunOptions, 'stdin' | 'stdout' 
   };
 }
 
-/** --kubeconfig and --context, or undefined to let resolveConnection pick (token file, in-cluster, default). */
+/**
+ * --kubeconfig and --context through core's loader, or undefined to let resolveConnection pick (token file,
+ * in-cluster, default). A kubeconfig that is missing or lacks the context is a configuration error; one that
+ * cannot be read is a start-up failure.
+ */
 export function loadKubeConfig(
   file: string | undefined,
   context: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
 ): KubeConfig | undefined {
   if (!file && !context) return undefined;
-  const config = new KubeConfig();
-  if (file) {
-    if (!existsSync(file)) throw new SidecarConfigError(`--kubeconfig ${file} does not exist`);
-    try {
-      config.loadFromFile(file);
-    } catch (error) {
-      throw new SidecarStartError(`cannot read the kubeconfig ${file}: ${(error as Error).message}`);
-    }
-  } else {
-    // --context alone: the kubeconfig kubectl would use ($KUBECONFIG, else ~/.kube/config).
-    const files = (env.KUBECONFIG ?? '').split(delimiter).filter((path) => path !== '');
-    const home = env.HOME ? join(env.HOME, '.kube', 'config') : undefined;
-    if (files.length === 0 && home && existsSync(home)) files.push(home);
-    const [first, ...rest] = files;
-    if (!first) throw new SidecarConfigError('--context needs a kubeconfig: set --kubeconfig or $KUBECONFIG');
-    try {
-      config.loadFromFile(first);
-      for (const path of rest) {
-        const more = new KubeConfig();
-        more.loadFromFile(path);
-        config.mergeConfig(more);
-      }
-    } catch (error) {
-      throw new SidecarStartError(`cannot read the kubeconfig: ${(error as Error).message}`);
-    }
+  let config: KubeConfig | undefined;
+  try {
+    // --context alone: the kubeconfig kubectl would use ($KUBECONFIG, else ~/.kube/config), never the pod's.
+    config = loadCredentials({ file: file || undefined, context: context || undefined, env, inCluster: false });
+  } catch (error) {
+    if (!(error instanceof KubeConfigError)) throw error;
+    throw error.problem === 'unreadable' ? new SidecarStartError(error.message) : new SidecarConfigError(error.message);
   }
-  if (context) {
-    const known = config.getContexts().map((entry) => entry.name);
-    if (!known.includes(context)) {
-      throw new SidecarConfigError(
-        `--context ${JSON.stringify(context)} is not in the kubeconfig; its contexts: ${known.join(', ') || '(none)'}`,
-      );
-    }
-    config.setCurrentContext(context);
-  }
+  if (!config) throw new SidecarConfigError('--context needs a kubeconfig: set --kubeconfig or $KUBECONFIG');
   return config;
 }
 
@@ -213,18 +195,68 @@ export async function runSidecar(options: SidecarRunOptions): Promise<RunningSid
   const logger =
     options.logger ??
     pino({ level: settings.logLevel, base: { component: 'podmcp-sidecar' } }, options.stderr as NodeJS.WritableStream);
+  const connection = connectToApiServer(options);
+  const metrics = createSidecarMetrics({ processMetrics: true });
+  const sidecar = assembleSidecar(plan, options, connection, logger, metrics);
+  const auth = httpAuthFor(plan, options, sidecar, connection, logger);
+  const state = { serving: false, stopping: false };
+  const ready = () => state.serving && !state.stopping;
+  const serving = await startServing(plan, options, {
+    source: auth ? auth.restrict(sidecar) : sidecar,
+    auth,
+    logger,
+    ready,
+    metrics,
+  });
+  state.serving = true;
+  logListening(plan, options, serving, { auth, connection, sidecar, logger });
+  const probe = probeApiServer(sidecar.services.kube, logger);
+  const { stopped, close } = stopper(serving, logger, options.drainMs ?? DEFAULT_DRAIN_MS, {
+    unready: () => {
+      state.stopping = true;
+    },
+    closed: () => probe.cancel(),
+  });
+  void serving.stdio?.closed.then(() => close('stdin closed'));
+
+  return {
+    transport: plan.transport,
+    namespace: connection.namespace,
+    settings,
+    sidecar,
+    metrics,
+    logger,
+    url: serving.http?.url,
+    port: serving.http?.port,
+    healthPort: serving.health?.port,
+    ready,
+    stopped,
+    close,
+  };
+}
+
+type Plan = ReturnType<typeof planSidecar>;
+
+/** The API server's address, credentials and namespace; a start-up failure the user can fix when unusable. */
+function connectToApiServer(options: SidecarRunOptions): Connection {
   const kubeConfig = loadKubeConfig(options.kubeconfig, options.context, options.env);
-  let connection: Connection;
   try {
-    connection = resolveConnection({ env: options.env, namespace: options.namespace, kubeConfig });
+    return resolveConnection({ env: options.env, namespace: options.namespace, kubeConfig });
   } catch (error) {
     throw new SidecarStartError(`cannot load API server credentials: ${(error as Error).message}`);
   }
-  const metrics = createSidecarMetrics({ processMetrics: true });
-  let sidecar: Sidecar;
+}
+
+function assembleSidecar(
+  plan: Plan,
+  options: SidecarRunOptions,
+  connection: Connection,
+  logger: Logger,
+  metrics: SidecarMetrics,
+): Sidecar {
   try {
-    sidecar = createSidecar({
-      settings,
+    return createSidecar({
+      settings: plan.settings,
       connection,
       logger,
       podName: plan.podName,
@@ -236,57 +268,89 @@ export async function runSidecar(options: SidecarRunOptions): Promise<RunningSid
   } catch (error) {
     throw new SidecarStartError((error as Error).message);
   }
-  // Bearer tokens for the audience, unless the embedder brought its own authenticate().
-  const audience = settings.tokenAudience;
-  const auth: HttpAuth | undefined =
-    plan.transport === 'http' && audience && !options.authenticate
-      ? createHttpAuth({
-          reviews: reviewsFrom(sidecar.services.kube),
-          audience,
-          namespace: connection.namespace,
-          names: grantableNames(sidecar.catalogue),
-          logger,
-          audit: sidecar.services.audit,
-          issuer: serviceAccountIssuer(connection.kubeConfig, connection.tokenFile),
-        })
-      : undefined;
-  const source: ServerSource = auth ? auth.restrict(sidecar) : sidecar;
+}
 
-  let serving = false;
-  let stopping = false;
-  const ready = () => serving && !stopping;
+/** Bearer tokens for the audience, unless the embedder brought its own authenticate() or there is no audience. */
+function httpAuthFor(
+  plan: Plan,
+  options: SidecarRunOptions,
+  sidecar: Sidecar,
+  connection: Connection,
+  logger: Logger,
+): HttpAuth | undefined {
+  const audience = plan.settings.tokenAudience;
+  if (plan.transport !== 'http' || !audience || options.authenticate) return undefined;
+  return createHttpAuth({
+    reviews: reviewsFrom(sidecar.services.kube),
+    audience,
+    namespace: connection.namespace,
+    names: grantableNames(sidecar.catalogue),
+    logger,
+    audit: sidecar.services.audit,
+    issuer: serviceAccountIssuer(connection.kubeConfig, connection.tokenFile),
+  });
+}
+
+interface Serving {
+  readonly health: RunningHealthServer | undefined;
+  readonly http: RunningHttpTransport | undefined;
+  readonly stdio: RunningStdioTransport | undefined;
+}
+
+interface ServingParts {
+  readonly source: ServerSource;
+  readonly auth: HttpAuth | undefined;
+  readonly logger: Logger;
+  readonly ready: () => boolean;
+  readonly metrics: SidecarMetrics;
+}
+
+/** The health server, then the MCP transport; a port in use is said so, and nothing is left listening. */
+async function startServing(plan: Plan, options: SidecarRunOptions, parts: ServingParts): Promise<Serving> {
+  const { source, auth, logger } = parts;
   let health: RunningHealthServer | undefined;
-  let http: RunningHttpTransport | undefined;
-  let stdio: RunningStdioTransport | undefined;
   try {
-    if (plan.health) health = await startHealthServer({ ...plan.health, ready, registry: metrics.registry });
-    if (plan.transport === 'http') {
-      http = await startHttpTransport({
-        sidecar: source,
-        host: plan.host,
-        port: settings.port,
-        allowedHosts: plan.allowedHosts,
-        authenticate: options.authenticate ?? auth?.authenticate,
-        ...(auth ? { authorize: auth.authorize, protectedResourceMetadata: auth.metadata } : {}),
-        logger,
-        onRequestDone: (request) => logger.debug(request, 'MCP request answered'),
-      });
-    } else {
-      stdio = await startStdioTransport({
+    if (plan.health) {
+      health = await startHealthServer({ ...plan.health, ready: parts.ready, registry: parts.metrics.registry });
+    }
+    if (plan.transport !== 'http') {
+      const stdio = await startStdioTransport({
         sidecar: source,
         stdin: options.stdin,
         stdout: options.stdout,
         logger,
         drainMs: options.drainMs,
       });
+      return { health, http: undefined, stdio };
     }
+    const http = await startHttpTransport({
+      sidecar: source,
+      host: plan.host,
+      port: plan.settings.port,
+      allowedHosts: plan.allowedHosts,
+      authenticate: options.authenticate ?? auth?.authenticate,
+      ...(auth ? { authorize: auth.authorize, protectedResourceMetadata: auth.metadata } : {}),
+      logger,
+      onRequestDone: (request) => logger.debug(request, 'MCP request answered'),
+    });
+    return { health, http, stdio: undefined };
   } catch (error) {
     await health?.close();
     const code = (error as { code?: string }).code;
     const message = (error as Error).message;
     throw new SidecarStartError(code === 'EADDRINUSE' ? `cannot listen: ${message} (the port is in use)` : message);
   }
-  serving = true;
+}
+
+/** The one line that says what is served, where, as whom, and how callers are authenticated. */
+function logListening(
+  plan: Plan,
+  options: SidecarRunOptions,
+  { health, http, stdio }: Serving,
+  parts: { auth: HttpAuth | undefined; connection: Connection; sidecar: Sidecar; logger: Logger },
+): void {
+  const { connection, logger } = parts;
+  const audience = plan.settings.tokenAudience;
   logger.info(
     {
       transport: plan.transport,
@@ -296,10 +360,10 @@ export async function runSidecar(options: SidecarRunOptions): Promise<RunningSid
       namespaceSource: connection.namespaceSource,
       server: connection.kubeConfig.getCurrentCluster()?.server,
       pod: plan.podName,
-      mode: settings.mode,
-      tools: sidecar.catalogue.tools.map((tool) => tool.name),
+      mode: plan.settings.mode,
+      tools: parts.sidecar.catalogue.tools.map((tool) => tool.name),
       ...(http
-        ? { auth: auth ? `bearer tokens for audience ${audience}` : options.authenticate ? 'custom' : 'none' }
+        ? { auth: parts.auth ? `bearer tokens for audience ${audience}` : options.authenticate ? 'custom' : 'none' }
         : {}),
     },
     'listening',
@@ -307,8 +371,18 @@ export async function runSidecar(options: SidecarRunOptions): Promise<RunningSid
   if (stdio && (options.stdin as { isTTY?: boolean }).isTTY) {
     logger.info('stdio: waiting for an MCP client on stdin; use --transport http to serve a port instead');
   }
-  const probe = probeApiServer(sidecar.services.kube, logger);
+}
 
+/**
+ * The graceful stop: unready first, then requests in flight finish (bounded by `drainMs`), then the listeners
+ * close. `close` is idempotent; `stopped` resolves when it is done.
+ */
+function stopper(
+  { health, http, stdio }: Serving,
+  logger: Logger,
+  drainMs: number,
+  hooks: { unready(): void; closed(): void },
+): { stopped: Promise<void>; close: (reason?: string) => Promise<void> } {
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
     resolveStopped = resolve;
@@ -316,34 +390,18 @@ export async function runSidecar(options: SidecarRunOptions): Promise<RunningSid
   let closing: Promise<void> | undefined;
   const close = (reason = 'requested') => {
     closing ??= (async () => {
-      stopping = true;
+      hooks.unready();
       logger.info({ reason }, 'stopping: unready, finishing requests in flight');
-      const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
       await http?.close({ drainMs });
       await stdio?.close({ drainMs });
       await health?.close();
-      probe.cancel();
+      hooks.closed();
       logger.info('stopped');
       resolveStopped();
     })();
     return closing;
   };
-  void stdio?.closed.then(() => close('stdin closed'));
-
-  return {
-    transport: plan.transport,
-    namespace: connection.namespace,
-    settings,
-    sidecar,
-    metrics,
-    logger,
-    url: http?.url,
-    port: http?.port,
-    healthPort: health?.port,
-    ready,
-    stopped,
-    close,
-  };
+  return { stopped, close };
 }
 
 /**

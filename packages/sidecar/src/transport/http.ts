@@ -27,22 +27,21 @@
  * Closing drains: the listener stops accepting, requests in flight finish (bounded), sessions end, then
  * sockets close.
  */
-import type { IncomingMessage, Server as NodeServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as NodeServer, type RequestListener } from 'node:http';
+import { listen } from '@podmcp/core';
 import type { Logger } from 'pino';
 import { createEdgeApp } from './app.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './body.ts';
 import { allowedHostNames, urlHost } from './hosts.ts';
 import { createPeerAddressCaller } from './identity.ts';
 import { createInFlight, type InFlight } from './in-flight.ts';
-import { createListener, listen } from './listener.ts';
 import { MCP_PATH } from './mcp-routes.ts';
 import type { Authenticate, Authorize, ServerSource } from './seams.ts';
 import { createSessionStore, type SessionStore } from './session-store.ts';
 
-// The transport's public face (the package index and the health server take these from here).
+// The transport's public face (the package index takes these from here).
 export { LOOPBACK_HOSTS } from './hosts.ts';
 export { createPeerAddressCaller } from './identity.ts';
-export { listen } from './listener.ts';
 export { MCP_PATH } from './mcp-routes.ts';
 export { type Authenticate, type Authorize, HttpRefusal, type ServerSource } from './seams.ts';
 
@@ -118,6 +117,16 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
       return closed;
     },
   };
+}
+
+/** An HTTP server for `app` whose slow or idle clients cannot hold a socket forever. */
+function createListener(app: RequestListener): NodeServer {
+  const http = createServer(app);
+  // A request itself is bounded by the tool deadline.
+  http.headersTimeout = 10_000;
+  http.requestTimeout = 60_000;
+  http.keepAliveTimeout = 5_000;
+  return http;
 }
 
 /** Stops accepting, lets requests in flight finish (up to `drainMs`), ends the sessions, then closes sockets. */
