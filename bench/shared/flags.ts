@@ -2,6 +2,15 @@
 
 export class UsageError extends Error {}
 
+/** The values of a `parseArgs` call, its complaint about the command line turned into a UsageError. */
+export function flagValues<Parsed extends { values: object }>(parse: () => Parsed): Parsed['values'] {
+  try {
+    return parse().values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 export function numberFlag(
   name: string,
   text: string | undefined,

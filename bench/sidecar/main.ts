@@ -19,10 +19,9 @@ import { resolveBinaries } from '../../test/control-plane/binaries.ts';
 import {
   type ControlPlane,
   ControlPlaneUnavailableError,
-  kubeconfigYaml,
   startControlPlane,
 } from '../../test/control-plane/harness.ts';
-import { createWorld, SERVICE_ACCOUNT } from '../../test/e2e/sidecar/fixture.ts';
+import { SERVICE_ACCOUNT } from '../../test/e2e/sidecar/fixture.ts';
 import { optionsOrExitCode, runScript, stopAfter } from '../shared/script.ts';
 import { median, percentile } from '../shared/stats.ts';
 import { runWebhookAtRate } from '../webhook/rate.ts';
@@ -37,7 +36,6 @@ import {
   rssBytes,
   type ServerName,
   type ServerSpec,
-  type ServerWorld,
   startServer,
   tsPeerSpec,
 } from './mcp-servers.ts';
@@ -55,6 +53,7 @@ import { parseSidecarOptions, SIDECAR_USAGE, type SidecarBenchOptions } from './
 import { evaluateGoals, renderMarkdown, type SidecarResults } from './report.ts';
 import { seedNamespace } from './seed.ts';
 import { runSessionSection } from './session-cost/main.ts';
+import { readOnlyWorld } from './world.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const log = (message: string) => process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${message}\n`);
@@ -110,19 +109,8 @@ async function run(
   peers: string | undefined,
   auditLog: string | undefined,
 ): Promise<SidecarResults> {
-  const world = await createWorld(plane, { prefix: 'bench' });
+  const { world, serverWorld } = await readOnlyWorld(plane, scratch, 'bench');
   const user = `system:serviceaccount:${world.namespace}:${SERVICE_ACCOUNT}`;
-  const kubeconfigFile = join(scratch, 'read-only.kubeconfig');
-  writeFileSync(
-    kubeconfigFile,
-    kubeconfigYaml(plane.server, plane.caPem, world.sidecarToken, {
-      cluster: 'bench',
-      user: 'read-only',
-      namespace: world.namespace,
-    }),
-    { mode: 0o600 },
-  );
-  const serverWorld: ServerWorld = { home: scratch, kubeconfigFile, namespace: world.namespace };
 
   log(`seeding ${world.namespace}: ${options.pods} pods, ${options.events} events, ${options.logLines} log lines`);
   const seeded = await seedNamespace(plane, world.namespace, {

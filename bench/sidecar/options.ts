@@ -1,6 +1,6 @@
 /** Command-line flags of the sidecar benchmark, checked and bounded so no invocation runs unattended for long. */
 import { parseArgs } from 'node:util';
-import { numberFlag, UsageError } from '../shared/flags.ts';
+import { flagValues, numberFlag } from '../shared/flags.ts';
 
 export interface SidecarBenchOptions {
   readonly quick: boolean;
@@ -53,12 +53,7 @@ Options:
 
 /** Returns undefined when --help was asked for. */
 export function parseSidecarOptions(argv: readonly string[], defaultOut: string): SidecarBenchOptions | undefined {
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    values = parse(argv).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = flagValues(() => parse(argv));
   if (values.help) return undefined;
   const quick = values.quick ?? false;
   const int = (name: keyof typeof values, full: number, short: number, max: number, min = 1) =>

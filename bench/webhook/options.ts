@@ -1,6 +1,6 @@
 /** Command-line flags of the webhook benchmark, checked and bounded so no invocation runs unattended for long. */
 import { parseArgs } from 'node:util';
-import { numberFlag, UsageError } from '../shared/flags.ts';
+import { flagValues, numberFlag, UsageError } from '../shared/flags.ts';
 import { SCENARIO_NAMES, type ScenarioName } from './scenarios.ts';
 
 export interface BenchOptions {
@@ -32,12 +32,7 @@ Options:
 
 /** Returns undefined when --help was asked for. */
 export function parseOptions(argv: readonly string[]): BenchOptions | undefined {
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    values = parse(argv).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = flagValues(() => parse(argv));
   if (values.help) return undefined;
   const quick = values.quick ?? false;
   return {

@@ -6,16 +6,14 @@
  * re-reads the catalogue and every earlier answer on each turn, one turn before each call and one after the
  * last. Runs as a section of bench/sidecar/main.ts, or alone: `node bench/sidecar/session-cost/main.ts [--quick] [--json]`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type ControlPlane,
   ControlPlaneUnavailableError,
-  kubeconfigYaml,
   startControlPlane,
 } from '../../../test/control-plane/harness.ts';
-import { createWorld } from '../../../test/e2e/sidecar/fixture.ts';
 import { runScript, stopAfter } from '../../shared/script.ts';
 import {
   goPeerSpec,
@@ -23,10 +21,10 @@ import {
   peersDirectory,
   podmcpSpec,
   type ServerSpec,
-  type ServerWorld,
   startServer,
   tsPeerSpec,
 } from '../mcp-servers.ts';
+import { readOnlyWorld } from '../world.ts';
 import {
   evaluateSessionGoals,
   renderSessionMarkdown,
@@ -57,18 +55,7 @@ export async function runSessionSection(
   peers: string | undefined,
   log: (message: string) => void,
 ): Promise<SessionResults> {
-  const world = await createWorld(plane, { prefix: 'session' });
-  const kubeconfigFile = join(scratch, 'session.kubeconfig');
-  writeFileSync(
-    kubeconfigFile,
-    kubeconfigYaml(plane.server, plane.caPem, world.sidecarToken, {
-      cluster: 'bench',
-      user: 'read-only',
-      namespace: world.namespace,
-    }),
-    { mode: 0o600 },
-  );
-  const serverWorld: ServerWorld = { home: scratch, kubeconfigFile, namespace: world.namespace };
+  const { world, serverWorld } = await readOnlyWorld(plane, scratch, 'session');
   log(`session cost: six broken workloads in ${world.namespace}`);
   const scenarios = await createScenarios(plane, world.namespace);
   const specs: ServerSpec[] = [podmcpSpec(serverWorld)];
