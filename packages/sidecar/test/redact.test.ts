@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { deploymentRow } from '../src/format/workloads.ts';
-import { createRedactor, isSecretName, REDACTED } from '../src/safety/redact.ts';
+import { lookupKind } from '../src/kube/resource-kinds.ts';
+import { createRedactor, isSecretName, REDACTED, redactArgv, redactUrl } from '../src/safety/redact.ts';
+import { REDACTION_RULES } from '../src/safety/redaction-rules.ts';
 import { listDeployments } from '../src/tools/list-deployments.ts';
 
 const JWT =
@@ -337,4 +340,203 @@ describe('a credential-named key that opens a nested block', () => {
     assert.equal(redactor.text('DB_PASSWORD: hunter2'), `DB_PASSWORD: ${REDACTED}`);
     assert.equal(redactor.text('password:\thunter2'), `password:\t${REDACTED}`);
   });
+});
+
+describe('the rule table: every case of every rule', () => {
+  for (const rule of REDACTION_RULES) {
+    describe(`${rule.name}: ${rule.why}`, () => {
+      assert.ok(rule.cases.length > 0, `${rule.name} has cases`);
+      for (const [input, output] of rule.cases) {
+        test(JSON.stringify(input), () => {
+          assert.equal(text(input), output);
+          assert.equal(text(output), output, 'redacting twice is redacting once');
+        });
+      }
+    });
+  }
+});
+
+describe("the sidecar's own text is not mangled", () => {
+  test("get_resources' Secret refusal keeps its sentence", () => {
+    const lookup = lookupKind('secrets', 'shop');
+    assert.ok('failure' in lookup);
+    const message = lookup.failure.message;
+    assert.match(message, /never reads Secrets: they are not a kind here/);
+    assert.equal(text(message), message);
+  });
+
+  test('every string of the catalogue (instructions, descriptions, schemas) passes unchanged', () => {
+    const catalogue: unknown = JSON.parse(readFileSync(new URL('./golden/catalogue.json', import.meta.url), 'utf8'));
+    const strings: string[] = [];
+    const collect = (value: unknown): void => {
+      if (typeof value === 'string') strings.push(value);
+      else if (Array.isArray(value)) value.forEach(collect);
+      else if (typeof value === 'object' && value !== null) Object.values(value).forEach(collect);
+    };
+    collect(catalogue);
+    assert.ok(strings.length > 100);
+    for (const line of strings) assert.equal(text(line), line);
+  });
+});
+
+describe('nested encodings', () => {
+  test('JSON inside a ConfigMap value, rendered as JSON (escaped quotes) and twice escaped', () => {
+    const inner = JSON.stringify({ db: { host: 'db', password: 'hunter2-plain' }, api_key: 'k-0123456789' });
+    const once = JSON.stringify({ data: { 'config.json': inner } });
+    const twice = JSON.stringify({ annotation: once });
+    for (const rendered of [once, twice, JSON.stringify(twice)]) {
+      const redacted = text(rendered);
+      assert.doesNotMatch(redacted, /hunter2-plain|k-0123456789/);
+      assert.equal(text(redacted), redacted);
+    }
+    const parsed = JSON.parse(JSON.parse(text(once)).data['config.json']);
+    assert.deepEqual(parsed, { db: { host: 'db', password: REDACTED }, api_key: REDACTED });
+  });
+
+  test('YAML inside a string value keeps its other lines', () => {
+    const rendered = JSON.stringify({ 'app.yaml': 'db:\n  user: app\n  password: hunter2\n  port: 5432\n' });
+    assert.deepEqual(JSON.parse(text(rendered)), {
+      'app.yaml': `db:\n  user: app\n  password: ${REDACTED}\n  port: 5432\n`,
+    });
+  });
+
+  test('base64 of a credential assignment or a private key; base64 of ordinary text stays', () => {
+    const env = Buffer.from('DB_USER=app\nDB_PASSWORD=hunter2-in-base64\n').toString('base64');
+    assert.equal(text(`env: ${env}`), `env: ${REDACTED}`);
+    const key = Buffer.from(`${PEM}\n`).toString('base64');
+    assert.deepEqual(redactor.value({ 'tls.b64': key }), { 'tls.b64': REDACTED });
+    assert.equal(text(`"${key}"`), `"${REDACTED}"`);
+    const twice = Buffer.from(Buffer.from('token=abcdef0123456789').toString('base64')).toString('base64');
+    assert.equal(text(twice), REDACTED);
+    const plain = Buffer.from('replicas scaled from two to three').toString('base64');
+    assert.equal(text(plain), plain);
+  });
+});
+
+describe('split flag/value pairs', () => {
+  test('redactArgv: the value after a credential flag, -p and -u user:pass', () => {
+    assert.deepEqual(redactArgv(['app', '--api-key', 'k-0123', '--port', '8080', '--token=abc']), [
+      'app',
+      '--api-key',
+      REDACTED,
+      '--port',
+      '8080',
+      '--token=abc',
+    ]);
+    assert.deepEqual(redactArgv(['sshpass', '-p', 'hunter2', 'ssh', '-p', '22', 'host']), [
+      'sshpass',
+      '-p',
+      REDACTED,
+      'ssh',
+      '-p',
+      '22',
+      'host',
+    ]);
+    assert.deepEqual(redactArgv(['mkdir', '-p', '/data/cache']), ['mkdir', '-p', '/data/cache']);
+    assert.deepEqual(redactArgv(['docker', 'run', '-p', '8080:80', '-u', '1000:1000']), [
+      'docker',
+      'run',
+      '-p',
+      '8080:80',
+      '-u',
+      '1000:1000',
+    ]);
+    assert.deepEqual(redactArgv(['curl', '-u', 'admin:hunter2', 'https://x']), [
+      'curl',
+      '-u',
+      `admin:${REDACTED}`,
+      'https://x',
+    ]);
+    assert.deepEqual(redactArgv(['--password', '--verbose']), ['--password', '--verbose'], 'a flag is not a value');
+    assert.deepEqual(redactArgv(['--token-file', '/var/run/token']), ['--token-file', '/var/run/token']);
+  });
+
+  test('redactor.value reads every string array as argv (command, args, exec probes)', () => {
+    const container = {
+      command: ['app', '--db-password', 'hunter2'],
+      args: ['--client-secret', 's3cr3t', '-v'],
+      livenessProbe: { exec: { command: ['check', '--token', 'abc'] } },
+    };
+    assert.deepEqual(redactor.value(container), {
+      command: ['app', '--db-password', REDACTED],
+      args: ['--client-secret', REDACTED, '-v'],
+      livenessProbe: { exec: { command: ['check', '--token', REDACTED] } },
+    });
+  });
+
+  test('the same pairs rendered as text: a command line, a JSON array, a YAML list', () => {
+    const args = ['--api-key', 'k-0123', '--port', '8080'];
+    assert.equal(text(`command: app ${args.join(' ')}`), `command: app --api-key ${REDACTED} --port 8080`);
+    assert.deepEqual(JSON.parse(text(JSON.stringify({ args }))), { args: redactArgv(args) });
+    assert.deepEqual(JSON.parse(text(JSON.stringify({ args }, null, 2))), { args: redactArgv(args) });
+    assert.equal(text(`args:\n  - --api-key\n  - k-0123\n`), `args:\n  - --api-key\n  - ${REDACTED}\n`);
+    assert.equal(text('see the --password flag'), `see the --password ${REDACTED}`, 'over-redaction, on purpose');
+  });
+});
+
+describe('credentials in URLs', () => {
+  test('user info, signed query strings and webhook paths, also under an ordinary annotation key', () => {
+    const annotations = {
+      'example.com/notify': 'https://hooks.slack.com/services/T0AAA0AAA/B0BBB0BBB/abcdefghij0123456789ABCD',
+      'example.com/discord': 'https://discord.com/api/webhooks/1234567890/Secret_Token-abcdefghij0123',
+      'example.com/teams':
+        'https://acme.webhook.office.com/webhookb2/aaaa-bbbb@cccc-dddd/IncomingWebhook/ffff0123/eeee',
+      'example.com/backup': 'https://bucket.s3.amazonaws.com/db.tgz?X-Amz-Signature=deadbeefcafe0123&X-Amz-Expires=300',
+      'example.com/db': 'postgres://app:hunter2@db:5432/app',
+      'example.com/hook': 'https://ci.example.com/hooks/0123456789abcdefghijkl',
+    };
+    const redacted = redactor.value({ metadata: { annotations } }).metadata.annotations;
+    for (const secret of [
+      'abcdefghij0123456789ABCD',
+      'Secret_Token',
+      'ffff0123',
+      'deadbeefcafe',
+      'hunter2',
+      '0123456789abcdefghijkl',
+    ]) {
+      assert.doesNotMatch(JSON.stringify(redacted), new RegExp(secret), secret);
+    }
+    assert.equal(redacted['example.com/db'], `postgres://app:${REDACTED}@db:5432/app`);
+    assert.equal(
+      redacted['example.com/backup'],
+      `https://bucket.s3.amazonaws.com/db.tgz?X-Amz-Signature=${REDACTED}&X-Amz-Expires=300`,
+    );
+  });
+
+  test('redactUrl applies the URL rules only', () => {
+    assert.equal(
+      redactUrl('https://u:p@h/hooks/0123456789abcdefghijkl?sig=x'),
+      `https://u:${REDACTED}@h/hooks/${REDACTED}?sig=${REDACTED}`,
+    );
+    assert.equal(
+      redactUrl('https://h/api/v1/namespaces/shop/pods/web-1'),
+      'https://h/api/v1/namespaces/shop/pods/web-1',
+    );
+  });
+});
+
+describe('bounded on adversarial input', () => {
+  // Each input is a megabyte built to make a backtracking pattern retry from every position; the assertion is
+  // on the result only (no timing threshold): a catastrophic pattern simply never finishes the suite.
+  const MB = 1 << 20;
+  const repeat = (unit: string) => unit.repeat(Math.ceil(MB / unit.length)).slice(0, MB);
+  for (const [label, input] of [
+    ['name characters', repeat('a')],
+    ['credential names without a value', repeat('password_')],
+    ['escaped quotes that never close', `password: \\"${repeat('\\\\\\"x')}`],
+    ['unclosed quotes', repeat('token="')],
+    ['base64 runs', repeat('QUFB')],
+    ['key lines without an END', `-----BEGIN PRIVATE KEY-----\n${repeat('MIIE\n')}`],
+    ['END lines without a BEGIN', repeat('MIIE\n-----END PRIVATE KEY-----\n')],
+    ['URL schemes', repeat('a://a:')],
+    ['flags', repeat('--token ')],
+    ['hooks', repeat('/hooks/')],
+    ['backslashes', `"password": \\${repeat('\\')}`],
+  ] as const) {
+    test(label, () => {
+      const once = text(input);
+      assert.equal(typeof once, 'string');
+      assert.equal(text(once), once);
+    });
+  }
 });

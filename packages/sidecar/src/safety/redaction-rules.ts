@@ -1,0 +1,348 @@
+/**
+ * The redaction rules, as data: each rule says what it removes and why, and carries its own table of cases
+ * (input → output) that the test suite runs. Rules are applied in order to any text — log lines, event
+ * messages, rendered manifests, JSON inside a string, escaped JSON, YAML, base64 of text — and the order
+ * matters: a private key goes before its base64 lines could be taken for anything else, and a value goes before
+ * its name could be matched again.
+ *
+ * Every pattern is written so that a failed match costs time linear in what it scanned (character classes that
+ * cannot overlap what follows them, names read once through a lookahead capture): the rules run over megabytes
+ * of logs written by whoever runs in the namespace.
+ */
+import { flagValueReplacement } from './redact-argv.ts';
+import {
+  endsInSecretWord,
+  IMAGE_TAG,
+  isProseHeading,
+  isSecretName,
+  looksLikeCredential,
+  REDACTED,
+  SECRET_WORD,
+  STORED_CREDENTIAL,
+} from './secret-names.ts';
+
+export interface RedactionRule {
+  readonly name: string;
+  readonly why: string;
+  /** `depth` counts decoded layers (base64 inside base64), so nesting is bounded. */
+  apply(text: string, depth: number): string;
+  /** What the rule does to whole texts; the test suite asserts each, through the whole rule set. */
+  readonly cases: ReadonlyArray<readonly [input: string, output: string]>;
+}
+
+type Replacer = (match: string, ...groups: string[]) => string;
+
+function regexRule(
+  name: string,
+  why: string,
+  pattern: RegExp,
+  replacement: string | Replacer,
+  cases: RedactionRule['cases'],
+): RedactionRule {
+  const apply =
+    typeof replacement === 'string'
+      ? (text: string) => text.replace(pattern, replacement)
+      : (text: string) => text.replace(pattern, replacement);
+  return { name, why, apply, cases };
+}
+
+/** Characters that end a value inside a URL: space, the next parameter or part, quotes, an escape. */
+const URL_VALUE = String.raw`[^\s&#"'<>\\]+`;
+
+// A private key is removed from its BEGIN line through its body and END line. The body may be cut (no END:
+// it goes to the end of the base64), and may sit in escaped JSON (`\n` between lines). Encrypted PEM headers
+// (`Proc-Type: 4,ENCRYPTED`) are part of it; a run of dashes is not, so the END line stops the body.
+const PEM_BEGIN =
+  /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=:, \t\r\n\\]|-(?!----))*(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----)?/g;
+const PEM_END = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/y;
+const PEM_BODY = /[A-Za-z0-9+/=\\\r\n]/;
+
+/** The tail of a key whose beginning was cut off (a log read from the middle): base64 lines up to an END line. */
+function redactKeyTails(text: string): string {
+  let output = '';
+  let from = 0;
+  for (let at = text.indexOf('-----END ', 0); at >= 0; at = text.indexOf('-----END ', at + 1)) {
+    PEM_END.lastIndex = at;
+    const end = PEM_END.exec(text);
+    if (!end || at < from) continue;
+    let start = at;
+    while (start > from && PEM_BODY.test(text[start - 1] ?? '')) start--;
+    output += `${text.slice(from, start)}${REDACTED}`;
+    from = at + end[0].length;
+  }
+  return output + text.slice(from);
+}
+
+const PRIVATE_KEYS: RedactionRule[] = [
+  regexRule('private-key', 'PEM private keys (RSA, EC, OpenSSH, PGP, encrypted), whole or cut', PEM_BEGIN, REDACTED, [
+    [
+      'key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nVTLw7o\n-----END RSA PRIVATE KEY-----\ndone',
+      `key:\n${REDACTED}\ndone`,
+    ],
+    ['"tls.key": "-----BEGIN PRIVATE KEY-----\\nMIIEvQ\\n-----END PRIVATE KEY-----\\n"', `"tls.key": "${REDACTED}\\n"`],
+    ['-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1r', REDACTED],
+    [
+      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+    ],
+  ]),
+  {
+    name: 'private-key-tail',
+    why: 'the end of a private key whose BEGIN line was cut off',
+    apply: redactKeyTails,
+    cases: [['tail: MIIEow\nVTLw7o==\n-----END EC PRIVATE KEY-----\nnext', `tail: ${REDACTED}\nnext`]],
+  },
+];
+
+const TOKENS: RedactionRule[] = [
+  regexRule(
+    'jwt',
+    'JSON Web Tokens (service-account tokens are JWTs)',
+    /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
+    REDACTED,
+    [['id eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.c2lnbmF0dXJl ok', `id ${REDACTED} ok`]],
+  ),
+  regexRule(
+    'vendor-token',
+    'tokens whose prefix names their issuer: GitHub, GitLab, Slack, Google, Stripe, npm, model APIs',
+    /(?<![A-Za-z0-9_-])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposre]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{10,}|whsec_[A-Za-z0-9]{20,}|npm_[A-Za-z0-9]{36,}|sk-[A-Za-z0-9_-]{32,})/g,
+    REDACTED,
+    [
+      ['push with ghp_0123456789abcdefghijABCDEFGHIJ0123 done', `push with ${REDACTED} done`],
+      ['github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz', REDACTED],
+      ['slack xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp', `slack ${REDACTED}`],
+      ['maps AIzaSyA-0123456789abcdefghijklmnopqrstu', `maps ${REDACTED}`],
+      ['stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc', `stripe ${REDACTED}`],
+      ['glpat-0123456789abcdefghij', REDACTED],
+      ['sk-learn and ghp_short stay', 'sk-learn and ghp_short stay'],
+    ],
+  ),
+  regexRule('cloud-key-id', 'cloud access key ids', /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, REDACTED, [
+    ['key AKIAIOSFODNN7EXAMPLE used', `key ${REDACTED} used`],
+  ]),
+];
+
+const URLS: RedactionRule[] = [
+  regexRule(
+    'webhook-path',
+    'incoming-webhook URLs carry their secret in the path (Slack, Discord, Microsoft Teams / Office 365)',
+    /((?:hooks\.slack\.com\/(?:services|workflows|triggers)|discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks\/\d+|\.webhook\.office\.com\/webhookb2|outlook\.office(?:365)?\.com\/webhook)\/)[^\s?#"'<>\\]+/gi,
+    `$1${REDACTED}`,
+    [
+      [
+        'notify https://hooks.slack.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnopqrstuvwx now',
+        `notify https://hooks.slack.com/services/${REDACTED} now`,
+      ],
+      [
+        'https://discord.com/api/webhooks/123456789012345678/AbCdEf-0123456789_abcdef',
+        `https://discord.com/api/webhooks/123456789012345678/${REDACTED}`,
+      ],
+      [
+        '"https://acme.webhook.office.com/webhookb2/1f2e@3d4c/IncomingWebhook/abc123/5e6f"',
+        `"https://acme.webhook.office.com/webhookb2/${REDACTED}"`,
+      ],
+    ],
+  ),
+  regexRule(
+    'hook-token-path',
+    'a long token as a path segment after /hooks/ or /webhook(s)/ (Mattermost, Rocket.Chat, CI triggers)',
+    /(\/(?:hooks?|webhooks?)\/)([^\s?#"'<>\\]+)/gi,
+    (match, prefix = '', path = '') =>
+      path.split('/').some((segment) => segment.length >= 16 && /[A-Za-z]/.test(segment))
+        ? `${prefix}${REDACTED}`
+        : match,
+    [
+      [
+        'POST https://chat.example.com/hooks/x8k2m4p6q9r1t3v5w7y9z0a2b4 200',
+        `POST https://chat.example.com/hooks/${REDACTED} 200`,
+      ],
+      ['POST /hooks/github 200', 'POST /hooks/github 200'],
+    ],
+  ),
+  regexRule(
+    'url-userinfo',
+    'a password in a URL (scheme://user:password@host; the user may be empty)',
+    /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/[^\s:/@"'<>\\]*):[^\s/?#"'<>\\]+@/gi,
+    `$1:${REDACTED}@`,
+    [
+      ['postgres://app:s3cr3t-pw@db.team.svc:5432/orders', `postgres://app:${REDACTED}@db.team.svc:5432/orders`],
+      ['redis://:p@ss@cache:6379/0', `redis://:${REDACTED}@cache:6379/0`],
+      ['https://example.com:8443/path', 'https://example.com:8443/path'],
+    ],
+  ),
+  regexRule(
+    'url-signature',
+    'signatures and keys in a query string (pre-signed S3 / GCS URLs, Azure SAS and Logic Apps, API keys)',
+    new RegExp(`([?&;](?:sig|signature|hmac|x-amz-signature|x-goog-signature|key)=)(${URL_VALUE})`, 'gi'),
+    (match, prefix = '', value = '') =>
+      /^[?&;]key=$/i.test(prefix) && value.length < 16 ? match : `${prefix}${REDACTED}`,
+    [
+      [
+        'GET /b/o?X-Amz-Credential=AKID%2F20240101&X-Amz-Signature=0a1b2c3d4e5f&x=1',
+        `GET /b/o?X-Amz-Credential=${REDACTED}&X-Amz-Signature=${REDACTED}&x=1`,
+      ],
+      [
+        'invoke?api-version=2016-06-01&sp=%2Ftriggers&sig=AbC-123_xyz',
+        `invoke?api-version=2016-06-01&sp=%2Ftriggers&sig=${REDACTED}`,
+      ],
+      ['/v1/items?key=page-2', '/v1/items?key=page-2'],
+    ],
+  ),
+];
+
+/** `Authorization:` is always followed by a credential, whatever it looks like. */
+const AUTHORIZATION =
+  /(authorization\\*["']?[ \t]*[:=][ \t]*\\*["']?(?:(?:bearer|basic|token|digest|negotiate)[ \t]+|(?!(?:bearer|basic|token|digest|negotiate)[ \t])))([^\s"'\\,;[]+)/gi;
+
+const HEADERS: RedactionRule[] = [
+  regexRule('authorization-header', 'the value of an Authorization header', AUTHORIZATION, `$1${REDACTED}`, [
+    ['Authorization: Bearer abcdefghijkl', `Authorization: Bearer ${REDACTED}`],
+    ['authorization: token hunter', `authorization: token ${REDACTED}`],
+  ]),
+  regexRule(
+    'bearer-token',
+    'bearer and basic credentials anywhere (only when they look like one: "basic authentication" stays)',
+    /\b(bearer|basic)\s+([A-Za-z0-9._~+/=-]{8,})/gi,
+    (match, scheme = '', credential = '') => (looksLikeCredential(credential) ? `${scheme} ${REDACTED}` : match),
+    [
+      ['curl -H "X-Auth: Bearer abc123DEF456ghi"', `curl -H "X-Auth: Bearer ${REDACTED}"`],
+      ['The HTTP server uses basic authentication', 'The HTTP server uses basic authentication'],
+    ],
+  ),
+];
+
+// A value: a JSON string, a string inside escaped JSON (any depth: \"…\", \\\"…\\\"), a single-quoted string,
+// or a bare word. A quoted value that is never closed runs to the end of its line, so a cut value still goes.
+// A bare value stops at an escape (`\n` in a JSON-encoded YAML file) so the text around it stays intact.
+const VALUE = String.raw`"(?:[^"\\\n]|\\.)*"?|(\\+)"(?:[^"\\\n]|\\+(?![\\"])|\5\\+")*(?:\5")?|'[^'\n]*'?|(?:[^\s,;&"'}\\]|\\(?![nrt"\\]))+`;
+
+// name=value, name: value, "name": "value", \"name\": \"value\" where the name looks like a credential, on one
+// line (a YAML key that opens a nested mapping has no value of its own). A bare colon counts only after a name
+// that ends in the word, so `auth-proxy:v1.2` and `token-service:8080` (image tags, host:port) are not
+// assignments; quotes are kept so JSON stays JSON; `Authorization: Bearer …` is left to the rules above.
+// The name is matched from its first character only and whole (a lookahead capture, as regexes have no atomic
+// groups), so a long run of name characters costs linear time, not quadratic or worse.
+const ASSIGNMENT = new RegExp(
+  String.raw`(?:(?<![A-Za-z0-9_.-])|(?=\\))((?<!\\)\\*["']|)(?=[A-Za-z0-9_.-]*?(?:${SECRET_WORD}))(?=([A-Za-z0-9_.-]+))\2\1([ \t]*[:=][ \t]*)(?!(?:bearer|basic|token|digest|negotiate)\s)(${VALUE})`,
+  'gi',
+);
+
+function redactAssignment(match: string, ...groups: unknown[]): string {
+  // The replacer's arguments: the five groups of ASSIGNMENT, then the offset and the whole input.
+  const [quote = '', name = '', separator = '', value = ''] = groups as string[];
+  const offset = groups[5] as number;
+  const input = groups[6] as string;
+  if (!isSecretName(name)) return match;
+  const valueQuoted = /^\\*["']/.test(value);
+  const bareColon = separator.trim() === ':' && quote === '' && !valueQuoted;
+  if (bareColon && !endsInSecretWord(name)) return match;
+  if (separator === ':' && quote === '' && IMAGE_TAG.test(value) && !STORED_CREDENTIAL.test(name)) return match;
+  if (
+    bareColon &&
+    isProseHeading(name, separator, value, input.slice(offset + match.length, offset + match.length + 8))
+  ) {
+    return match;
+  }
+  const opener = /^\\*["']/.exec(value)?.[0] ?? '';
+  const closer = opener !== '' && value.length > opener.length && value.endsWith(opener) ? opener : '';
+  return `${quote}${name}${quote}${separator}${opener}${REDACTED}${closer}`;
+}
+
+// A credential flag followed by its value as the next word of a command line, the next item of a JSON array
+// (plain or escaped, one line or pretty-printed) or the next item of a YAML list.
+const FLAG_PAIR =
+  /(?<![A-Za-z0-9_.-])(--?)(?=([A-Za-z0-9][A-Za-z0-9_.-]*))\2([ \t]+|(\\*)"[ \t]*,(?:\s|\\+[nrt])*\4"|["']?[ \t]*(?:\r?\n|\\+n)[ \t]*-[ \t]+["']?)((?:[^\s"'\\,;]|\\(?![nrt"\\]))+)/g;
+
+const NAMED_VALUES: RedactionRule[] = [
+  regexRule('assignment', 'a value stored under a credential name, in any notation', ASSIGNMENT, redactAssignment, [
+    ['level=info password=hunter2 user=bob', `level=info password=${REDACTED} user=bob`],
+    ['{"token": "abc.def", "user": "bob"}', `{"token": "${REDACTED}", "user": "bob"}`],
+    [String.raw`"{\"db\":{\"password\":\"hunter2\"}}"`, String.raw`"{\"db\":{\"password\":\"${REDACTED}\"}}"`],
+    [String.raw`"{\\\"api_key\\\": \\\"k-123\\\"}"`, String.raw`"{\\\"api_key\\\": \\\"${REDACTED}\\\"}"`],
+    [
+      String.raw`"app.yaml": "db:\n  password: hunter2\n  user: bob"`,
+      String.raw`"app.yaml": "db:\n  password: ${REDACTED}\n  user: bob"`,
+    ],
+    ['password="cut off', `password="${REDACTED}`],
+    ['podmcp never reads Secrets: they are not a kind here', 'podmcp never reads Secrets: they are not a kind here'],
+    ['ghcr.io/acme/auth-proxy:v1.4.2 token-service:8080', 'ghcr.io/acme/auth-proxy:v1.4.2 token-service:8080'],
+  ]),
+  regexRule(
+    'flag-pair',
+    'a credential flag and its value as separate arguments',
+    FLAG_PAIR,
+    (match, dashes = '', name = '', separator = '', _escapes, value = '') => {
+      const replacement = flagValueReplacement(dashes, name, value, false);
+      return replacement === undefined ? match : `${dashes}${name}${separator}${replacement}`;
+    },
+    [
+      ['app --api-key k-0123 --port 8080', `app --api-key ${REDACTED} --port 8080`],
+      ['"args": ["--token", "t0k3n", "-v"]', `"args": ["--token", "${REDACTED}", "-v"]`],
+      ['args:\n- --db-password\n- hunter2\n- --verbose', `args:\n- --db-password\n- ${REDACTED}\n- --verbose`],
+      ['curl -u admin:hunter2 -p 8080 --token-file /t', `curl -u admin:${REDACTED} -p 8080 --token-file /t`],
+    ],
+  ),
+];
+
+const BASE64 = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: binary after decoding is what this looks for.
+const NOT_TEXT = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]/;
+/** Base64 inside base64 inside … is followed this many layers deep. */
+const MAX_DEPTH = 3;
+
+/** Base64 that decodes to text the rules would redact (`password=…`, a private key) goes whole. */
+function redactBase64(text: string, depth: number): string {
+  if (depth >= MAX_DEPTH) return text;
+  return text.replace(BASE64, (candidate) => {
+    const decoded = Buffer.from(candidate, 'base64').toString('utf8');
+    if (NOT_TEXT.test(decoded)) return candidate;
+    return redactWith(NESTABLE, decoded, depth + 1) === decoded ? candidate : REDACTED;
+  });
+}
+
+const ENCODED: RedactionRule[] = [
+  {
+    name: 'base64-secret',
+    why: 'base64 of text that holds a credential (an env file, a key, a config) hides it from every other rule',
+    apply: redactBase64,
+    cases: [
+      [`data ${Buffer.from('password=hunter2').toString('base64')} end`, `data ${REDACTED} end`],
+      [`k ${Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIE').toString('base64')}`, `k ${REDACTED}`],
+      [
+        `c ${Buffer.from('just some ordinary text').toString('base64')}`,
+        `c ${Buffer.from('just some ordinary text').toString('base64')}`,
+      ],
+    ],
+  },
+];
+
+/** Every rule, in the order they run. */
+export const REDACTION_RULES: readonly RedactionRule[] = [
+  ...PRIVATE_KEYS,
+  ...TOKENS,
+  ...URLS,
+  ...HEADERS,
+  ...NAMED_VALUES,
+  ...ENCODED,
+];
+const NESTABLE = REDACTION_RULES;
+const URL_RULES: readonly RedactionRule[] = [...URLS, ...TOKENS];
+
+function redactWith(rules: readonly RedactionRule[], text: string, depth: number): string {
+  let output = text;
+  for (const rule of rules) output = rule.apply(output, depth);
+  return output;
+}
+
+/** Applies every rule to a text. */
+export function redactShapes(text: string): string {
+  return redactWith(REDACTION_RULES, text, 0);
+}
+
+/**
+ * Only the URL rules (user info, signed query strings, webhook paths, tokens): for a URL shown on its own,
+ * where a name rule could take a path segment for a key.
+ */
+export function redactUrl(url: string): string {
+  return redactWith(URL_RULES, url, 0);
+}
