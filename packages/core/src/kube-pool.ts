@@ -114,31 +114,7 @@ export function createKubePool(kubeConfig: KubeConfig, options: KubePoolOptions 
       void watches.close().finally(() => retiredWatches.delete(watches));
     }
     material = next;
-    // One TLS context for every connection of this credential (tls.connect would build one per connection).
-    const secureContext = hasTls(next) ? tlsContext(next) : undefined;
-    const connector = buildConnector({
-      ...(secureContext ? { secureContext } : {}),
-      ...(next.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: next.rejectUnauthorized as boolean }),
-      ...(typeof next.servername === 'string' ? { servername: next.servername } : {}),
-      keepAlive: true,
-      keepAliveInitialDelay: 30_000,
-    });
-    const connect: buildConnector.connector = (connectOptions, callback) => {
-      opened += 1;
-      return connector(connectOptions, callback);
-    };
-    agents = {
-      requests: new Agent({
-        connect,
-        connections,
-        keepAliveTimeout: KEEP_ALIVE_MS,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      }),
-      // A watch's body is open for minutes and silent while nothing changes: undici's body timeout (time between
-      // two chunks) is off, and client-node's Watch ends a watch that stays silent longer than its own timeout.
-      watches: new Agent({ connect, keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: timeoutMs, bodyTimeout: 0 }),
-    };
+    agents = createAgents(next, { connections, timeoutMs, onConnect: () => (opened += 1) });
     return agents;
   };
 
@@ -189,6 +165,39 @@ export function createKubePool(kubeConfig: KubeConfig, options: KubePoolOptions 
     },
   };
   return pool;
+}
+
+/** The agents of one credential: pooled requests, and watches whose bodies may stay silent for minutes. */
+function createAgents(
+  next: TlsMaterial,
+  limits: { connections: number; timeoutMs: number; onConnect: () => void },
+): { requests: Agent; watches: Agent } {
+  // One TLS context for every connection of this credential (tls.connect would build one per connection).
+  const secureContext = hasTls(next) ? tlsContext(next) : undefined;
+  const connector = buildConnector({
+    ...(secureContext ? { secureContext } : {}),
+    ...(next.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: next.rejectUnauthorized as boolean }),
+    ...(typeof next.servername === 'string' ? { servername: next.servername } : {}),
+    keepAlive: true,
+    keepAliveInitialDelay: 30_000,
+  });
+  const connect: buildConnector.connector = (connectOptions, callback) => {
+    limits.onConnect();
+    return connector(connectOptions, callback);
+  };
+  const { connections, timeoutMs } = limits;
+  return {
+    requests: new Agent({
+      connect,
+      connections,
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    }),
+    // A watch's body is open for minutes and silent while nothing changes: undici's body timeout (time between
+    // two chunks) is off, and client-node's Watch ends a watch that stays silent longer than its own timeout.
+    watches: new Agent({ connect, keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: timeoutMs, bodyTimeout: 0 }),
+  };
 }
 
 function pick(options: RequestOptions): TlsMaterial {

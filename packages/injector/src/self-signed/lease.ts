@@ -72,36 +72,17 @@ export function createLeaderElection(options: LeaderElectionOptions): LeaderElec
         return false;
       }
       const renewTime = new V1MicroTime(started.getTime());
+      const spec = heldSpec(lease, step, identity, leaseDurationSeconds, renewTime);
       try {
         if (lease === undefined) {
           await kubernetesCall(`create ${what}`, () =>
             coordination.createNamespacedLease({
               namespace,
-              body: {
-                apiVersion: 'coordination.k8s.io/v1',
-                kind: 'Lease',
-                metadata: { name, namespace },
-                spec: {
-                  holderIdentity: identity,
-                  leaseDurationSeconds,
-                  acquireTime: renewTime,
-                  renewTime,
-                  leaseTransitions: 0,
-                },
-              },
+              body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec },
             }),
           );
-        } else if (step === 'renew') {
-          await replace(lease, { ...lease.spec, leaseDurationSeconds, renewTime });
         } else {
-          await replace(lease, {
-            ...lease.spec,
-            holderIdentity: identity,
-            leaseDurationSeconds,
-            acquireTime: renewTime,
-            renewTime,
-            leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1,
-          });
+          await replace(lease, spec);
         }
       } catch (error) {
         // 409: another replica wrote the Lease since we read it (a create that lost the race included).
@@ -132,6 +113,25 @@ export function createLeaderElection(options: LeaderElectionOptions): LeaderElec
         if (httpStatusOf(error) !== 409) throw error;
       }
     },
+  };
+}
+
+/** The spec this replica writes to hold the Lease: a new term when it creates or takes over, else a renewal. */
+function heldSpec(
+  lease: V1Lease | undefined,
+  step: Exclude<LeaseStep, 'wait'>,
+  identity: string,
+  leaseDurationSeconds: number,
+  renewTime: V1MicroTime,
+): V1Lease['spec'] {
+  if (step === 'renew' && lease !== undefined) return { ...lease.spec, leaseDurationSeconds, renewTime };
+  return {
+    ...lease?.spec,
+    holderIdentity: identity,
+    leaseDurationSeconds,
+    acquireTime: renewTime,
+    renewTime,
+    leaseTransitions: lease === undefined ? 0 : (lease.spec?.leaseTransitions ?? 0) + 1,
   };
 }
 

@@ -49,6 +49,83 @@ export interface SelfSignedCertificates {
 export function startSelfSignedCertificates(options: SelfSignedCertificatesOptions): SelfSignedCertificates {
   const logger = options.logger.child({ component: 'self-signed-tls' });
   const intervalMs = options.intervalMs ?? 10_000;
+  const { election, secrets, context } = createParts(options, logger, intervalMs);
+  const report = reporter(logger, intervalMs, options.onError);
+  const ready = readySignal();
+  const installer = createServingInstaller({
+    onCertificate: (loaded) => {
+      options.onCertificate(loaded);
+      ready.mark();
+    },
+    onRefused: report,
+    logger,
+    metrics: options.metrics,
+  });
+
+  const state = { leading: false, everLed: false };
+  const round = async () => {
+    let nowLeading = false;
+    try {
+      nowLeading = await election.tryAcquireOrRenew();
+    } catch (error) {
+      report(error);
+    }
+    if (nowLeading !== state.leading) {
+      logger.info(
+        { identity: options.identity, lease: options.leaseName },
+        nowLeading ? 'leading: this replica keeps the CA and the serving certificate' : 'no longer leading',
+      );
+    }
+    state.leading = nowLeading;
+    state.everLed ||= nowLeading;
+    let secret: StoredSecret | undefined;
+    if (state.leading) secret = await reconcileCertificates(context).catch((error: unknown) => void report(error));
+    try {
+      secret ??= await secrets.read();
+      if (secret === undefined) logger.debug('no TLS Secret yet; waiting for the leader to create it');
+      installer.offer(secret?.files);
+    } catch (error) {
+      report(error);
+    }
+  };
+
+  // The leader installs what it wrote; the others install the leader's pair the moment the watch reports it,
+  // not at their next round.
+  const stopWatching = secrets.watch(
+    (secret) => {
+      if (!state.leading) installer.offer(secret?.files);
+    },
+    (error, failures) => {
+      const report = watchFailureReport(error, failures, `Secret ${options.namespace}/${options.secretName}`);
+      logger[report.level]({ err: error.message, failures }, report.message);
+    },
+  );
+  const rounds = startRounds(round, intervalMs);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    ready: ready.promise,
+    isLeader: () => !rounds.stopped() && election.isLeader(),
+    stop() {
+      stopping ??= (async () => {
+        stopWatching();
+        await rounds.stop();
+        ready.abandon(new Error('self-signed TLS stopped before a certificate was installed'));
+        if (!state.everLed) return;
+        try {
+          await election.release();
+          logger.info({ lease: options.leaseName }, 'Lease released');
+        } catch (error) {
+          report(error);
+        }
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** The election, the Secret and the webhook configuration one manager keeps, and what a round reconciles. */
+function createParts(options: SelfSignedCertificatesOptions, logger: Logger, intervalMs: number) {
   const validity: Validity = {
     servingDays: options.validity?.servingDays ?? DEFAULT_VALIDITY.servingDays,
     caDays: options.validity?.caDays ?? DEFAULT_VALIDITY.caDays,
@@ -75,80 +152,34 @@ export function startSelfSignedCertificates(options: SelfSignedCertificatesOptio
     authorityName: `podmcp webhook CA ${options.serviceName}.${options.namespace}`,
     logger,
   };
+  return { election, secrets, context };
+}
 
-  const report = (error: unknown) => {
+/** A failed step is logged and handed to onError; the next round retries it. */
+function reporter(logger: Logger, intervalMs: number, onError: ((error: Error) => void) | undefined) {
+  return (error: unknown) => {
     const failure = error instanceof Error ? error : new Error(String(error));
     const code = (failure as { code?: unknown }).code;
     logger.error({ err: failure.message, code, retryInMs: intervalMs }, 'self-signed TLS round failed');
-    options.onError?.(failure);
+    onError?.(failure);
   };
+}
 
-  let markReady: () => void = () => {};
-  let abandonReady: (error: Error) => void = () => {};
-  const ready = new Promise<void>((resolve, reject) => {
-    markReady = resolve;
-    abandonReady = reject;
+/** `ready` for the caller: resolved by the first certificate, rejected if stopped before one. */
+function readySignal(): { promise: Promise<void>; mark(): void; abandon(error: Error): void } {
+  let mark: () => void = () => {};
+  let abandon: (error: Error) => void = () => {};
+  const promise = new Promise<void>((resolve, reject) => {
+    mark = resolve;
+    abandon = reject;
   });
   // Whoever awaits `ready` sees a rejection; nobody awaiting it must not crash the process.
-  ready.catch(() => {});
+  promise.catch(() => {});
+  return { promise, mark, abandon };
+}
 
-  const installer = createServingInstaller({
-    onCertificate: (loaded) => {
-      options.onCertificate(loaded);
-      markReady();
-    },
-    onRefused: report,
-    logger,
-    metrics: options.metrics,
-  });
-
-  let leading = false;
-  let everLed = false;
-  const round = async () => {
-    let nowLeading = false;
-    try {
-      nowLeading = await election.tryAcquireOrRenew();
-    } catch (error) {
-      report(error);
-    }
-    if (nowLeading !== leading) {
-      logger.info(
-        { identity: options.identity, lease: options.leaseName },
-        nowLeading ? 'leading: this replica keeps the CA and the serving certificate' : 'no longer leading',
-      );
-    }
-    leading = nowLeading;
-    everLed ||= nowLeading;
-
-    let secret: StoredSecret | undefined;
-    if (leading) {
-      try {
-        secret = await reconcileCertificates(context);
-      } catch (error) {
-        report(error);
-      }
-    }
-    try {
-      secret ??= await secrets.read();
-      if (secret === undefined) logger.debug('no TLS Secret yet; waiting for the leader to create it');
-      installer.offer(secret?.files);
-    } catch (error) {
-      report(error);
-    }
-  };
-
-  // The leader installs what it wrote; the others install the leader's pair the moment the watch reports it,
-  // not at their next round.
-  const stopWatching = secrets.watch(
-    (secret) => {
-      if (!leading) installer.offer(secret?.files);
-    },
-    (error, failures) => {
-      const report = watchFailureReport(error, failures, `Secret ${options.namespace}/${options.secretName}`);
-      logger[report.level]({ err: error.message, failures }, report.message);
-    },
-  );
-
+/** Runs `round` now and then `intervalMs` after each one ends, until stopped; stop waits for a round running. */
+function startRounds(round: () => Promise<void>, intervalMs: number): { stopped(): boolean; stop(): Promise<void> } {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -162,27 +193,12 @@ export function startSelfSignedCertificates(options: SelfSignedCertificatesOptio
     timer.unref();
   };
   schedule(0);
-
-  let stopping: Promise<void> | undefined;
   return {
-    ready,
-    isLeader: () => !stopped && election.isLeader(),
-    stop() {
-      stopping ??= (async () => {
-        stopped = true;
-        clearTimeout(timer);
-        stopWatching();
-        await running;
-        abandonReady(new Error('self-signed TLS stopped before a certificate was installed'));
-        if (!everLed) return;
-        try {
-          await election.release();
-          logger.info({ lease: options.leaseName }, 'Lease released');
-        } catch (error) {
-          report(error);
-        }
-      })();
-      return stopping;
+    stopped: () => stopped,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
     },
   };
 }

@@ -75,54 +75,64 @@ export function createSecretStore(options: { kubeConfig: KubeConfig; namespace: 
       }
     },
 
-    watch(onChange, onFailure, retry = SECRET_WATCH_RETRY) {
-      let stopped = false;
-      let current: AbortController | undefined;
-      let timer: NodeJS.Timeout | undefined;
-      let failures = 0;
-      const restart = (error: unknown) => {
-        if (stopped) return;
-        if (error) {
-          failures += 1;
-          onFailure(error instanceof Error ? error : new Error(String(error)), failures);
-        } else failures = 0;
-        timer = setTimeout(start, retryDelayMs(failures, retry));
-        // The servers keep the process alive; a forgotten watch must not.
-        timer.unref();
-      };
-      const start = () => {
-        if (stopped) return;
-        // A field selector on the name is what RBAC's resourceNames allows to watch: this Secret and no other.
-        watcher
-          .watch(
-            `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
-            { fieldSelector: `metadata.name=${name}`, timeoutSeconds: SECRET_WATCH_SECONDS, allowWatchBookmarks: true },
-            (type, object) => {
-              // Anything from the API server, a bookmark included, is a watch that works.
-              failures = 0;
-              if (type === 'DELETED') onChange(undefined);
-              else if (type === 'ADDED' || type === 'MODIFIED') {
-                const secret = object as V1Secret;
-                onChange({ object: secret, files: decodeSecretFiles(secret) });
-              }
-            },
-            (error) => restart(error),
-          )
-          .then(
-            (controller) => {
-              current = controller;
-              if (stopped) controller.abort();
-            },
-            (error) => restart(error ?? new Error('the watch did not start')),
-          );
-      };
-      start();
-      return () => {
-        stopped = true;
-        clearTimeout(timer);
-        current?.abort();
-      };
-    },
+    watch: (onChange, onFailure, retry = SECRET_WATCH_RETRY) =>
+      watchSecret(watcher, { namespace, name }, onChange, onFailure, retry),
+  };
+}
+
+/** The watch behind SecretStore.watch: restarted when the server ends it, after a growing wait when it fails. */
+function watchSecret(
+  watcher: ReturnType<typeof patientWatch>,
+  { namespace, name }: { namespace: string; name: string },
+  onChange: (secret: StoredSecret | undefined) => void,
+  onFailure: (error: Error, failures: number) => void,
+  retry: WatchRetry,
+): () => void {
+  let stopped = false;
+  let current: AbortController | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let failures = 0;
+  const restart = (error: unknown) => {
+    if (stopped) return;
+    if (error) {
+      failures += 1;
+      onFailure(error instanceof Error ? error : new Error(String(error)), failures);
+    } else failures = 0;
+    timer = setTimeout(start, retryDelayMs(failures, retry));
+    // The servers keep the process alive; a forgotten watch must not.
+    timer.unref();
+  };
+  const start = () => {
+    if (stopped) return;
+    // A field selector on the name is what RBAC's resourceNames allows to watch: this Secret and no other.
+    watcher
+      .watch(
+        `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
+        { fieldSelector: `metadata.name=${name}`, timeoutSeconds: SECRET_WATCH_SECONDS, allowWatchBookmarks: true },
+        (type, object) => {
+          // Anything from the API server, a bookmark included, is a watch that works.
+          failures = 0;
+          if (type === 'DELETED') onChange(undefined);
+          else if (type === 'ADDED' || type === 'MODIFIED') {
+            const secret = object as V1Secret;
+            onChange({ object: secret, files: decodeSecretFiles(secret) });
+          }
+        },
+        (error) => restart(error),
+      )
+      .then(
+        (controller) => {
+          current = controller;
+          if (stopped) controller.abort();
+        },
+        (error) => restart(error ?? new Error('the watch did not start')),
+      );
+  };
+  start();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    current?.abort();
   };
 }
 
