@@ -5,15 +5,7 @@
  * from them — so the three cannot drift apart.
  */
 import { z } from 'zod';
-import {
-  DEFAULT_ACTION_COOLDOWN_SECONDS,
-  DEFAULT_HEALTH_PORT,
-  DEFAULT_LOG_LEVEL,
-  DEFAULT_MAX_REPLICAS,
-  DEFAULT_MCP_PORT,
-  DEFAULT_RATE_LIMIT_PER_MINUTE,
-  DEFAULT_RESOURCES,
-} from './defaults.ts';
+import { DEFAULTS } from './defaults.ts';
 import { isQuantity } from './quantity.ts';
 import { isToolName, TOOL_NAMES } from './tools.ts';
 
@@ -116,13 +108,13 @@ export const ANNOTATIONS = {
   port: spec({
     schema: unprivilegedPort,
     allowed: '1024-65535',
-    defaultText: `cluster default (\`${DEFAULT_MCP_PORT}\`)`,
+    defaultText: `cluster default (\`${DEFAULTS.port}\`)`,
     description: 'Port of the MCP endpoint (`/mcp`, Streamable HTTP). Must not clash with an app container port.',
   }),
   'health-port': spec({
     schema: unprivilegedPort,
     allowed: '1024-65535',
-    defaultText: `cluster default (\`${DEFAULT_HEALTH_PORT}\`)`,
+    defaultText: `cluster default (\`${DEFAULTS.healthPort}\`)`,
     description: 'Port of `/healthz`, `/readyz` and `/metrics`, probed by the kubelet.',
   }),
   expose: spec({
@@ -135,7 +127,7 @@ export const ANNOTATIONS = {
   'cpu-request': spec({
     schema: quantity,
     allowed: 'a Kubernetes quantity',
-    defaultText: `cluster default (\`${DEFAULT_RESOURCES.cpuRequest}\`)`,
+    defaultText: `cluster default (\`${DEFAULTS.resources.cpuRequest}\`)`,
     description: 'CPU request of the sidecar container.',
   }),
   'cpu-limit': spec({
@@ -147,19 +139,19 @@ export const ANNOTATIONS = {
   'memory-request': spec({
     schema: quantity,
     allowed: 'a Kubernetes quantity',
-    defaultText: `cluster default (\`${DEFAULT_RESOURCES.memoryRequest}\`)`,
+    defaultText: `cluster default (\`${DEFAULTS.resources.memoryRequest}\`)`,
     description: 'Memory request of the sidecar container.',
   }),
   'memory-limit': spec({
     schema: quantity,
     allowed: 'a Kubernetes quantity',
-    defaultText: `cluster default (\`${DEFAULT_RESOURCES.memoryLimit}\`)`,
+    defaultText: `cluster default (\`${DEFAULTS.resources.memoryLimit}\`)`,
     description: 'Memory limit of the sidecar container (always set, so quota-enforcing namespaces admit the pod).',
   }),
   'log-level': spec({
     schema: z.enum(['debug', 'info', 'warn', 'error']),
     allowed: '`debug`, `info`, `warn`, `error`',
-    defaultText: `\`${DEFAULT_LOG_LEVEL}\``,
+    defaultText: `\`${DEFAULTS.logLevel}\``,
     description: 'Log level of the sidecar.',
   }),
   'native-sidecar': spec({
@@ -216,7 +208,7 @@ export const ANNOTATIONS = {
   'rate-limit': spec({
     schema: bounded(1, 6000),
     allowed: '1-6000',
-    defaultText: `\`${DEFAULT_RATE_LIMIT_PER_MINUTE}\``,
+    defaultText: `\`${DEFAULTS.rateLimitPerMinute}\``,
     description: 'Tool calls per minute per caller.',
   }),
   'unattended-actions': spec({
@@ -229,13 +221,13 @@ export const ANNOTATIONS = {
   'max-replicas': spec({
     schema: bounded(0, 1000),
     allowed: '0-1000',
-    defaultText: `\`${DEFAULT_MAX_REPLICAS}\``,
+    defaultText: `\`${DEFAULTS.maxReplicas}\``,
     description: 'Upper bound for `scale_workload`.',
   }),
   'action-cooldown': spec({
     schema: duration,
     allowed: 'seconds, or a number with `s`, `m` or `h` (at most 24h)',
-    defaultText: `\`${DEFAULT_ACTION_COOLDOWN_SECONDS / 60}m\``,
+    defaultText: `\`${DEFAULTS.actionCooldownSeconds / 60}m\``,
     description: 'Minimum time between two actions on the same object.',
   }),
   image: spec({

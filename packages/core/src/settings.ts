@@ -12,15 +12,7 @@ import {
   annotationKey,
   parseAnnotation,
 } from './annotations.ts';
-import {
-  DEFAULT_ACTION_COOLDOWN_SECONDS,
-  DEFAULT_HEALTH_PORT,
-  DEFAULT_LOG_LEVEL,
-  DEFAULT_MAX_REPLICAS,
-  DEFAULT_MCP_PORT,
-  DEFAULT_RATE_LIMIT_PER_MINUTE,
-  DEFAULT_RESOURCES,
-} from './defaults.ts';
+import { DEFAULTS } from './defaults.ts';
 import { parseQuantity } from './quantity.ts';
 import { ACTION_TOOLS, isActionTool, PROMETHEUS_TOOLS, READ_TOOLS, type ToolName } from './tools.ts';
 
@@ -86,15 +78,7 @@ export interface SettingsDefaults {
   readonly prometheus?: PrometheusSettings | undefined;
 }
 
-export const BUILTIN_DEFAULTS: SettingsDefaults = {
-  port: DEFAULT_MCP_PORT,
-  healthPort: DEFAULT_HEALTH_PORT,
-  logLevel: DEFAULT_LOG_LEVEL,
-  resources: DEFAULT_RESOURCES,
-  rateLimitPerMinute: DEFAULT_RATE_LIMIT_PER_MINUTE,
-  maxReplicas: DEFAULT_MAX_REPLICAS,
-  actionCooldownSeconds: DEFAULT_ACTION_COOLDOWN_SECONDS,
-};
+export const BUILTIN_DEFAULTS: SettingsDefaults = DEFAULTS;
 
 export interface ResolvedSettings {
   readonly sidecar: SidecarSettings;
