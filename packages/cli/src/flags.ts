@@ -26,3 +26,13 @@ export function oneOf<const Value extends string>(flag: string, value: string, a
   if ((allowed as readonly string[]).includes(value)) return value as Value;
   throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
 }
+
+/** A port flag, undefined when absent; 0 asks the system for a free port (tests, several processes side by side). */
+export function portFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
+    throw new UsageError(`--${flag} must be a port number between 0 and 65535, got ${JSON.stringify(value)}`);
+  }
+  return parsed;
+}

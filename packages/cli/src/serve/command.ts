@@ -3,6 +3,7 @@
  * developer runs beside kubectl to give a local agent the same scoped access. This module only turns flags
  * into run options; settings, transports and shutdown live in @podmcp/sidecar.
  */
+import { DEFAULT_HEALTH_PORT, DEFAULT_MCP_PORT } from '@podmcp/core';
 import {
   parseWorkloadReference,
   runSidecar,
@@ -12,7 +13,7 @@ import {
   TRANSPORTS,
 } from '@podmcp/sidecar';
 import { type Command, CommandError, EXIT_OK, type IO, UsageError } from '../command.ts';
-import { oneOf, parseFlags } from '../flags.ts';
+import { oneOf, parseFlags, portFlag } from '../flags.ts';
 
 const help = `Usage:
   podmcp serve [flags]
@@ -40,8 +41,8 @@ Flags:
       --pod NAME               The pod "self" means (default PODMCP_POD_NAME).
       --workload KIND/NAME     Outside a pod: the workload "self" means, e.g. deploy/web.
       --host ADDRESS           HTTP: the address to bind (overrides the PODMCP_EXPOSE choice).
-      --port PORT              HTTP: the MCP port (default PODMCP_PORT, else 9810; 0 picks a free one).
-      --health-port PORT       Health and metrics port (default PODMCP_HEALTH_PORT, else 9811). With stdio,
+      --port PORT              HTTP: the MCP port (default PODMCP_PORT, else ${DEFAULT_MCP_PORT}; 0 picks a free one).
+      --health-port PORT       Health and metrics port (default PODMCP_HEALTH_PORT, else ${DEFAULT_HEALTH_PORT}). With stdio,
                                the health server runs only when this flag is given.
       --allowed-host NAME      HTTP: also accept this name in Host and Origin headers (repeatable), e.g. a
                                Service name when exposed. Loopback names (and the pod IP when exposed) always are.
@@ -59,16 +60,6 @@ Examples:
   podmcp serve --namespace shop --workload deploy/web          # stdio, for a local agent
   podmcp serve --transport http --port 9810 --context staging  # http://127.0.0.1:9810/mcp
   kubectl port-forward pod/web-0 9810:9810                      # reach an injected sidecar`;
-
-/** 0 asks the system for a free port (tests, several sidecars on one machine). */
-function port(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
-    throw new UsageError(`--${flag} must be a port number between 0 and 65535, got ${JSON.stringify(value)}`);
-  }
-  return parsed;
-}
 
 function nonEmpty(flag: string, value: string | undefined): string | undefined {
   if (value !== undefined && value.trim() === '') throw new UsageError(`--${flag} must not be empty`);
@@ -121,8 +112,8 @@ export const serveCommand: Command = {
         podName: nonEmpty('pod', flags.pod),
         workload,
         host: nonEmpty('host', flags.host),
-        port: port('port', flags.port),
-        healthPort: port('health-port', flags['health-port']),
+        port: portFlag('port', flags.port),
+        healthPort: portFlag('health-port', flags['health-port']),
         allowedHosts: flags['allowed-host'],
         tokenAudience,
         stdin: io.stdin,

@@ -8,7 +8,7 @@ import { KubeConfigError, loadKubeConfig as loadCredentials } from '@podmcp/core
 import { runWebhook, startSelfSignedCertificates, type WebhookRunOptions } from '@podmcp/injector';
 import { type Logger, pino } from 'pino';
 import { type Command, CommandError, EXIT_OK, type IO, UsageError } from '../command.ts';
-import { oneOf, parseFlags } from '../flags.ts';
+import { oneOf, parseFlags, portFlag } from '../flags.ts';
 
 const help = `Usage:
   podmcp webhook --tls-cert FILE --tls-key FILE [flags]
@@ -42,16 +42,6 @@ Flags:
 
 Environment: POD_NAME names this instance in Events and leader election; POD_NAMESPACE is the
 injector's namespace (self-signed mode).`;
-
-/** 0 asks the system for a free port (tests, running beside another injector). */
-function port(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
-    throw new UsageError(`--${flag} must be a port number between 0 and 65535, got ${JSON.stringify(value)}`);
-  }
-  return parsed;
-}
 
 /** Credentials in kubectl's order; none at all is a valid answer (offline or a test). */
 function loadKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): KubeConfig | undefined {
@@ -146,9 +136,9 @@ export const webhookCommand: Command = {
     const options: WebhookRunOptions = {
       ...(flags.config ? { configFile: flags.config } : {}),
       host: flags['bind-address'] ?? '0.0.0.0',
-      port: port('port', flags.port, 8443),
+      port: portFlag('port', flags.port) ?? 8443,
       adminHost: flags['bind-address'] ?? '0.0.0.0',
-      adminPort: port('admin-port', flags['admin-port'], 8081),
+      adminPort: portFlag('admin-port', flags['admin-port']) ?? 8081,
       tls,
       ...(kubeConfig ? { kubeConfig } : {}),
       instance,
