@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ToolFailure } from '../src/failure.ts';
-import { audit, auditRecord, outcomeOf } from '../src/gate/audit.ts';
-import { budget, fitAnswer } from '../src/gate/budget.ts';
+import { audit, auditArguments, auditRecord, outcomeOf } from '../src/gate/audit.ts';
+import { boundMessage, budget, clip, fitAnswer } from '../src/gate/budget.ts';
 import type { Answer, Call } from '../src/gate/call.ts';
 import { recover } from '../src/gate/recover.ts';
 import { redact, redactAnswer } from '../src/gate/redact.ts';
@@ -44,6 +44,23 @@ describe('recover', () => {
     });
     assert.deepEqual([call.failure?.message, call.failure?.kind], ['Reading Thing failed: boom', 'invalid']);
     assert.equal(call.answer, undefined);
+  });
+
+  test('a bug is marked unexpected; a meant failure or an API server’s answer is not', async () => {
+    const marks: Array<boolean | undefined> = [];
+    for (const thrown of [
+      new TypeError('x is undefined'),
+      new ToolFailure('bad name', 'invalid'),
+      Object.assign(new Error('rejected'), { code: 422 }),
+    ]) {
+      const call = plainCall();
+      await recover(call, async () => {
+        throw thrown;
+      });
+      assert.equal(call.failure?.kind, 'invalid');
+      marks.push(call.unexpected);
+    }
+    assert.deepEqual(marks, [true, false, false]);
   });
 
   test('a Kubernetes status error is described as such', async () => {
@@ -173,6 +190,25 @@ describe('budget', () => {
     assert.equal(call.failure?.message, `Reading Thing failed: cannot render password=${REDACTED}`);
   });
 
+  test('a failure’s message is bounded by the budget, its note included', async () => {
+    const call = plainCall();
+    await budget(100)(
+      call,
+      leaving({ failure: new ToolFailure(`no such name ${'n'.repeat(1000)}`, 'invalid', 2) })(call),
+    );
+    const message = call.failure?.message ?? '';
+    assert.ok(Buffer.byteLength(message) <= 100, message);
+    assert.match(message, /^no such name n+\n\[truncated: \d+ more bytes\]$/);
+    assert.deepEqual([call.failure?.kind, call.failure?.retryAfterSeconds], ['invalid', 2]);
+    assert.equal(boundMessage('short', 100), 'short');
+  });
+
+  test('clip keeps the start of an echoed name, marked, never half a character', () => {
+    assert.equal(clip('abcdef', 3), 'abc…');
+    assert.equal(clip('abc', 3), 'abc');
+    assert.equal(clip('ab😀cd', 3), 'ab…');
+  });
+
   test('the default budget is the answer budget', async () => {
     const call = plainCall();
     await budget()(call, leaving({ answer: answerOf({ a: 1 }, () => 'z'.repeat(RESULT_BUDGET_BYTES + 1)) })(call));
@@ -241,7 +277,19 @@ describe('audit', () => {
       failure: new ToolFailure('no', 'not-found'),
     });
     const record = auditRecord(unknown, redactor, 0);
-    assert.deepEqual([record.outcome, record.error, record.name.length], ['refused', 'unknown-tool', 128]);
+    assert.deepEqual([record.outcome, record.error], ['refused', 'unknown-tool']);
+    assert.equal(record.name, `${'x'.repeat(128)}…`);
+  });
+
+  test('argument names are redacted and clipped; arguments beyond the budget keep the start of their JSON', () => {
+    assert.deepEqual(auditArguments({ 'password=hunter2': 1, [`${'k'.repeat(300)}`]: 'v' }, redactor), {
+      [`password=${REDACTED}`]: 1,
+      [`${'k'.repeat(128)}…`]: 'v',
+    });
+    const huge = auditArguments({ query: 'q'.repeat(RESULT_BUDGET_BYTES * 2) }, redactor);
+    assert.equal(typeof huge, 'string');
+    assert.ok(Buffer.byteLength(huge as string) <= RESULT_BUDGET_BYTES);
+    assert.match(huge as string, /^\{"query":"qqq/);
   });
 
   test('a failure’s bytes are its message’s', () => {

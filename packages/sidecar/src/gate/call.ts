@@ -84,6 +84,8 @@ export interface Call {
   answer?: Answer | undefined;
   reply?: Reply | undefined;
   failure?: ToolFailure | undefined;
+  /** The failure came from an error nobody meant to throw (a bug), not from the call's input or the cluster. */
+  unexpected?: boolean | undefined;
 }
 
 export type Next = () => Promise<void>;

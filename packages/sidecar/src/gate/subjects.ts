@@ -4,9 +4,11 @@
  */
 import type { z } from 'zod';
 import type { ServiceContext } from '../context.ts';
+import { ToolFailure } from '../failure.ts';
 import type { PromptDefinition } from '../prompts/definition.ts';
 import type { ResourceDefinition } from '../resources/definition.ts';
 import type { ToolDefinition } from '../tools/definition.ts';
+import { clip } from './budget.ts';
 import type { Answer, Parsed, Subject } from './call.ts';
 
 /** Built once per definition: a stateless HTTP sidecar makes a server for every request. */
@@ -37,12 +39,20 @@ export function toolSubject(tool: ToolDefinition): Subject {
   return subject;
 }
 
+/** Problems named in one answer: enough to fix a call, few enough that a flood of bad names stays small. */
+const PROBLEMS_NAMED = 20;
+/** An argument's name or a problem is echoed this far (an unknown argument's name may be 1 MB long). */
+const ECHO_CHARS = 200;
+
 export function describeInvalidArguments(tool: string, error: z.ZodError): string {
-  const problems = error.issues.map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.join('.') : 'arguments';
-    return `${path}: ${issue.message}`;
+  const problems = error.issues.slice(0, PROBLEMS_NAMED).map((issue) => {
+    const path =
+      issue.path.length > 0 ? issue.path.map((part) => clip(String(part), ECHO_CHARS)).join('.') : 'arguments';
+    return `${path}: ${clip(issue.message, ECHO_CHARS)}`;
   });
-  return `Invalid arguments for ${tool}: ${problems.join('; ')}. Fix them and call again.`;
+  const more = error.issues.length - problems.length;
+  const also = more > 0 ? `; and ${more} more` : '';
+  return `Invalid arguments for ${tool}: ${problems.join('; ')}${also}. Fix them and call again.`;
 }
 
 /** A resource read: the URI's template variables are its arguments, already matched. */
@@ -56,6 +66,19 @@ export function resourceSubject(
     acts: false,
     parse: () => ({ ok: true, input: variables }),
     run: (input, context) => resource.read(input as Readonly<Record<string, string>>, context),
+    answer: textAnswer,
+  };
+}
+
+/** A request that names something the gate can only refuse: its input is bad before any lookup (invalid). */
+export function refusedSubject(what: string, message: string): Subject {
+  return {
+    what,
+    acts: false,
+    parse: () => ({ ok: false, message }),
+    run: async () => {
+      throw new ToolFailure(message, 'invalid');
+    },
     answer: textAnswer,
   };
 }

@@ -68,8 +68,27 @@ export interface FoundResource {
   readonly variables: Readonly<Record<string, string>>;
 }
 
-/** The resource a URI names: a fixed URI exactly, or the first template that matches it. */
-export function findResource(resources: readonly ResourceDefinition[], uri: string): FoundResource | undefined {
+/** A URI no template can even be matched against (the SDK's matcher refuses it, e.g. over 1 MB). */
+export interface UnreadableUri {
+  readonly unreadable: string;
+}
+
+/**
+ * The resource a URI names: a fixed URI exactly, or the first template that matches it; undefined when none
+ * does, and why when the URI cannot be matched at all.
+ */
+export function findResource(
+  resources: readonly ResourceDefinition[],
+  uri: string,
+): FoundResource | UnreadableUri | undefined {
+  try {
+    return matchResource(resources, uri);
+  } catch (error) {
+    return { unreadable: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function matchResource(resources: readonly ResourceDefinition[], uri: string): FoundResource | undefined {
   for (const resource of resources) {
     if (!isTemplate(resource)) {
       if (resource.uri === uri) return { resource, variables: {} };

@@ -22,15 +22,16 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Caller } from '../caller.ts';
 import { contextFor, type ServiceContext, type SidecarServices } from '../context.ts';
-import type { Ask, Call } from '../gate/call.ts';
+import { clip } from '../gate/budget.ts';
+import type { Ask, Call, Subject } from '../gate/call.ts';
 import { openCall } from '../gate/call.ts';
 import { createPipeline } from '../gate/pipeline.ts';
-import { promptSubject, resourceSubject, toolSubject } from '../gate/subjects.ts';
+import { promptSubject, refusedSubject, resourceSubject, toolSubject } from '../gate/subjects.ts';
 import type { PromptDefinition } from '../prompts/definition.ts';
 import { isTemplate, type ResourceDefinition } from '../resources/definition.ts';
 import type { ToolDefinition } from '../tools/definition.ts';
 import { requestApproval } from './approval.ts';
-import { findResource, listedResource, listTools } from './listing.ts';
+import { type FoundResource, findResource, listedResource, listTools, type UnreadableUri } from './listing.ts';
 
 export { CALL_DEADLINE_MS } from '../gate/deadline.ts';
 export { listTools } from './listing.ts';
@@ -52,6 +53,9 @@ export interface ServerOptions {
   /** Overrides APPROVAL_TIMEOUT_MS (tests). */
   readonly approvalTimeoutMs?: number | undefined;
 }
+
+/** A name or URI the agent sent is echoed this far in a refusal: enough to see the typo. */
+const ECHOED_NAME_CHARS = 128;
 
 interface RequestExtra {
   readonly authInfo?: unknown;
@@ -108,7 +112,7 @@ function registerTools({ server, options, catalogue, gate, context }: Registrati
       kind: 'tool',
       name,
       subject: tool && toolSubject(tool),
-      unknown: `Unknown tool ${name}. Available: ${[...toolsByName.keys()].join(', ')}`,
+      unknown: `Unknown tool ${clip(name, ECHOED_NAME_CHARS)}. Available: ${[...toolsByName.keys()].join(', ')}`,
       arguments: request.params.arguments ?? {},
       context: context(extra),
       ask: askThrough(server, options, extra),
@@ -168,38 +172,49 @@ function registerResources({ server, catalogue, gate, context }: Registration): 
     const call = openCall({
       kind: 'resource',
       name: uri,
-      subject: found && resourceSubject(found.resource, uri, found.variables),
-      unknown: `Unknown resource ${uri}. List resources and templates to see what exists.`,
+      subject: found && resourceSubjectOf(found, uri),
+      unknown: `Unknown resource ${clip(uri, ECHOED_NAME_CHARS)}. List resources and templates to see what exists.`,
       arguments: undefined,
       context: context(extra),
     });
     await gate(call);
     if (!found) throw new McpError(RESOURCE_NOT_FOUND, call.failure?.message ?? call.unknown);
-    if (call.failure || !call.reply) throw protocolError('resource', call);
+    if (call.failure || !call.reply || 'unreadable' in found) throw protocolError('resource', call);
     return { contents: [{ uri, mimeType: found.resource.mimeType, text: call.reply.text }] };
   });
+}
+
+function resourceSubjectOf(found: FoundResource | UnreadableUri, uri: string): Subject {
+  if ('unreadable' in found) {
+    return refusedSubject(clip(uri, ECHOED_NAME_CHARS), `This URI cannot be read: ${found.unreadable}.`);
+  }
+  return resourceSubject(found.resource, uri, found.variables);
 }
 
 /** The MCP code for a resource that does not exist. */
 const RESOURCE_NOT_FOUND = -32002;
 
-/** A failed resource read or prompt is a JSON-RPC error (they have no isError result, unlike tools). */
+/**
+ * A failed resource read or prompt is a JSON-RPC error (they have no isError result, unlike tools): bad input
+ * (a URI's variables, a prompt's arguments) is invalid params, as the MCP spec asks; a bug is internal.
+ */
 function protocolError(kind: 'resource' | 'prompt', call: Call): McpError {
   const failure = call.failure;
   const message = failure?.message ?? 'No answer.';
   if (failure?.kind === 'rate-limited') return new McpError(ErrorCode.InvalidRequest, message);
   if (failure?.kind === 'not-found' && kind === 'resource') return new McpError(RESOURCE_NOT_FOUND, message);
-  if (failure?.kind === 'invalid' && kind === 'prompt') return new McpError(ErrorCode.InvalidParams, message);
+  if (failure?.kind === 'invalid' && !call.unexpected) return new McpError(ErrorCode.InvalidParams, message);
   return new McpError(ErrorCode.InternalError, message);
 }
 
-function registerSubscriptions({ server, catalogue, context }: Registration): void {
+function registerSubscriptions({ server, options, catalogue, context }: Registration): void {
   const subscriptions = new Map<string, () => void>();
   server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
     const { uri } = request.params;
     const found = findResource(catalogue.resources, uri);
-    if (!found?.resource.watch) {
-      throw new McpError(ErrorCode.InvalidParams, `${uri} does not support subscriptions.`);
+    if (!found || 'unreadable' in found || !found.resource.watch) {
+      const named = options.services.redactor.text(clip(uri, ECHOED_NAME_CHARS));
+      throw new McpError(ErrorCode.InvalidParams, `${named} does not support subscriptions.`);
     }
     if (!subscriptions.has(uri)) {
       const stop = await found.resource.watch(found.variables, context(extra), () => {
@@ -237,7 +252,7 @@ function registerPrompts({ server, catalogue, gate, context }: Registration): vo
       kind: 'prompt',
       name,
       subject: prompt && promptSubject(prompt),
-      unknown: `Unknown prompt ${name}. Available: ${[...promptsByName.keys()].join(', ')}`,
+      unknown: `Unknown prompt ${clip(name, ECHOED_NAME_CHARS)}. Available: ${[...promptsByName.keys()].join(', ')}`,
       arguments: request.params.arguments ?? {},
       context: context(extra),
     });

@@ -1,0 +1,270 @@
+/**
+ * One exit for every answer, through the MCP server over an in-memory transport: tool results (text and
+ * structured content), resources, prompts, errors and audit records are redacted before anything is cut to the
+ * answer budget, every error and echoed input stays within that budget, and a resource read with bad input is
+ * invalid params. The definitions here never call Kubernetes.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { type CallToolResult, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { ToolFailure } from '../src/failure.ts';
+import { createCallGate } from '../src/governance/concurrency.ts';
+import { READ_HINTS } from '../src/hints.ts';
+import { createMcpServer } from '../src/mcp/server.ts';
+import { RESULT_BUDGET_BYTES } from '../src/output/budget.ts';
+import type { PromptDefinition } from '../src/prompts/definition.ts';
+import type { ResourceDefinition } from '../src/resources/definition.ts';
+import { REDACTED } from '../src/safety/redact.ts';
+import { defineTool } from '../src/tools/definition.ts';
+import { gateServices } from './gate-services.ts';
+
+/** A value the redactor knows by heart (as it knows the sidecar's own token). */
+const SECRET = 'the-sidecars-own-token-value';
+/** Any 8 characters of the secret would be a leak. */
+const FRAGMENTS = Array.from({ length: SECRET.length - 7 }, (_, index) => SECRET.slice(index, index + 8));
+/** Text whose budget cut falls in the middle of the secret: cut first, its first half would be shown. */
+const STRADDLING = `${'y'.repeat(RESULT_BUDGET_BYTES - 10)}${SECRET} and more`;
+const HUGE_NAME = 'n'.repeat(1024 * 1024);
+
+function assertNoFragment(text: string, where: string): void {
+  for (const fragment of FRAGMENTS) assert.ok(!text.includes(fragment), `${where} shows "${fragment}"`);
+}
+
+const straddlingText = defineTool({
+  name: 'read_runbook',
+  title: 'Straddling text',
+  description: 'A rendering with the secret across the budget cut.',
+  input: z.object({}).strict(),
+  output: z.object({ size: z.number() }),
+  hints: READ_HINTS,
+  run: async () => ({ size: 1 }),
+  render: () => STRADDLING,
+});
+
+const secretHeavy = defineTool({
+  name: 'list_events',
+  title: 'Secret heavy',
+  description: 'Structured content over the budget until its secrets are redacted.',
+  input: z.object({}).strict(),
+  output: z.object({ items: z.array(z.string()) }),
+  hints: READ_HINTS,
+  run: async () => ({ items: Array.from({ length: 1500 }, () => SECRET) }),
+  render: (result) => `${result.items.length} items`,
+});
+
+const strict = defineTool({
+  name: 'list_pods',
+  title: 'Strict',
+  description: 'Takes one argument.',
+  input: z.object({ name: z.string() }).strict(),
+  output: z.object({ name: z.string() }),
+  hints: READ_HINTS,
+  run: async (args) => ({ name: args.name }),
+  render: (result) => result.name,
+});
+
+const loudFailure = defineTool({
+  name: 'list_deployments',
+  title: 'Loud failure',
+  description: 'Fails with a message that echoes far too much.',
+  input: z.object({}).strict(),
+  output: z.object({}),
+  hints: READ_HINTS,
+  run: async () => {
+    // Cut to the budget less room for its note, this message would end ten characters into the secret.
+    throw new ToolFailure(`${'e'.repeat(RESULT_BUDGET_BYTES - 58)}${SECRET}${'z'.repeat(100)}`, 'not-found');
+  },
+  render: () => '',
+});
+
+const resources: ResourceDefinition[] = [
+  {
+    uri: 'podmcp://test/straddling',
+    name: 'straddling',
+    title: 'Straddling',
+    description: 'Text with the secret across the budget cut.',
+    mimeType: 'text/plain',
+    read: async () => STRADDLING,
+  },
+  {
+    uri: 'podmcp://test/pods/{name}',
+    name: 'pod',
+    title: 'Pod',
+    description: 'One pod; names are checked.',
+    mimeType: 'text/plain',
+    read: async (variables) => {
+      if (variables.name === 'bug') throw new TypeError('undefined is not a function');
+      if (!/^[a-z0-9-]+$/.test(variables.name ?? '')) {
+        throw new ToolFailure(`"${variables.name}" is not a pod name.`, 'invalid');
+      }
+      return `pod ${variables.name}`;
+    },
+  },
+];
+
+const prompts: PromptDefinition[] = [
+  {
+    name: 'straddling',
+    title: 'Straddling',
+    description: 'A prompt with the secret across the budget cut.',
+    arguments: [],
+    build: async () => STRADDLING,
+  },
+];
+
+async function start() {
+  const offline = gateServices({
+    tools: [straddlingText.name, secretHeavy.name, strict.name, loudFailure.name],
+    perMinute: 6000,
+    cooldownSeconds: 0,
+    unattendedActions: false,
+    now: () => 0,
+    secrets: [SECRET],
+    calls: createCallGate(),
+  });
+  const server = createMcpServer({
+    services: offline.services,
+    catalogue: { tools: [straddlingText, secretHeavy, strict, loudFailure], resources, prompts, instructions: 'test' },
+    caller: () => ({ id: 'agent', transport: 'in-memory' }),
+  });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: 'one-exit-test', version: '1.0.0' });
+  await client.connect(clientSide);
+  await client.listTools();
+  return {
+    client,
+    audit: () => offline.audit(),
+    async call(name: string, args: Record<string, unknown> = {}) {
+      const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+      return { result, text: result.content.map((part) => (part.type === 'text' ? part.text : '')).join('') };
+    },
+  };
+}
+
+async function protocolError(work: Promise<unknown>): Promise<McpError> {
+  try {
+    await work;
+  } catch (error) {
+    assert.ok(error instanceof McpError, `expected an McpError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected a protocol error');
+}
+
+describe('redaction before the budget', () => {
+  test('a tool’s text: the cut falls where the secret was, and no fragment of it shows', async () => {
+    const gate = await start();
+    const { result, text } = await gate.call('read_runbook');
+    assert.equal(result.isError, undefined);
+    assert.match(text, /\[truncated: \d+ more bytes; the structured result is complete\]$/);
+    assert.ok(text.includes(`y${REDACTED.slice(0, 5)}`), 'the redaction marker is what was cut');
+    assertNoFragment(text, 'the text');
+  });
+
+  test('structured content is measured once redacted: secrets that made it too big do not refuse it', async () => {
+    const gate = await start();
+    const { result, text } = await gate.call('list_events');
+    assert.equal(result.isError, undefined, text);
+    const items = (result.structuredContent as { items: string[] }).items;
+    assert.equal(items.length, 1500);
+    assert.ok(items.every((item) => item === REDACTED));
+  });
+
+  test('a resource and a prompt: the same', async () => {
+    const gate = await start();
+    const { contents } = await gate.client.readResource({ uri: 'podmcp://test/straddling' });
+    const resourceText = (contents[0] as { text: string }).text;
+    assert.match(resourceText, /\[truncated: \d+ more bytes\]$/);
+    assertNoFragment(resourceText, 'the resource');
+    const prompt = await gate.client.getPrompt({ name: 'straddling' });
+    const promptText = String((prompt.messages[0]?.content as { text?: string } | undefined)?.text);
+    assert.match(promptText, /\[truncated: \d+ more bytes\]$/);
+    assertNoFragment(promptText, 'the prompt');
+  });
+
+  test('an error message: redacted, then bounded by the budget', async () => {
+    const gate = await start();
+    const { result, text } = await gate.call('list_deployments');
+    assert.equal(result.isError, true);
+    assert.ok(Buffer.byteLength(text) <= RESULT_BUDGET_BYTES, `${Buffer.byteLength(text)} bytes`);
+    assert.match(text, /\[truncated: \d+ more bytes\]$/);
+    assertNoFragment(text, 'the error');
+  });
+
+  test('audit records: arguments, their names and the reason redacted the same way', async () => {
+    const gate = await start();
+    await gate.call('list_pods', { name: `x ${SECRET}`, [`password=${SECRET}`]: 1 });
+    const record = JSON.stringify(gate.audit().at(-1));
+    assertNoFragment(record, 'the audit record');
+    assert.ok(record.includes(`password=${REDACTED}`), record);
+  });
+});
+
+describe('bounded echoes', () => {
+  test('an unknown argument whose name is 1 MB long: a short error, a short audit record', async () => {
+    const gate = await start();
+    const { result, text } = await gate.call('list_pods', { name: 'web', [HUGE_NAME]: 1 });
+    assert.equal(result.isError, true);
+    assert.match(text, /^Invalid arguments for list_pods: /);
+    assert.match(text, /nnnn…/);
+    assert.ok(Buffer.byteLength(text) < 1024, `${Buffer.byteLength(text)} bytes`);
+    const record = gate.audit().at(-1);
+    assert.ok(Buffer.byteLength(JSON.stringify(record)) < 2048, 'the audit record is bounded too');
+    assert.deepEqual([record?.outcome, record?.error], ['error', 'invalid']);
+  });
+
+  test('many bad arguments: the first few are named, and how many more', async () => {
+    const gate = await start();
+    const args = Object.fromEntries(Array.from({ length: 5000 }, (_, index) => [`extra_${index}`, index]));
+    const { text } = await gate.call('list_pods', { name: 'web', ...args });
+    assert.ok(Buffer.byteLength(text) <= RESULT_BUDGET_BYTES, `${Buffer.byteLength(text)} bytes`);
+    assert.match(text, /Fix them and call again\.$/);
+  });
+
+  test('a tool, a resource, a prompt, a subscription with a 1 MB name: refusals within a few hundred bytes', async () => {
+    const gate = await start();
+    const errors = [
+      await protocolError(gate.client.callTool({ name: HUGE_NAME, arguments: {} })),
+      await protocolError(gate.client.readResource({ uri: `podmcp://${HUGE_NAME}` })),
+      await protocolError(gate.client.getPrompt({ name: HUGE_NAME })),
+      await protocolError(gate.client.subscribeResource({ uri: `podmcp://${HUGE_NAME}` })),
+    ];
+    for (const error of errors) {
+      assert.ok(Buffer.byteLength(error.message) < 512, `${error.code}: ${Buffer.byteLength(error.message)} bytes`);
+    }
+    assert.deepEqual(
+      errors.map((error) => error.code),
+      [ErrorCode.InvalidParams, ErrorCode.InvalidParams, ErrorCode.InvalidParams, ErrorCode.InvalidParams],
+      'a URI over the matcher’s limit is bad input, not an unknown resource',
+    );
+    assert.match(errors[1]?.message ?? '', /This URI cannot be read: URI exceeds maximum length/);
+    const records = gate.audit();
+    assert.equal(records.length, 3, 'a call, a read and a prompt; a subscription is not a call');
+    for (const record of records) assert.ok(String(record.name).length <= 513, 'the audit keeps the start of the name');
+  });
+});
+
+describe('resource error codes', () => {
+  test('bad input in the URI is invalid params (-32602), naming what is wrong', async () => {
+    const gate = await start();
+    const error = await protocolError(gate.client.readResource({ uri: 'podmcp://test/pods/Not_A_Name' }));
+    assert.equal(error.code, ErrorCode.InvalidParams);
+    assert.match(error.message, /"Not_A_Name" is not a pod name\./);
+  });
+
+  test('a bug while reading is still an internal error (-32603): the agent’s input was fine', async () => {
+    const gate = await start();
+    const error = await protocolError(gate.client.readResource({ uri: 'podmcp://test/pods/bug' }));
+    assert.equal(error.code, ErrorCode.InternalError);
+  });
+
+  test('a good read still answers', async () => {
+    const gate = await start();
+    const { contents } = await gate.client.readResource({ uri: 'podmcp://test/pods/web-1' });
+    assert.equal((contents[0] as { text: string }).text, 'pod web-1');
+  });
+});
