@@ -55,7 +55,7 @@ const URL_VALUE = String.raw`[^\s&#"'<>\\]+`;
 const PEM_BEGIN =
   /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=:, \t\r\n\\]|-(?!----))*(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----)?/g;
 const PEM_END = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/y;
-const PEM_BODY = /[A-Za-z0-9+/=\\\r\n]/;
+const PEM_BODY = /[A-Za-z0-9+/=\\\s]/;
 
 /** The tail of a key whose beginning was cut off (a log read from the middle): base64 lines up to an END line. */
 function redactKeyTails(text: string): string {
@@ -67,6 +67,8 @@ function redactKeyTails(text: string): string {
     if (!end || at < from) continue;
     let start = at;
     while (start > from && PEM_BODY.test(text[start - 1] ?? '')) start--;
+    // The walk takes indentation and the space after a label (`tls.key: MIIE…`); those stay.
+    while (start < at && /\s/.test(text[start] ?? '')) start++;
     output += `${text.slice(from, start)}${REDACTED}`;
     from = at + end[0].length;
   }
@@ -90,7 +92,10 @@ const PRIVATE_KEYS: RedactionRule[] = [
     name: 'private-key-tail',
     why: 'the end of a private key whose BEGIN line was cut off',
     apply: redactKeyTails,
-    cases: [['tail: MIIEow\nVTLw7o==\n-----END EC PRIVATE KEY-----\nnext', `tail: ${REDACTED}\nnext`]],
+    cases: [
+      ['tail: MIIEow\nVTLw7o==\n-----END EC PRIVATE KEY-----\nnext', `tail: ${REDACTED}\nnext`],
+      ['key: |\n    MIIEow\n    -----END PRIVATE KEY-----', `key: |\n    ${REDACTED}`],
+    ],
   },
 ];
 
@@ -98,14 +103,14 @@ const TOKENS: RedactionRule[] = [
   regexRule(
     'jwt',
     'JSON Web Tokens (service-account tokens are JWTs)',
-    /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
+    /(?:(?<![A-Za-z0-9_-])|(?<=\\[nrt]))eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
     REDACTED,
     [['id eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.c2lnbmF0dXJl ok', `id ${REDACTED} ok`]],
   ),
   regexRule(
     'vendor-token',
     'tokens whose prefix names their issuer: GitHub, GitLab, Slack, Google, Stripe, npm, model APIs',
-    /(?<![A-Za-z0-9_-])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposre]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{10,}|whsec_[A-Za-z0-9]{20,}|npm_[A-Za-z0-9]{36,}|sk-[A-Za-z0-9_-]{32,})/g,
+    /(?:(?<![A-Za-z0-9_-])|(?<=\\[nrt]))(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposre]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{10,}|whsec_[A-Za-z0-9]{20,}|npm_[A-Za-z0-9]{36,}|sk-[A-Za-z0-9_-]{32,})/g,
     REDACTED,
     [
       ['push with ghp_0123456789abcdefghijABCDEFGHIJ0123 done', `push with ${REDACTED} done`],
@@ -117,7 +122,7 @@ const TOKENS: RedactionRule[] = [
       ['sk-learn and ghp_short stay', 'sk-learn and ghp_short stay'],
     ],
   ),
-  regexRule('cloud-key-id', 'cloud access key ids', /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, REDACTED, [
+  regexRule('cloud-key-id', 'cloud access key ids', /(?:\b|(?<=\\[nrt]))(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, REDACTED, [
     ['key AKIAIOSFODNN7EXAMPLE used', `key ${REDACTED} used`],
   ]),
 ];
@@ -202,7 +207,7 @@ const HEADERS: RedactionRule[] = [
   regexRule(
     'bearer-token',
     'bearer and basic credentials anywhere (only when they look like one: "basic authentication" stays)',
-    /\b(bearer|basic)\s+([A-Za-z0-9._~+/=-]{8,})/gi,
+    /(?:\b|(?<=\\[nrt]))(bearer|basic)\s+([A-Za-z0-9._~+/=-]{8,})/gi,
     (match, scheme = '', credential = '') => (looksLikeCredential(credential) ? `${scheme} ${REDACTED}` : match),
     [
       ['curl -H "X-Auth: Bearer abc123DEF456ghi"', `curl -H "X-Auth: Bearer ${REDACTED}"`],
@@ -243,17 +248,62 @@ function redactAssignment(match: string, ...groups: unknown[]): string {
   ) {
     return match;
   }
+  return `${quote}${name}${quote}${separator}${redactedLike(value)}`;
+}
+
+/** REDACTED in the quotes (escaped or not) of the value it replaces, so JSON stays JSON. */
+function redactedLike(value: string): string {
   const opener = /^\\*["']/.exec(value)?.[0] ?? '';
   const closer = opener !== '' && value.length > opener.length && value.endsWith(opener) ? opener : '';
-  return `${quote}${name}${quote}${separator}${opener}${REDACTED}${closer}`;
+  return `${opener}${REDACTED}${closer}`;
+}
+
+// `{"name": "DB_PASSWORD", "value": "hunter2"}` (an env var or a config entry rendered as JSON, at any escape
+// depth) and `- name: DB_PASSWORD\n  value: hunter2` (the same as YAML): the value goes by the name beside it.
+const JSON_NAME_VALUE = new RegExp(
+  String.raw`((?<!\\)(\\*)"name\2"[ \t]*:[ \t]*\2"([A-Za-z0-9_.-]+)\2"[ \t]*,(?:\s|\\+[nrt])*\2"value\2"[ \t]*:[ \t]*)(${VALUE})`,
+  'g',
+);
+const YAML_NAME_VALUE =
+  /((?<=^|[\s"'{,-]|\\n)name:[ \t]*["']?([A-Za-z0-9_.-]+)["']?[ \t]*(?:\r?\n|\\+n)[ \t]*value:[ \t]*)("[^"\n]*"?|'[^'\n]*'?|(?:[^\n\\]|\\(?![nrt"\\]))+)/g;
+
+function redactNameValue(match: string, prefix: string, name: string, value: string): string {
+  return isSecretName(name) && value !== REDACTED ? `${prefix}${redactedLike(value)}` : match;
 }
 
 // A credential flag followed by its value as the next word of a command line, the next item of a JSON array
 // (plain or escaped, one line or pretty-printed) or the next item of a YAML list.
 const FLAG_PAIR =
-  /(?<![A-Za-z0-9_.-])(--?)(?=([A-Za-z0-9][A-Za-z0-9_.-]*))\2([ \t]+|(\\*)"[ \t]*,(?:\s|\\+[nrt])*\4"|["']?[ \t]*(?:\r?\n|\\+n)[ \t]*-[ \t]+["']?)((?:[^\s"'\\,;]|\\(?![nrt"\\]))+)/g;
+  /(?:(?<![A-Za-z0-9_.-])|(?<=\\[nrt]))(--?)(?=([A-Za-z0-9][A-Za-z0-9_.-]*))\2([ \t]+|(\\*)"[ \t]*,(?:\s|\\+[nrt])*\4"|["']?[ \t]*(?:\r?\n|\\+n)[ \t]*-[ \t]+["']?)(?!-)((?:[^\s"'\\,;]|\\(?![nrt"\\]))+)/g;
 
 const NAMED_VALUES: RedactionRule[] = [
+  regexRule(
+    'json-name-value',
+    'a value beside a credential name in a JSON {name, value} pair',
+    JSON_NAME_VALUE,
+    (match, prefix = '', _escapes, name = '', value = '') => redactNameValue(match, prefix, name, value),
+    [
+      ['{"name":"DB_PASSWORD","value":"a b"}', `{"name":"DB_PASSWORD","value":"${REDACTED}"}`],
+      [
+        String.raw`{\"name\": \"api-key\",\n \"value\": \"k\"}`,
+        String.raw`{\"name\": \"api-key\",\n \"value\": \"${REDACTED}\"}`,
+      ],
+      ['{"name":"LOG_LEVEL","value":"debug"}', '{"name":"LOG_LEVEL","value":"debug"}'],
+    ],
+  ),
+  regexRule(
+    'yaml-name-value',
+    'a value beside a credential name in a YAML name/value pair',
+    YAML_NAME_VALUE,
+    (match, prefix = '', name = '', value = '') => redactNameValue(match, prefix, name, value),
+    [
+      [
+        'env:\n- name: DB_PASSWORD\n  value: hunter 2\n- name: X',
+        `env:\n- name: DB_PASSWORD\n  value: ${REDACTED}\n- name: X`,
+      ],
+      ['- name: LOG_LEVEL\n  value: debug', '- name: LOG_LEVEL\n  value: debug'],
+    ],
+  ),
   regexRule('assignment', 'a value stored under a credential name, in any notation', ASSIGNMENT, redactAssignment, [
     ['level=info password=hunter2 user=bob', `level=info password=${REDACTED} user=bob`],
     ['{"token": "abc.def", "user": "bob"}', `{"token": "${REDACTED}", "user": "bob"}`],
@@ -272,7 +322,9 @@ const NAMED_VALUES: RedactionRule[] = [
     'a credential flag and its value as separate arguments',
     FLAG_PAIR,
     (match, dashes = '', name = '', separator = '', _escapes, value = '') => {
-      const replacement = flagValueReplacement(dashes, name, value, false);
+      // Items of a JSON or YAML list are an argv; words of a line may be prose (`mkdir -p data`).
+      const listItems = separator.trim() !== '';
+      const replacement = flagValueReplacement(dashes, name, value, listItems);
       return replacement === undefined ? match : `${dashes}${name}${separator}${replacement}`;
     },
     [
@@ -280,11 +332,15 @@ const NAMED_VALUES: RedactionRule[] = [
       ['"args": ["--token", "t0k3n", "-v"]', `"args": ["--token", "${REDACTED}", "-v"]`],
       ['args:\n- --db-password\n- hunter2\n- --verbose', `args:\n- --db-password\n- ${REDACTED}\n- --verbose`],
       ['curl -u admin:hunter2 -p 8080 --token-file /t', `curl -u admin:${REDACTED} -p 8080 --token-file /t`],
+      [
+        '["sshpass", "-p", "hunter2", "ssh"] and mkdir -p data',
+        `["sshpass", "-p", "${REDACTED}", "ssh"] and mkdir -p data`,
+      ],
     ],
   ),
 ];
 
-const BASE64 = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])/g;
+const BASE64 = /(?:(?<![A-Za-z0-9+/_\\-])|(?<=\\[nrt]))[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: binary after decoding is what this looks for.
 const NOT_TEXT = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]/;
 /** Base64 inside base64 inside … is followed this many layers deep. */
