@@ -204,6 +204,22 @@ describe('injector against a real API server', { skip }, () => {
     await assert.rejects(core.readNamespacedPod({ namespace: APPS, name: 'bad-mode' }), { code: 404 });
   });
 
+  test('a Windows pod that opted in is denied with why, before the API server would refuse the Linux sidecar', async () => {
+    const windows = annotatedPod('windows-app');
+    windows.spec = { ...windows.spec, os: { name: 'windows' } } as V1Pod['spec'];
+    await assert.rejects(core.createNamespacedPod({ namespace: APPS, body: windows }), (error) => {
+      const message = apiErrorMessage(error);
+      assert.match(message, /denied the request/);
+      assert.match(message, /spec\.os\.name is "windows": the podmcp sidecar is a Linux container/);
+      assert.match(message, /remove podmcp\.dev\/inject/);
+      return true;
+    });
+    await assert.rejects(core.readNamespacedPod({ namespace: APPS, name: 'windows-app' }), { code: 404 });
+    const linux = annotatedPod('linux-app');
+    linux.spec = { ...linux.spec, os: { name: 'linux' } } as V1Pod['spec'];
+    assert.ok(sidecarOf(await core.createNamespacedPod({ namespace: APPS, body: linux })), 'a declared Linux pod');
+  });
+
   test('a Deployment with an invalid annotation gets an InjectionDenied Event on its ReplicaSet', async () => {
     await apps.createNamespacedDeployment({
       namespace: APPS,

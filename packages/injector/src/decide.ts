@@ -26,6 +26,7 @@ export type ReasonCode =
   | 'port-conflict'
   | 'name-conflict'
   | 'host-network'
+  | 'unsupported-os'
   | 'native-sidecar-unsupported';
 
 export interface InjectionPlan {
@@ -118,6 +119,7 @@ export function decide(pod: V1Pod, config: InjectorConfig, cluster: ClusterFacts
 const REFUSALS: ReadonlyArray<(candidate: Candidate) => Refusal | undefined> = [
   exposedWithoutAudience,
   hostNetwork,
+  notLinux,
   imageNotAllowed,
   ({ pod }) => refusal('name-conflict', findNameConflicts(pod)),
   ({ pod, settings }) => refusal('port-conflict', findPortConflicts(pod, settings)),
@@ -138,6 +140,19 @@ function hostNetwork({ pod }: Candidate): Refusal | undefined {
   if (!pod.spec?.hostNetwork) return undefined;
   return refusal('host-network', [
     "the pod uses hostNetwork, so the sidecar's loopback-only endpoint would be the node's loopback; podmcp does not inject into host-network pods",
+  ]);
+}
+
+/**
+ * The sidecar is a Linux image with Linux-only security settings; the API server would refuse them on a pod
+ * that declares another OS, with a message about fields the user never wrote. The opt-in is explicit, per pod
+ * template, so the answer is a denial that says what to change (as for hostNetwork), not a silent skip.
+ */
+function notLinux({ pod }: Candidate): Refusal | undefined {
+  const os = pod.spec?.os?.name;
+  if (os === undefined || os === 'linux') return undefined;
+  return refusal('unsupported-os', [
+    `spec.os.name is ${JSON.stringify(os)}: the podmcp sidecar is a Linux container and cannot run in this pod; remove ${annotationKey('inject')} from its pod template`,
   ]);
 }
 

@@ -99,6 +99,14 @@ const DENIALS: Array<{
       "the pod uses hostNetwork, so the sidecar's loopback-only endpoint would be the node's loopback; podmcp does not inject into host-network pods",
   },
   {
+    name: 'a Windows pod',
+    annotations: {},
+    spec: { os: { name: 'windows' }, containers: [{ name: 'web', image: 'web' }] },
+    reason: 'unsupported-os',
+    message:
+      'spec.os.name is "windows": the podmcp sidecar is a Linux container and cannot run in this pod; remove podmcp.dev/inject from its pod template',
+  },
+  {
     name: 'image override outside the allow-list',
     annotations: { 'podmcp.dev/image': 'evil.example/podmcp:latest' },
     reason: 'image-not-allowed',
@@ -124,6 +132,21 @@ describe('decide: denials name the key, the value and the fix', () => {
 });
 
 describe('decide: injections', () => {
+  test('a pod that declares Linux, or no OS at all, is injected', () => {
+    const linux = decide(
+      podWith({}, { os: { name: 'linux' }, containers: [{ name: 'web', image: 'web' }] }),
+      config,
+      cluster,
+    );
+    assert.equal(linux.action, 'inject');
+    assert.equal(decide(podWith({}), config, cluster).action, 'inject');
+  });
+
+  test('a Windows pod that did not opt in is skipped as any other, not denied', () => {
+    const pod = podWith({ 'podmcp.dev/inject': 'false' }, { os: { name: 'windows' }, containers: [{ name: 'w' }] });
+    assert.deepEqual([decide(pod, config, cluster).action, decide(pod, config, cluster).reason], ['skip', 'opted-out']);
+  });
+
   test('an allowed image override is used', () => {
     const decision = decide(podWith({ 'podmcp.dev/image': 'ghcr.io/podmcp/podmcp:0.2.0' }), config, cluster);
     assert.equal(decision.action === 'inject' && decision.plan.image, 'ghcr.io/podmcp/podmcp:0.2.0');
