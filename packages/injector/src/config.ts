@@ -13,6 +13,7 @@ import {
 } from '@podmcp/core';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import packageJson from '../package.json' with { type: 'json' };
 
 const port = z.number().int().min(1024).max(65535);
 const quantity = z.string().refine(isQuantity, 'must be a Kubernetes quantity such as 100m or 64Mi');
@@ -112,7 +113,9 @@ export function parseInjectorConfig(text: string, source = 'injector configurati
   throw new Error(`${source} is invalid:\n  ${problems.join('\n  ')}`);
 }
 
-export const DEFAULT_IMAGE = 'ghcr.io/podmcp/podmcp:0.1.0';
+// The image of this release: the tag follows the package's version, so a release has one place to edit. The JSON
+// import resolves to package.json from src/ and dist/ alike.
+export const DEFAULT_IMAGE = `ghcr.io/podmcp/podmcp:${packageJson.version}`;
 
 /** The configuration used when none is given (offline `podmcp inject`, tests). */
 export function defaultInjectorConfig(): InjectorConfig {
