@@ -59,6 +59,8 @@ const NOTATIONS: ReadonlyArray<(name: string, secret: string) => string> = [
   (name, secret) => `export ${name}=${secret}`,
   (name, secret) => `{"level":"info","${name}":"${secret}","msg":"connected"}`,
   (name, secret) => `db:\n  host: db\n  ${name}: ${secret}\n  port: 5432`,
+  (name, secret) => `${name}: |\n  ${secret}\n`,
+  (name, secret) => `db:\n  ${name}: >-\n    ${secret}\n    ${secret}\n  port: 5432`,
 ];
 
 const named = fc

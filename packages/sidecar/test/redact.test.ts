@@ -531,6 +531,10 @@ describe('bounded on adversarial input', () => {
     ['URL schemes', repeat('a://a:')],
     ['flags', repeat('--token ')],
     ['hooks', repeat('/hooks/')],
+    ['block scalar keys', repeat('password: |\n')],
+    ['block scalar keys in escaped JSON', repeat('password: |\\n  x')],
+    ['name/value pairs without a value', repeat('{"name":"token","value":')],
+    ['YAML name lines', repeat('- name: token\n')],
     ['backslashes', `"password": \\${repeat('\\')}`],
   ] as const) {
     test(label, () => {

@@ -241,6 +241,14 @@ function redactAssignment(match: string, ...groups: unknown[]): string {
   const valueQuoted = /^\\*["']/.test(value);
   const bareColon = separator.trim() === ':' && quote === '' && !valueQuoted;
   if (bareColon && !endsInSecretWord(name)) return match;
+  // `password: |` opens a block scalar: its lines are the yaml-block rule's.
+  if (
+    bareColon &&
+    /^[|>][-+1-9]{0,2}$/.test(value) &&
+    /^[ \t]*(?:\r?\n|\\+n)/.test(input.slice(offset + match.length, offset + match.length + 24))
+  ) {
+    return match;
+  }
   if (separator === ':' && quote === '' && IMAGE_TAG.test(value) && !STORED_CREDENTIAL.test(name)) return match;
   if (
     bareColon &&
@@ -276,6 +284,73 @@ function redactNameValue(match: string, prefix: string, name: string, value: str
 const FLAG_PAIR =
   /(?:(?<![A-Za-z0-9_.-])|(?<=\\[nrt]))(--?)(?=([A-Za-z0-9][A-Za-z0-9_.-]*))\2([ \t]+|(\\*)"[ \t]*,(?:\s|\\+[nrt])*\4"|["']?[ \t]*(?:\r?\n|\\+n)[ \t]*-[ \t]+["']?)(?!-)((?:[^\s"'\\,;]|\\(?![nrt"\\]))+)/g;
 
+// A YAML block scalar under a credential name (`password: |` then indented lines), in a file or inside a JSON
+// string (lines joined by an escaped `\n`).
+const BLOCK_KEY = /(?<![A-Za-z0-9_.-])(["']?)([A-Za-z0-9_.-]+)\1:[ \t]*[|>][-+1-9]{0,2}[ \t]*(?=\r?\n|\\+n)/g;
+
+/**
+ * The indentation of the line `index` is on. A line starts after a newline, an escaped newline, or a quote
+ * (the first line of a JSON string). Walks back over that line only, so the cost stays linear.
+ */
+function indentationAt(text: string, index: number): number {
+  let start = index;
+  while (start > 0) {
+    const previous = text[start - 1];
+    if (previous === '\n' || previous === '"' || (previous === 'n' && text[start - 2] === '\\')) break;
+    start--;
+  }
+  return (/^[ \t]*/.exec(text.slice(start, index))?.[0] ?? '').length;
+}
+
+/** The lines of a block scalar after its key, each replaced by REDACTED at its own indentation. */
+function redactBlockScalars(text: string): string {
+  let output = '';
+  let from = 0;
+  for (const key of text.matchAll(BLOCK_KEY)) {
+    const keyEnd = (key.index ?? 0) + key[0].length;
+    if ((key.index ?? 0) < from || !isSecretName(key[2] ?? '')) continue;
+    // The line break as this text writes it: a newline, or `\n` escaped once or more (JSON inside JSON).
+    const newline = /^(?:\r?\n|\\+n)/.exec(text.slice(keyEnd, keyEnd + 16))?.[0] ?? '\n';
+    const escapes = newline.length - 1;
+    const indent = indentationAt(text, key.index ?? 0);
+    let at = keyEnd;
+    let taken = 0;
+    output += text.slice(from, at);
+    while (text.startsWith(newline, at)) {
+      const start = at + newline.length;
+      const lineEnd = lineEndFrom(text, start, newline, escapes);
+      const line = text.slice(start, lineEnd);
+      const lineIndent = /^[ \t]*/.exec(line)?.[0] ?? '';
+      // The first line goes even when it is not indented (malformed YAML still holds the value).
+      if (line.trim() !== '' && lineIndent.length <= indent && taken > 0) break;
+      if (line.trim() !== '') taken++;
+      output += `${newline}${line.trim() === '' ? line : `${lineIndent}${REDACTED}`}`;
+      at = lineEnd;
+    }
+    from = at;
+  }
+  return output + text.slice(from);
+}
+
+/**
+ * Where a line ends: at the next line break, or — inside a JSON string escaped `escapes` times — at the quote
+ * that closes the string (one with fewer backslashes before it than the line break has).
+ */
+function lineEndFrom(text: string, start: number, newline: string, escapes: number): number {
+  const next = text.indexOf(newline, start);
+  const end = next < 0 ? text.length : next;
+  if (newline.startsWith('\\')) {
+    // Searched within the line only, so a text without quotes costs one pass, not one per line.
+    const line = text.slice(start, end);
+    for (let at = line.indexOf('"'); at >= 0; at = line.indexOf('"', at + 1)) {
+      let backslashes = 0;
+      while (text[start + at - 1 - backslashes] === '\\') backslashes++;
+      if (backslashes < escapes) return start + at;
+    }
+  }
+  return end;
+}
+
 const NAMED_VALUES: RedactionRule[] = [
   regexRule(
     'json-name-value',
@@ -304,6 +379,23 @@ const NAMED_VALUES: RedactionRule[] = [
       ['- name: LOG_LEVEL\n  value: debug', '- name: LOG_LEVEL\n  value: debug'],
     ],
   ),
+  {
+    name: 'yaml-block',
+    why: 'a YAML block scalar (| or >) under a credential name: the value is on the lines below',
+    apply: redactBlockScalars,
+    cases: [
+      [
+        'tls:\n  private_key: |\n    line one\n    line two\n  cert: x',
+        `tls:\n  private_key: |\n    ${REDACTED}\n    ${REDACTED}\n  cert: x`,
+      ],
+      [
+        String.raw`{"app.yaml": "password: >-\n  hunter2\nuser: bob"}`,
+        String.raw`{"app.yaml": "password: >-\n  ${REDACTED}\nuser: bob"}`,
+      ],
+      [String.raw`{"a": "token: |\n  abc"}`, String.raw`{"a": "token: |\n  ${REDACTED}"}`],
+      ['notes: |\n  ordinary', 'notes: |\n  ordinary'],
+    ],
+  },
   regexRule('assignment', 'a value stored under a credential name, in any notation', ASSIGNMENT, redactAssignment, [
     ['level=info password=hunter2 user=bob', `level=info password=${REDACTED} user=bob`],
     ['{"token": "abc.def", "user": "bob"}', `{"token": "${REDACTED}", "user": "bob"}`],
