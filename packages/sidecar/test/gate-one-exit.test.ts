@@ -95,6 +95,8 @@ const resources: ResourceDefinition[] = [
     title: 'Pod',
     description: 'One pod; names are checked.',
     mimeType: 'text/plain',
+    list: async () => [{ uri: 'podmcp://test/pods/web-1', name: `web-1 \x1b[1m${SECRET}` }],
+    complete: { name: async () => [`web-${SECRET}`, 'web-2'] },
     read: async (variables) => {
       if (variables.name === 'bug') throw new TypeError('undefined is not a function');
       if (!/^[a-z0-9-]+$/.test(variables.name ?? '')) {
@@ -245,6 +247,56 @@ describe('bounded echoes', () => {
     const records = gate.audit();
     assert.equal(records.length, 3, 'a call, a read and a prompt; a subscription is not a call');
     for (const record of records) assert.ok(String(record.name).length <= 513, 'the audit keeps the start of the name');
+  });
+});
+
+describe('every path out', () => {
+  /** How each request the server answers leaves it; a new handler must be placed here before it ships. */
+  const EXITS: Record<string, string> = {
+    initialize: 'the SDK: server info and instructions',
+    ping: 'the SDK: an empty result',
+    'tools/list': 'the catalogue: fixed text',
+    'resources/templates/list': 'the catalogue: fixed text',
+    'prompts/list': 'the catalogue: fixed text',
+    'tools/call': 'the gate',
+    'resources/read': 'the gate',
+    'prompts/get': 'the gate',
+    'resources/list': 'names from the cluster: stripped and redacted',
+    'completion/complete': 'names from the cluster: stripped and redacted',
+    'resources/subscribe': 'a refusal that echoes the URI: clipped and redacted',
+    'resources/unsubscribe': 'an empty result',
+  };
+
+  test('the server answers exactly the requests placed in the table', async () => {
+    const offline = gateServices({
+      tools: [],
+      perMinute: 60,
+      cooldownSeconds: 0,
+      unattendedActions: false,
+      now: () => 0,
+    });
+    const server = createMcpServer({
+      services: offline.services,
+      catalogue: { tools: [], resources: [], prompts: [], instructions: '' },
+      caller: () => ({ id: 'agent', transport: 'in-memory' }),
+    });
+    // The SDK keeps its handlers in a private map; reading it is the only way to see every registered method.
+    const handlers = (server as unknown as { _requestHandlers: Map<string, unknown> })._requestHandlers;
+    assert.deepEqual([...handlers.keys()].sort(), Object.keys(EXITS).sort());
+  });
+
+  test('names from the cluster in resources/list and completion/complete are stripped and redacted', async () => {
+    const gate = await start();
+    const { resources: listed } = await gate.client.listResources();
+    const listedText = JSON.stringify(listed);
+    assertNoFragment(listedText, 'resources/list');
+    assert.ok(!listedText.includes('\\u001b'), listedText);
+    assert.ok(listedText.includes(`web-1 ${REDACTED}`), listedText);
+    const completion = await gate.client.complete({
+      ref: { type: 'ref/resource', uri: 'podmcp://test/pods/{name}' },
+      argument: { name: 'name', value: 'web' },
+    });
+    assert.deepEqual(completion.completion.values, [`web-${REDACTED}`, 'web-2']);
   });
 });
 

@@ -4,6 +4,7 @@
  * budget, so a cut can never fall inside a credential the rules would have matched.
  */
 import type { Redactor } from '../safety/redact.ts';
+import { stripControlDeep } from '../safety/sanitize.ts';
 import type { Answer, Step } from './call.ts';
 import { rewordFailure } from './sanitise.ts';
 
@@ -13,6 +14,14 @@ export function redactAnswer(answer: Answer, redactor: Redactor): Answer {
     render: (structured) => redactor.text(answer.render(structured)),
     clean: (text) => redactor.text(answer.clean(text)),
   };
+}
+
+/**
+ * The exit for what leaves outside a call (resource listings, completion values: names read from the
+ * cluster): the same stripping and redaction as an answer's structured content.
+ */
+export function cleanListing<T>(value: T, redactor: Redactor): T {
+  return redactor.value(stripControlDeep(value));
 }
 
 export function redact(redactor: Redactor): Step {

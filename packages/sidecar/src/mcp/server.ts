@@ -26,6 +26,7 @@ import { clip } from '../gate/budget.ts';
 import type { Ask, Call, Subject } from '../gate/call.ts';
 import { openCall } from '../gate/call.ts';
 import { createPipeline } from '../gate/pipeline.ts';
+import { cleanListing } from '../gate/redact.ts';
 import { promptSubject, refusedSubject, resourceSubject, toolSubject } from '../gate/subjects.ts';
 import type { PromptDefinition } from '../prompts/definition.ts';
 import { isTemplate, type ResourceDefinition } from '../resources/definition.ts';
@@ -141,7 +142,7 @@ function askThrough(server: Server, options: ServerOptions, extra: RequestExtra)
     });
 }
 
-function registerResources({ server, catalogue, gate, context }: Registration): void {
+function registerResources({ server, options, catalogue, gate, context }: Registration): void {
   server.setRequestHandler(ListResourcesRequestSchema, async (_request, extra) => {
     const ctx = context(extra);
     const listed = await Promise.all(
@@ -149,7 +150,7 @@ function registerResources({ server, catalogue, gate, context }: Registration): 
         .filter((resource) => isTemplate(resource) && resource.list)
         .map(async (resource) => {
           try {
-            const items = (await resource.list?.(ctx)) ?? [];
+            const items = cleanListing((await resource.list?.(ctx)) ?? [], options.services.redactor);
             return items.map((item) => ({ ...item, mimeType: resource.mimeType, description: resource.title }));
           } catch {
             // Listing is a convenience; templates still work when the API server is away.
@@ -266,7 +267,7 @@ function registerPrompts({ server, catalogue, gate, context }: Registration): vo
   });
 }
 
-function registerCompletion({ server, catalogue, context }: Registration): void {
+function registerCompletion({ server, options, catalogue, context }: Registration): void {
   server.setRequestHandler(CompleteRequestSchema, async (request, extra) => {
     const { ref, argument } = request.params;
     const completer =
@@ -276,7 +277,7 @@ function registerCompletion({ server, catalogue, context }: Registration): void 
     let values: string[] = [];
     if (completer) {
       try {
-        values = await completer(argument.value, context(extra));
+        values = cleanListing(await completer(argument.value, context(extra)), options.services.redactor);
       } catch {
         values = [];
       }
