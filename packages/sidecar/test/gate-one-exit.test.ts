@@ -17,6 +17,7 @@ import { createMcpServer } from '../src/mcp/server.ts';
 import { RESULT_BUDGET_BYTES } from '../src/output/budget.ts';
 import type { PromptDefinition } from '../src/prompts/definition.ts';
 import type { ResourceDefinition } from '../src/resources/definition.ts';
+import { workloadResource } from '../src/resources/from-tools.ts';
 import { REDACTED } from '../src/safety/redact.ts';
 import { defineTool } from '../src/tools/definition.ts';
 import { gateServices } from './gate-services.ts';
@@ -306,6 +307,29 @@ describe('resource error codes', () => {
     const error = await protocolError(gate.client.readResource({ uri: 'podmcp://test/pods/Not_A_Name' }));
     assert.equal(error.code, ErrorCode.InvalidParams);
     assert.match(error.message, /"Not_A_Name" is not a pod name\./);
+  });
+
+  test('the workload resource with a kind it does not serve: invalid params, before any API request', async () => {
+    const offline = gateServices({
+      tools: ['get_resources'],
+      perMinute: 60,
+      cooldownSeconds: 0,
+      unattendedActions: false,
+      now: () => 0,
+    });
+    const server = createMcpServer({
+      services: offline.services,
+      catalogue: { tools: [], resources: [workloadResource], prompts: [], instructions: '' },
+      caller: () => ({ id: 'agent', transport: 'in-memory' }),
+    });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    const client = new Client({ name: 'one-exit-test', version: '1.0.0' });
+    await client.connect(clientSide);
+    const error = await protocolError(client.readResource({ uri: 'podmcp://workloads/secrets/web' }));
+    assert.equal(error.code, ErrorCode.InvalidParams);
+    assert.match(error.message, /kind must be one of deployments, /);
+    assert.equal(offline.kube.requestCount(), 0);
   });
 
   test('a bug while reading is still an internal error (-32603): the agent’s input was fine', async () => {

@@ -4,6 +4,7 @@
  * bounded, redacted and rendered the same way, and offered only where that tool is enabled.
  */
 import type { ServiceContext } from '../context.ts';
+import { ToolFailure } from '../failure.ts';
 import { invokeTool } from '../tools/invoke.ts';
 import { configMapNames, podNames, runbookNames } from './completions.ts';
 import type { ResourceDefinition } from './definition.ts';
@@ -72,7 +73,7 @@ export const workloadResource: ResourceDefinition = {
   complete: { kind: async () => WORKLOAD_KINDS },
   async read(variables, context) {
     if (!WORKLOAD_KINDS.includes(variables.kind ?? '')) {
-      throw new Error(`kind must be one of ${WORKLOAD_KINDS.join(', ')}`);
+      throw new ToolFailure(`kind must be one of ${WORKLOAD_KINDS.join(', ')}`, 'invalid');
     }
     return manifest(variables.kind, variables.name, context);
   },
