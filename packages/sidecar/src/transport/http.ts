@@ -92,7 +92,12 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
   const { logger } = options;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const inFlight = createInFlight();
-  const sessions = createSessionStore({ ...options, logger });
+  const sessions = createSessionStore({
+    maxSessions: options.maxSessions,
+    sessionIdleMs: options.sessionIdleMs,
+    sessionEvictableMs: options.sessionEvictableMs,
+    logger,
+  });
   const app = createEdgeApp({
     allowedHosts: allowedHostNames(options.allowedHosts ?? [], options.host),
     inFlight,
@@ -143,8 +148,9 @@ async function drainAndClose(
   if (inFlight.count() > 0) {
     logger.info({ inFlight: inFlight.count() }, 'draining MCP requests in flight');
     await inFlight.idle(drainMs);
-    if (inFlight.count() > 0)
+    if (inFlight.count() > 0) {
       logger.warn({ inFlight: inFlight.count() }, 'drain time is up; closing requests still in flight');
+    }
   }
   sessions.close();
   http.closeAllConnections();

@@ -14,6 +14,7 @@ export interface InFlight {
   readonly track: RequestHandler;
   /** Middleware: 503 with `Retry-After` once closing() was called. */
   readonly refuseWhileClosing: RequestHandler;
+  /** Closing began: from now on, newcomers are refused. */
   closing(): void;
   /** Resolves when nothing is in flight any more, or after `ms`. */
   idle(ms: number): Promise<void>;
