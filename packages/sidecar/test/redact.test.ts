@@ -171,6 +171,22 @@ describe('redactor.text: ordinary text is left alone', () => {
     'Created container token-refresher',
     '2024-05-01T10:00:00Z INFO listening on :8080',
     'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+    'kubectl logs web-1 --previous --tail 100',
+    'mkdir -p /var/cache/app && exec app --port 8080',
+    'POST /hooks/github 200 12ms',
+    'GET https://api.example.com/v1/items?page=2&sort=name',
+    'pod uid 3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b',
+    'Readiness probe failed: Get "http://10.0.0.5:8080/healthz": dial tcp 10.0.0.5:8080: connect: connection refused',
+    'checksum/config: 5f2b9c8e1d7a6b3c4e5f60718293a4b5c6d7e8f9',
+    'the key "password" is missing from ConfigMap app-config',
+    'MountVolume.SetUp failed for volume "db-password" : secret "db" not found',
+    'GET /api/v1/namespaces/shop/pods/web-7d9c8b5f6-x2x4z/log?container=app&tailLines=100',
+    'level=info msg="token refreshed" expires_in=3600',
+    'use --token-file or the TOKEN env var',
+    'env: [{"name":"LOG_LEVEL","value":"debug"},{"name":"TOKEN_FILE","value":"/var/run/token"}]',
+    'QmFzZTY0IGlzIGp1c3QgYW4gZW5jb2Rpbmc=',
+    'tokens: 3 issued, 0 revoked',
+    'Passwords: see the runbook',
   ]) {
     test(line, () => assert.equal(text(line), line));
   }

@@ -13,7 +13,11 @@ import { redactShapes } from './redaction-rules.ts';
 import { isSecretName, REDACTED } from './secret-names.ts';
 
 export { redactArgv } from './redact-argv.ts';
-export { redactUrl } from './redaction-rules.ts';
+/**
+ * For code that must cut cluster text before the answer's exit (format/ capping long strings): the rules
+ * without the known secrets, so a cut cannot fall inside a credential. The exit still redacts everything.
+ */
+export { redactShapes, redactUrl } from './redaction-rules.ts';
 export { isSecretName, REDACTED } from './secret-names.ts';
 
 export interface Redactor {

@@ -221,6 +221,9 @@ function redactAssignment(match: string, ...groups: unknown[]): string {
   const valueQuoted = /^\\*["']/.test(value);
   const bareColon = separator.trim() === ':' && quote === '' && !valueQuoted;
   if (bareColon && !endsInSecretWord(name)) return match;
+  // A quoted name, a space, then a colon is a message (`volume "db-password" : secret "db" not found`): JSON
+  // and YAML put the colon right after the key.
+  if (quote !== '' && /^[ \t]+:/.test(separator)) return match;
   // `password: |` opens a block scalar: its lines are the yaml-block rule's.
   if (
     bareColon &&

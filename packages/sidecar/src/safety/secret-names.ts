@@ -38,15 +38,15 @@ export const IMAGE_TAG = /^(?:v?\d{1,4}(?:\.\d{1,4}){0,3}(?:[-+][A-Za-z0-9.]{1,3
 export const STORED_CREDENTIAL = /pass|pwd|secret|key|credential|cookie|session/i;
 
 /**
- * A plural heading followed by a sentence — "Secrets: they are not a kind here" — is prose, not an
- * assignment. `rest` is the text after the candidate value.
+ * A plural heading followed by a sentence — "Secrets: they are not a kind here", "tokens: 3 issued" — is
+ * prose, not an assignment. `rest` is the text after the candidate value.
  */
 export function isProseHeading(name: string, separator: string, value: string, rest: string): boolean {
   return (
     /^:[ \t]+$/.test(separator) &&
     /[a-z]s$/i.test(name) &&
     endsInSecretWord(name) &&
-    /^[a-z]+$/.test(value) &&
+    /^(?:[a-z]+|\d{1,6})$/.test(value) &&
     /^[ \t]+[a-z]/.test(rest)
   );
 }
