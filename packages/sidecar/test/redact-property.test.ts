@@ -57,7 +57,7 @@ describe('no fragment of a planted secret survives redaction', () => {
         for (const cut of cuts(once, at)) assertNoSecretFragment(cut, planting.secret, innocent, `${context}, cut`);
         if (redactor.text(once) !== once) throw new Error(`redacting twice differs ${context}:\n${once}`);
       }),
-      { numRuns: 400 },
+      { numRuns: 1000 },
     );
   });
 
@@ -82,7 +82,7 @@ describe('no fragment of a planted secret survives redaction', () => {
           throw new Error(`redacting a value twice differs ${context}`);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   });
 });
