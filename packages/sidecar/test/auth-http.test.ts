@@ -9,34 +9,16 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import { decodeSidecarEnv } from '@podmcp/core';
 import { pino } from 'pino';
 import { createHttpAuth, grantableNames } from '../src/auth/http-authenticator.ts';
 import { reviewsFrom } from '../src/auth/token-review.ts';
 import { createSidecar, type Sidecar } from '../src/sidecar.ts';
 import { type RunningHttpTransport, startHttpTransport } from '../src/transport/http.ts';
+import { INITIALIZE, kubeConfigFor, MCP_HEADERS } from './edge-fixtures.ts';
 
 const AUDIENCE = 'podmcp-test';
 const ISSUER = 'https://kubernetes.default.svc.cluster.local';
-const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-const INITIALIZE = {
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-};
-
-function kubeConfigFor(server: string): KubeConfig {
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [{ name: 'c', server, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'not-a-real-token' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u', namespace: 'shop' }],
-    currentContext: 'x',
-  });
-  return config;
-}
 
 interface Answer {
   readonly status: number;

@@ -9,7 +9,6 @@ import { type IncomingMessage, request } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { decodeSidecarEnv } from '@podmcp/core';
@@ -20,25 +19,7 @@ import { normalizeHostName } from '../src/transport/hosts.ts';
 import { type RunningHttpTransport, startHttpTransport } from '../src/transport/http.ts';
 import { claimedIdentity, createPeerAddressCaller } from '../src/transport/identity.ts';
 import { type Authenticate, HttpRefusal } from '../src/transport/seams.ts';
-
-const INITIALIZE = {
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-};
-const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-
-function kubeConfigFor(server: string): KubeConfig {
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [{ name: 'c', server, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'not-a-real-token' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u', namespace: 'shop' }],
-    currentContext: 'x',
-  });
-  return config;
-}
+import { INITIALIZE, kubeConfigFor, MCP_HEADERS } from './edge-fixtures.ts';
 
 interface Edge {
   readonly transport: RunningHttpTransport;
