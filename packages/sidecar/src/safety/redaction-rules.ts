@@ -156,6 +156,19 @@ const URLS: RedactionRule[] = [
     ],
   ),
   regexRule(
+    'url-user-token',
+    'a token as the whole user part of a URL (https://TOKEN@host: git remotes, webhooks)',
+    /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)([^\s:/@"'<>\\]{20,})@/gi,
+    (match, scheme = '', user = '') => (/[0-9]/.test(user) && /[A-Za-z]/.test(user) ? `${scheme}${REDACTED}@` : match),
+    [
+      [
+        'git clone https://0123456789abcdef0123456789abcdef01234567@github.com/acme/app',
+        `git clone https://${REDACTED}@github.com/acme/app`,
+      ],
+      ['ssh://git@github.com/acme/app.git', 'ssh://git@github.com/acme/app.git'],
+    ],
+  ),
+  regexRule(
     'url-signature',
     'signatures and keys in a query string (pre-signed S3 / GCS URLs, Azure SAS and Logic Apps, API keys)',
     new RegExp(`([?&;](?:sig|signature|hmac|x-amz-signature|x-goog-signature|key)=)(${URL_VALUE})`, 'gi'),
@@ -372,6 +385,10 @@ const ENCODED: RedactionRule[] = [
     cases: [
       [`data ${Buffer.from('password=hunter2').toString('base64')} end`, `data ${REDACTED} end`],
       [`k ${Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIE').toString('base64')}`, `k ${REDACTED}`],
+      [
+        `.dockerconfigjson: ${Buffer.from('{"auths":{"ghcr.io":{"auth":"dXNlcjpwYXNz"}}}').toString('base64')}`,
+        `.dockerconfigjson: ${REDACTED}`,
+      ],
       [
         `c ${Buffer.from('just some ordinary text').toString('base64')}`,
         `c ${Buffer.from('just some ordinary text').toString('base64')}`,
