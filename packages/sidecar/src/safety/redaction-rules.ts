@@ -2,8 +2,8 @@
  * The redaction rules, as data: each rule says what it removes and why, and carries its own table of cases
  * (input → output) that the test suite runs. Rules are applied in order to any text — log lines, event
  * messages, rendered manifests, JSON inside a string, escaped JSON, YAML, base64 of text — and the order
- * matters: a private key goes before its base64 lines could be taken for anything else, and a value goes before
- * its name could be matched again.
+ * matters: a private key goes whole before its lines could be read as anything else, shapes that need no name
+ * (tokens, URLs, headers) go before the name rules, and base64 is decoded last, through all of them again.
  *
  * Every pattern is written so that a failed match costs time linear in what it scanned (character classes that
  * cannot overlap what follows them, names read once through a lookahead capture): the rules run over megabytes
@@ -50,8 +50,8 @@ function regexRule(
 /** Characters that end a value inside a URL: space, the next parameter or part, quotes, an escape. */
 const URL_VALUE = String.raw`[^\s&#"'<>\\]+`;
 
-// A private key is removed from its BEGIN line through its body and END line. The body may be cut (no END:
-// it goes to the end of the base64), and may sit in escaped JSON (`\n` between lines). Encrypted PEM headers
+// A private key is removed from its BEGIN line through its body and END line. The body may be cut (no END: it
+// runs to the first character a key body cannot hold), and may sit in escaped JSON (`\n` between lines). Encrypted PEM headers
 // (`Proc-Type: 4,ENCRYPTED`) are part of it; a run of dashes is not, so the END line stops the body.
 const PEM_BEGIN =
   /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=:, \t\r\n\\]|-(?!----))*(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----)?/g;
@@ -373,7 +373,7 @@ function redactBase64(text: string, depth: number): string {
   return text.replace(BASE64, (candidate) => {
     const decoded = Buffer.from(candidate, 'base64').toString('utf8');
     if (NOT_TEXT.test(decoded)) return candidate;
-    return redactWith(NESTABLE, decoded, depth + 1) === decoded ? candidate : REDACTED;
+    return redactWith(REDACTION_RULES, decoded, depth + 1) === decoded ? candidate : REDACTED;
   });
 }
 
@@ -406,7 +406,6 @@ export const REDACTION_RULES: readonly RedactionRule[] = [
   ...NAMED_VALUES,
   ...ENCODED,
 ];
-const NESTABLE = REDACTION_RULES;
 const URL_RULES: readonly RedactionRule[] = [...URLS, ...TOKENS];
 
 function redactWith(rules: readonly RedactionRule[], text: string, depth: number): string {
