@@ -372,6 +372,15 @@ describe('the rule table: every case of every rule', () => {
   }
 });
 
+test('a rule with a hint finds it in every case the rule changes (a hint never skips a match)', () => {
+  for (const rule of REDACTION_RULES) {
+    for (const [input] of rule.cases) {
+      if (rule.hint && rule.apply(input, 0) !== input) assert.match(input, rule.hint, `${rule.name}: ${input}`);
+    }
+  }
+  assert.ok(REDACTION_RULES.filter((rule) => rule.hint).length >= 10, 'the hints are attached to their rules');
+});
+
 describe("the sidecar's own text is not mangled", () => {
   test("get_resources' Secret refusal keeps its sentence", () => {
     const lookup = lookupKind('secrets', 'shop');
