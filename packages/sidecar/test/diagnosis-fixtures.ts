@@ -126,6 +126,7 @@ export function diagnoseWith(
     tools: options.tools ?? READ_ONLY,
     now: NOW,
     ...(options.workload === undefined ? {} : { workload: options.workload }),
+    ...(options.self === undefined ? {} : { self: options.self }),
   });
 }
 

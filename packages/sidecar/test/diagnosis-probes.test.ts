@@ -109,6 +109,8 @@ describe('failing readiness probe', () => {
     const diagnosis = diagnoseWith([unready, pod('web-7d9c-bbbbb')], {
       deploymentObject: deployment({ available: 1 }),
       events: [probe],
+      // This sidecar's own pod, whose app's health endpoint inspect_app can call.
+      self: { pod: 'web-7d9c-aaaaa', appEndpoints: new Set(['health']) },
     });
     assert.deepEqual(texts(diagnosis), [
       'readiness probe failing for container app in pod web-7d9c-aaaaa (12× in 60 min): Readiness probe failed: HTTP probe failed with statuscode: 503 — the pod gets no Service traffic meanwhile',

@@ -39,8 +39,11 @@ describe('a healthy workload', () => {
   });
 
   test('suggests where to look if users still see a problem', () => {
-    assert.ok(diagnosis.next_steps.some((step) => step.startsWith('inspect_app')));
-    assert.ok(diagnosis.next_steps.some((step) => step.startsWith('get_pod_logs')));
+    // inspect_app reaches only this sidecar's own pod's app, so it is suggested when that pod is diagnosed.
+    const own = diagnoseWith(pods, { self: { pod: 'web-7d9c-bbbbb', appEndpoints: new Set(['health']) } });
+    assert.ok(own.next_steps.some((step) => step.startsWith('inspect_app {aspect: "health"}')));
+    assert.ok(!diagnosis.next_steps.some((step) => step.startsWith('inspect_app')));
+    assert.ok(diagnosis.next_steps.some((step) => step.startsWith('get_pod_logs {pod: "web-7d9c-aaaaa"')));
   });
 
   test('a restart in the past is a note, not a problem', () => {
@@ -262,8 +265,13 @@ describe('Pending and unschedulable, with a stuck rollout', () => {
   });
 
   test('rollback is suggested only to a caller that can roll back', () => {
-    const readOnly = diagnoseWith([pending('web-7d9c-aaaaa')], { deploymentObject: stuck, tools: READ_ONLY });
-    const readWrite = diagnoseWith([pending('web-7d9c-aaaaa')], { deploymentObject: stuck, tools: READ_WRITE });
+    // Revision 2: the Deployment has an earlier revision to return to.
+    const rolled = {
+      ...stuck,
+      metadata: { ...stuck.metadata, annotations: { 'deployment.kubernetes.io/revision': '2' } },
+    };
+    const readOnly = diagnoseWith([pending('web-7d9c-aaaaa')], { deploymentObject: rolled, tools: READ_ONLY });
+    const readWrite = diagnoseWith([pending('web-7d9c-aaaaa')], { deploymentObject: rolled, tools: READ_WRITE });
     assert.ok(!readOnly.next_steps.some((step) => step.includes('rollback_deployment')));
     assert.ok(readWrite.next_steps.some((step) => step.startsWith('rollback_deployment')));
     assert.ok(readOnly.next_steps.some((step) => step.includes('nodeSelector, affinity and tolerations')));

@@ -543,10 +543,12 @@ describe('pod diagnosis tools against the real API server, as the read-only Serv
         'the three-hour-old FailedMount is outside the window',
       );
       assert.match(structured.next_steps[0] ?? '', /^Raise the memory limit of container app/);
+      // The kubelet had no previous log to give diagnose, so the step reads the one it has.
       assert.ok(
         structured.next_steps.some((step) =>
-          step.startsWith(`get_pod_logs {pod: "${crashPod}", container: "app", previous: true}`),
+          step.startsWith(`get_pod_logs {pod: "${crashPod}", container: "app"} — the current instance’s output`),
         ),
+        structured.next_steps.join('\n'),
       );
       assert.ok(!structured.next_steps.some((step) => step.includes('rollback_deployment')), 'read-only caller');
       assert.ok(!JSON.stringify(structured).includes('event-in-the-other-namespace'));

@@ -6,6 +6,7 @@
  *   pod-rules.ts       detector rules for pod issues; pod-issues.ts their ordered table; issue.ts merging
  *   event-findings.ts  warning events nothing else explains
  *   findings.ts        the finding codes and shape; next-steps.ts the advice for each code
+ *   advice-context.ts  what the state allows a step to suggest; steps.ts a step as data, typed per tool
  *   pod-detail.ts      the close look at each examined pod
  *   assemble.ts        the whole diagnosis; fit.ts its byte budget; render.ts its text
  * Shared by these: model.ts (the shapes), pod-facts.ts and probes.ts (facts read off a pod and its events),
@@ -15,7 +16,8 @@ export { buildDiagnosis } from './assemble.ts';
 export { FINDING_CODES, type FindingCode } from './findings.ts';
 export { fitDiagnosis } from './fit.ts';
 export type { Diagnosis, DiagnosisInput, LogExcerpt } from './model.ts';
-export { renderStep, stepsFor } from './next-steps.ts';
+export { stepsFor } from './next-steps.ts';
 export { renderDiagnosis } from './render.ts';
 export { rolloutStatus } from './rollout.ts';
 export { examinedPods, logTargets, podProblemScore } from './selection.ts';
+export { type AdvisedTool, renderStep, type StepArgsByTool } from './steps.ts';
