@@ -7,17 +7,16 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { aggregateEvents } from '../format/events.ts';
 import { podStatus } from '../format/pods.ts';
 import { eventFindings } from './event-findings.ts';
-import { type Finding, type PlacedFinding, SEVERITY_ORDER, SYMPTOMS } from './findings.ts';
+import { type Finding, GAPS, type PlacedFinding, SEVERITY_ORDER, SYMPTOMS } from './findings.ts';
 import { mergeIssues } from './issue.ts';
 import { type Diagnosis, type DiagnosisInput, MAX_OTHER_UNHEALTHY, type PodsSummary, type Rollout } from './model.ts';
-import { stepsFor } from './next-steps.ts';
+import { renderStep, type Step, stepsFor } from './next-steps.ts';
 import { podDetail } from './pod-detail.ts';
 import { readyCondition } from './pod-facts.ts';
 import { podIssues } from './pod-issues.ts';
 import { rolloutStatus } from './rollout.ts';
 import { rolloutFindings } from './rollout-findings.ts';
 import { podProblemScore } from './selection.ts';
-import { renderStep, type Step } from './steps.ts';
 
 const MAX_FINDINGS = 12;
 const MAX_NEXT_STEPS = 6;
@@ -47,7 +46,10 @@ export function buildDiagnosis(input: DiagnosisInput): Diagnosis {
   };
 }
 
-/** Rollout findings, then pod issues merged across pods, then warning events nothing else explains. */
+/**
+ * Rollout findings, then pod issues merged across pods, then warning events nothing else explains, then the
+ * parts that could not be read.
+ */
 function detectFindings(input: DiagnosisInput, rollout: Rollout | undefined): PlacedFinding[] {
   const rolloutResults =
     input.workload && rollout
@@ -62,7 +64,7 @@ function detectFindings(input: DiagnosisInput, rollout: Rollout | undefined): Pl
     input.pods.flatMap((pod) => podIssues(pod, input.events, input.eventsWindowMinutes, input.now)),
   );
   const eventResults = eventFindings(input.events, new Set(rolloutResults.map((finding) => finding.code)));
-  return [...rolloutResults, ...podResults, ...eventResults];
+  return [...rolloutResults, ...podResults, ...eventResults, ...(input.unread ?? [])];
 }
 
 function healthyFinding(input: DiagnosisInput, readyPods: number, notes: boolean): Finding {
@@ -73,17 +75,21 @@ function healthyFinding(input: DiagnosisInput, readyPods: number, notes: boolean
   };
 }
 
-/** Worst first; within a severity, causes before their symptoms; otherwise as found. */
+/** Worst first; within a severity, causes before their symptoms, then what could not be read; otherwise as found. */
 function ordered(findings: readonly PlacedFinding[]): PlacedFinding[] {
   return findings
     .map((finding, index) => ({ finding, index }))
     .sort(
       (a, b) =>
         SEVERITY_ORDER[a.finding.severity] - SEVERITY_ORDER[b.finding.severity] ||
-        Number(SYMPTOMS.has(a.finding.code)) - Number(SYMPTOMS.has(b.finding.code)) ||
+        place(a.finding.code) - place(b.finding.code) ||
         a.index - b.index,
     )
     .map(({ finding }) => finding);
+}
+
+function place(code: PlacedFinding['code']): number {
+  return GAPS.has(code) ? 2 : SYMPTOMS.has(code) ? 1 : 0;
 }
 
 function shownFindings(all: readonly PlacedFinding[]): Finding[] {
@@ -102,7 +108,7 @@ function shownFindings(all: readonly PlacedFinding[]): Finding[] {
 function nextSteps(all: readonly PlacedFinding[], owner: string, input: DiagnosisInput): string[] {
   // A start that needed a few startup probes is a note, not something to investigate.
   const steps: Step[] = all.flatMap((finding) =>
-    finding.severity === 'info' && finding.code === 'startup-probe' ? [] : stepsFor(finding, owner, input),
+    finding.severity === 'info' && finding.code === 'startup-probe' ? [] : stepsFor(finding, owner, input.logs),
   );
   const seen = new Set<string>();
   const chosen: string[] = [];

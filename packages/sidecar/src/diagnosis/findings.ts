@@ -32,6 +32,8 @@ export const FINDING_CODES = [
   'job-failed',
   'volume',
   'warning-events',
+  'kubelet-unreachable',
+  'api-server-unreachable',
   'more-findings',
 ] as const;
 
@@ -53,3 +55,6 @@ export const SEVERITY_ORDER: Readonly<Record<Severity, number>> = { error: 0, wa
 
 /** Consequences of the other findings: listed after the causes of the same severity. */
 export const SYMPTOMS: ReadonlySet<FindingCode> = new Set<FindingCode>(['replicas-unavailable', 'rollout-in-progress']);
+
+/** What the diagnosis could not read (a part that failed): listed after the symptoms of the same severity. */
+export const GAPS: ReadonlySet<FindingCode> = new Set<FindingCode>(['kubelet-unreachable', 'api-server-unreachable']);

@@ -6,7 +6,7 @@
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import type { EventRow } from '../format/events.ts';
 import type { WorkloadKind, WorkloadObject } from '../kube/workloads.ts';
-import type { Finding } from './findings.ts';
+import type { Finding, PlacedFinding } from './findings.ts';
 
 /** At most this many unhealthy pods that were not examined are named in the summary. */
 export const MAX_OTHER_UNHEALTHY = 15;
@@ -120,10 +120,7 @@ export interface DiagnosisInput {
   readonly logs: ReadonlyMap<string, LogExcerpt>;
   /** Tools the caller can use; next steps name no others. */
   readonly tools: ReadonlySet<string>;
-  /**
-   * This sidecar's own pod and the app endpoints its workload named. inspect_app reaches only those, so next
-   * steps name it only for that pod; without this, never.
-   */
-  readonly self?: { readonly pod: string; readonly appEndpoints: ReadonlySet<'health' | 'metrics'> } | undefined;
   readonly now: Date;
+  /** Parts that could not be read (a node's kubelet, the API server), already worded by unread.ts. */
+  readonly unread?: readonly PlacedFinding[] | undefined;
 }

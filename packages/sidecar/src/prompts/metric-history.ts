@@ -7,8 +7,8 @@ import type { ServiceContext } from '../context.ts';
 import { ToolFailure } from '../failure.ts';
 import { resolveWorkloadRef } from '../kube/workloads.ts';
 import { deploymentReferences } from '../resources/completions.ts';
-import { invokeToolText } from '../tools/invoke.ts';
 import type { PromptDefinition } from './definition.ts';
+import { toolTexts } from './tool-parts.ts';
 
 const WINDOW_MINUTES = 60;
 
@@ -63,15 +63,16 @@ export const workloadMetricHistory: PromptDefinition = {
     }
     // Controllers name pods after their workload; object names have no regex characters but the dot.
     const pods = `${name.replaceAll('.', '\\\\.')}-.*`;
-    const sections: string[] = [];
-    for (const signal of goldenSignalQueries(pods)) {
-      const text = await invokeToolText(
-        'query_metrics',
-        { query: signal.query, range_minutes: WINDOW_MINUTES, max_series: 10 },
-        context,
-      );
-      sections.push(`## ${signal.title}\n\n${text.trim()}\n`);
-    }
+    // The signals are independent queries: asked at once, each under its own deadline.
+    const signals = goldenSignalQueries(pods);
+    const texts = await toolTexts(
+      signals.map((signal) => ({
+        tool: 'query_metrics' as const,
+        args: { query: signal.query, range_minutes: WINDOW_MINUTES, max_series: 10 },
+      })),
+      context,
+    );
+    const sections = signals.map((signal, index) => `## ${signal.title}\n\n${(texts[index] ?? '').trim()}\n`);
     return [
       `The last ${WINDOW_MINUTES} minutes of ${workload} in namespace ${context.kube.namespace}, from the cluster's Prometheus.`,
       '',

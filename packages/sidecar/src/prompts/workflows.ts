@@ -1,11 +1,12 @@
 /**
  * Prompts that start a workflow from live facts: each gathers bounded data through the tools (so it is
- * redacted and framed like any tool answer) and asks the model for a specific kind of conclusion.
+ * redacted and framed like any tool answer), its independent parts at once under deadlines of their own
+ * (tool-parts.ts), and asks the model for a specific kind of conclusion.
  */
 import type { ServiceContext } from '../context.ts';
 import { deploymentReferences, podNames } from '../resources/completions.ts';
-import { invokeToolText } from '../tools/invoke.ts';
 import type { PromptDefinition } from './definition.ts';
+import { toolTexts } from './tool-parts.ts';
 
 function section(title: string, body: string): string {
   return `## ${title}\n\n${body.trim()}\n`;
@@ -25,10 +26,18 @@ export const diagnoseCrashLoop: PromptDefinition = {
   complete: { pod: podNames },
   async build(args, context) {
     const target = args.pod ? { pod: args.pod } : {};
-    const diagnosis = await invokeToolText('diagnose', { ...target, log_lines: 40 }, context);
-    const logs = args.pod
-      ? await invokeToolText('get_pod_logs', { pod: args.pod, previous: true, tail_lines: 80 }, context)
-      : "(no pod named: the diagnosis above includes the crashed containers' previous logs)";
+    const [
+      diagnosis = '',
+      logs = "(no pod named: the diagnosis above includes the crashed containers' previous logs)",
+    ] = await toolTexts(
+      [
+        { tool: 'diagnose', args: { ...target, log_lines: 40 } },
+        ...(args.pod
+          ? [{ tool: 'get_pod_logs' as const, args: { pod: args.pod, previous: true, tail_lines: 80 } }]
+          : []),
+      ],
+      context,
+    );
     return [
       `A container in ${where(context)} is crash-looping. Find the root cause from the facts below.`,
       '',
@@ -58,9 +67,14 @@ export const investigateRollout: PromptDefinition = {
   async build(args, context) {
     const workload = args.workload || 'self';
     const name = workload.includes('/') ? workload.slice(workload.indexOf('/') + 1) : workload;
-    const status = await invokeToolText('list_deployments', workload === 'self' ? {} : { name }, context);
-    const diagnosis = await invokeToolText('diagnose', { workload }, context);
-    const events = await invokeToolText('list_events', { object: workload, limit: 30 }, context);
+    const [status = '', diagnosis = '', events = ''] = await toolTexts(
+      [
+        { tool: 'list_deployments', args: workload === 'self' ? {} : { name } },
+        { tool: 'diagnose', args: { workload } },
+        { tool: 'list_events', args: { object: workload, limit: 30 } },
+      ],
+      context,
+    );
     return [
       `A rollout of ${workload} in ${where(context)} is not completing. Work out what blocks it.`,
       '',
@@ -88,9 +102,14 @@ export const namespaceHealth: PromptDefinition = {
   arguments: [],
   requires: ['list_pods', 'list_deployments', 'list_events'],
   async build(_args, context) {
-    const pods = await invokeToolText('list_pods', { problems_only: true, limit: 50 }, context);
-    const workloads = await invokeToolText('list_deployments', {}, context);
-    const warnings = await invokeToolText('list_events', { warnings_only: true, limit: 30 }, context);
+    const [pods = '', workloads = '', warnings = ''] = await toolTexts(
+      [
+        { tool: 'list_pods', args: { problems_only: true, limit: 50 } },
+        { tool: 'list_deployments', args: {} },
+        { tool: 'list_events', args: { warnings_only: true, limit: 30 } },
+      ],
+      context,
+    );
     return [
       `Summarise the health of ${where(context)} for an on-call engineer.`,
       '',
@@ -121,9 +140,8 @@ export const explainWarnings: PromptDefinition = {
   async build(args, context) {
     const minutes = Number.parseInt(args.since_minutes ?? '60', 10);
     const since = Number.isFinite(minutes) && minutes > 0 ? Math.min(minutes, 1440) : 60;
-    const warnings = await invokeToolText(
-      'list_events',
-      { warnings_only: true, since_minutes: since, limit: 50 },
+    const [warnings = ''] = await toolTexts(
+      [{ tool: 'list_events', args: { warnings_only: true, since_minutes: since, limit: 50 } }],
       context,
     );
     return [

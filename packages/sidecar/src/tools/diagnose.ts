@@ -1,22 +1,34 @@
 /**
  * diagnose: one call for "what is wrong with this workload (or pod) right now, and why". Reads the workload,
- * its pods, its recent warning events and the crashed containers' last log lines, then lets
- * format/diagnosis.ts reach the verdict.
+ * its pods, its recent warning events and the crashed containers' last log lines, then lets diagnosis/ reach
+ * the verdict. The events and each log are read at once under deadlines of their own: a part that fails or
+ * hangs (a node's kubelet, the API server) is a finding naming what failed, beside the rest of the answer.
  */
-import type { V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import { isActionTool } from '@podmcp/core';
 import { z } from 'zod';
 import { boundedText } from '../bounded-text.ts';
 import type { ToolContext } from '../context.ts';
 import {
+  API_PART_MS,
+  allWithin,
+  blameApiRead,
+  blameLogRead,
   buildDiagnosis,
   type Diagnosis,
   examinedPods,
   FINDING_CODES,
   fitDiagnosis,
+  LOG_PART_MS,
   type LogExcerpt,
   logTargets,
+  type PartOutcome,
+  type PlacedFinding,
   renderDiagnosis,
+  type UnreadLog,
+  unreadEventsFinding,
+  unreadLogFindings,
+  withinDeadline,
 } from '../diagnosis/index.ts';
 import { type EventScope, inScope, seenWithin } from '../format/events.ts';
 import { READ_HINTS } from '../hints.ts';
@@ -170,15 +182,13 @@ export const diagnose = defineTool({
       context,
       podPattern({ workloadName: subject.workload?.name, pod: subject.focusPod }),
     );
-    // The warning events and the log tails are independent reads; a failed event read is reported first.
-    const [eventsRead, logsRead] = await Promise.allSettled([
-      readEvents(context, 'type=Warning'),
-      args.log_lines > 0 ? readLogs(context, examined, args.log_lines) : new Map<string, LogExcerpt>(),
+    // The warning events and the log tails are independent reads, each under its own deadline.
+    const [eventsRead, logsRead] = await Promise.all([
+      withinDeadline((signal) => readEvents({ ...context, signal }, 'type=Warning'), API_PART_MS, context.signal),
+      args.log_lines > 0 ? readLogs(context, examined, args.log_lines) : [],
     ]);
-    if (eventsRead.status === 'rejected') throw eventsRead.reason;
-    if (logsRead.status === 'rejected') throw logsRead.reason;
-    const warnings = eventsRead.value;
-    const logs = logsRead.value;
+    const warnings = eventsOrGap(eventsRead);
+    const logs = logExcerpts(logsRead, warnings.gap === undefined);
     const events = warnings.events.filter(
       (event) => inScope(event, subject.scope) && seenWithin(event, now, args.events_minutes),
     );
@@ -197,9 +207,10 @@ export const diagnose = defineTool({
       events,
       eventsWindowMinutes: args.events_minutes,
       maxEvents: MAX_EVENTS,
-      logs,
+      logs: logs.excerpts,
       tools,
       now,
+      unread: [...(warnings.gap ? [warnings.gap] : []), ...unreadLogFindings(logs.unread)],
     });
     const notes: string[] = [];
     if (subject.podsCapped) notes.push(`only the first ${POD_LIST_LIMIT} pods were read`);
@@ -298,20 +309,68 @@ async function podsOf(context: ToolContext, workload: ResolvedWorkload): Promise
   return { pods: list.items, capped: Boolean(list.metadata?._continue) };
 }
 
-async function readLogs(context: ToolContext, pods: readonly V1Pod[], lines: number): Promise<Map<string, LogExcerpt>> {
+/** A log read and how it went. */
+interface LogRead {
+  readonly target: ReturnType<typeof logTargets>[number];
+  readonly node: string | undefined;
+  readonly outcome: PartOutcome<LogExcerpt>;
+}
+
+/** Each crashed container's log tail, all at once, each under LOG_PART_MS. */
+async function readLogs(context: ToolContext, pods: readonly V1Pod[], lines: number): Promise<LogRead[]> {
   const targets = logTargets(pods, MAX_LOG_TAILS);
-  const excerpts = await Promise.all(
-    targets.map((target) =>
-      readLogExcerpt(context, target, { tailLines: lines, maxBytes: LOG_BYTES, lineCapBytes: LOG_LINE_BYTES }).catch(
-        // One unreadable log (its node gone or unreachable) is a note in the diagnosis, not the end of it.
-        (error: unknown): LogExcerpt => ({
-          container: target.container,
-          source: 'current',
-          lines: [],
-          note: `no log: ${(error as Error).message}`,
-        }),
-      ),
-    ),
+  const nodes = new Map(pods.map((pod) => [pod.metadata?.name, pod.spec?.nodeName]));
+  const limits = { tailLines: lines, maxBytes: LOG_BYTES, lineCapBytes: LOG_LINE_BYTES };
+  const outcomes = await allWithin(
+    targets.map((target) => (signal: AbortSignal) => readLogExcerpt({ ...context, signal }, target, limits)),
+    LOG_PART_MS,
+    context.signal,
   );
-  return new Map(targets.map((target, index) => [`${target.pod}/${target.container}`, excerpts[index] as LogExcerpt]));
+  return targets.map((target, index) => ({
+    target,
+    node: nodes.get(target.pod),
+    outcome: outcomes[index] as PartOutcome<LogExcerpt>,
+  }));
+}
+
+/**
+ * The excerpts by `<pod>/<container>`; a log that could not be read is a note on its pod, and when a node's
+ * kubelet or the API server is to blame, also a finding (`apiServerAnswered`: whether the events part got an
+ * answer, which tells a hanging kubelet from a hanging API server).
+ */
+function logExcerpts(
+  reads: readonly LogRead[],
+  apiServerAnswered: boolean,
+): { excerpts: Map<string, LogExcerpt>; unread: UnreadLog[] } {
+  const excerpts = new Map<string, LogExcerpt>();
+  const unread: UnreadLog[] = [];
+  for (const { target, node, outcome } of reads) {
+    const key = `${target.pod}/${target.container}`;
+    if (outcome.status === 'fulfilled') {
+      excerpts.set(key, outcome.value);
+      continue;
+    }
+    const blame = blameLogRead(outcome, node, apiServerAnswered);
+    if (blame) unread.push({ pod: target.pod, container: target.container, node, blame });
+    const why = blame?.why ?? (outcome.status === 'rejected' ? messageOf(outcome.reason) : 'no answer');
+    const source = target.previous ? 'previous' : 'current';
+    excerpts.set(key, { container: target.container, source, lines: [], note: `no log: ${why}` });
+  }
+  return { excerpts, unread };
+}
+
+/** The warning events, or none and a finding saying the API server did not give them; other failures end the call. */
+function eventsOrGap(read: PartOutcome<Awaited<ReturnType<typeof readEvents>>>): {
+  events: CoreV1Event[];
+  incomplete: boolean;
+  gap?: PlacedFinding | undefined;
+} {
+  if (read.status === 'fulfilled') return read.value;
+  const blame = blameApiRead(read);
+  if (!blame) throw read.status === 'rejected' ? read.reason : new Error('events not read');
+  return { events: [], incomplete: false, gap: unreadEventsFinding(blame) };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

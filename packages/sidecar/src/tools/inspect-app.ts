@@ -2,7 +2,8 @@
  * inspect_app: what only a process inside the pod can see. `metrics` reads the app's Prometheus endpoint over
  * localhost and summarises it; `health` calls its health endpoint; `drift` checks whether the pod still runs
  * what the cluster now says it should (its ReplicaSet/revision, and the ConfigMaps it uses, changed since it
- * started).
+ * started). Drift's reads are made at once, each under its own deadline: one the API server does not answer
+ * in time is `unknown` with why, beside the others.
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { annotationKey } from '@podmcp/core';
@@ -10,6 +11,7 @@ import { z } from 'zod';
 import { type AppResponse, AppUnreachable } from '../app-endpoints.ts';
 import { boundedText } from '../bounded-text.ts';
 import type { ToolContext } from '../context.ts';
+import { API_PART_MS, type PartOutcome, seconds, withinDeadline } from '../diagnosis/index.ts';
 import { ToolFailure } from '../failure.ts';
 import { formatAge } from '../format/age.ts';
 import { capString, changeEffect, configMapUses, lastChange, secretReferenceCount } from '../format/objects.ts';
@@ -268,7 +270,9 @@ async function drift(podName: string | undefined, context: ToolContext): Promise
   const startedAt = pod.status?.startTime ?? pod.metadata?.creationTimestamp;
   const now = context.now();
   const [revision, configMaps] = await Promise.all([
-    revisionDrift(pod, context),
+    withinDeadline((signal) => revisionDrift(pod, { ...context, signal }), API_PART_MS, context.signal).then(
+      (outcome) => revisionOrSilence(outcome, pod),
+    ),
     configMapDrift(pod, startedAt, context),
   ]);
   const secrets = secretReferenceCount(pod);
@@ -329,6 +333,23 @@ async function revisionDrift(pod: V1Pod, context: ToolContext): Promise<Drift['r
       detail: `could not read the owner: ${describeKubeError(error, `${owner.kind} "${owner.name}"`).message}`,
     };
   }
+}
+
+/** The revision read's answer; reading it never throws, so the only other outcome is the API server's silence. */
+function revisionOrSilence(outcome: PartOutcome<Drift['revision']>, pod: V1Pod): Drift['revision'] {
+  if (outcome.status === 'fulfilled') return outcome.value;
+  const owner = controllerOf(pod.metadata?.ownerReferences);
+  return {
+    state: 'unknown',
+    ...(owner ? { owner: `${owner.kind}/${owner.name}` } : {}),
+    detail: `could not read the owner: ${silence(outcome)}`,
+  };
+}
+
+function silence(outcome: Exclude<PartOutcome<unknown>, { status: 'fulfilled' }>): string {
+  return outcome.status === 'timed-out'
+    ? `the Kubernetes API server did not answer within ${seconds(outcome.afterMs)}`
+    : describeKubeError(outcome.reason, 'the read').message;
 }
 
 interface Owner {
@@ -444,46 +465,60 @@ async function configMapDrift(
   startedAt: Date | undefined,
   context: ToolContext,
 ): Promise<Drift['config_maps']> {
+  const uses = configMapUses(pod).slice(0, MAX_CONFIGMAPS);
+  const outcomes = await Promise.all(
+    uses.map((use) => withinDeadline(() => configMapState(use, startedAt, context), API_PART_MS, context.signal)),
+  );
+  return outcomes.map((outcome, index) => {
+    if (outcome.status === 'fulfilled') return outcome.value;
+    const use = uses[index] as ConfigMapUse;
+    return { name: use.name, uses: use.uses, state: 'unknown', effect: silence(outcome) };
+  });
+}
+
+type ConfigMapUse = ReturnType<typeof configMapUses>[number];
+
+/** One ConfigMap against the pod's start: changed since, unchanged, missing, or unknown with why. */
+async function configMapState(
+  use: ConfigMapUse,
+  startedAt: Date | undefined,
+  context: ToolContext,
+): Promise<Drift['config_maps'][number]> {
   const { kube } = context;
   const now = context.now();
-  const uses = configMapUses(pod).slice(0, MAX_CONFIGMAPS);
-  return Promise.all(
-    uses.map(async (use): Promise<Drift['config_maps'][number]> => {
-      try {
-        const configMap = await kube.core.readNamespacedConfigMap({ name: use.name, namespace: kube.namespace });
-        const change = lastChange(configMap.metadata);
-        if (!change) return { name: use.name, uses: use.uses, state: 'unknown' };
-        const when = `${change.at.toISOString()} (${formatAge(change.at, now)} ago)`;
-        // Times are stored to the second, so a change in the pod's start second cannot be told apart.
-        const changed = startedAt !== undefined && change.at.getTime() > new Date(startedAt).getTime();
-        return {
-          name: use.name,
-          uses: use.uses,
-          state: changed ? 'changed' : 'unchanged',
-          last_change: when,
-          ...(changed && change.by ? { changed_by: change.by } : {}),
-          ...(changed ? { effect: changeEffect(use) } : {}),
-        };
-      } catch (error) {
-        if (isNotFound(error)) {
-          return {
-            name: use.name,
-            uses: use.uses,
-            state: 'missing',
-            effect: use.optional
-              ? 'optional: the pod runs without it'
-              : 'required: a pod created now would not start (CreateContainerConfigError or FailedMount)',
-          };
-        }
-        return {
-          name: use.name,
-          uses: use.uses,
-          state: 'unknown',
-          effect: describeKubeError(error, `ConfigMap "${use.name}"`).message,
-        };
-      }
-    }),
-  );
+  try {
+    const configMap = await kube.core.readNamespacedConfigMap({ name: use.name, namespace: kube.namespace });
+    const change = lastChange(configMap.metadata);
+    if (!change) return { name: use.name, uses: use.uses, state: 'unknown' };
+    const when = `${change.at.toISOString()} (${formatAge(change.at, now)} ago)`;
+    // Times are stored to the second, so a change in the pod's start second cannot be told apart.
+    const changed = startedAt !== undefined && change.at.getTime() > new Date(startedAt).getTime();
+    return {
+      name: use.name,
+      uses: use.uses,
+      state: changed ? 'changed' : 'unchanged',
+      last_change: when,
+      ...(changed && change.by ? { changed_by: change.by } : {}),
+      ...(changed ? { effect: changeEffect(use) } : {}),
+    };
+  } catch (error) {
+    if (isNotFound(error)) {
+      return {
+        name: use.name,
+        uses: use.uses,
+        state: 'missing',
+        effect: use.optional
+          ? 'optional: the pod runs without it'
+          : 'required: a pod created now would not start (CreateContainerConfigError or FailedMount)',
+      };
+    }
+    return {
+      name: use.name,
+      uses: use.uses,
+      state: 'unknown',
+      effect: describeKubeError(error, `ConfigMap "${use.name}"`).message,
+    };
+  }
 }
 
 function renderMetrics(metrics: NonNullable<Output['metrics']>, note: string | undefined): string {
