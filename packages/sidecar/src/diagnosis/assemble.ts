@@ -10,13 +10,14 @@ import { eventFindings } from './event-findings.ts';
 import { type Finding, GAPS, type PlacedFinding, SEVERITY_ORDER, SYMPTOMS } from './findings.ts';
 import { mergeIssues } from './issue.ts';
 import { type Diagnosis, type DiagnosisInput, MAX_OTHER_UNHEALTHY, type PodsSummary, type Rollout } from './model.ts';
-import { renderStep, type Step, stepsFor } from './next-steps.ts';
+import { stepsFor } from './next-steps.ts';
 import { podDetail } from './pod-detail.ts';
 import { readyCondition } from './pod-facts.ts';
 import { podIssues } from './pod-issues.ts';
 import { rolloutStatus } from './rollout.ts';
 import { rolloutFindings } from './rollout-findings.ts';
 import { podProblemScore } from './selection.ts';
+import { renderStep, type Step } from './steps.ts';
 
 const MAX_FINDINGS = 12;
 const MAX_NEXT_STEPS = 6;
@@ -108,7 +109,7 @@ function shownFindings(all: readonly PlacedFinding[]): Finding[] {
 function nextSteps(all: readonly PlacedFinding[], owner: string, input: DiagnosisInput): string[] {
   // A start that needed a few startup probes is a note, not something to investigate.
   const steps: Step[] = all.flatMap((finding) =>
-    finding.severity === 'info' && finding.code === 'startup-probe' ? [] : stepsFor(finding, owner, input.logs),
+    finding.severity === 'info' && finding.code === 'startup-probe' ? [] : stepsFor(finding, owner, input),
   );
   const seen = new Set<string>();
   const chosen: string[] = [];

@@ -6,6 +6,7 @@
  *   pod-rules.ts       detector rules for pod issues; pod-issues.ts their ordered table; issue.ts merging
  *   event-findings.ts  warning events nothing else explains
  *   findings.ts        the finding codes and shape; next-steps.ts the advice for each code
+ *   advice-context.ts  what the state allows a step to suggest; steps.ts a step as data, typed per tool
  *   pod-detail.ts      the close look at each examined pod
  *   assemble.ts        the whole diagnosis; fit.ts its byte budget; render.ts its text
  *   gather.ts          independent reads at once, each under its own deadline; unread.ts what failed, as findings
@@ -25,8 +26,9 @@ export {
   withinDeadline,
 } from './gather.ts';
 export type { Diagnosis, DiagnosisInput, LogExcerpt } from './model.ts';
-export { renderStep, stepsFor } from './next-steps.ts';
+export { stepsFor } from './next-steps.ts';
 export { renderDiagnosis } from './render.ts';
 export { rolloutStatus } from './rollout.ts';
 export { examinedPods, logTargets, podProblemScore } from './selection.ts';
+export { type AdvisedTool, renderStep, type StepArgsByTool } from './steps.ts';
 export { blameApiRead, blameLogRead, type UnreadLog, unreadEventsFinding, unreadLogFindings } from './unread.ts';

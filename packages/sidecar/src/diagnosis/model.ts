@@ -120,6 +120,11 @@ export interface DiagnosisInput {
   readonly logs: ReadonlyMap<string, LogExcerpt>;
   /** Tools the caller can use; next steps name no others. */
   readonly tools: ReadonlySet<string>;
+  /**
+   * This sidecar's own pod and the app endpoints its workload named. inspect_app reaches only those, so next
+   * steps name it only for that pod; without this, never.
+   */
+  readonly self?: { readonly pod: string; readonly appEndpoints: ReadonlySet<'health' | 'metrics'> } | undefined;
   readonly now: Date;
   /** Parts that could not be read (a node's kubelet, the API server), already worded by unread.ts. */
   readonly unread?: readonly PlacedFinding[] | undefined;

@@ -1,54 +1,22 @@
 /**
  * Next steps for each finding code: the calls that would tell more (with the arguments to make them) or
  * advice without a tool. The advice table is a Record over every FindingCode, so a new code does not compile
- * until it has advice, and a step can only name a ToolName.
+ * until it has advice; a step names only a tool whose arguments steps.ts declares, and advice-context.ts says
+ * what the state allows (which log exists, which app endpoints are in reach), so each call works as written.
  */
-import type { ToolName } from '@podmcp/core';
+
+import type { ResourceKindName } from '../kube/resource-kinds.ts';
+import type { WorkloadKind } from '../kube/workloads.ts';
+import { type AdviceContext, type AdviceState, type AdvisedFinding, adviceContext } from './advice-context.ts';
 import type { FindingCode } from './findings.ts';
-import type { LogExcerpt } from './model.ts';
+import { advise, call, type Step, type StepArgsByTool, type ToolStep } from './steps.ts';
 
-type StepArgs = Readonly<Record<string, string | number | boolean>>;
-
-/** A call with the arguments to make it (checked against the tool's input schema in the tests). */
-export interface ToolStep {
-  readonly tool: ToolName;
-  readonly args: StepArgs;
-  readonly text: string;
-}
-
-/** Advice no tool of this sidecar can act on. */
-export interface AdviceStep {
-  readonly tool?: never;
-  readonly args?: never;
-  readonly text: string;
-}
-
-/** Rendered `tool {arg: "value"} — why`, or just the advice. */
-export type Step = ToolStep | AdviceStep;
-
-export function renderStep(step: Step): string {
-  if (!step.tool) return step.text;
-  const args = Object.entries(step.args)
-    .map(([key, value]) => `${key}: ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`)
-    .join(', ');
-  return `${step.tool} {${args}} — ${step.text}`;
-}
-
-/** What advice may use: the finding, where it was seen, and the workload that owns it. */
-export interface AdviceContext {
-  readonly text: string;
-  /** Kind/name of the owning workload (or of the pod, when no workload owns it). */
-  readonly workload: string;
-  /** The first pod the finding was seen in. */
-  readonly pod: string | undefined;
-  readonly container: string | undefined;
-  /** Whether the container's log tail is already part of the diagnosis. */
-  readonly haveLog: boolean;
-}
+export type { AdviceContext } from './advice-context.ts';
 
 export type Advice = (context: AdviceContext) => Step[];
 
-const RESOURCE_KIND_OF: Readonly<Record<string, string>> = {
+// Every kind a workload or a diagnosed pod can be, as get_resources names it.
+const RESOURCE_KIND_OF: Readonly<Record<string, ResourceKindName | undefined>> = {
   Deployment: 'deployments',
   StatefulSet: 'statefulsets',
   DaemonSet: 'daemonsets',
@@ -56,57 +24,83 @@ const RESOURCE_KIND_OF: Readonly<Record<string, string>> = {
   Job: 'jobs',
   CronJob: 'cronjobs',
   Pod: 'pods',
-};
+} satisfies Record<WorkloadKind | 'Pod', ResourceKindName>;
 
 /** `Deployment/web` as get_resources arguments; a bare name is a Deployment's, as everywhere else. */
-function resourceArgs(reference: string): { kind: string; name: string } {
+function resourceArgs(reference: string): StepArgsByTool['get_resources'] | undefined {
   const slash = reference.indexOf('/');
   if (slash < 0) return { kind: 'deployments', name: reference };
-  return { kind: RESOURCE_KIND_OF[reference.slice(0, slash)] ?? 'pods', name: reference.slice(slash + 1) };
+  const kind = RESOURCE_KIND_OF[reference.slice(0, slash)];
+  return kind ? { kind, name: reference.slice(slash + 1) } : undefined;
 }
 
-/** The ConfigMap a container cannot start without, as the kubelet names it ("configmap \"app\" not found"). */
-function missingConfigMap(text: string): string | undefined {
-  return (
-    /couldn't find key \S+ in ConfigMap (?:[a-z0-9.-]+\/)?([a-z0-9.-]+)/i.exec(text)?.[1] ??
-    /configmaps? "([a-z0-9.-]+)" not found/i.exec(text)?.[1]
-  );
+/** A reference list_pods takes: a workload's kind and name, not a bare pod's. */
+function isWorkload(reference: string): boolean {
+  const kind = reference.slice(0, reference.indexOf('/'));
+  return kind !== 'Pod' && RESOURCE_KIND_OF[kind] !== undefined;
 }
 
-function podArgs({ pod, container }: AdviceContext): Record<string, string> {
-  return { ...(pod ? { pod } : {}), ...(container ? { container } : {}) };
+function workloadDefinition(workload: string, text: string): ToolStep[] {
+  const args = resourceArgs(workload);
+  return args ? [call('get_resources', args, text)] : [];
 }
 
-function call(tool: ToolName, args: StepArgs, text: string): ToolStep {
-  return { tool, args, text };
+/** What the kubelet said a container cannot start without. */
+interface MissingReference {
+  readonly kind: 'ConfigMap' | 'Secret';
+  readonly name: string;
+  /** Set when the object exists and lacks this key. */
+  readonly key?: string | undefined;
 }
 
-function advise(text: string): AdviceStep {
-  return { text };
+function missingReference(text: string): MissingReference | undefined {
+  const key = /couldn't find key (\S+) in (ConfigMap|Secret) (?:[a-z0-9.-]+\/)?([a-z0-9.-]+)/i.exec(text);
+  if (key) return { kind: key[2] === 'Secret' ? 'Secret' : 'ConfigMap', name: key[3] ?? '', key: key[1] };
+  const object = /(configmaps?|secrets?) "([a-z0-9.-]+)" not found/i.exec(text);
+  if (!object) return undefined;
+  return { kind: object[1]?.toLowerCase().startsWith('secret') ? 'Secret' : 'ConfigMap', name: object[2] ?? '' };
 }
 
-function previousLog(context: AdviceContext): ToolStep {
-  return call(
-    'get_pod_logs',
-    { ...podArgs(context), previous: true },
-    `the crashed instance's last output${context.haveLog ? ' (its tail is included below; raise tail_lines for more)' : ''}`,
-  );
+const INCLUDED = 'its tail is included below; raise tail_lines for more';
+
+/** The crashed container's last words: its previous instance when the kubelet has it, else the log it has. */
+function crashLog({ pod, container, log }: AdviceContext): ToolStep[] {
+  if (!pod || !container || !log) return [];
+  const notes = [log.previousGone ? 'the crashed instance’s log is gone' : '', log.included ? INCLUDED : ''];
+  const more = notes.some(Boolean) ? ` (${notes.filter(Boolean).join('; ')})` : '';
+  if (log.previous) {
+    return [call('get_pod_logs', { pod, container, previous: true }, `the crashed instance's last output${more}`)];
+  }
+  if (!log.current) return [];
+  const which = log.previousGone ? 'the current instance’s output' : 'the container’s last output';
+  return [call('get_pod_logs', { pod, container }, `${which}${more}`)];
 }
 
-function events(object: string, text: string, extra: StepArgs = {}): ToolStep {
+/** A search of what the container logs now; nothing when it has no log to read. */
+function logSearch({ pod, container, log }: AdviceContext, grep: string, text: string): ToolStep[] {
+  if (!pod || !container || !log?.current) return [];
+  return [call('get_pod_logs', { pod, container, grep }, text)];
+}
+
+/** inspect_app reads the app of this sidecar's own pod only, at the endpoints its workload named. */
+function appCall({ app }: AdviceContext, args: StepArgsByTool['inspect_app'], text: string): ToolStep[] {
+  return app.has(args.aspect) ? [call('inspect_app', args, text)] : [];
+}
+
+function events(object: string, text: string, extra: Omit<StepArgsByTool['list_events'], 'object'> = {}): ToolStep {
   return call('list_events', { object, ...extra }, text);
 }
 
 const crashed: Advice = (context) => [
-  previousLog(context),
-  call('get_resources', resourceArgs(context.workload), `the command, env and config of ${context.workload}`),
+  ...crashLog(context),
+  ...workloadDefinition(context.workload, `the command, env and config of ${context.workload}`),
 ];
 
 const podEvents: Advice = ({ pod }) => (pod ? [events(`Pod/${pod}`, 'mount, sandbox and pull events')] : []);
 
 const probing: Advice = (context) => [
-  call('inspect_app', { aspect: 'health' }, 'call the app’s health endpoint from inside the pod'),
-  call('get_pod_logs', { ...podArgs(context), grep: 'error|exception|timeout' }, 'what the app says while failing'),
+  ...appCall(context, { aspect: 'health' }, 'call the app’s health endpoint from inside the pod'),
+  ...logSearch(context, 'error|exception|timeout', 'what the app says while failing'),
 ];
 
 const createFailures: Advice = ({ workload }) => [
@@ -124,8 +118,8 @@ const oomKilled: Advice = (context) => [
   advise(
     `Raise the memory limit of container ${context.container} (or its requests, to land on a roomier node), or find the leak; restarting will not help`,
   ),
-  previousLog(context),
-  call('inspect_app', { aspect: 'metrics', filter: 'memory|heap' }, 'the app’s memory metrics, if it exposes them'),
+  ...crashLog(context),
+  ...appCall(context, { aspect: 'metrics', filter: 'memory|heap' }, 'the app’s memory metrics'),
 ];
 
 const imagePull: Advice = ({ pod }) => [
@@ -133,33 +127,42 @@ const imagePull: Advice = ({ pod }) => [
   ...(pod ? [events(`Pod/${pod}`, "the registry's exact answer")] : []),
 ];
 
-const cannotStart: Advice = ({ text }) => {
-  const configMap = missingConfigMap(text);
-  return [
-    configMap
-      ? call(
-          'get_resources',
-          { kind: 'configmaps', name: configMap },
-          `the keys ConfigMap ${configMap} has (a missing key or ConfigMap is the usual cause)`,
-        )
-      : call(
-          'get_resources',
-          { kind: 'configmaps' },
-          'the ConfigMaps and keys the container references (a missing one is the usual cause)',
-        ),
-  ];
+const cannotStart: Advice = ({ text, workload }) => {
+  const missing = missingReference(text);
+  if (missing?.kind === 'Secret') {
+    return [
+      advise(
+        `Create Secret ${missing.name}${missing.key ? ` with key ${missing.key}` : ''}, or fix the reference in ${workload}; this sidecar never reads Secrets`,
+      ),
+    ];
+  }
+  if (missing?.key) {
+    return [
+      call(
+        'get_resources',
+        { kind: 'configmaps', name: missing.name },
+        `the keys ConfigMap ${missing.name} has (the container asks for ${missing.key})`,
+      ),
+    ];
+  }
+  if (missing) {
+    // Reading the missing ConfigMap by name would only fail; the list shows what exists under other names.
+    return [
+      call('get_resources', { kind: 'configmaps' }, `ConfigMap ${missing.name} does not exist; the ConfigMaps that do`),
+    ];
+  }
+  return workloadDefinition(workload, `the container's command, env and volume references in ${workload}`);
 };
 
-const unschedulable: Advice = ({ workload }) => [
-  call(
-    'get_resources',
-    resourceArgs(workload),
+const unschedulable: Advice = ({ workload }) =>
+  workloadDefinition(
+    workload,
     `compare the pods' requests, nodeSelector, affinity and tolerations with the scheduler's message (this sidecar cannot read nodes)`,
-  ),
-];
+  );
 
-const rolloutStuck: Advice = ({ workload }) => [
-  ...(workload.startsWith('Deployment/')
+const rolloutStuck: Advice = ({ workload, canRollBack }) => [
+  // Only a Deployment that had an earlier revision has one to return to; otherwise the dry run only fails.
+  ...(canRollBack && workload.startsWith('Deployment/')
     ? [
         call(
           'rollback_deployment',
@@ -171,9 +174,18 @@ const rolloutStuck: Advice = ({ workload }) => [
   advise('Fix the cause in the findings above; the rollout resumes by itself once new pods become ready'),
 ];
 
-const healthy: Advice = () => [
-  call('inspect_app', { aspect: 'health' }, 'the app’s own health, if users still report a problem'),
-  call('get_pod_logs', { grep: 'error|exception' }, 'errors the app logged without crashing'),
+const healthy: Advice = (context) => [
+  ...appCall(context, { aspect: 'health' }, 'the app’s own health, if users still report a problem'),
+  // A pod of the target, named: without one, get_pod_logs would read this sidecar's own pod.
+  ...(context.readyPod
+    ? [
+        call(
+          'get_pod_logs',
+          { pod: context.readyPod, grep: 'error|exception' },
+          'errors the app logged without crashing',
+        ),
+      ]
+    : []),
 ];
 
 export const ADVICE: Readonly<Record<FindingCode, Advice>> = {
@@ -194,9 +206,8 @@ export const ADVICE: Readonly<Record<FindingCode, Advice>> = {
   'rollout-stuck': rolloutStuck,
   'replica-failure': createFailures,
   'no-pods': createFailures,
-  'replicas-unavailable': ({ workload }) => [
-    call('list_pods', { workload, problems_only: true }, 'which pods are not available'),
-  ],
+  'replicas-unavailable': ({ workload }) =>
+    isWorkload(workload) ? [call('list_pods', { workload, problems_only: true }, 'which pods are not available')] : [],
   'job-failed': warningHistory,
   'warning-events': warningHistory,
   // The node failed and this sidecar cannot read nodes; retrying the log now would fail the same way.
@@ -222,14 +233,10 @@ export const ADVICE: Readonly<Record<FindingCode, Advice>> = {
   'more-findings': none,
 };
 
-/** The steps for one finding; replica and configuration steps name `workload`, log steps the finding's pod. */
-export function stepsFor(
-  finding: { code: FindingCode; text?: string; pods?: readonly string[]; container?: string | undefined },
-  workload: string,
-  logs: ReadonlyMap<string, LogExcerpt>,
-): Step[] {
-  const pod = finding.pods?.[0];
-  const container = finding.container;
-  const haveLog = pod !== undefined && container !== undefined && logs.has(`${pod}/${container}`);
-  return ADVICE[finding.code]({ text: finding.text ?? '', workload, pod, container, haveLog });
+/**
+ * The steps for one finding; replica and configuration steps name `workload`, log steps the finding's pod;
+ * `state` says which of them would work (advice-context.ts).
+ */
+export function stepsFor(finding: AdvisedFinding, workload: string, state: AdviceState): Step[] {
+  return ADVICE[finding.code](adviceContext(finding, workload, state));
 }
