@@ -262,7 +262,7 @@ describe('inspect_app and read_runbook against the real API server, as the read-
       p99: 0.25,
     });
     assert.match(text, new RegExp(`http://127\\.0\\.0\\.1:${app.port}/metrics answered 200`));
-    assert.match(text, /<<<untrusted app metrics/);
+    assert.match(text, /<<<untrusted [0-9a-f]{12}: app metrics/);
     assert.match(text, /http_request_duration_seconds \(histogram, 1 series\)/);
   });
 
@@ -315,7 +315,7 @@ describe('inspect_app and read_runbook against the real API server, as the read-
       assert.equal(unhealthy.structured.health.status, 503);
       assert.equal(unhealthy.structured.health.healthy, false);
       assert.match(unhealthy.text, /^UNHEALTHY: .*answered 503/);
-      assert.match(unhealthy.text, /<<<untrusted health body/);
+      assert.match(unhealthy.text, /<<<untrusted [0-9a-f]{12}: health body/);
       assert.ok(!unhealthy.text.includes('hunter2') && !JSON.stringify(unhealthy.structured).includes('hunter2'));
     } finally {
       app.healthStatus = 200;
@@ -510,7 +510,7 @@ describe('inspect_app and read_runbook against the real API server, as the read-
     assert.equal(one.structured.name, 'high-latency.md');
     assert.match(one.structured.markdown, /^# High latency/);
     assert.equal(one.structured.next_offset, undefined);
-    assert.match(one.text, /<<<untrusted runbook high-latency\.md/);
+    assert.match(one.text, /<<<untrusted [0-9a-f]{12}: runbook high-latency\.md/);
   });
 
   test('read_runbook: a long runbook comes in parts that join up exactly', async () => {

@@ -348,7 +348,7 @@ describe('list_deployments and get_resources against the real API server, as the
     }
     assert.equal(metadata.name, 'web');
     assert.deepEqual((structured.object?.spec as { selector?: unknown } | undefined)?.selector, { app: 'web' });
-    assert.match(text, /<<<untrusted services\/web/);
+    assert.match(text, /<<<untrusted [0-9a-f]{12}: services\/web/);
     assert.match(text, /ready_endpoints: 2/);
   });
 

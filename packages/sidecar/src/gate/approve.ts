@@ -8,6 +8,7 @@ import { truncateHead } from '../output/budget.ts';
 import type { Redactor } from '../safety/redact.ts';
 import type { ApprovalVerdict, Call, Step } from './call.ts';
 import { withDeadline } from './deadline.ts';
+import { frameAnswer, randomNonce } from './frame.ts';
 import { redactAnswer } from './redact.ts';
 import { sanitiseAnswer } from './sanitise.ts';
 
@@ -51,6 +52,6 @@ async function preview(call: Call, redactor: Redactor, deadlineMs: number): Prom
   if (subject === undefined) return '';
   const dryRun = (async () => subject.run({ ...(call.input as object), dry_run: true }, call.context))();
   const answer = subject.answer(await withDeadline(dryRun, call.signal, deadlineMs));
-  const clean = redactAnswer(sanitiseAnswer(answer), redactor);
+  const clean = frameAnswer(redactAnswer(sanitiseAnswer(answer), redactor), randomNonce());
   return truncateHead(clean.render(clean.structured), PREVIEW_BYTES).text;
 }

@@ -27,6 +27,7 @@ export function fitAnswer(answer: Answer, maxBytes: number = RESULT_BUDGET_BYTES
     text,
     structured: structured as Record<string, unknown> | undefined,
     bytes: Buffer.byteLength(text) + structuredBytes,
+    ...(answer.meta ? { meta: answer.meta } : {}),
   };
 }
 

@@ -34,6 +34,8 @@ export interface Answer {
   readonly render: (structured: unknown) => string;
   /** The text cleaning applied so far, for a message that replaces the answer (a rendering that failed). */
   readonly clean: (text: string) => string;
+  /** The result's `_meta` (tools): where the structured content holds untrusted text, set by the frame step. */
+  readonly meta?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** What leaves once the answer fits its budget. */
@@ -42,6 +44,7 @@ export interface Reply {
   readonly structured: Record<string, unknown> | undefined;
   /** Bytes sent: the text and the structured content. */
   readonly bytes: number;
+  readonly meta?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export type ApprovalVerdict =

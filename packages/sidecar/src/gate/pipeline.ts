@@ -1,6 +1,6 @@
 /**
  * The gate, composed in one place and shared by tools, resources and prompts. Read top to bottom: the audit
- * wraps everything; the exit steps (budget, redact, sanitise) act on the way out, in reverse, on the answer or
+ * wraps everything; the exit steps (budget, frame, redact, sanitise) act on the way out, in reverse, on the answer or
  * the failure; the entry steps run in order down to the run itself.
  */
 import type { SidecarServices } from '../context.ts';
@@ -15,6 +15,7 @@ import { claim } from './claim.ts';
 import { compose } from './compose.ts';
 import { cooldown } from './cooldown.ts';
 import { CALL_DEADLINE_MS, deadline } from './deadline.ts';
+import { frame, type NonceSource } from './frame.ts';
 import { recover } from './recover.ts';
 import { redact } from './redact.ts';
 import { run } from './run.ts';
@@ -24,6 +25,8 @@ import { known, validate } from './validate.ts';
 export interface PipelineOptions {
   /** Overrides CALL_DEADLINE_MS (tests). */
   readonly deadlineMs?: number | undefined;
+  /** Overrides the random nonce of the answers' frames (tests). */
+  readonly nonce?: NonceSource | undefined;
 }
 
 /** The process's bound when the services bring none (a stateless HTTP sidecar makes a server per request). */
@@ -39,6 +42,7 @@ export function createPipeline(
   return compose([
     audit(services.audit, redactor),
     budget(RESULT_BUDGET_BYTES),
+    frame(options.nonce),
     redact(redactor),
     sanitise,
     recover,

@@ -25,6 +25,7 @@ import { contextFor, type ServiceContext, type SidecarServices } from '../contex
 import { clip } from '../gate/budget.ts';
 import type { Ask, Call, Subject } from '../gate/call.ts';
 import { openCall } from '../gate/call.ts';
+import type { NonceSource } from '../gate/frame.ts';
 import { createPipeline } from '../gate/pipeline.ts';
 import { cleanListing } from '../gate/redact.ts';
 import { promptSubject, refusedSubject, resourceSubject, toolSubject } from '../gate/subjects.ts';
@@ -53,6 +54,8 @@ export interface ServerOptions {
   readonly deadlineMs?: number;
   /** Overrides APPROVAL_TIMEOUT_MS (tests). */
   readonly approvalTimeoutMs?: number | undefined;
+  /** Overrides the random nonce of the answers' frames (tests). */
+  readonly nonce?: NonceSource | undefined;
 }
 
 /** A name or URI the agent sent is echoed this far in a refusal: enough to see the typo. */
@@ -91,7 +94,7 @@ export function createMcpServer(options: ServerOptions): Server {
     server,
     options,
     catalogue,
-    gate: createPipeline(services, { deadlineMs: options.deadlineMs }),
+    gate: createPipeline(services, { deadlineMs: options.deadlineMs, nonce: options.nonce }),
     context: (extra) => contextFor(services, options.caller(extra.authInfo), extra.signal),
   };
   registerTools(registration);
@@ -122,7 +125,8 @@ function registerTools({ server, options, catalogue, gate, context }: Registrati
     const failure = call.failure;
     if (!call.subject) throw new McpError(ErrorCode.InvalidParams, failure?.message ?? call.unknown);
     if (failure || !call.reply) return { content: [{ type: 'text', text: failure?.message ?? '' }], isError: true };
-    return { content: [{ type: 'text', text: call.reply.text }], structuredContent: call.reply.structured };
+    const { text, structured, meta } = call.reply;
+    return { content: [{ type: 'text', text }], structuredContent: structured, ...(meta ? { _meta: meta } : {}) };
   });
 }
 
