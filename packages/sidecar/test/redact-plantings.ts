@@ -4,11 +4,11 @@
  *
  * redact-property.test.ts runs them through the redactor alone. The end-to-end property (plant these in Pods,
  * workloads, ConfigMaps, Events, annotations and logs; run every tool, resource and prompt with budgets small
- * enough to force truncation) reuses `textPlanting`, `structuredPlanting` and `assertNoSecretFragment` as they
- * are: build the cluster objects from `StructuredPlanting.container` / `.data` / `.annotations` and log lines
- * from `TextPlanting.text`.
+ * enough to force truncation) reuses `textPlanting`, `structuredPlanting`, `plantedWorld` (the objects to
+ * create, the log lines to append) and `assertNoSecretFragment` as they are.
  */
 import assert from 'node:assert/strict';
+import type { V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
 import fc from 'fast-check';
 
 export const FRAGMENT = 8;
@@ -60,6 +60,8 @@ const NOTATIONS: ReadonlyArray<(name: string, secret: string) => string> = [
   (name, secret) => `{"level":"info","${name}":"${secret}","msg":"connected"}`,
   (name, secret) => `db:\n  host: db\n  ${name}: ${secret}\n  port: 5432`,
   (name, secret) => `${name}: |\n  ${secret}\n`,
+  (name, secret) => JSON.stringify({ [name]: [secret, 'second'] }),
+  (name, secret) => JSON.stringify({ settings: { [name]: ['first', secret] } }, null, 2),
   (name, secret) => `db:\n  ${name}: >-\n    ${secret}\n    ${secret}\n  port: 5432`,
 ];
 
@@ -207,4 +209,41 @@ export function assertNoSecretFragment(output: string, secret: string, innocent 
     if (innocent.includes(fragment)) continue;
     assert.ok(!output.includes(fragment), `"${fragment}" of the secret survived ${context}:\n${output}`);
   }
+}
+
+/** Where the end-to-end property puts the two plantings: one of each object a tool, resource or prompt reads. */
+export interface PlantedWorld {
+  readonly deployment: V1Deployment;
+  readonly configMap: V1ConfigMap;
+  /** The message of a Warning event about the deployment's pod. */
+  readonly eventMessage: string;
+  /** Lines for the app container's log (the current one and the previous one). */
+  readonly logLines: readonly string[];
+  /** Every secret planted, for assertNoSecretFragment over each answer. */
+  readonly secrets: readonly string[];
+}
+
+export function plantedWorld(text: TextPlanting, structured: StructuredPlanting, name = 'planted'): PlantedWorld {
+  const labels = { app: name };
+  return {
+    deployment: {
+      metadata: { name, labels, annotations: { 'example.com/notify': text.text } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels, annotations: { 'example.com/config': text.text } },
+          spec: {
+            containers: [
+              { name: 'app', image: 'registry.example/app:1', ...structured.container, env: structured.container.env },
+            ],
+          },
+        },
+      },
+    } as V1Deployment,
+    configMap: { metadata: { name: `${name}-config` }, data: { 'app.conf': text.text, ...structured.data } },
+    eventMessage: `Back-off restarting failed container app: ${text.text}`,
+    logLines: [`level=error msg="startup failed" detail=${JSON.stringify(text.text)}`, text.text],
+    secrets: [text.secret, structured.secret],
+  };
 }

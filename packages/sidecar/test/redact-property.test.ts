@@ -11,6 +11,7 @@ import { createRedactor } from '../src/safety/redact.ts';
 import {
   assertNoSecretFragment,
   filler,
+  plantedWorld,
   type StructuredPlanting,
   structuredPlanting,
   type TextPlanting,
@@ -77,6 +78,11 @@ describe('no fragment of a planted secret survives redaction', () => {
           assertNoSecretFragment(output, structured.secret, innocent, context);
           for (const cut of cuts(output, at)) assertNoSecretFragment(cut, structured.secret, innocent, context);
         }
+        const world = plantedWorld(planting, structured);
+        const { secrets: _secrets, ...objects } = world;
+        const worldText = redactor.text(JSON.stringify(objects, null, 2));
+        for (const secret of world.secrets) assertNoSecretFragment(worldText, secret, innocent, `${context}, world`);
+        assertNoSecretFragment(JSON.stringify(redactor.value(objects)), structured.secret, innocent, context);
         const redacted = redactor.value(object);
         if (JSON.stringify(redactor.value(redacted)) !== JSON.stringify(redacted)) {
           throw new Error(`redacting a value twice differs ${context}`);

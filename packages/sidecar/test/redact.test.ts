@@ -560,6 +560,7 @@ describe('bounded on adversarial input', () => {
     ['block scalar keys in escaped JSON', repeat('password: |\\n  x')],
     ['name/value pairs without a value', repeat('{"name":"token","value":')],
     ['YAML name lines', repeat('- name: token\n')],
+    ['open arrays', repeat('"tokens": [\n')],
     ['backslashes', `"password": \\${repeat('\\')}`],
   ] as const) {
     test(label, () => {

@@ -1,6 +1,7 @@
 /**
- * Values that span lines, which no one-line pattern can hold: the lines of a YAML block scalar under a
- * credential name, and the tail of a private key whose BEGIN line was cut off. Both work on plain text and on
+ * Values that span lines, which no one-line pattern can hold: the lines of a YAML block scalar or of a
+ * pretty-printed JSON array under a credential name, and the tail of a private key whose BEGIN line was cut
+ * off. Both work on plain text and on
  * text inside a JSON string (lines joined by an escaped `\n`), and walk each line once.
  */
 import { isSecretName, REDACTED } from './secret-names.ts';
@@ -44,34 +45,76 @@ function indentationAt(text: string, index: number): number {
   return (/^[ \t]*/.exec(text.slice(start, index))?.[0] ?? '').length;
 }
 
-/** The lines of a block scalar after its key, each replaced by REDACTED at its own indentation. */
-export function redactBlockScalars(text: string): string {
+/** The lines below a key that belong to it: those indented more than the key's line (blank ones too). */
+interface OwnedLines {
+  readonly newline: string;
+  readonly lines: readonly string[];
+  readonly end: number;
+}
+
+/** `firstAlways`: the first line belongs to the key even when it is not indented (malformed YAML). */
+function ownedLines(text: string, keyIndex: number, keyEnd: number, firstAlways: boolean): OwnedLines {
+  // The line break as this text writes it: a newline, or `\n` escaped once or more (JSON inside JSON).
+  const newline = /^(?:\r?\n|\\+n)/.exec(text.slice(keyEnd, keyEnd + 16))?.[0] ?? '\n';
+  const escapes = newline.length - 1;
+  const indent = indentationAt(text, keyIndex);
+  const lines: string[] = [];
+  let taken = false;
+  let at = keyEnd;
+  while (text.startsWith(newline, at)) {
+    const start = at + newline.length;
+    const lineEnd = lineEndFrom(text, start, newline, escapes);
+    const line = text.slice(start, lineEnd);
+    const blank = line.trim() === '';
+    if (!blank && leadingSpace(line).length <= indent && (taken || !firstAlways)) break;
+    taken ||= !blank;
+    lines.push(line);
+    at = lineEnd;
+  }
+  return { newline, lines, end: at };
+}
+
+const leadingSpace = (line: string): string => /^[ \t]*/.exec(line)?.[0] ?? '';
+
+/** Replaces, after each key of `pattern` named like a credential, the lines the key owns. */
+function redactBelow(
+  text: string,
+  pattern: RegExp,
+  firstAlways: boolean,
+  render: (owned: OwnedLines, key: RegExpExecArray) => string,
+): string {
   let output = '';
   let from = 0;
-  for (const key of text.matchAll(BLOCK_KEY)) {
-    const keyEnd = (key.index ?? 0) + key[0].length;
-    if ((key.index ?? 0) < from || !isSecretName(key[2] ?? '')) continue;
-    // The line break as this text writes it: a newline, or `\n` escaped once or more (JSON inside JSON).
-    const newline = /^(?:\r?\n|\\+n)/.exec(text.slice(keyEnd, keyEnd + 16))?.[0] ?? '\n';
-    const escapes = newline.length - 1;
-    const indent = indentationAt(text, key.index ?? 0);
-    let at = keyEnd;
-    let taken = 0;
-    output += text.slice(from, at);
-    while (text.startsWith(newline, at)) {
-      const start = at + newline.length;
-      const lineEnd = lineEndFrom(text, start, newline, escapes);
-      const line = text.slice(start, lineEnd);
-      const lineIndent = /^[ \t]*/.exec(line)?.[0] ?? '';
-      // The first line goes even when it is not indented (malformed YAML still holds the value).
-      if (line.trim() !== '' && lineIndent.length <= indent && taken > 0) break;
-      if (line.trim() !== '') taken++;
-      output += `${newline}${line.trim() === '' ? line : `${lineIndent}${REDACTED}`}`;
-      at = lineEnd;
-    }
-    from = at;
+  for (const key of text.matchAll(pattern)) {
+    const keyIndex = key.index ?? 0;
+    if (keyIndex < from || !isSecretName(key[2] ?? '')) continue;
+    const keyEnd = keyIndex + key[0].length;
+    const owned = ownedLines(text, keyIndex, keyEnd, firstAlways);
+    output += text.slice(from, keyEnd) + render(owned, key as RegExpExecArray);
+    from = owned.end;
   }
   return output + text.slice(from);
+}
+
+/** The lines of a block scalar after its key, each replaced by REDACTED at its own indentation. */
+export function redactBlockScalars(text: string): string {
+  return redactBelow(text, BLOCK_KEY, true, ({ newline, lines }) =>
+    lines.map((line) => `${newline}${line.trim() === '' ? line : `${leadingSpace(line)}${REDACTED}`}`).join(''),
+  );
+}
+
+// A JSON array (or YAML flow sequence) under a credential name, opened at the end of its line: pretty-printed
+// JSON puts each item on a line of its own, where no name stands beside it.
+const ARRAY_KEY = /(?<![A-Za-z0-9_.-])((?<!\\)\\*["']|)([A-Za-z0-9_.-]+)\1[ \t]*:[ \t]*\[[ \t]*(?=\r?\n|\\+n)/g;
+
+/** The items of an open array, as one quoted REDACTED item, so JSON stays JSON. */
+export function redactOpenArrays(text: string): string {
+  return redactBelow(text, ARRAY_KEY, false, ({ newline, lines }, key) => {
+    const first = lines.find((line) => line.trim() !== '');
+    if (first === undefined) return lines.map((line) => `${newline}${line}`).join('');
+    const quote = key[1] ?? '';
+    return `${newline}${leadingSpace(first)}${quote}${REDACTED}${quote}`;
+  });
 }
 
 /**

@@ -10,7 +10,7 @@
  * of logs written by whoever runs in the namespace.
  */
 import { flagValueReplacement } from './redact-argv.ts';
-import { redactBlockScalars, redactKeyTails } from './redact-blocks.ts';
+import { redactBlockScalars, redactKeyTails, redactOpenArrays } from './redact-blocks.ts';
 import {
   endsInSecretWord,
   IMAGE_TAG,
@@ -212,9 +212,10 @@ const HEADERS: RedactionRule[] = [
 ];
 
 // A value: a JSON string, a string inside escaped JSON (any depth: \"…\", \\\"…\\\"), a single-quoted string,
-// or a bare word. A quoted value that is never closed runs to the end of its line, so a cut value still goes.
+// a one-line array, or a bare word. A quoted value that is never closed runs to the end of its line, so a cut
+// value still goes.
 // A bare value stops at an escape (`\n` in a JSON-encoded YAML file) so the text around it stays intact.
-const VALUE = String.raw`"(?:[^"\\\n]|\\.)*"?|(\\+)"(?:[^"\\\n]|\\+(?![\\"])|\5\\+")*(?:\5")?|'[^'\n]*'?|(?:[^\s,;&"'}\\]|\\(?![nrt"\\]))+`;
+const VALUE = String.raw`"(?:[^"\\\n]|\\.)*"?|(\\+)"(?:[^"\\\n]|\\+(?![\\"])|\5\\+")*(?:\5")?|'[^'\n]*'?|\[[^[\]\n]*\]?|(?:[^\s,;&"'}\\]|\\(?![nrt"\\]))+`;
 
 // name=value, name: value, "name": "value", \"name\": \"value\" where the name looks like a credential, on one
 // line (a YAML key that opens a nested mapping has no value of its own). A bare colon counts only after a name
@@ -239,10 +240,10 @@ function redactAssignment(match: string, ...groups: unknown[]): string {
   // A quoted name, a space, then a colon is a message (`volume "db-password" : secret "db" not found`): JSON
   // and YAML put the colon right after the key.
   if (quote !== '' && /^[ \t]+:/.test(separator)) return match;
-  // `password: |` opens a block scalar: its lines are the yaml-block rule's.
+  // `password: |` opens a block scalar, `"tokens": [` an array: the lines below are the yaml-block and
+  // json-array rules'.
   if (
-    bareColon &&
-    /^[|>][-+1-9]{0,2}$/.test(value) &&
+    (/^[|>][-+1-9]{0,2}$/.test(value) ? bareColon : value === '[') &&
     /^[ \t]*(?:\r?\n|\\+n)/.test(input.slice(offset + match.length, offset + match.length + 24))
   ) {
     return match;
@@ -254,7 +255,9 @@ function redactAssignment(match: string, ...groups: unknown[]): string {
   ) {
     return match;
   }
-  return `${quote}${name}${quote}${separator}${redactedLike(value)}`;
+  // An array becomes one string (in the key's quotes), so JSON stays JSON and a second pass finds the same.
+  const redacted = value.startsWith('[') ? `${quote}${REDACTED}${quote}` : redactedLike(value);
+  return `${quote}${name}${quote}${separator}${redacted}`;
 }
 
 /** REDACTED in the quotes (escaped or not) of the value it replaces, so JSON stays JSON. */
@@ -327,6 +330,19 @@ const NAMED_VALUES: RedactionRule[] = [
       ['notes: |\n  ordinary', 'notes: |\n  ordinary'],
     ],
   },
+  {
+    name: 'json-array',
+    why: 'the items of a JSON array under a credential name, one per line below it',
+    apply: redactOpenArrays,
+    cases: [
+      [
+        '{\n  "tokens": [\n    "abc",\n    "def"\n  ],\n  "user": "bob"\n}',
+        `{\n  "tokens": [\n    "${REDACTED}"\n  ],\n  "user": "bob"\n}`,
+      ],
+      ['"tokens": [\n]', '"tokens": [\n]'],
+      ['"replicas": [\n  1\n]', '"replicas": [\n  1\n]'],
+    ],
+  },
   regexRule('assignment', 'a value stored under a credential name, in any notation', ASSIGNMENT, redactAssignment, [
     ['level=info password=hunter2 user=bob', `level=info password=${REDACTED} user=bob`],
     ['{"token": "abc.def", "user": "bob"}', `{"token": "${REDACTED}", "user": "bob"}`],
@@ -337,6 +353,7 @@ const NAMED_VALUES: RedactionRule[] = [
       String.raw`"app.yaml": "db:\n  password: ${REDACTED}\n  user: bob"`,
     ],
     ['password="cut off', `password="${REDACTED}`],
+    ['{"tokens": ["a", "b"], "n": 1} passwords: [a, b]', `{"tokens": "${REDACTED}", "n": 1} passwords: ${REDACTED}`],
     ['podmcp never reads Secrets: they are not a kind here', 'podmcp never reads Secrets: they are not a kind here'],
     ['ghcr.io/acme/auth-proxy:v1.4.2 token-service:8080', 'ghcr.io/acme/auth-proxy:v1.4.2 token-service:8080'],
   ]),
@@ -417,6 +434,7 @@ const HINTS: Readonly<Record<string, RegExp>> = {
   'json-name-value': /"value/,
   'yaml-name-value': /value:/,
   'yaml-block': /:[ \t]*[|>]/,
+  'json-array': /:[ \t]*\[/,
   assignment: new RegExp(SECRET_WORD, 'i'),
 };
 
