@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type LayerTable, staleMemberFindings } from './layer-rules.ts';
-import { documentedRankFindings, namedPaths, readmeMapFindings } from './readme-maps.ts';
+import { documentedRankFindings, gateStepsOf, namedPaths, readmeMapFindings } from './readme-maps.ts';
 
 const paths = ['index.ts', 'serve.ts', 'tools/catalog.ts', 'tools/diagnose.ts', 'diagnosis/rules/probe.ts'];
 
@@ -89,4 +89,19 @@ test('a member of the rank table with no file behind it is reported', () => {
       rule: 'the sidecar table names serve.ts at rank 0, which has no file in packages/sidecar/src',
     },
   ]);
+});
+
+test('gateStepsOf reads the composed steps in order, called or not', () => {
+  const pipeline = [
+    'export function createPipeline(services: Services) {',
+    '  const x = other([nope]);',
+    '  return compose([',
+    '    audit(services.audit),',
+    '    sanitise,',
+    '    run(services.calls ?? processCalls),',
+    '  ]);',
+    '}',
+  ].join('\n');
+  assert.deepEqual(gateStepsOf(pipeline), ['audit', 'sanitise', 'run']);
+  assert.deepEqual(gateStepsOf('export const nothing = 1;'), []);
 });

@@ -3,7 +3,9 @@
  * name within one folder), and every top-level file and folder of src/ is named at least once, so a module
  * cannot be added, moved or removed without the map following.
  */
+import ts from 'typescript';
 import { type Finding, type LayerTable, memberOf } from './layer-rules.ts';
+import { parse } from './source-graph.ts';
 
 /** `readme` is the README's text; `paths` the package's source files under src/ (e.g. `tools/diagnose.ts`). */
 export function readmeMapFindings(pkg: string, readme: string, paths: readonly string[]): Finding[] {
@@ -92,4 +94,27 @@ export function sectionOf(markdown: string, heading: string): { text: string; fi
   if (start === -1) return { text: '', firstLine: 1 };
   const end = lines.findIndex((line, index) => index > start && line.startsWith('## '));
   return { text: lines.slice(start, end === -1 ? undefined : end).join('\n'), firstLine: start + 1 };
+}
+
+/**
+ * The gate's steps in the order `compose([...])` lists them in gate/pipeline.ts (`audit(…)` and `sanitise`
+ * alike), so a document can show the same chain: `steps.join(' → ')`.
+ */
+export function gateStepsOf(pipelineSource: string): string[] {
+  const source = parse('pipeline.ts', pipelineSource);
+  let steps: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'compose') {
+      const [list] = node.arguments;
+      if (list && ts.isArrayLiteralExpression(list)) {
+        steps = list.elements.map((element) => {
+          const callee = ts.isCallExpression(element) ? element.expression : element;
+          return ts.isIdentifier(callee) ? callee.text : callee.getText(source);
+        });
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return steps;
 }
