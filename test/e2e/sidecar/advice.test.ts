@@ -1,8 +1,8 @@
 /**
  * Advice that works: for each broken workload an outside reviewer tried (OOMKilled, image pull failure, crash
- * loop, stuck rollout over a missing ConfigMap key, failed Job, unschedulable pod) and a healthy one, diagnose
- * runs on the real control plane and then every call its next steps suggest is made exactly as written,
- * through the same MCP client, and must succeed. Failures are written the way the kubelet reports them (kwok
+ * loop, stuck rollout over a missing ConfigMap key, failed Job, unschedulable pod), a failing readiness probe
+ * and a healthy workload, diagnose runs on the real control plane and then every call its next steps suggest
+ * is made exactly as written, through the same MCP client, and must succeed. Failures are written the way the kubelet reports them (kwok
  * runs no containers; it rewrites only Pending pods' statuses, and none of a pod bound to a Node it does not
  * manage); the stuck rollout, the failed Job and the unschedulable pod are the real controllers' and
  * scheduler's verdicts.
@@ -251,6 +251,31 @@ describe('every call diagnose suggests works as written, against the real API se
       'Failed',
     );
 
+    // Running, and its readiness probe keeps failing.
+    await deploy('probed', { name: 'app', image: IMAGE });
+    pods.probed = await podOf('app=probed', 'Running');
+    await writeContainer(pods.probed, { state: { running: { startedAt: ago(600) } } });
+    await core.createNamespacedEvent({
+      namespace: world.namespace,
+      body: {
+        metadata: { generateName: `${pods.probed}.` },
+        involvedObject: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          name: pods.probed,
+          namespace: world.namespace,
+          fieldPath: 'spec.containers{app}',
+        },
+        type: 'Warning',
+        reason: 'Unhealthy',
+        message: 'Readiness probe failed: HTTP probe failed with statuscode: 503',
+        count: 5,
+        firstTimestamp: ago(300),
+        lastTimestamp: ago(10),
+        source: { component: 'kubelet' },
+      },
+    });
+
     // No node matches.
     await deploy('analytics', { name: 'app', image: IMAGE }, { nodeSelector: { 'podmcp.dev/no-such-node': 'true' } });
     pods.analytics = await podOf('app=analytics');
@@ -329,6 +354,14 @@ describe('every call diagnose suggests works as written, against the real API se
     assertSuggested(calls, { tool: 'get_resources', args: { kind: 'jobs', name: 'migrate' } });
     assertSuggested(calls, { tool: 'list_events', args: { object: 'Job/migrate', warnings_only: true } });
     assert.ok(!calls.some((call) => call.tool === 'get_pod_logs'), JSON.stringify(calls));
+  });
+
+  test('failing readiness probe: what the app logs while failing', async () => {
+    const { calls } = await followAdvice(reader.client, { workload: 'deploy/probed' }, 'readiness-probe');
+    assertSuggested(calls, {
+      tool: 'get_pod_logs',
+      args: { pod: pods.probed, container: 'app', grep: 'error|exception|timeout' },
+    });
   });
 
   test('unschedulable: the pod template to compare with the scheduler’s message', async () => {
