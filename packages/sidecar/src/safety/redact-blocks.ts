@@ -28,8 +28,9 @@ export function redactKeyTails(text: string): string {
 }
 
 // A YAML block scalar under a credential name (`password: |` then indented lines), in a file or inside a JSON
-// string (lines joined by an escaped `\n`).
-const BLOCK_KEY = /(?<![A-Za-z0-9_.-])(["']?)([A-Za-z0-9_.-]+)\1:[ \t]*[|>][-+1-9]{0,2}[ \t]*(?=\r?\n|\\+n)/g;
+// string (lines joined by an escaped `\n`, which is not part of the name after it).
+const BLOCK_KEY =
+  /(?:(?<![A-Za-z0-9_.\\-])|(?<=\\[nrt]))(["']?)([A-Za-z0-9_.-]+)\1:[ \t]*[|>][-+1-9]{0,2}[ \t]*(?=\r?\n|\\+n)/g;
 
 /**
  * The indentation of the line `index` is on. A line starts after a newline, an escaped newline, or a quote
@@ -105,7 +106,8 @@ export function redactBlockScalars(text: string): string {
 
 // A JSON array (or YAML flow sequence) under a credential name, opened at the end of its line: pretty-printed
 // JSON puts each item on a line of its own, where no name stands beside it.
-const ARRAY_KEY = /(?<![A-Za-z0-9_.-])((?<!\\)\\*["']|)([A-Za-z0-9_.-]+)\1[ \t]*:[ \t]*\[[ \t]*(?=\r?\n|\\+n)/g;
+const ARRAY_KEY =
+  /(?:(?<![A-Za-z0-9_.\\-])|(?<=\\[nrt]))((?<!\\)\\*["']|)([A-Za-z0-9_.-]+)\1[ \t]*:[ \t]*\[[ \t]*(?=\r?\n|\\+n)/g;
 
 /** The items of an open array, as one quoted REDACTED item, so JSON stays JSON. */
 export function redactOpenArrays(text: string): string {

@@ -328,6 +328,10 @@ const NAMED_VALUES: RedactionRule[] = [
       ],
       [String.raw`{"a": "token: |\n  abc"}`, String.raw`{"a": "token: |\n  ${REDACTED}"}`],
       ['notes: |\n  ordinary', 'notes: |\n  ordinary'],
+      [
+        String.raw`{"f": "a:\n    b: 1\npassword: |\n  one\n  two\nuser: x"}`,
+        String.raw`{"f": "a:\n    b: 1\npassword: |\n  ${REDACTED}\n  ${REDACTED}\nuser: x"}`,
+      ],
     ],
   },
   {
