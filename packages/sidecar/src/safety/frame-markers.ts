@@ -97,13 +97,23 @@ const CONFUSABLES: ReadonlyMap<string, string> = new Map(
 /** Marks, format characters (zero-width space, soft hyphen, joiners, tags) and other ignorable fillers. */
 const INVISIBLE = /[\p{M}\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
 
+const FOLDED = new Map<string, string>();
+const FOLDED_CACHE = 4096;
+
 /** A character as a reader would take it: decomposed, lower case, look-alikes mapped, invisibles gone. */
 function fold(char: string): string {
   const code = char.charCodeAt(0);
   if (code < 0x80) return code >= 0x41 && code <= 0x5a ? String.fromCharCode(code + 32) : char;
-  let folded = '';
-  for (const part of char.normalize('NFKD').toLowerCase()) folded += CONFUSABLES.get(part) ?? part;
-  return folded.replace(INVISIBLE, '');
+  let folded = FOLDED.get(char);
+  if (folded === undefined) {
+    folded = '';
+    for (const part of char.normalize('NFKD').toLowerCase()) folded += CONFUSABLES.get(part) ?? part;
+    folded = folded.replace(INVISIBLE, '');
+    // Normalising one character at a time is the slow part; a text repeats few distinct characters.
+    if (FOLDED.size >= FOLDED_CACHE) FOLDED.clear();
+    FOLDED.set(char, folded);
+  }
+  return folded;
 }
 
 // Between the letters and words of a marker a reader skips anything that is not a letter, a digit or an angle
