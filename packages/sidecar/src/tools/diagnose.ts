@@ -16,6 +16,7 @@ import {
   blameLogRead,
   buildDiagnosis,
   type Diagnosis,
+  type DiagnosisInput,
   examinedPods,
   FINDING_CODES,
   fitDiagnosis,
@@ -211,6 +212,7 @@ export const diagnose = defineTool({
       tools,
       now,
       unread: [...(warnings.gap ? [warnings.gap] : []), ...unreadLogFindings(logs.unread)],
+      self: await ownAppEndpoints(context),
     });
     const notes: string[] = [];
     if (subject.podsCapped) notes.push(`only the first ${POD_LIST_LIMIT} pods were read`);
@@ -373,4 +375,14 @@ function eventsOrGap(read: PartOutcome<Awaited<ReturnType<typeof readEvents>>>):
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** This sidecar's own pod and the app endpoints its workload configured: where advice may point inspect_app. */
+async function ownAppEndpoints(context: ToolContext): Promise<DiagnosisInput['self']> {
+  const pod = (await context.self.pod().catch(() => undefined))?.metadata?.name;
+  if (pod === undefined) return undefined;
+  const appEndpoints = new Set<'health' | 'metrics'>();
+  if (context.settings.appHealth) appEndpoints.add('health');
+  if (context.settings.appMetrics) appEndpoints.add('metrics');
+  return { pod, appEndpoints };
 }
