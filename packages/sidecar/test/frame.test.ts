@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { frameAnswer, frame as frameStep } from '../src/gate/frame.ts';
+import { redactAnswer } from '../src/gate/redact.ts';
+import { sanitiseAnswer } from '../src/gate/sanitise.ts';
 import {
   DEFUSED,
   defuseMarkers,
@@ -16,6 +18,7 @@ import {
   sealFrames,
   startMarker,
 } from '../src/safety/frame-markers.ts';
+import { createRedactor } from '../src/safety/redact.ts';
 import { frameUntrusted } from '../src/safety/sanitize.ts';
 import { plainCall } from './gate-services.ts';
 
@@ -118,6 +121,48 @@ describe('forged end markers', () => {
   });
 });
 
+/** The exit's steps in their order (sanitise, redact, frame) over a text answer that frames `body`. */
+function throughExit(body: string): string {
+  const answer = { structured: undefined, render: () => `${frameUntrusted('log', body)}\nour own text`, clean: String };
+  const clean = frameAnswer(redactAnswer(sanitiseAnswer(answer), createRedactor()), NONCE);
+  return clean.render(undefined);
+}
+
+/** Credential shapes whose rules read on past the end of a line. */
+const GREEDY = [
+  'password: |\n  ',
+  'password: |\n',
+  '-----BEGIN RSA PRIVATE KEY-----\nMIIE',
+  'Authorization: Bearer',
+  '--api-key',
+];
+
+describe('redaction and the markers', () => {
+  test('a rule that reads on past a line cannot take the end marker with it', () => {
+    for (const body of GREEDY) {
+      const text = throughExit(body);
+      assert.ok(text.endsWith(`\n${endMarker(NONCE)}\nour own text`), JSON.stringify(text));
+      assertIntact(text.slice(0, -'\nour own text'.length), 'log', body);
+    }
+  });
+
+  test('the label is redacted on its own line', () => {
+    const framed = sealFrames(
+      redactAnswer(
+        sanitiseAnswer({
+          structured: undefined,
+          render: () => frameUntrusted('token=ghp_0123456789abcdefghij0123456789abcdef', 'x'),
+          clean: String,
+        }),
+        createRedactor(),
+      ).render(undefined),
+      NONCE,
+    );
+    assert.ok(!framed.includes('ghp_0123456789'), framed);
+    assert.equal(framed.split('\n').length, 3, framed);
+  });
+});
+
 describe('the nonce', () => {
   test('every answer gets its own, in both markers', async () => {
     const nonces: string[] = [];
@@ -193,6 +238,23 @@ describe('property: random text with planted look-alikes', () => {
     fc.assert(
       fc.property(lookalikeEnd, (forgery) => readsAsMarker(forgery)),
       { numRuns: 300 },
+    );
+  });
+
+  test('through the exit with redaction: credential shapes anywhere never take a marker', () => {
+    const planted = fc.array(
+      fc.oneof(pieces, pick(GREEDY), pick(['token=', 'password=hunter2hunter2 ', '"password": "'])),
+      {
+        maxLength: 12,
+      },
+    );
+    fc.assert(
+      fc.property(planted, (parts) => {
+        const text = throughExit(parts.join(''));
+        assert.ok(text.endsWith(`\n${endMarker(NONCE)}\nour own text`), JSON.stringify(text));
+        assertIntact(text.slice(0, -'\nour own text'.length), 'log', JSON.stringify(parts));
+      }),
+      { numRuns: 500 },
     );
   });
 

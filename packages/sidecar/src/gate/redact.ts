@@ -3,6 +3,7 @@
  * and by shape, then the text is rendered from it and redacted again — all before anything is cut to the
  * budget, so a cut can never fall inside a credential the rules would have matched.
  */
+import { outsideMarkers } from '../safety/frame-markers.ts';
 import type { Redactor } from '../safety/redact.ts';
 import { stripControlDeep } from '../safety/sanitize.ts';
 import type { Answer, Step } from './call.ts';
@@ -11,8 +12,8 @@ import { rewordFailure } from './sanitise.ts';
 export function redactAnswer(answer: Answer, redactor: Redactor): Answer {
   return {
     structured: answer.structured === undefined ? undefined : redactor.value(answer.structured),
-    render: (structured) => redactor.text(answer.render(structured)),
-    clean: (text) => redactor.text(answer.clean(text)),
+    render: (structured) => outsideMarkers(answer.render(structured), redactor.text),
+    clean: (text) => outsideMarkers(answer.clean(text), redactor.text),
   };
 }
 

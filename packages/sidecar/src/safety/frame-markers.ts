@@ -20,6 +20,30 @@ export function endMarker(nonce: string = NONCE_PLACEHOLDER): string {
   return `<<<end untrusted ${nonce}>>>`;
 }
 
+// A frame's own marker lines, as frameUntrusted writes them (untrusted text never holds the placeholder; the
+// placeholder and the end marker hold no regular expression syntax).
+const MARKER_LINE = new RegExp(`^(<<<untrusted ${NONCE_PLACEHOLDER}: [^\n]*>>>|${endMarker()})$`, 'm');
+
+/**
+ * `transform` (the redactor) applied to the text between the frames' marker lines and to each start line on
+ * its own, never across one: a rule that reads on past a line (a YAML block scalar, a private key cut
+ * short) cannot take an end marker with it. End marker lines are fixed text and pass as they are.
+ */
+export function outsideMarkers(text: string, transform: (piece: string) => string): string {
+  if (!text.includes(NONCE_PLACEHOLDER)) return transform(text);
+  // The newlines around a marker line are kept out of reach too: a rule that takes a line's end (a private
+  // key's) would leave the marker on a line shared with the text before it.
+  const inner = (piece: string) => {
+    const head = piece.startsWith('\n') ? '\n' : '';
+    const tail = piece.length > head.length && piece.endsWith('\n') ? '\n' : '';
+    return `${head}${transform(piece.slice(head.length, piece.length - tail.length))}${tail}`;
+  };
+  return text
+    .split(MARKER_LINE)
+    .map((piece, index) => (index % 2 === 1 && piece === endMarker() ? piece : inner(piece)))
+    .join('');
+}
+
 /** Puts the answer's nonce where the renderings framed with the placeholder. */
 export function sealFrames(text: string, nonce: string): string {
   return text.includes(NONCE_PLACEHOLDER) ? text.replaceAll(NONCE_PLACEHOLDER, nonce) : text;
