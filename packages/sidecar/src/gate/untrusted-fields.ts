@@ -10,7 +10,7 @@ export const UNTRUSTED_FIELDS: Readonly<Partial<Record<ToolName, readonly string
   diagnose: ['/findings', '/rollout', '/pods', '/events'],
   get_pod_logs: ['/lines'],
   list_events: ['/events'],
-  get_resources: ['/object'],
+  get_resources: ['/object', '/summary', '/items'],
   inspect_app: ['/health/body', '/metrics/families'],
   read_runbook: ['/markdown'],
   query_metrics: ['/series'],
