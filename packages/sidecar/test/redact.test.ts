@@ -561,6 +561,7 @@ describe('bounded on adversarial input', () => {
     ['name/value pairs without a value', repeat('{"name":"token","value":')],
     ['YAML name lines', repeat('- name: token\n')],
     ['open arrays', repeat('"tokens": [\n')],
+    ['a cut key of spaces', `-----BEGIN PRIVATE KEY-----${' '.repeat(MB)}A`],
     ['backslashes', `"password": \\${repeat('\\')}`],
   ] as const) {
     test(label, () => {

@@ -53,7 +53,10 @@ interface OwnedLines {
   readonly end: number;
 }
 
-/** `firstAlways`: the first line belongs to the key even when it is not indented (malformed YAML). */
+/**
+ * `firstAlways`: the line right after the key belongs to it even when it is not indented (malformed YAML);
+ * after a blank line, an unindented line is the next thing in the text, not the value.
+ */
 function ownedLines(text: string, keyIndex: number, keyEnd: number, firstAlways: boolean): OwnedLines {
   // The line break as this text writes it: a newline, or `\n` escaped once or more (JSON inside JSON).
   const newline = /^(?:\r?\n|\\+n)/.exec(text.slice(keyEnd, keyEnd + 16))?.[0] ?? '\n';
@@ -67,7 +70,7 @@ function ownedLines(text: string, keyIndex: number, keyEnd: number, firstAlways:
     const lineEnd = lineEndFrom(text, start, newline, escapes);
     const line = text.slice(start, lineEnd);
     const blank = line.trim() === '';
-    if (!blank && leadingSpace(line).length <= indent && (taken || !firstAlways)) break;
+    if (!blank && leadingSpace(line).length <= indent && (taken || !firstAlways || lines.length > 0)) break;
     taken ||= !blank;
     lines.push(line);
     at = lineEnd;

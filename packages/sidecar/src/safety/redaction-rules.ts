@@ -58,18 +58,29 @@ const URL_VALUE = String.raw`[^\s&#"'<>\\]+`;
 const PEM_BEGIN =
   /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=:, \t\r\n\\]|-(?!----))*(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----)?/g;
 const PRIVATE_KEYS: RedactionRule[] = [
-  regexRule('private-key', 'PEM private keys (RSA, EC, OpenSSH, PGP, encrypted), whole or cut', PEM_BEGIN, REDACTED, [
+  regexRule(
+    'private-key',
+    'PEM private keys (RSA, EC, OpenSSH, PGP, encrypted), whole or cut',
+    PEM_BEGIN,
+    // A cut key keeps the line breaks after its body, so the line that follows stays a line of its own.
+    (match) => `${REDACTED}${match.includes('-----END ') ? '' : match.slice(match.trimEnd().length)}`,
     [
-      'key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nVTLw7o\n-----END RSA PRIVATE KEY-----\ndone',
-      `key:\n${REDACTED}\ndone`,
+      [
+        'key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nVTLw7o\n-----END RSA PRIVATE KEY-----\ndone',
+        `key:\n${REDACTED}\ndone`,
+      ],
+      [
+        '"tls.key": "-----BEGIN PRIVATE KEY-----\\nMIIEvQ\\n-----END PRIVATE KEY-----\\n"',
+        `"tls.key": "${REDACTED}\\n"`,
+      ],
+      ['-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1r', REDACTED],
+      ['-----BEGIN PRIVATE KEY-----\nMIIE\n\n<<<end>>>', `${REDACTED}\n\n<<<end>>>`],
+      [
+        '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+        '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+      ],
     ],
-    ['"tls.key": "-----BEGIN PRIVATE KEY-----\\nMIIEvQ\\n-----END PRIVATE KEY-----\\n"', `"tls.key": "${REDACTED}\\n"`],
-    ['-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1r', REDACTED],
-    [
-      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
-      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
-    ],
-  ]),
+  ),
   {
     name: 'private-key-tail',
     why: 'the end of a private key whose BEGIN line was cut off',
@@ -328,6 +339,7 @@ const NAMED_VALUES: RedactionRule[] = [
       ],
       [String.raw`{"a": "token: |\n  abc"}`, String.raw`{"a": "token: |\n  ${REDACTED}"}`],
       ['notes: |\n  ordinary', 'notes: |\n  ordinary'],
+      ['password: |\n\n<<<end>>>', 'password: |\n\n<<<end>>>'],
       [
         String.raw`{"f": "a:\n    b: 1\npassword: |\n  one\n  two\nuser: x"}`,
         String.raw`{"f": "a:\n    b: 1\npassword: |\n  ${REDACTED}\n  ${REDACTED}\nuser: x"}`,
