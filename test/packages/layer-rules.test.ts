@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  clientLibraryFindings,
   cycleFindings,
   INJECTOR_LAYERS,
   LAYER_TABLES,
@@ -140,6 +141,46 @@ test('the sidecar table is the one the project agreed: context.ts between action
     const members = table.ranks.flat();
     assert.equal(new Set(members).size, members.length, `${table.pkg}: a member placed twice`);
   }
+});
+
+test('client library: value imports outside kube/ are reported with file:line; types, kube/ and serve.ts pass', () => {
+  const findings = clientLibraryFindings([
+    file('sidecar', 'tools/x.ts', "import { CoreV1Api } from '@kubernetes/client-node';"),
+    file(
+      'sidecar',
+      'actions/y.ts',
+      "import type { V1Pod } from '@kubernetes/client-node';\nimport { type V1Job, dumpYaml } from '@kubernetes/client-node';",
+    ),
+    file(
+      'sidecar',
+      'format/z.ts',
+      "const m = await import('@kubernetes/client-node/dist/gen/models/ObjectSerializer.js');",
+    ),
+    file(
+      'sidecar',
+      'resources/w.ts',
+      "export { Watch } from '@kubernetes/client-node';\nimport '@kubernetes/client-node';",
+    ),
+    file(
+      'sidecar',
+      'diagnosis/ok.ts',
+      "import type { V1Pod } from '@kubernetes/client-node';\nimport { type V1Job } from '@kubernetes/client-node';\nexport type { V1Pod } from '@kubernetes/client-node';\ntype L = typeof import('@kubernetes/client-node');",
+    ),
+    file('sidecar', 'kube/gateway.ts', "import { CoreV1Api } from '@kubernetes/client-node';"),
+    file('sidecar', 'serve.ts', "import { KubeConfig } from '@kubernetes/client-node';"),
+    file('injector', 'events.ts', "import { CoreV1Api } from '@kubernetes/client-node';"),
+  ]);
+  assert.deepEqual(
+    findings.map((finding) => finding.at),
+    [
+      'packages/sidecar/src/tools/x.ts:1',
+      'packages/sidecar/src/actions/y.ts:2',
+      'packages/sidecar/src/format/z.ts:1',
+      'packages/sidecar/src/resources/w.ts:1',
+      'packages/sidecar/src/resources/w.ts:2',
+    ],
+  );
+  assert.match(findings[0]?.rule ?? '', /outside kube\/: call the gateway/);
 });
 
 test('injector layers: the decision may not import the sidecar container it feeds (the old decide ↔ sidecar circle)', () => {

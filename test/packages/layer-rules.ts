@@ -3,7 +3,8 @@
  * tables inside the sidecar and the injector, and no import cycle inside any package. Each check takes the
  * sources as plain values and returns findings (`file:line: rule broken`), so a test can feed it a fixture.
  */
-import { importsOf, resolveSpecifier, type SourceFile, where } from './source-graph.ts';
+import ts from 'typescript';
+import { importsOf, parse, resolveSpecifier, type SourceFile, where } from './source-graph.ts';
 
 export interface Finding {
   readonly at: string;
@@ -145,6 +146,70 @@ export function layerFindings(files: readonly SourceFile[], table: LayerTable): 
     }
   }
   return findings;
+}
+
+/**
+ * The Kubernetes client library is the sidecar's gateway's business: kube/ (and serve.ts, which sets up the
+ * connection) may use it; everywhere else in the sidecar it may lend its types only, so every request goes
+ * through kube/ and how requests are sent can change in one place.
+ */
+export const CLIENT_LIBRARY = '@kubernetes/client-node';
+export const CLIENT_LIBRARY_USERS: readonly string[] = ['kube/', 'serve.ts'];
+
+export function clientLibraryFindings(files: readonly SourceFile[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const file of files.filter((candidate) => candidate.pkg === 'sidecar')) {
+    if (CLIENT_LIBRARY_USERS.includes(memberOf(file.path))) continue;
+    for (const line of valueImportLines(file, CLIENT_LIBRARY)) {
+      findings.push({
+        at: where(file, line),
+        rule: `imports values from ${CLIENT_LIBRARY} outside kube/: call the gateway (kube/namespaced-kube.ts) and import only types`,
+      });
+    }
+  }
+  return findings;
+}
+
+/** Lines where `file` takes more than types from `library` (or one of its subpaths). */
+function valueImportLines(file: SourceFile, library: string): number[] {
+  const source = parse(file.path, file.text);
+  const lines: number[] = [];
+  const isLibrary = (node: ts.Expression | undefined) =>
+    node !== undefined &&
+    ts.isStringLiteralLike(node) &&
+    (node.text === library || node.text.startsWith(`${library}/`));
+  const lineOf = (node: ts.Node) => source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node) && isLibrary(node.moduleSpecifier) && !typeOnlyImport(node)) {
+      lines.push(lineOf(node));
+    } else if (ts.isExportDeclaration(node) && isLibrary(node.moduleSpecifier) && !typeOnlyExport(node)) {
+      lines.push(lineOf(node));
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      isLibrary(node.arguments[0])
+    ) {
+      lines.push(lineOf(node));
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return lines;
+}
+
+function typeOnlyImport(node: ts.ImportDeclaration): boolean {
+  const clause = node.importClause;
+  if (!clause) return false; // imported for its side effects
+  if (clause.isTypeOnly) return true;
+  if (clause.name) return false;
+  const bindings = clause.namedBindings;
+  return bindings !== undefined && ts.isNamedImports(bindings) && bindings.elements.every((item) => item.isTypeOnly);
+}
+
+function typeOnlyExport(node: ts.ExportDeclaration): boolean {
+  if (node.isTypeOnly) return true;
+  const clause = node.exportClause;
+  return clause !== undefined && ts.isNamedExports(clause) && clause.elements.every((item) => item.isTypeOnly);
 }
 
 /** Members the table names that match no file: a table that still names what is gone misleads its reader. */

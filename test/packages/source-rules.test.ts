@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { REPO } from './install.ts';
 import {
+  CLIENT_LIBRARY,
+  clientLibraryFindings,
   cycleFindings,
   type Finding,
   INJECTOR_LAYERS,
@@ -51,6 +53,10 @@ for (const table of LAYER_TABLES) {
     assertNone([...layerFindings(files, table), ...staleMemberFindings(files, table)]);
   });
 }
+
+test(`sidecar: only kube/ (and serve.ts) use ${CLIENT_LIBRARY}; everywhere else imports only its types`, () => {
+  assertNone(clientLibraryFindings(files));
+});
 
 test('no import cycle between files or modules in any package', () => {
   assertNone(cycleFindings(files));

@@ -34,7 +34,7 @@ export function createSelfLocator(
   const pod = async (): Promise<V1Pod | undefined> => {
     if (!podName) return undefined;
     if (cachedPod && Date.now() - cachedPod.at < POD_CACHE_MS) return cachedPod.pod;
-    const read = await kube.core.readNamespacedPod({ name: podName, namespace: kube.namespace });
+    const read = await kube.pods.read(podName);
     cachedPod = { at: Date.now(), pod: read };
     return read;
   };
@@ -70,12 +70,11 @@ export function controllerOf(owners: readonly V1OwnerReference[] | undefined): V
 }
 
 async function parentOf(kube: NamespacedKube, ref: ObjectRef): Promise<V1OwnerReference | undefined> {
-  const request = { name: ref.name, namespace: kube.namespace };
   switch (ref.kind) {
     case 'ReplicaSet':
-      return controllerOf((await kube.apps.readNamespacedReplicaSet(request)).metadata?.ownerReferences);
+      return controllerOf((await kube.replicaSets.read(ref.name)).metadata?.ownerReferences);
     case 'Job':
-      return controllerOf((await kube.batch.readNamespacedJob(request)).metadata?.ownerReferences);
+      return controllerOf((await kube.jobs.read(ref.name)).metadata?.ownerReferences);
     default:
       return undefined;
   }

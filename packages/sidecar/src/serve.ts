@@ -434,7 +434,7 @@ const PROBE_MS = 5_000;
 function probeApiServer(kube: NamespacedKube, logger: Logger): { cancel(): void } {
   let cancelled = false;
   let timer: NodeJS.Timeout | undefined;
-  const answer = kube.core.listNamespacedPod({ namespace: kube.namespace, limit: 1 }).then(
+  const answer = kube.pods.list({ limit: 1 }).then(
     () => ({ ok: true as const }),
     (error: unknown) => ({ ok: false as const, error }),
   );

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { createGuardedClients } from '../../../packages/sidecar/src/kube/guarded-clients.ts';
 import { appendPodLog } from '../../control-plane/harness.ts';
 import { eventually } from '../../control-plane/kube.ts';
 import { controlPlaneForSuite } from '../../control-plane/suite.ts';
@@ -128,7 +129,10 @@ describe('canary secrets never appear in any answer', { skip }, () => {
       return true;
     });
     await assert.rejects(
-      sidecar.sidecar.services.kube.core.listNamespacedSecret({ namespace: world.namespace }),
+      // The gateway has no Secret call at all; below it, the guarded clients refuse one before it is sent.
+      createGuardedClients(world.sidecarKubeConfig, world.namespace).core.listNamespacedSecret({
+        namespace: world.namespace,
+      }),
       /NamespaceViolation|never read/,
     );
   });

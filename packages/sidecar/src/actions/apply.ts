@@ -3,9 +3,9 @@
  * validation all run, nothing is stored), then, unless only a preview was asked for, the same request for real.
  * A dry run that fails stops the action before anything changes.
  */
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { DryRun } from '../kube/namespaced-kube.ts';
 
-export type DryRun = 'All' | undefined;
+export type { DryRun };
 
 export interface TwoPhase<T> {
   readonly preview: T;
@@ -20,14 +20,4 @@ export async function dryRunThenApply<T>(
   const preview = await send('All');
   if (previewOnly) return { preview, applied: undefined };
   return { preview, applied: await send(undefined) };
-}
-
-/** Request options for a merge patch (the generated client defaults to JSON patch); fresh per request. */
-export function mergePatch() {
-  return setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-}
-
-/** Request options for a JSON patch, said explicitly rather than left to the client's default. */
-export function jsonPatch() {
-  return setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 }

@@ -94,7 +94,7 @@ export async function recordActionEvent(
     redact: context.redact,
   });
   try {
-    const created = await context.kube.core.createNamespacedEvent({ namespace: context.kube.namespace, body });
+    const created = await context.kube.events.create(body);
     return { recorded: true, reason: event.reason, name: created.metadata?.name };
   } catch (error) {
     return { recorded: false, reason: event.reason, error: describeKubeError(error, 'the Event').message };

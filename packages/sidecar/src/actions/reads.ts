@@ -9,18 +9,17 @@ import { labelSelectorText } from '../kube/workloads.ts';
 import { isControlledBy } from './revisions.ts';
 
 export function readDeployment(context: ToolContext, name: string): Promise<V1Deployment> {
-  return context.kube.apps.readNamespacedDeployment({ name, namespace: context.kube.namespace });
+  return context.kube.deployments.read(name);
 }
 
 export function readStatefulSet(context: ToolContext, name: string): Promise<V1StatefulSet> {
-  return context.kube.apps.readNamespacedStatefulSet({ name, namespace: context.kube.namespace });
+  return context.kube.statefulSets.read(name);
 }
 
 /** The ReplicaSets the Deployment controls (its revisions). */
 export async function ownedReplicaSets(context: ToolContext, deployment: V1Deployment): Promise<V1ReplicaSet[]> {
   const selector = deployment.spec?.selector;
-  const list = await context.kube.apps.listNamespacedReplicaSet({
-    namespace: context.kube.namespace,
+  const list = await context.kube.replicaSets.list({
     labelSelector: selector ? labelSelectorText(selector) : undefined,
   });
   return list.items.filter((set) => isControlledBy(set.metadata, deployment.metadata?.uid));
@@ -29,7 +28,7 @@ export async function ownedReplicaSets(context: ToolContext, deployment: V1Deplo
 /** The pod, or undefined when it does not exist (any other failure is thrown). */
 export async function readPodIfExists(context: ToolContext, name: string): Promise<V1Pod | undefined> {
   try {
-    return await context.kube.core.readNamespacedPod({ name, namespace: context.kube.namespace });
+    return await context.kube.pods.read(name);
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw describeKubeError(error, `pod "${name}"`);
@@ -42,6 +41,6 @@ export async function podsControlledBy(
   ownerUid: string,
   labelSelector: string | undefined,
 ): Promise<V1Pod[]> {
-  const list = await context.kube.core.listNamespacedPod({ namespace: context.kube.namespace, labelSelector });
+  const list = await context.kube.pods.list({ labelSelector });
   return list.items.filter((pod) => isControlledBy(pod.metadata, ownerUid));
 }

@@ -21,19 +21,11 @@ export interface ReviewClient {
 export function reviewsFrom(kube: NamespacedKube): ReviewClient {
   return {
     async tokenReview(token, audiences) {
-      const review = await kube.authentication.createTokenReview({
-        body: {
-          apiVersion: 'authentication.k8s.io/v1',
-          kind: 'TokenReview',
-          spec: { token, audiences: [...audiences] },
-        },
-      });
+      const review = await kube.reviews.token(token, audiences);
       return review.status ?? {};
     },
     async accessReview(spec) {
-      const review = await kube.authorization.createSubjectAccessReview({
-        body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec },
-      });
+      const review = await kube.reviews.subjectAccess(spec);
       return review.status ?? { allowed: false };
     },
   };

@@ -7,7 +7,7 @@
 import type { KubernetesObject, V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { ToolFailure } from '../failure.ts';
-import type { NamespacedKube } from './namespaced-kube.ts';
+import type { NamespacedKube, ObjectApi } from './namespaced-kube.ts';
 import type { JsonObject } from './wire.ts';
 
 export interface ListQuery {
@@ -40,21 +40,13 @@ interface Page<T> {
   readonly metadata?: { readonly _continue?: string | undefined } | undefined;
 }
 
-interface Request {
-  readonly namespace: string;
-  readonly labelSelector?: string | undefined;
-  readonly limit?: number;
-  readonly _continue?: string | undefined;
-}
-
-/** One typed API pair (list and read), erased to ResourceKind. */
+/** One typed list-and-read pair of the gateway, erased to ResourceKind. */
 function typed<T extends KubernetesObject, Name extends string>(definition: {
   readonly name: Name;
   readonly kind: string;
   readonly model: string;
   readonly aliases: readonly string[];
-  readonly list: (kube: NamespacedKube, request: Request) => Promise<Page<T>>;
-  readonly read: (kube: NamespacedKube, request: { name: string; namespace: string }) => Promise<T>;
+  readonly api: (kube: NamespacedKube) => ObjectApi<T, Page<T>>;
   readonly related?: (kube: NamespacedKube, items: readonly T[]) => Promise<readonly unknown[]>;
 }): ResourceKind<Name> {
   return {
@@ -62,15 +54,14 @@ function typed<T extends KubernetesObject, Name extends string>(definition: {
     kind: definition.kind,
     aliases: definition.aliases,
     async list(kube, query) {
-      const page = await definition.list(kube, {
-        namespace: kube.namespace,
+      const page = await definition.api(kube).list({
         labelSelector: query.labelSelector,
         limit: query.limit,
         _continue: query.cursor,
       });
       return { items: page.items, next: page.metadata?._continue || undefined };
     },
-    read: (kube, name) => definition.read(kube, { name, namespace: kube.namespace }),
+    read: (kube, name) => definition.api(kube).read(name),
     // The generated models rename a few fields (`from` → `_from`) and hold Dates; the serializer restores both.
     toWire: (object) => ObjectSerializer.serialize(object, definition.model, '') as JsonObject,
     related: async (kube, items) => (definition.related ? definition.related(kube, items as readonly T[]) : []),
@@ -81,15 +72,12 @@ function typed<T extends KubernetesObject, Name extends string>(definition: {
 async function serviceEndpointSlices(kube: NamespacedKube, services: readonly V1Service[]): Promise<V1EndpointSlice[]> {
   const names = services.map((service) => service.metadata?.name ?? '').filter((name) => name !== '');
   if (names.length === 0) return [];
-  const list = await kube.discovery.listNamespacedEndpointSlice({
-    namespace: kube.namespace,
+  const list = await kube.endpointSlices.list({
     labelSelector: `kubernetes.io/service-name in (${names.join(',')})`,
     limit: 500,
   });
   return list.items;
 }
-
-const METRICS_GROUP = { group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods' } as const;
 
 /**
  * metrics.k8s.io exists only when metrics-server (or another adapter) is installed; its absence is a fact
@@ -126,13 +114,11 @@ const podMetrics: ResourceKind<'podmetrics'> = {
   aliases: ['top'],
   async list(kube, query) {
     try {
-      const page = (await kube.custom.listNamespacedCustomObject({
-        ...METRICS_GROUP,
-        namespace: kube.namespace,
+      const page = await kube.podMetrics.list({
         labelSelector: query.labelSelector,
         limit: query.limit,
         _continue: query.cursor,
-      })) as { items?: unknown[]; metadata?: { continue?: string } };
+      });
       return { items: page.items ?? [], next: page.metadata?.continue || undefined };
     } catch (error) {
       throw metricsFailure(error);
@@ -140,11 +126,7 @@ const podMetrics: ResourceKind<'podmetrics'> = {
   },
   async read(kube, name) {
     try {
-      return (await kube.custom.getNamespacedCustomObject({
-        ...METRICS_GROUP,
-        namespace: kube.namespace,
-        name,
-      })) as JsonObject;
+      return (await kube.podMetrics.read(name)) as JsonObject;
     } catch (error) {
       throw metricsFailure(error, name);
     }
@@ -159,8 +141,7 @@ export const RESOURCE_KINDS = [
     kind: 'Service',
     model: 'V1Service',
     aliases: ['svc'],
-    list: (kube, request) => kube.core.listNamespacedService(request),
-    read: (kube, request) => kube.core.readNamespacedService(request),
+    api: (kube) => kube.services,
     related: serviceEndpointSlices,
   }),
   typed({
@@ -168,128 +149,112 @@ export const RESOURCE_KINDS = [
     kind: 'Endpoints',
     model: 'V1Endpoints',
     aliases: ['ep'],
-    list: (kube, request) => kube.core.listNamespacedEndpoints(request),
-    read: (kube, request) => kube.core.readNamespacedEndpoints(request),
+    api: (kube) => kube.endpoints,
   }),
   typed({
     name: 'endpointslices',
     kind: 'EndpointSlice',
     model: 'V1EndpointSlice',
     aliases: ['eps'],
-    list: (kube, request) => kube.discovery.listNamespacedEndpointSlice(request),
-    read: (kube, request) => kube.discovery.readNamespacedEndpointSlice(request),
+    api: (kube) => kube.endpointSlices,
   }),
   typed({
     name: 'configmaps',
     kind: 'ConfigMap',
     model: 'V1ConfigMap',
     aliases: ['cm'],
-    list: (kube, request) => kube.core.listNamespacedConfigMap(request),
-    read: (kube, request) => kube.core.readNamespacedConfigMap(request),
+    api: (kube) => kube.configMaps,
   }),
   typed({
     name: 'persistentvolumeclaims',
     kind: 'PersistentVolumeClaim',
     model: 'V1PersistentVolumeClaim',
     aliases: ['pvc'],
-    list: (kube, request) => kube.core.listNamespacedPersistentVolumeClaim(request),
-    read: (kube, request) => kube.core.readNamespacedPersistentVolumeClaim(request),
+    api: (kube) => kube.persistentVolumeClaims,
   }),
   typed({
     name: 'serviceaccounts',
     kind: 'ServiceAccount',
     model: 'V1ServiceAccount',
     aliases: ['sa'],
-    list: (kube, request) => kube.core.listNamespacedServiceAccount(request),
-    read: (kube, request) => kube.core.readNamespacedServiceAccount(request),
+    api: (kube) => kube.serviceAccounts,
   }),
   typed({
     name: 'ingresses',
     kind: 'Ingress',
     model: 'V1Ingress',
     aliases: ['ing'],
-    list: (kube, request) => kube.networking.listNamespacedIngress(request),
-    read: (kube, request) => kube.networking.readNamespacedIngress(request),
+    api: (kube) => kube.ingresses,
   }),
   typed({
     name: 'networkpolicies',
     kind: 'NetworkPolicy',
     model: 'V1NetworkPolicy',
     aliases: ['netpol'],
-    list: (kube, request) => kube.networking.listNamespacedNetworkPolicy(request),
-    read: (kube, request) => kube.networking.readNamespacedNetworkPolicy(request),
+    api: (kube) => kube.networkPolicies,
   }),
   typed({
     name: 'horizontalpodautoscalers',
     kind: 'HorizontalPodAutoscaler',
     model: 'V2HorizontalPodAutoscaler',
     aliases: ['hpa'],
-    list: (kube, request) => kube.autoscaling.listNamespacedHorizontalPodAutoscaler(request),
-    read: (kube, request) => kube.autoscaling.readNamespacedHorizontalPodAutoscaler(request),
+    api: (kube) => kube.horizontalPodAutoscalers,
   }),
   typed({
     name: 'poddisruptionbudgets',
     kind: 'PodDisruptionBudget',
     model: 'V1PodDisruptionBudget',
     aliases: ['pdb'],
-    list: (kube, request) => kube.policy.listNamespacedPodDisruptionBudget(request),
-    read: (kube, request) => kube.policy.readNamespacedPodDisruptionBudget(request),
+    api: (kube) => kube.podDisruptionBudgets,
   }),
   typed({
     name: 'replicasets',
     kind: 'ReplicaSet',
     model: 'V1ReplicaSet',
     aliases: ['rs'],
-    list: (kube, request) => kube.apps.listNamespacedReplicaSet(request),
-    read: (kube, request) => kube.apps.readNamespacedReplicaSet(request),
+    api: (kube) => kube.replicaSets,
   }),
   typed({
     name: 'pods',
     kind: 'Pod',
     model: 'V1Pod',
     aliases: ['po'],
-    list: (kube, request) => kube.core.listNamespacedPod(request),
-    read: (kube, request) => kube.core.readNamespacedPod(request),
+    api: (kube) => kube.pods,
   }),
   typed({
     name: 'deployments',
     kind: 'Deployment',
     model: 'V1Deployment',
     aliases: ['deploy'],
-    list: (kube, request) => kube.apps.listNamespacedDeployment(request),
-    read: (kube, request) => kube.apps.readNamespacedDeployment(request),
+    api: (kube) => kube.deployments,
   }),
   typed({
     name: 'statefulsets',
     kind: 'StatefulSet',
     model: 'V1StatefulSet',
     aliases: ['sts'],
-    list: (kube, request) => kube.apps.listNamespacedStatefulSet(request),
-    read: (kube, request) => kube.apps.readNamespacedStatefulSet(request),
+    api: (kube) => kube.statefulSets,
   }),
   typed({
     name: 'daemonsets',
     kind: 'DaemonSet',
     model: 'V1DaemonSet',
     aliases: ['ds'],
-    list: (kube, request) => kube.apps.listNamespacedDaemonSet(request),
-    read: (kube, request) => kube.apps.readNamespacedDaemonSet(request),
+    api: (kube) => kube.daemonSets,
   }),
   typed({
     name: 'jobs',
     kind: 'Job',
     model: 'V1Job',
     aliases: [],
-    list: (kube, request) => kube.batch.listNamespacedJob(request),
-    read: (kube, request) => kube.batch.readNamespacedJob(request),
+    api: (kube) => kube.jobs,
   }),
   typed({
     name: 'cronjobs',
     kind: 'CronJob',
     model: 'V1CronJob',
     aliases: ['cj'],
-    list: (kube, request) => kube.batch.listNamespacedCronJob(request),
-    read: (kube, request) => kube.batch.readNamespacedCronJob(request),
+    api: (kube) => kube.cronJobs,
   }),
   podMetrics,
 ] as const;

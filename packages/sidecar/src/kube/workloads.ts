@@ -14,7 +14,7 @@ import type {
 } from '@kubernetes/client-node';
 import { ToolFailure } from '../failure.ts';
 import { describeKubeError } from './errors.ts';
-import type { NamespacedKube } from './namespaced-kube.ts';
+import type { NamespacedKube, ObjectApi } from './namespaced-kube.ts';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job' | 'CronJob' | 'ReplicaSet';
 
@@ -100,29 +100,9 @@ export type WorkloadObject = V1Deployment | V1StatefulSet | V1DaemonSet | V1Repl
 
 export async function readWorkload(context: KubeAccess, ref: WorkloadRef): Promise<ResolvedWorkload> {
   const { kube } = context;
-  const request = { name: ref.name, namespace: kube.namespace };
   let object: WorkloadObject;
   try {
-    switch (ref.kind) {
-      case 'Deployment':
-        object = await kube.apps.readNamespacedDeployment(request);
-        break;
-      case 'StatefulSet':
-        object = await kube.apps.readNamespacedStatefulSet(request);
-        break;
-      case 'DaemonSet':
-        object = await kube.apps.readNamespacedDaemonSet(request);
-        break;
-      case 'ReplicaSet':
-        object = await kube.apps.readNamespacedReplicaSet(request);
-        break;
-      case 'Job':
-        object = await kube.batch.readNamespacedJob(request);
-        break;
-      case 'CronJob':
-        object = await kube.batch.readNamespacedCronJob(request);
-        break;
-    }
+    object = await workloadApi(kube, ref.kind).read(ref.name);
   } catch (error) {
     const failure = describeKubeError(error, `${ref.kind} "${ref.name}"`);
     if (failure.kind === 'not-found') {
@@ -144,23 +124,25 @@ export async function readWorkload(context: KubeAccess, ref: WorkloadRef): Promi
 }
 
 async function namesOf(context: KubeAccess, kind: WorkloadKind): Promise<string[]> {
-  const { kube } = context;
-  const request = { namespace: kube.namespace, limit: 100 };
-  const names = (items: ReadonlyArray<{ metadata?: { name?: string } }>) =>
-    items.map((item) => item.metadata?.name ?? '').filter((name) => name !== '');
+  const list = await workloadApi(context.kube, kind).list({ limit: 100 });
+  return list.items.map((item) => item.metadata?.name ?? '').filter((name) => name !== '');
+}
+
+/** The gateway's list-and-read pair for a workload kind. */
+function workloadApi(kube: NamespacedKube, kind: WorkloadKind): ObjectApi<WorkloadObject, { items: WorkloadObject[] }> {
   switch (kind) {
     case 'Deployment':
-      return names((await kube.apps.listNamespacedDeployment(request)).items);
+      return kube.deployments;
     case 'StatefulSet':
-      return names((await kube.apps.listNamespacedStatefulSet(request)).items);
+      return kube.statefulSets;
     case 'DaemonSet':
-      return names((await kube.apps.listNamespacedDaemonSet(request)).items);
+      return kube.daemonSets;
     case 'ReplicaSet':
-      return names((await kube.apps.listNamespacedReplicaSet(request)).items);
+      return kube.replicaSets;
     case 'Job':
-      return names((await kube.batch.listNamespacedJob(request)).items);
+      return kube.jobs;
     case 'CronJob':
-      return names((await kube.batch.listNamespacedCronJob(request)).items);
+      return kube.cronJobs;
   }
 }
 

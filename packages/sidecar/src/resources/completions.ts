@@ -2,23 +2,23 @@
 import type { ServiceContext } from '../context.ts';
 
 export async function podNames(_prefix: string, context: ServiceContext): Promise<string[]> {
-  const list = await context.kube.core.listNamespacedPod({ namespace: context.kube.namespace, limit: 100 });
+  const list = await context.kube.pods.list({ limit: 100 });
   return list.items.map((pod) => pod.metadata?.name ?? '').filter((name) => name !== '');
 }
 
 export async function configMapNames(_prefix: string, context: ServiceContext): Promise<string[]> {
-  const list = await context.kube.core.listNamespacedConfigMap({ namespace: context.kube.namespace, limit: 100 });
+  const list = await context.kube.configMaps.list({ limit: 100 });
   return list.items.map((item) => item.metadata?.name ?? '').filter((name) => name !== '');
 }
 
 export async function deploymentReferences(_prefix: string, context: ServiceContext): Promise<string[]> {
-  const list = await context.kube.apps.listNamespacedDeployment({ namespace: context.kube.namespace, limit: 100 });
+  const list = await context.kube.deployments.list({ limit: 100 });
   return ['self', ...list.items.map((item) => `deploy/${item.metadata?.name ?? ''}`)];
 }
 
 export async function runbookNames(_prefix: string, context: ServiceContext): Promise<string[]> {
   const name = context.settings.runbooks;
   if (!name) return [];
-  const configMap = await context.kube.core.readNamespacedConfigMap({ name, namespace: context.kube.namespace });
+  const configMap = await context.kube.configMaps.read(name);
   return Object.keys(configMap.data ?? {}).sort();
 }

@@ -12,9 +12,7 @@ export const permissionsResource: ResourceDefinition = {
     "What the sidecar's ServiceAccount may do in this namespace according to the API server (SelfSubjectRulesReview), and which tools this workload enabled.",
   mimeType: 'text/markdown',
   async read(_variables, context) {
-    const review = await context.kube.authorization.createSelfSubjectRulesReview({
-      body: { spec: { namespace: context.kube.namespace } },
-    });
+    const review = await context.kube.reviews.selfSubjectRules();
     const rules = review.status?.resourceRules ?? [];
     const lines = [
       `# Permissions in namespace ${context.kube.namespace}`,

@@ -68,11 +68,7 @@ export const deletePod = defineTool({
     // parameters, dryRun included. The precondition pins the deletion to this pod, so a StatefulSet's
     // same-named replacement is never deleted by mistake.
     send: ({ target, uid, requestedGrace }, dryRun, context) =>
-      context.kube.core.deleteNamespacedPod({
-        name: target.name,
-        namespace: context.kube.namespace,
-        body: { preconditions: { uid }, gracePeriodSeconds: requestedGrace, dryRun: dryRun ? [dryRun] : undefined },
-      }),
+      context.kube.pods.delete(target.name, { uid, gracePeriodSeconds: requestedGrace, dryRun }),
     describe: describeDeletion,
     event: ({ target, uid, grace, owner }) => ({
       object: { apiVersion: 'v1', kind: 'Pod', name: target.name, uid },
@@ -183,8 +179,8 @@ function podNameOf(context: ToolContext, name: string): string {
 }
 
 async function podNotFound(context: ToolContext, name: string): Promise<ToolFailure> {
-  const names = await context.kube.core
-    .listNamespacedPod({ namespace: context.kube.namespace, limit: 50 })
+  const names = await context.kube.pods
+    .list({ limit: 50 })
     .then((list) => list.items.map((item) => item.metadata?.name ?? '').filter((item) => item !== ''))
     .catch(() => []);
   return new ToolFailure(

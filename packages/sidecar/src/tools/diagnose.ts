@@ -296,7 +296,7 @@ async function podsOf(context: ToolContext, workload: ResolvedWorkload): Promise
   let labelSelector = workload.podSelector;
   if (workload.kind === 'CronJob') {
     // A CronJob's pods belong to its Jobs; the Job controller labels them with the Job's name.
-    const jobs = await kube.batch.listNamespacedJob({ namespace: kube.namespace, limit: 200 });
+    const jobs = await kube.jobs.list({ limit: 200 });
     const owned = jobs.items
       .filter((job) =>
         job.metadata?.ownerReferences?.some((owner) => owner.kind === 'CronJob' && owner.name === workload.name),
@@ -307,7 +307,7 @@ async function podsOf(context: ToolContext, workload: ResolvedWorkload): Promise
     labelSelector = `job-name in (${owned.join(',')})`;
   }
   if (!labelSelector) return { pods: [], capped: false };
-  const list = await kube.core.listNamespacedPod({ namespace: kube.namespace, labelSelector, limit: POD_LIST_LIMIT });
+  const list = await kube.pods.list({ labelSelector, limit: POD_LIST_LIMIT });
   return { pods: list.items, capped: Boolean(list.metadata?._continue) };
 }
 

@@ -233,9 +233,7 @@ async function requestLog(
 ): Promise<{ lines: LogLine[]; cut: boolean }> {
   let raw: string;
   try {
-    raw = await context.kube.core.readNamespacedPodLog({
-      name: target.pod,
-      namespace: context.kube.namespace,
+    raw = await context.kube.pods.log(target.pod, {
       container: target.container,
       previous: target.previous,
       timestamps: true,
@@ -309,7 +307,7 @@ export function describeLogError(error: unknown, target: LogTarget): ToolFailure
 /** A pod by name; when it does not exist the message names the pods that do. */
 export async function readPod(context: ToolContext, name: string): Promise<V1Pod> {
   try {
-    return await context.kube.core.readNamespacedPod({ name, namespace: context.kube.namespace });
+    return await context.kube.pods.read(name);
   } catch (error) {
     const failure = describeKubeError(error, `pod "${name}"`);
     if (failure.kind !== 'not-found') throw failure;
@@ -332,7 +330,7 @@ export async function ownPod(context: ToolContext): Promise<V1Pod> {
 
 async function existingPods(context: ToolContext): Promise<string> {
   try {
-    const list = await context.kube.core.listNamespacedPod({ namespace: context.kube.namespace, limit: 30 });
+    const list = await context.kube.pods.list({ limit: 30 });
     const names = list.items.map((pod) => pod.metadata?.name ?? '').filter((name) => name !== '');
     if (names.length === 0) return 'There are no pods in this namespace.';
     return `Existing pods: ${names.join(', ')}${list.metadata?._continue ? ', … (list_pods shows all)' : ''}.`;

@@ -3,7 +3,6 @@
  * stripped object for one name. Which kinds exist and how each is read lives in kube/resource-kinds.ts, how each
  * is shown in format/resource-rows.ts.
  */
-import { dumpYaml } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { boundedText } from '../bounded-text.ts';
 import { ToolFailure } from '../failure.ts';
@@ -14,6 +13,7 @@ import { READ_HINTS } from '../hints.ts';
 import { describeKubeError, isNotFound } from '../kube/errors.ts';
 import type { NamespacedKube } from '../kube/namespaced-kube.ts';
 import { lookupKind, RESOURCE_KINDS, type ResourceKind, type ResourceKindName } from '../kube/resource-kinds.ts';
+import { wireYaml } from '../kube/wire.ts';
 import { byteLength } from '../output/budget.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
 import { defineTool } from './definition.ts';
@@ -103,7 +103,7 @@ export const getResources = defineTool({
             .map(([key, value]) => `${key}: ${value}`)
             .join('\n')
         : '';
-      const yaml = dumpYaml(result.object, { lineWidth: -1, noRefs: true });
+      const yaml = wireYaml(result.object);
       return `${header}\n${facts}${facts ? '\n' : ''}${frameUntrusted(`${result.kind}/${result.name ?? ''}`, yaml)}`;
     }
     const items = result.items ?? [];

@@ -299,11 +299,11 @@ async function targetPod(podName: string | undefined, context: ToolContext): Pro
     return own;
   }
   try {
-    return await kube.core.readNamespacedPod({ name: podName, namespace: kube.namespace });
+    return await kube.pods.read(podName);
   } catch (error) {
     if (!isNotFound(error)) throw describeKubeError(error, `pod "${podName}"`);
-    const pods = await kube.core
-      .listNamespacedPod({ namespace: kube.namespace, limit: 20 })
+    const pods = await kube.pods
+      .list({ limit: 20 })
       .then((list) => list.items.map((item) => item.metadata?.name ?? '?'))
       .catch(() => []);
     throw new ToolFailure(
@@ -369,8 +369,7 @@ const REVISION_READERS: Readonly<Record<string, RevisionReader>> = {
 };
 
 async function replicaSetRevision(owner: Owner, labels: Labels, kube: ToolContext['kube']): Promise<Drift['revision']> {
-  const request = (name: string) => ({ name, namespace: kube.namespace });
-  const replicaSet = await kube.apps.readNamespacedReplicaSet(request(owner.name));
+  const replicaSet = await kube.replicaSets.read(owner.name);
   const deploymentRef = controllerOf(replicaSet.metadata?.ownerReferences);
   if (deploymentRef?.kind !== 'Deployment') {
     return {
@@ -379,10 +378,9 @@ async function replicaSetRevision(owner: Owner, labels: Labels, kube: ToolContex
       detail: 'a ReplicaSet without a Deployment has a single template',
     };
   }
-  const deployment = await kube.apps.readNamespacedDeployment(request(deploymentRef.name));
+  const deployment = await kube.deployments.read(deploymentRef.name);
   const selector = deployment.spec?.selector ? labelSelectorText(deployment.spec.selector) : undefined;
-  const replicaSets = await kube.apps.listNamespacedReplicaSet({
-    namespace: kube.namespace,
+  const replicaSets = await kube.replicaSets.list({
     labelSelector: selector,
     limit: 200,
   });
@@ -415,7 +413,7 @@ async function statefulSetRevision(
   labels: Labels,
   kube: ToolContext['kube'],
 ): Promise<Drift['revision']> {
-  const statefulSet = await kube.apps.readNamespacedStatefulSet({ name: owner.name, namespace: kube.namespace });
+  const statefulSet = await kube.statefulSets.read(owner.name);
   return compareRevisions(
     `StatefulSet/${owner.name}`,
     labels['controller-revision-hash'],
@@ -426,7 +424,7 @@ async function statefulSetRevision(
 }
 
 async function daemonSetRevision(owner: Owner, labels: Labels, kube: ToolContext['kube']): Promise<Drift['revision']> {
-  const daemonSet = await kube.apps.readNamespacedDaemonSet({ name: owner.name, namespace: kube.namespace });
+  const daemonSet = await kube.daemonSets.read(owner.name);
   // DaemonSet pods carry their template generation; the DaemonSet keeps the current one in an annotation.
   return compareRevisions(
     `DaemonSet/${owner.name}`,
@@ -487,7 +485,7 @@ async function configMapState(
   const { kube } = context;
   const now = context.now();
   try {
-    const configMap = await kube.core.readNamespacedConfigMap({ name: use.name, namespace: kube.namespace });
+    const configMap = await kube.configMaps.read(use.name);
     const change = lastChange(configMap.metadata);
     if (!change) return { name: use.name, uses: use.uses, state: 'unknown' };
     const when = `${change.at.toISOString()} (${formatAge(change.at, now)} ago)`;

@@ -22,7 +22,7 @@ import {
 } from '../format/workloads.ts';
 import { READ_HINTS } from '../hints.ts';
 import { describeKubeError } from '../kube/errors.ts';
-import type { NamespacedKube } from '../kube/namespaced-kube.ts';
+import type { ListOptions, NamespacedKube } from '../kube/namespaced-kube.ts';
 import { byteLength } from '../output/budget.ts';
 import type { ObjectRef } from '../self.ts';
 import { defineTool } from './definition.ts';
@@ -121,13 +121,7 @@ interface Page {
 
 type Lister = (kube: NamespacedKube, request: ListRequest, now: Date) => Promise<Page>;
 
-interface ListRequest {
-  readonly namespace: string;
-  readonly labelSelector?: string | undefined;
-  readonly fieldSelector?: string | undefined;
-  readonly limit: number;
-  readonly _continue?: string | undefined;
-}
+type ListRequest = ListOptions & { readonly limit: number };
 
 function lister<T>(
   list: (kube: NamespacedKube, request: ListRequest) => Promise<{ items: T[]; metadata?: { _continue?: string } }>,
@@ -140,11 +134,11 @@ function lister<T>(
 }
 
 const LISTERS: Readonly<Record<KindName, Lister>> = {
-  deployments: lister((kube, request) => kube.apps.listNamespacedDeployment(request), deploymentRow),
-  statefulsets: lister((kube, request) => kube.apps.listNamespacedStatefulSet(request), statefulSetRow),
-  daemonsets: lister((kube, request) => kube.apps.listNamespacedDaemonSet(request), daemonSetRow),
-  jobs: lister((kube, request) => kube.batch.listNamespacedJob(request), jobRow),
-  cronjobs: lister((kube, request) => kube.batch.listNamespacedCronJob(request), cronJobRow),
+  deployments: lister((kube, request) => kube.deployments.list(request), deploymentRow),
+  statefulsets: lister((kube, request) => kube.statefulSets.list(request), statefulSetRow),
+  daemonsets: lister((kube, request) => kube.daemonSets.list(request), daemonSetRow),
+  jobs: lister((kube, request) => kube.jobs.list(request), jobRow),
+  cronjobs: lister((kube, request) => kube.cronJobs.list(request), cronJobRow),
 };
 
 export const listDeployments = defineTool({
@@ -250,7 +244,6 @@ async function listKind(kube: NamespacedKube, kind: KindName, request: KindReque
     const page = await LISTERS[kind](
       kube,
       {
-        namespace: kube.namespace,
         labelSelector: request.labelSelector,
         fieldSelector: request.name ? `metadata.name=${request.name}` : undefined,
         limit: request.limit,

@@ -150,10 +150,9 @@ export async function readEvents(
   const events: CoreV1Event[] = [];
   let next: string | undefined;
   for (let page = 0; page < MAX_PAGES; page += 1) {
-    let list: Awaited<ReturnType<typeof context.kube.core.listNamespacedEvent>>;
+    let list: Awaited<ReturnType<typeof context.kube.events.list>>;
     try {
-      list = await context.kube.core.listNamespacedEvent({
-        namespace: context.kube.namespace,
+      list = await context.kube.events.list({
         fieldSelector: fieldSelector || undefined,
         limit: PAGE_SIZE,
         _continue: next,
@@ -186,8 +185,7 @@ export async function workloadScope(
   try {
     switch (workload.kind) {
       case 'Deployment': {
-        const sets = await kube.apps.listNamespacedReplicaSet({
-          namespace: kube.namespace,
+        const sets = await kube.replicaSets.list({
           labelSelector: workload.podSelector,
           limit: 100,
         });
@@ -199,7 +197,7 @@ export async function workloadScope(
         break;
       }
       case 'CronJob': {
-        const jobs = await kube.batch.listNamespacedJob({ namespace: kube.namespace, limit: 200 });
+        const jobs = await kube.jobs.list({ limit: 200 });
         for (const job of jobs.items.filter(ownedBy)) {
           const name = job.metadata?.name ?? '';
           objects.add(`Job/${name}`);
@@ -217,8 +215,7 @@ export async function workloadScope(
       pods ??
       (workload.podSelector
         ? (
-            await kube.core.listNamespacedPod({
-              namespace: kube.namespace,
+            await kube.pods.list({
               labelSelector: workload.podSelector,
               limit: 500,
             })

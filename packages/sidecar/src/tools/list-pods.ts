@@ -61,10 +61,9 @@ export const listPods = defineTool({
     if (args.label_selector) selectors.push(args.label_selector);
     const labelSelector = selectors.length > 0 ? selectors.join(',') : undefined;
     const position = args.cursor ? decodePosition(args.cursor) : { limit: args.limit, skip: 0 };
-    let list: Awaited<ReturnType<typeof context.kube.core.listNamespacedPod>>;
+    let list: Awaited<ReturnType<typeof context.kube.pods.list>>;
     try {
-      list = await context.kube.core.listNamespacedPod({
-        namespace: context.kube.namespace,
+      list = await context.kube.pods.list({
         labelSelector,
         limit: position.limit,
         _continue: position.page,

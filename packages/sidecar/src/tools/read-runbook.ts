@@ -117,7 +117,7 @@ async function readRunbooks(context: ToolContext): Promise<{ name: string; data:
     );
   }
   try {
-    const configMap = await context.kube.core.readNamespacedConfigMap({ name, namespace: context.kube.namespace });
+    const configMap = await context.kube.configMaps.read(name);
     return { name, data: configMap.data ?? {} };
   } catch (error) {
     if (isNotFound(error)) {

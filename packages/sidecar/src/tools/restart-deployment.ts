@@ -4,7 +4,6 @@
  */
 import type { V1Deployment } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { mergePatch } from '../actions/apply.ts';
 import {
   actionHints,
   actionInputFields,
@@ -68,10 +67,7 @@ export const restartDeployment = defineTool({
       return { target, deployment, restartedAt: context.now() };
     },
     send: ({ target, restartedAt }, dryRun, context) =>
-      context.kube.apps.patchNamespacedDeployment(
-        { name: target.name, namespace: context.kube.namespace, body: restartPatch(restartedAt), dryRun },
-        mergePatch(),
-      ),
+      context.kube.deployments.patch(target.name, restartPatch(restartedAt), 'merge', dryRun),
     describe: ({ target, deployment, restartedAt }, preview) => {
       const value = restartedAt.toISOString();
       const pods = deployment.spec?.replicas ?? 1;

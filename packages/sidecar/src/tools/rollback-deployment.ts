@@ -4,7 +4,6 @@
  */
 import type { V1Deployment } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { jsonPatch } from '../actions/apply.ts';
 import {
   actionHints,
   actionInputFields,
@@ -64,11 +63,7 @@ export const rollbackDeployment = defineTool({
       deployment: (await readWorkload(context, target)).object as V1Deployment,
     }),
     check: checkRollback,
-    send: ({ target, patch }, dryRun, context) =>
-      context.kube.apps.patchNamespacedDeployment(
-        { name: target.name, namespace: context.kube.namespace, body: patch, dryRun },
-        jsonPatch(),
-      ),
+    send: ({ target, patch }, dryRun, context) => context.kube.deployments.patch(target.name, patch, 'json', dryRun),
     rejected: async (error, { target, generation }, context) => {
       if (!isUnappliedPatch(error)) return error;
       const now = await readDeployment(context, target.name).catch(() => undefined);

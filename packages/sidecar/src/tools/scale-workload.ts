@@ -5,7 +5,6 @@
 import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import { annotationKey } from '@podmcp/core';
 import { z } from 'zod';
-import { mergePatch } from '../actions/apply.ts';
 import {
   actionHints,
   actionInputFields,
@@ -97,10 +96,8 @@ export const scaleWorkload = defineTool({
       return { ...found, replicas: args.replicas };
     },
     send: ({ target, replicas }, dryRun, context) => {
-      const request = { name: target.name, namespace: context.kube.namespace, body: scalePatch(replicas), dryRun };
-      return target.kind === 'Deployment'
-        ? context.kube.apps.patchNamespacedDeploymentScale(request, mergePatch())
-        : context.kube.apps.patchNamespacedStatefulSetScale(request, mergePatch());
+      const api = target.kind === 'Deployment' ? context.kube.deployments : context.kube.statefulSets;
+      return api.patchScale(target.name, scalePatch(replicas), dryRun);
     },
     describe: (plan, preview) => {
       const { target, before, replicas } = plan;
@@ -172,9 +169,7 @@ function scaleWarnings(target: ActionTarget, before: number, after: number): str
 /** An autoscaler on the workload undoes a manual count; say so rather than let the agent discover it later. */
 async function autoscalerWarnings(context: ToolContext, target: ActionTarget): Promise<string[]> {
   try {
-    const list = await context.kube.autoscaling.listNamespacedHorizontalPodAutoscaler({
-      namespace: context.kube.namespace,
-    });
+    const list = await context.kube.horizontalPodAutoscalers.list();
     return list.items
       .filter((hpa) => hpa.spec?.scaleTargetRef.kind === target.kind && hpa.spec.scaleTargetRef.name === target.name)
       .map(

@@ -1,8 +1,9 @@
 /**
- * The namespace guard's wiring: the real namespaced clients (createNamespacedKube), pointed at an address
- * nothing listens on. A call or a watch outside the namespace, or about Secrets, must throw the namespace
- * violation before any request leaves (the client's request count stays 0, no request is observed); one
- * inside passes the guard and fails only on the wire. The rules themselves: namespace-guard.test.ts.
+ * The namespace guard's wiring: the real guarded clients under the gateway (createGuardedClients), pointed at
+ * an address nothing listens on. A call or a watch outside the namespace, or about Secrets, must throw the
+ * namespace violation before any request leaves (the client's request count stays 0, no request is observed);
+ * one inside passes the guard and fails only on the wire. The gateway's own calls (createNamespacedKube) pass
+ * the same guard, each observed once. The rules themselves: namespace-guard.test.ts.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -12,7 +13,8 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { decodeSidecarEnv } from '@podmcp/core';
 import { pino } from 'pino';
-import { createNamespacedKube, type NamespacedKube, NamespaceViolation } from '../src/kube/namespaced-kube.ts';
+import { createGuardedClients, type GuardedClients, NamespaceViolation } from '../src/kube/guarded-clients.ts';
+import { createNamespacedKube } from '../src/kube/namespaced-kube.ts';
 import { createSidecar } from '../src/sidecar.ts';
 
 const NS = 'team';
@@ -30,14 +32,14 @@ function unreachable(): KubeConfig {
 
 function guarded() {
   const observed: string[] = [];
-  const kube = createNamespacedKube(unreachable(), NS, (method, path) => observed.push(`${method} ${path}`));
+  const kube = createGuardedClients(unreachable(), NS, (method, path) => observed.push(`${method} ${path}`));
   return { kube, observed };
 }
 
 const isViolation = (error: unknown) => error instanceof NamespaceViolation;
 
 describe('calls through the namespaced clients', () => {
-  const refused: Array<[string, (kube: NamespacedKube) => Promise<unknown>]> = [
+  const refused: Array<[string, (kube: GuardedClients) => Promise<unknown>]> = [
     ['pods in another namespace', (kube) => kube.core.listNamespacedPod({ namespace: 'other' })],
     [
       'a Deployment in another namespace',
@@ -98,6 +100,31 @@ describe('calls through the namespaced clients', () => {
     await assert.rejects(kube.core.listNamespacedPod({ namespace: NS }), (error: unknown) => !isViolation(error));
     assert.equal(kube.requestCount(), 1);
     assert.deepEqual(observed, [`GET /api/v1/namespaces/${NS}/pods`]);
+  });
+});
+
+describe("the gateway's calls", () => {
+  const wireError = (error: unknown) => !isViolation(error);
+  test('each goes to its path in the namespace, through the guard', async () => {
+    const observed: string[] = [];
+    const kube = createNamespacedKube(unreachable(), NS, (method, path) => observed.push(`${method} ${path}`));
+    await assert.rejects(kube.pods.list({ limit: 1 }), wireError);
+    await assert.rejects(kube.pods.log('web-0', { container: 'app' }), wireError);
+    await assert.rejects(kube.deployments.patch('web', {}, 'merge', 'All'), wireError);
+    await assert.rejects(kube.statefulSets.patchScale('db', {}, undefined), wireError);
+    await assert.rejects(kube.podMetrics.read('web-0'), wireError);
+    await assert.rejects(kube.reviews.selfSubjectRules(), wireError);
+    await assert.rejects(kube.reviews.token('caller-token', ['podmcp']), wireError);
+    assert.equal(kube.requestCount(), 7);
+    assert.deepEqual(observed, [
+      `GET /api/v1/namespaces/${NS}/pods`,
+      `GET /api/v1/namespaces/${NS}/pods/web-0/log`,
+      `PATCH /apis/apps/v1/namespaces/${NS}/deployments/web`,
+      `PATCH /apis/apps/v1/namespaces/${NS}/statefulsets/db/scale`,
+      `GET /apis/metrics.k8s.io/v1beta1/namespaces/${NS}/pods/web-0`,
+      'POST /apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+      'POST /apis/authentication.k8s.io/v1/tokenreviews',
+    ]);
   });
 });
 
