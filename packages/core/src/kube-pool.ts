@@ -124,8 +124,7 @@ export function createKubePool(kubeConfig: KubeConfig, options: KubePoolOptions 
       await kubeConfig.applySecurityAuthentication(context);
       return;
     }
-    const request: RequestOptions = {};
-    await kubeConfig.applyToHTTPSOptions(request as Parameters<KubeConfig['applyToHTTPSOptions']>[0]);
+    const request = await credentialsOf(kubeConfig);
     for (const [name, value] of Object.entries(request.headers ?? {})) context.setHeaderParam(name, `${value}`);
     if (request.auth) context.setHeaderParam('Authorization', `Basic ${Buffer.from(request.auth).toString('base64')}`);
     context.setDispatcher(agentsFor(pick(request))[kind]);
@@ -198,6 +197,24 @@ function createAgents(
     // two chunks) is off, and client-node's Watch ends a watch that stays silent longer than its own timeout.
     watches: new Agent({ connect, keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: timeoutMs, bodyTimeout: 0 }),
   };
+}
+
+/**
+ * The current credentials: TLS material read afresh (a rotated file is seen), headers from the token, token file
+ * or exec plugin. client-node's applyToHTTPSOptions would also look up an https.Agent for every request, which
+ * the pool never uses; its applyOptions (private in the typings) is the part that reads the credentials.
+ */
+async function credentialsOf(kubeConfig: KubeConfig): Promise<RequestOptions> {
+  const request: RequestOptions = {};
+  const internal = kubeConfig as unknown as { applyOptions?: (options: RequestOptions) => Promise<void> };
+  if (typeof internal.applyOptions !== 'function') {
+    await kubeConfig.applyToHTTPSOptions(request as Parameters<KubeConfig['applyToHTTPSOptions']>[0]);
+    return request;
+  }
+  await internal.applyOptions(request);
+  const user = kubeConfig.getCurrentUser();
+  if (user?.username) request.auth = `${user.username}:${user.password}`;
+  return request;
 }
 
 function pick(options: RequestOptions): TlsMaterial {
