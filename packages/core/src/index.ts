@@ -36,7 +36,7 @@ export {
   TMP_VOLUME,
   TOKEN_VOLUME,
 } from './injected.ts';
-export { API_CONNECTIONS, pooledApiClient, poolFor } from './kube-pool.ts';
+export { API_CONNECTIONS, type KubePool, pooledApiClient, poolFor } from './kube-pool.ts';
 export { patientWatch } from './kube-watch.ts';
 export {
   type Env,

@@ -17,7 +17,7 @@ import {
   type SecurityAuthentication,
   ServerConfiguration,
 } from '@kubernetes/client-node';
-import { Agent, buildConnector } from 'undici';
+import { Agent, buildConnector, fetch } from 'undici';
 
 /** Concurrent API requests per pool; more wait for a free connection instead of opening one. */
 export const API_CONNECTIONS = 4;
@@ -44,7 +44,27 @@ export interface WatchAuth {
   applySecurityAuthentication(context: RequestContext): Promise<void>;
 }
 
+/** One request as the API server sees it: the full URL, and a body already encoded. */
+export interface PlainRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | undefined;
+}
+
+/** The API server's answer, undecoded: its status, headers (lower-case names) and body text. */
+export interface PlainResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly text: string;
+}
+
 export interface KubePool extends SecurityAuthentication {
+  /**
+   * Sends one request with the current credentials over the pool's connections, with the same fetch the
+   * generated clients use (so a failed request fails the same way), and reads the whole body as text.
+   */
+  send(request: PlainRequest): Promise<PlainResponse>;
   readonly kubeConfig: KubeConfig;
   /** A typed client whose every request goes through this pool (middleware runs before each is sent). */
   apiClient<T extends object>(type: ApiConstructor<T>, middleware?: Middleware[]): T;
@@ -140,8 +160,34 @@ export function createKubePool(kubeConfig: KubeConfig, options: KubePoolOptions 
     });
   };
 
+  const send = async (request: PlainRequest): Promise<PlainResponse> => {
+    const headers: Record<string, string> = { ...request.headers };
+    let dispatcher: unknown;
+    const context = {
+      setHeaderParam: (name: string, value: string) => {
+        headers[name] = value;
+      },
+      setDispatcher: (value: unknown) => {
+        dispatcher = value;
+      },
+    };
+    await apply(context as unknown as RequestContext, 'requests');
+    const response = await fetch(request.url, {
+      method: request.method,
+      headers,
+      ...(request.body === undefined ? {} : { body: request.body }),
+      ...(dispatcher === undefined ? {} : { dispatcher: dispatcher as Agent }),
+    });
+    const answerHeaders: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      answerHeaders[name] = value;
+    });
+    return { status: response.status, headers: answerHeaders, text: await response.text() };
+  };
+
   const pool: KubePool = {
     kubeConfig,
+    send,
     getName: () => 'pooled kubeconfig authentication',
     applySecurityAuthentication: (context) => apply(context, 'requests'),
     apiClient: (type, middleware) => new type(configuration(middleware)),

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
-import { createGuardedClients } from '../../../packages/sidecar/src/kube/guarded-clients.ts';
+import { createSender } from '../../../packages/sidecar/src/kube/sender.ts';
 import { appendPodLog } from '../../control-plane/harness.ts';
 import { eventually } from '../../control-plane/kube.ts';
 import { controlPlaneForSuite } from '../../control-plane/suite.ts';
@@ -129,10 +129,11 @@ describe('canary secrets never appear in any answer', { skip }, () => {
       return true;
     });
     await assert.rejects(
-      // The gateway has no Secret call at all; below it, the guarded clients refuse one before it is sent.
-      createGuardedClients(world.sidecarKubeConfig, world.namespace).core.listNamespacedSecret({
-        namespace: world.namespace,
-      }),
+      // The gateway has no Secret call at all; its sender refuses one before it is sent.
+      createSender(world.sidecarKubeConfig, world.namespace).json(
+        { method: 'GET', path: `/api/v1/namespaces/${world.namespace}/secrets` },
+        undefined,
+      ),
       /NamespaceViolation|never read/,
     );
   });

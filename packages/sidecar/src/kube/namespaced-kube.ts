@@ -1,57 +1,59 @@
 /**
  * The sidecar's gateway to the Kubernetes API: one typed read or write for each endpoint the tools, actions,
  * resources, prompts and auth use, always in the sidecar's own namespace (no call takes one), each request
- * checked by the namespace guard before it is sent (guarded-clients.ts). Nothing outside kube/ talks to the
- * client library; what goes over the wire, and how, is decided here only.
+ * checked by the namespace guard before it is sent (sender.ts). Nothing outside kube/ talks to the client
+ * library; what goes over the wire, and how, is decided here only.
  */
-import type {
-  CoreV1Event,
-  CoreV1EventList,
-  KubeConfig,
-  V1ConfigMap,
-  V1ConfigMapList,
-  V1CronJob,
-  V1CronJobList,
-  V1DaemonSet,
-  V1DaemonSetList,
-  V1Deployment,
-  V1DeploymentList,
-  V1EndpointSlice,
-  V1EndpointSliceList,
-  V1Endpoints,
-  V1EndpointsList,
-  V1Ingress,
-  V1IngressList,
-  V1Job,
-  V1JobList,
-  V1NetworkPolicy,
-  V1NetworkPolicyList,
-  V1PersistentVolumeClaim,
-  V1PersistentVolumeClaimList,
-  V1Pod,
-  V1PodDisruptionBudget,
-  V1PodDisruptionBudgetList,
-  V1PodList,
-  V1ReplicaSet,
-  V1ReplicaSetList,
-  V1Scale,
-  V1SelfSubjectRulesReview,
-  V1Service,
-  V1ServiceAccount,
-  V1ServiceAccountList,
-  V1ServiceList,
-  V1StatefulSet,
-  V1StatefulSetList,
-  V1SubjectAccessReview,
-  V1SubjectAccessReviewSpec,
-  V1TokenReview,
-  V2HorizontalPodAutoscaler,
-  V2HorizontalPodAutoscalerList,
+import {
+  type CoreV1Event,
+  type CoreV1EventList,
+  type KubeConfig,
+  type V1ConfigMap,
+  type V1ConfigMapList,
+  type V1CronJob,
+  type V1CronJobList,
+  type V1DaemonSet,
+  type V1DaemonSetList,
+  type V1Deployment,
+  type V1DeploymentList,
+  type V1EndpointSlice,
+  type V1EndpointSliceList,
+  type V1Endpoints,
+  type V1EndpointsList,
+  type V1Ingress,
+  type V1IngressList,
+  type V1Job,
+  type V1JobList,
+  type V1NetworkPolicy,
+  type V1NetworkPolicyList,
+  type V1PersistentVolumeClaim,
+  type V1PersistentVolumeClaimList,
+  type V1Pod,
+  type V1PodDisruptionBudget,
+  type V1PodDisruptionBudgetList,
+  type V1PodList,
+  type V1ReplicaSet,
+  type V1ReplicaSetList,
+  type V1Scale,
+  type V1SelfSubjectRulesReview,
+  type V1Service,
+  type V1ServiceAccount,
+  type V1ServiceAccountList,
+  type V1ServiceList,
+  type V1StatefulSet,
+  type V1StatefulSetList,
+  type V1SubjectAccessReview,
+  type V1SubjectAccessReviewSpec,
+  type V1TokenReview,
+  type V2HorizontalPodAutoscaler,
+  type V2HorizontalPodAutoscalerList,
+  Watch,
 } from '@kubernetes/client-node';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { createGuardedClients, type GuardedClients, type RequestObserver } from './guarded-clients.ts';
+import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
+import { poolFor } from '@podmcp/core';
+import { createSender, type Query, type RequestObserver, type Sender } from './sender.ts';
 
-export { NamespaceViolation, type RequestObserver } from './guarded-clients.ts';
+export { NamespaceViolation, type RequestObserver } from './sender.ts';
 
 /** The query of a list: which objects, and which page of them. */
 export interface ListOptions {
@@ -156,161 +158,176 @@ export function createNamespacedKube(
   namespace: string,
   observe?: RequestObserver,
 ): NamespacedKube {
-  return gatewayOver(createGuardedClients(kubeConfig, namespace, observe));
-}
-
-const METRICS = { group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods' } as const;
-
-/** A typed list-and-read pair over two generated calls, the namespace filled in. */
-function objects<T, L>(
-  namespace: string,
-  list: (request: ListOptions & { namespace: string }) => Promise<L>,
-  read: (request: { name: string; namespace: string }) => Promise<T>,
-): ObjectApi<T, L> {
+  const sender = createSender(kubeConfig, namespace, observe);
+  // Watch uses only the cluster and the per-request credentials of what it is given: the pool's watch agent.
+  const watcher = new Watch(poolFor(kubeConfig).forWatch as KubeConfig);
   return {
-    list: (options = {}) => list({ ...options, namespace }),
-    read: (name) => read({ name, namespace }),
+    ...gatewayOver(sender),
+    async watch(path, query, onEvent, onDone) {
+      sender.admit('WATCH', path);
+      return watcher.watch(path, query, (type, object) => onEvent(type, object), onDone);
+    },
   };
 }
 
-// Fresh per request: the generated client keeps the options object it is given.
-const contentType = (kind: PatchKind) =>
-  setHeaderOptions('Content-Type', kind === 'merge' ? PatchStrategy.MergePatch : PatchStrategy.JsonPatch);
+const MERGE_PATCH = 'application/merge-patch+json';
+const JSON_PATCH = 'application/json-patch+json';
 
-// long: one entry per endpoint, each a line; split, the table would be harder to read whole.
-function gatewayOver(clients: GuardedClients): NamespacedKube {
-  const { namespace, core, apps, batch, discovery, networking, autoscaling, policy } = clients;
+/** The list query as the API spells it. */
+function listQuery(options: ListOptions = {}): Query {
+  return {
+    labelSelector: options.labelSelector,
+    fieldSelector: options.fieldSelector,
+    limit: options.limit,
+    continue: options._continue,
+  };
+}
+
+/** A typed list-and-read pair of one collection in the namespace (`base` + `/namespaces/<ns>/` + `plural`). */
+function objects<T, L>(sender: Sender, base: string, plural: string, model: string): ObjectApi<T, L> {
+  const path = `${base}/namespaces/${sender.namespace}/${plural}`;
+  return {
+    list: (options) => sender.json<L>({ method: 'GET', path, query: listQuery(options) }, `${model}List`),
+    read: (name) => sender.json<T>({ method: 'GET', path: `${path}/${encodeURIComponent(name)}` }, model),
+  };
+}
+
+/** A request body in its wire form (field names as the API spells them, times as text). */
+const wire = (body: unknown, model: string): unknown => ObjectSerializer.serialize(body, model, '');
+
+const CORE = '/api/v1';
+const APPS = '/apis/apps/v1';
+const BATCH = '/apis/batch/v1';
+
+// long: one entry per endpoint the sidecar uses, each a few lines; split, the table would be harder to read whole.
+function gatewayOver(sender: Sender): Omit<NamespacedKube, 'watch'> {
+  const { namespace } = sender;
+  const item = (base: string, plural: string, name: string, sub = '') =>
+    `${base}/namespaces/${namespace}/${plural}/${encodeURIComponent(name)}${sub}`;
+  const scale = (plural: string) => (name: string, body: object, dryRun: DryRun) =>
+    sender.json<V1Scale>(
+      { method: 'PATCH', path: item(APPS, plural, name, '/scale'), query: { dryRun }, body, contentType: MERGE_PATCH },
+      'V1Scale',
+    );
   return {
     namespace,
     pods: {
-      ...objects(
-        namespace,
-        (r) => core.listNamespacedPod(r),
-        (r) => core.readNamespacedPod(r),
-      ),
-      log: (name, options) => core.readNamespacedPodLog({ ...options, name, namespace }),
+      ...objects<V1Pod, V1PodList>(sender, CORE, 'pods', 'V1Pod'),
+      log: (name, options) =>
+        sender.text({ method: 'GET', path: item(CORE, 'pods', name, '/log'), query: { ...options } }),
       delete: (name, { uid, gracePeriodSeconds, dryRun }) =>
-        core.deleteNamespacedPod({
-          name,
-          namespace,
-          body: { preconditions: { uid }, gracePeriodSeconds, dryRun: dryRun ? [dryRun] : undefined },
-        }),
+        sender.json<V1Pod>(
+          {
+            method: 'DELETE',
+            path: item(CORE, 'pods', name),
+            body: wire(
+              { preconditions: { uid }, gracePeriodSeconds, dryRun: dryRun ? [dryRun] : undefined },
+              'V1DeleteOptions',
+            ),
+          },
+          'V1Pod',
+        ),
     },
     events: {
-      list: (options = {}) => core.listNamespacedEvent({ ...options, namespace }),
-      create: (body) => core.createNamespacedEvent({ namespace, body }),
+      list: (options) =>
+        sender.json<CoreV1EventList>(
+          { method: 'GET', path: `${CORE}/namespaces/${namespace}/events`, query: listQuery(options) },
+          'CoreV1EventList',
+        ),
+      create: (event) =>
+        sender.json<CoreV1Event>(
+          { method: 'POST', path: `${CORE}/namespaces/${namespace}/events`, body: wire(event, 'CoreV1Event') },
+          'CoreV1Event',
+        ),
     },
     deployments: {
-      ...objects(
-        namespace,
-        (r) => apps.listNamespacedDeployment(r),
-        (r) => apps.readNamespacedDeployment(r),
-      ),
+      ...objects<V1Deployment, V1DeploymentList>(sender, APPS, 'deployments', 'V1Deployment'),
       patch: (name, body, kind, dryRun) =>
-        apps.patchNamespacedDeployment({ name, namespace, body, dryRun }, contentType(kind)),
-      patchScale: (name, body, dryRun) =>
-        apps.patchNamespacedDeploymentScale({ name, namespace, body, dryRun }, contentType('merge')),
+        sender.json<V1Deployment>(
+          {
+            method: 'PATCH',
+            path: item(APPS, 'deployments', name),
+            query: { dryRun },
+            body,
+            contentType: kind === 'merge' ? MERGE_PATCH : JSON_PATCH,
+          },
+          'V1Deployment',
+        ),
+      patchScale: scale('deployments'),
     },
     statefulSets: {
-      ...objects(
-        namespace,
-        (r) => apps.listNamespacedStatefulSet(r),
-        (r) => apps.readNamespacedStatefulSet(r),
-      ),
-      patchScale: (name, body, dryRun) =>
-        apps.patchNamespacedStatefulSetScale({ name, namespace, body, dryRun }, contentType('merge')),
+      ...objects<V1StatefulSet, V1StatefulSetList>(sender, APPS, 'statefulsets', 'V1StatefulSet'),
+      patchScale: scale('statefulsets'),
     },
-    daemonSets: objects(
-      namespace,
-      (r) => apps.listNamespacedDaemonSet(r),
-      (r) => apps.readNamespacedDaemonSet(r),
-    ),
-    replicaSets: objects(
-      namespace,
-      (r) => apps.listNamespacedReplicaSet(r),
-      (r) => apps.readNamespacedReplicaSet(r),
-    ),
-    jobs: objects(
-      namespace,
-      (r) => batch.listNamespacedJob(r),
-      (r) => batch.readNamespacedJob(r),
-    ),
-    cronJobs: objects(
-      namespace,
-      (r) => batch.listNamespacedCronJob(r),
-      (r) => batch.readNamespacedCronJob(r),
-    ),
-    configMaps: objects(
-      namespace,
-      (r) => core.listNamespacedConfigMap(r),
-      (r) => core.readNamespacedConfigMap(r),
-    ),
-    services: objects(
-      namespace,
-      (r) => core.listNamespacedService(r),
-      (r) => core.readNamespacedService(r),
-    ),
-    endpoints: objects(
-      namespace,
-      (r) => core.listNamespacedEndpoints(r),
-      (r) => core.readNamespacedEndpoints(r),
-    ),
-    endpointSlices: objects(
-      namespace,
-      (r) => discovery.listNamespacedEndpointSlice(r),
-      (r) => discovery.readNamespacedEndpointSlice(r),
-    ),
-    persistentVolumeClaims: objects(
-      namespace,
-      (r) => core.listNamespacedPersistentVolumeClaim(r),
-      (r) => core.readNamespacedPersistentVolumeClaim(r),
-    ),
-    serviceAccounts: objects(
-      namespace,
-      (r) => core.listNamespacedServiceAccount(r),
-      (r) => core.readNamespacedServiceAccount(r),
-    ),
-    ingresses: objects(
-      namespace,
-      (r) => networking.listNamespacedIngress(r),
-      (r) => networking.readNamespacedIngress(r),
-    ),
-    networkPolicies: objects(
-      namespace,
-      (r) => networking.listNamespacedNetworkPolicy(r),
-      (r) => networking.readNamespacedNetworkPolicy(r),
-    ),
+    daemonSets: objects(sender, APPS, 'daemonsets', 'V1DaemonSet'),
+    replicaSets: objects(sender, APPS, 'replicasets', 'V1ReplicaSet'),
+    jobs: objects(sender, BATCH, 'jobs', 'V1Job'),
+    cronJobs: objects(sender, BATCH, 'cronjobs', 'V1CronJob'),
+    configMaps: objects(sender, CORE, 'configmaps', 'V1ConfigMap'),
+    services: objects(sender, CORE, 'services', 'V1Service'),
+    endpoints: objects(sender, CORE, 'endpoints', 'V1Endpoints'),
+    endpointSlices: objects(sender, '/apis/discovery.k8s.io/v1', 'endpointslices', 'V1EndpointSlice'),
+    persistentVolumeClaims: objects(sender, CORE, 'persistentvolumeclaims', 'V1PersistentVolumeClaim'),
+    serviceAccounts: objects(sender, CORE, 'serviceaccounts', 'V1ServiceAccount'),
+    ingresses: objects(sender, '/apis/networking.k8s.io/v1', 'ingresses', 'V1Ingress'),
+    networkPolicies: objects(sender, '/apis/networking.k8s.io/v1', 'networkpolicies', 'V1NetworkPolicy'),
     horizontalPodAutoscalers: objects(
-      namespace,
-      (r) => autoscaling.listNamespacedHorizontalPodAutoscaler(r),
-      (r) => autoscaling.readNamespacedHorizontalPodAutoscaler(r),
+      sender,
+      '/apis/autoscaling/v2',
+      'horizontalpodautoscalers',
+      'V2HorizontalPodAutoscaler',
     ),
-    podDisruptionBudgets: objects(
-      namespace,
-      (r) => policy.listNamespacedPodDisruptionBudget(r),
-      (r) => policy.readNamespacedPodDisruptionBudget(r),
-    ),
-    podMetrics: objects(
-      namespace,
-      (r) => clients.custom.listNamespacedCustomObject({ ...METRICS, ...r }) as Promise<MetricsList>,
-      (r) => clients.custom.getNamespacedCustomObject({ ...METRICS, ...r }) as Promise<MetricsObject>,
-    ),
-    reviews: {
-      selfSubjectRules: () => clients.authorization.createSelfSubjectRulesReview({ body: { spec: { namespace } } }),
-      token: (token, audiences) =>
-        clients.authentication.createTokenReview({
-          body: {
-            apiVersion: 'authentication.k8s.io/v1',
-            kind: 'TokenReview',
-            spec: { token, audiences: [...audiences] },
-          },
-        }),
-      subjectAccess: (spec) =>
-        clients.authorization.createSubjectAccessReview({
-          body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec },
-        }),
+    podDisruptionBudgets: objects(sender, '/apis/policy/v1', 'poddisruptionbudgets', 'V1PodDisruptionBudget'),
+    // Not among the client library's models: the JSON as it came.
+    podMetrics: {
+      list: (options) =>
+        sender.json<MetricsList>(
+          { method: 'GET', path: `${METRICS}/namespaces/${namespace}/pods`, query: listQuery(options) },
+          undefined,
+        ),
+      read: (name) => sender.json<MetricsObject>({ method: 'GET', path: item(METRICS, 'pods', name) }, undefined),
     },
-    watch: clients.watch,
-    requestCount: clients.requestCount,
+    reviews: {
+      selfSubjectRules: () =>
+        sender.json<V1SelfSubjectRulesReview>(
+          {
+            method: 'POST',
+            path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+            body: wire({ spec: { namespace } }, 'V1SelfSubjectRulesReview'),
+          },
+          'V1SelfSubjectRulesReview',
+        ),
+      token: (token, audiences) =>
+        sender.json<V1TokenReview>(
+          {
+            method: 'POST',
+            path: '/apis/authentication.k8s.io/v1/tokenreviews',
+            body: wire(
+              {
+                apiVersion: 'authentication.k8s.io/v1',
+                kind: 'TokenReview',
+                spec: { token, audiences: [...audiences] },
+              },
+              'V1TokenReview',
+            ),
+          },
+          'V1TokenReview',
+        ),
+      subjectAccess: (spec) =>
+        sender.json<V1SubjectAccessReview>(
+          {
+            method: 'POST',
+            path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+            body: wire(
+              { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec },
+              'V1SubjectAccessReview',
+            ),
+          },
+          'V1SubjectAccessReview',
+        ),
+    },
+    requestCount: sender.requestCount,
   };
 }
+
+const METRICS = '/apis/metrics.k8s.io/v1beta1';

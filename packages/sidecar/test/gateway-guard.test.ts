@@ -1,9 +1,9 @@
 /**
- * The namespace guard's wiring: the real guarded clients under the gateway (createGuardedClients), pointed at
- * an address nothing listens on. A call or a watch outside the namespace, or about Secrets, must throw the
- * namespace violation before any request leaves (the client's request count stays 0, no request is observed);
- * one inside passes the guard and fails only on the wire. The gateway's own calls (createNamespacedKube) pass
- * the same guard, each observed once. The rules themselves: namespace-guard.test.ts.
+ * The namespace guard's wiring: the gateway's real sender (createSender) and the gateway itself
+ * (createNamespacedKube), pointed at an address nothing listens on. A request or a watch outside the
+ * namespace, or about Secrets, must throw the namespace violation before anything leaves (the request count
+ * stays 0, no request is observed); one inside passes the guard and fails only on the wire. The gateway's own
+ * calls pass the same guard, each observed once at its path. The rules themselves: namespace-guard.test.ts.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -13,8 +13,8 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { decodeSidecarEnv } from '@podmcp/core';
 import { pino } from 'pino';
-import { createGuardedClients, type GuardedClients, NamespaceViolation } from '../src/kube/guarded-clients.ts';
 import { createNamespacedKube } from '../src/kube/namespaced-kube.ts';
+import { createSender, NamespaceViolation, type Request } from '../src/kube/sender.ts';
 import { createSidecar } from '../src/sidecar.ts';
 
 const NS = 'team';
@@ -32,64 +32,67 @@ function unreachable(): KubeConfig {
 
 function guarded() {
   const observed: string[] = [];
-  const kube = createGuardedClients(unreachable(), NS, (method, path) => observed.push(`${method} ${path}`));
+  const kube = createSender(unreachable(), NS, (method, path) => observed.push(`${method} ${path}`));
+  return { kube, observed };
+}
+
+function gateway() {
+  const observed: string[] = [];
+  const kube = createNamespacedKube(unreachable(), NS, (method, path) => observed.push(`${method} ${path}`));
   return { kube, observed };
 }
 
 const isViolation = (error: unknown) => error instanceof NamespaceViolation;
 
-describe('calls through the namespaced clients', () => {
-  const refused: Array<[string, (kube: GuardedClients) => Promise<unknown>]> = [
-    ['pods in another namespace', (kube) => kube.core.listNamespacedPod({ namespace: 'other' })],
-    [
-      'a Deployment in another namespace',
-      (kube) => kube.apps.readNamespacedDeployment({ name: 'web', namespace: 'x' }),
-    ],
+describe("requests through the gateway's sender", () => {
+  const refused: Array<[string, Request]> = [
+    ['pods in another namespace', { method: 'GET', path: '/api/v1/namespaces/other/pods' }],
+    ['a Deployment in another namespace', { method: 'GET', path: '/apis/apps/v1/namespaces/x/deployments/web' }],
     [
       'a patch in another namespace',
-      (kube) =>
-        kube.apps.patchNamespacedDeployment({ name: 'web', namespace: 'other', body: [{ op: 'test', path: '/x' }] }),
+      {
+        method: 'PATCH',
+        path: '/apis/apps/v1/namespaces/other/deployments/web',
+        body: [{ op: 'test', path: '/x' }],
+        contentType: 'application/json-patch+json',
+      },
     ],
-    ['pods of every namespace', (kube) => kube.core.listPodForAllNamespaces()],
-    ['the namespaces', (kube) => kube.core.listNamespace()],
-    ['the nodes', (kube) => kube.core.listNode()],
-    ['Secrets in its own namespace', (kube) => kube.core.listNamespacedSecret({ namespace: NS })],
-    ['one Secret in its own namespace', (kube) => kube.core.readNamespacedSecret({ name: 'db', namespace: NS })],
+    ['pods of every namespace', { method: 'GET', path: '/api/v1/pods' }],
+    ['the namespaces', { method: 'GET', path: '/api/v1/namespaces' }],
+    ['the nodes', { method: 'GET', path: '/api/v1/nodes' }],
+    ['Secrets in its own namespace', { method: 'GET', path: `/api/v1/namespaces/${NS}/secrets` }],
+    ['one Secret in its own namespace', { method: 'GET', path: `/api/v1/namespaces/${NS}/secrets/db` }],
     [
       'a Secret created in its own namespace',
-      (kube) => kube.core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'x' } } }),
+      { method: 'POST', path: `/api/v1/namespaces/${NS}/secrets`, body: { metadata: { name: 'x' } } },
     ],
     [
       'a TokenReview without audiences',
-      (kube) => kube.authentication.createTokenReview({ body: { spec: { token: 'caller-token' } } }),
+      {
+        method: 'POST',
+        path: '/apis/authentication.k8s.io/v1/tokenreviews',
+        body: { spec: { token: 'caller-token' } },
+      },
     ],
     [
       'an access review about another namespace',
-      (kube) =>
-        kube.authorization.createSubjectAccessReview({
-          body: {
-            spec: {
-              user: 'u',
-              resourceAttributes: { namespace: 'other', group: 'podmcp.dev', resource: 'tools', verb: 'use' },
-            },
+      {
+        method: 'POST',
+        path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+        body: {
+          spec: {
+            user: 'u',
+            resourceAttributes: { namespace: 'other', group: 'podmcp.dev', resource: 'tools', verb: 'use' },
           },
-        }),
+        },
+      },
     ],
-    [
-      'metrics of another namespace',
-      (kube) =>
-        kube.custom.listNamespacedCustomObject({
-          group: 'metrics.k8s.io',
-          version: 'v1beta1',
-          namespace: 'other',
-          plural: 'pods',
-        }),
-    ],
+    ['metrics of another namespace', { method: 'GET', path: '/apis/metrics.k8s.io/v1beta1/namespaces/other/pods' }],
   ];
-  for (const [what, call] of refused) {
+  for (const [what, request] of refused) {
     test(`${what}: the namespace violation, and nothing is sent`, async () => {
       const { kube, observed } = guarded();
-      await assert.rejects(call(kube), isViolation);
+      await assert.rejects(kube.json(request, undefined), isViolation);
       assert.equal(kube.requestCount(), 0);
       assert.deepEqual(observed, []);
     });
@@ -97,7 +100,10 @@ describe('calls through the namespaced clients', () => {
 
   test('a call inside the namespace passes the guard and fails only on the wire', async () => {
     const { kube, observed } = guarded();
-    await assert.rejects(kube.core.listNamespacedPod({ namespace: NS }), (error: unknown) => !isViolation(error));
+    await assert.rejects(
+      kube.json({ method: 'GET', path: `/api/v1/namespaces/${NS}/pods` }, 'V1PodList'),
+      (error: unknown) => !isViolation(error),
+    );
     assert.equal(kube.requestCount(), 1);
     assert.deepEqual(observed, [`GET /api/v1/namespaces/${NS}/pods`]);
   });
@@ -106,8 +112,7 @@ describe('calls through the namespaced clients', () => {
 describe("the gateway's calls", () => {
   const wireError = (error: unknown) => !isViolation(error);
   test('each goes to its path in the namespace, through the guard', async () => {
-    const observed: string[] = [];
-    const kube = createNamespacedKube(unreachable(), NS, (method, path) => observed.push(`${method} ${path}`));
+    const { kube, observed } = gateway();
     await assert.rejects(kube.pods.list({ limit: 1 }), wireError);
     await assert.rejects(kube.pods.log('web-0', { container: 'app' }), wireError);
     await assert.rejects(kube.deployments.patch('web', {}, 'merge', 'All'), wireError);
@@ -128,7 +133,7 @@ describe("the gateway's calls", () => {
   });
 });
 
-describe('watches through the namespaced clients', () => {
+describe('watches through the gateway', () => {
   const ignore = () => undefined;
   for (const [what, path] of [
     ['pods in another namespace', '/api/v1/namespaces/other/pods'],
@@ -137,7 +142,7 @@ describe('watches through the namespaced clients', () => {
     ['a path that climbs out of the namespace', `/api/v1/namespaces/${NS}/pods/../../other/pods`],
   ] as const) {
     test(`${what}: the namespace violation, and nothing is sent`, async () => {
-      const { kube, observed } = guarded();
+      const { kube, observed } = gateway();
       await assert.rejects(kube.watch(path, { watch: true }, ignore, ignore), isViolation);
       assert.equal(kube.requestCount(), 0);
       assert.deepEqual(observed, []);
@@ -145,7 +150,7 @@ describe('watches through the namespaced clients', () => {
   }
 
   test('a watch inside the namespace passes the guard and ends with the connection error', async () => {
-    const { kube, observed } = guarded();
+    const { kube, observed } = gateway();
     let done: (error: unknown) => void = ignore;
     const ended = new Promise<unknown>((resolve) => {
       done = resolve;
