@@ -3,6 +3,7 @@
  * 50 MB log is never read whole) and the answer (max_bytes, with what was left out and a cursor to get it).
  */
 import type { V1Pod } from '@kubernetes/client-node';
+import { httpStatusOf } from '@podmcp/core';
 import { z } from 'zod';
 import { boundedText } from '../bounded-text.ts';
 import type { ToolContext } from '../context.ts';
@@ -292,7 +293,7 @@ async function readForward(
 /** A failed log read as an actionable failure; the kubelet answers 400 for a missing previous log or a container that is not running. */
 export function describeLogError(error: unknown, target: LogTarget): ToolFailure {
   const failure = describeKubeError(error, `pod "${target.pod}"`);
-  if ((error as { code?: unknown }).code !== 400) return failure;
+  if (httpStatusOf(error) !== 400) return failure;
   const detail = failure.message.replace(/^The API server rejected the request: /, '');
   if (target.previous) {
     return new ToolFailure(
