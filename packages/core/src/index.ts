@@ -48,6 +48,7 @@ export {
   kubeconfigFiles,
   loadKubeConfig,
   SERVICE_ACCOUNT_DIR,
+  unconfiguredKubeConfig,
 } from './kubeconfig.ts';
 export { listen } from './listen.ts';
 export { createProbeServer, type MetricsSource, type ProbeServerOptions } from './probe-server.ts';
