@@ -36,6 +36,7 @@ export {
   TMP_VOLUME,
   TOKEN_VOLUME,
 } from './injected.ts';
+export { INJECTOR_NAME, WEBHOOK_ADMIN_PORT, WEBHOOK_PORT } from './injector-names.ts';
 export { API_CONNECTIONS, pooledApiClient, poolFor } from './kube-pool.ts';
 export { patientWatch } from './kube-watch.ts';
 export {

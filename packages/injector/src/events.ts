@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type CoreV1Event, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { isNotFound, pooledApiClient, TokenBucket } from '@podmcp/core';
+import { INJECTOR_NAME, isNotFound, pooledApiClient, TokenBucket } from '@podmcp/core';
 import type { Logger } from 'pino';
 import type { AdmissionOutcome } from './admission.ts';
 
@@ -129,7 +129,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
       count: 1,
       firstTimestamp: timestamp,
       lastTimestamp: timestamp,
-      source: { component: 'podmcp-injector' },
+      source: { component: INJECTOR_NAME },
       reportingComponent: 'podmcp.dev/injector',
       reportingInstance: options.instance,
     };
