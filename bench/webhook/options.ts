@@ -12,6 +12,8 @@ export interface BenchOptions {
   readonly scenarios: readonly ScenarioName[];
   readonly json: boolean;
   readonly quick: boolean;
+  /** Where the webhook's server process writes a V8 CPU profile (node --cpu-prof), if anywhere. */
+  readonly cpuProfileDir: string | undefined;
 }
 
 export const USAGE = `Usage: node bench/webhook/main.ts [options]
@@ -28,6 +30,7 @@ Options:
   --scenarios <list>   comma-separated subset of: ${SCENARIO_NAMES.join(', ')} (default all)
   --quick              short run for CI smoke checks; the numbers are noisy
   --json               print machine-readable results instead of tables
+  --cpu-prof <dir>     write a V8 CPU profile of each webhook server process to <dir> (open in DevTools)
   --help               print this text`;
 
 /** Returns undefined when --help was asked for. */
@@ -48,6 +51,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     scenarios: scenarioList(values.scenarios),
     json: values.json ?? false,
     quick,
+    cpuProfileDir: values['cpu-prof'],
   };
 }
 
@@ -63,6 +67,7 @@ function parse(argv: readonly string[]) {
       scenarios: { type: 'string' },
       quick: { type: 'boolean' },
       json: { type: 'boolean' },
+      'cpu-prof': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,

@@ -13,7 +13,7 @@ import {
 } from '@podmcp/core';
 import type { InjectorConfig } from './config.ts';
 import type { InjectionPlan } from './decide.ts';
-import { INJECTION_VERSION, renderSidecar } from './sidecar.ts';
+import { INJECTION_VERSION, type RenderedSidecar, renderSidecar } from './sidecar.ts';
 
 export type PatchOperation = { op: 'add'; path: string; value: unknown };
 
@@ -32,16 +32,41 @@ export interface InjectionStatus {
 
 export function buildPatch(pod: V1Pod, plan: InjectionPlan, config: InjectorConfig): PatchOperation[] {
   const rendered = renderSidecar(plan, config);
-  const status: InjectionStatus = {
-    version: INJECTION_VERSION,
-    native: plan.native,
-    containers: [SIDECAR_CONTAINER_NAME],
-    volumes: rendered.volumes.map((volume) => volume.name),
-    configHash: rendered.configHash,
-  };
+  return operations(pod, plan, {
+    status: JSON.stringify(injectionStatus(plan, rendered)),
+    container: rendered.container,
+    volumes: rendered.volumes,
+  });
+}
 
+/**
+ * The same patch as `JSON.stringify(buildPatch(…))`, byte for byte, for the webhook's answer. The sidecar a plan
+ * renders is encoded once per plan (plans are shared by the pods of a workload), so an admission encodes only
+ * the few small operations that depend on the pod, never the pod itself nor the sidecar again.
+ */
+export function encodePatch(pod: V1Pod, plan: InjectionPlan, config: InjectorConfig): string {
+  const encoded = encodedSidecar(plan, config);
+  const parts = operations(pod, plan, {
+    status: encoded.status,
+    container: encoded.container,
+    volumes: encoded.volumes,
+  }).map(
+    ({ op, path, value }) =>
+      `{"op":${JSON.stringify(op)},"path":${JSON.stringify(path)},"value":${encodeValue(value)}}`,
+  );
+  return `[${parts.join(',')}]`;
+}
+
+/** What the operations place: the status annotation's text, the container and the volumes, as objects or encoded. */
+interface Placed {
+  readonly status: string;
+  readonly container: unknown;
+  readonly volumes: readonly unknown[];
+}
+
+function operations(pod: V1Pod, plan: InjectionPlan, placed: Placed): PatchOperation[] {
   const annotations: Record<string, string> = {
-    [STATUS_ANNOTATION]: JSON.stringify(status),
+    [STATUS_ANNOTATION]: placed.status,
     [ENDPOINT_ANNOTATION]: `http://127.0.0.1:${plan.settings.sidecar.port}/mcp`,
   };
   const firstAppContainer = pod.spec?.containers?.[0]?.name;
@@ -55,11 +80,59 @@ export function buildPatch(pod: V1Pod, plan: InjectionPlan, config: InjectorConf
     ...(pod.metadata ? [] : [add('/metadata', {})]),
     ...addToMap('/metadata/annotations', existingAnnotations, annotations),
     ...addToMap('/metadata/labels', pod.metadata?.labels, { [INJECTED_LABEL]: 'true' }),
-    ...appendToArray('/spec/volumes', pod.spec?.volumes, rendered.volumes),
+    ...appendToArray('/spec/volumes', pod.spec?.volumes, placed.volumes),
     ...(plan.native
-      ? appendToArray('/spec/initContainers', pod.spec?.initContainers, [rendered.container])
-      : appendToArray('/spec/containers', pod.spec?.containers, [rendered.container])),
+      ? appendToArray('/spec/initContainers', pod.spec?.initContainers, [placed.container])
+      : appendToArray('/spec/containers', pod.spec?.containers, [placed.container])),
   ];
+}
+
+function injectionStatus(plan: InjectionPlan, rendered: RenderedSidecar): InjectionStatus {
+  return {
+    version: INJECTION_VERSION,
+    native: plan.native,
+    containers: [SIDECAR_CONTAINER_NAME],
+    volumes: rendered.volumes.map((volume) => volume.name),
+    configHash: rendered.configHash,
+  };
+}
+
+/** JSON text already encoded; encodeValue writes it as is. */
+class Encoded {
+  readonly json: string;
+  constructor(json: string) {
+    this.json = json;
+  }
+}
+
+interface EncodedSidecar extends Placed {
+  readonly config: InjectorConfig;
+  readonly container: Encoded;
+  readonly volumes: readonly Encoded[];
+}
+
+// Keyed by plan: a plan dies with the decision cache entry that handed it out, and its encoding with it.
+const ENCODED = new WeakMap<InjectionPlan, EncodedSidecar>();
+
+function encodedSidecar(plan: InjectionPlan, config: InjectorConfig): EncodedSidecar {
+  const cached = ENCODED.get(plan);
+  if (cached?.config === config) return cached;
+  const rendered = renderSidecar(plan, config);
+  const encoded: EncodedSidecar = {
+    config,
+    status: JSON.stringify(injectionStatus(plan, rendered)),
+    container: new Encoded(JSON.stringify(rendered.container)),
+    volumes: rendered.volumes.map((volume) => new Encoded(JSON.stringify(volume))),
+  };
+  ENCODED.set(plan, encoded);
+  return encoded;
+}
+
+/** JSON.stringify, except that encoded parts are written as they are (arrays hold them as items). */
+function encodeValue(value: unknown): string {
+  if (value instanceof Encoded) return value.json;
+  if (Array.isArray(value)) return `[${value.map(encodeValue).join(',')}]`;
+  return JSON.stringify(value);
 }
 
 function add(path: string, value: unknown): PatchOperation {
