@@ -59,12 +59,12 @@ export interface LogPosition {
   readonly seen: number;
 }
 
-export function encodeCursor(position: LogPosition): string {
+export function encodeLogCursor(position: LogPosition): string {
   return Number.isFinite(position.seen) ? `${position.timestamp}/${position.seen}` : position.timestamp;
 }
 
 /** Accepts `<timestamp>/<count>` (a next_cursor) or a bare RFC 3339 timestamp (lines strictly after it). */
-export function decodeCursor(cursor: string): LogPosition | undefined {
+export function decodeLogCursor(cursor: string): LogPosition | undefined {
   const slash = cursor.lastIndexOf('/');
   const timestamp = slash >= 0 ? cursor.slice(0, slash) : cursor;
   const countText = slash >= 0 ? cursor.slice(slash + 1) : undefined;
@@ -508,7 +508,7 @@ export function buildLogAnswer(read: LogRead, options: LogAnswerOptions): LogAns
     next = after(lines.at(-1));
     olderNotRead ||= grepStoppedEarly;
   }
-  const nextCursor = next ? encodeCursor(next) : undefined;
+  const nextCursor = next ? encodeLogCursor(next) : undefined;
   const first = window[0];
   const earlier =
     !cursor && selection.omittedLines > 0 && first ? positionAt(lines, indexInRead.get(first) ?? 0, true) : undefined;
@@ -518,7 +518,7 @@ export function buildLogAnswer(read: LogRead, options: LogAnswerOptions): LogAns
           omitted_lines: selection.omittedLines,
           omitted_bytes: selection.omittedBytes,
           side: cursor ? ('newer' as const) : ('older' as const),
-          earlier_cursor: earlier ? encodeCursor(earlier) : undefined,
+          earlier_cursor: earlier ? encodeLogCursor(earlier) : undefined,
         }
       : undefined;
   const notes = logNotes({

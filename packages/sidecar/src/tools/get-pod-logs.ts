@@ -13,7 +13,7 @@ import {
   buildLogAnswer,
   chooseContainer,
   compileGrep,
-  decodeCursor,
+  decodeLogCursor,
   GREP_MAX_PATTERN,
   hasPreviousInstance,
   type LogLine,
@@ -149,7 +149,7 @@ export const getPodLogs = defineTool({
     }
     const grep = args.grep === undefined ? undefined : compileGrep(args.grep, args.case_sensitive);
     if (grep && !(grep instanceof RegExp)) throw new ToolFailure(grep.error, 'invalid');
-    const cursor = args.cursor === undefined ? undefined : decodeCursor(args.cursor);
+    const cursor = args.cursor === undefined ? undefined : decodeLogCursor(args.cursor);
     if (args.cursor !== undefined && !cursor) {
       throw new ToolFailure(
         `cursor "${args.cursor}" is not valid: pass next_cursor from a previous get_pod_logs answer unchanged, or an RFC 3339 timestamp.`,
