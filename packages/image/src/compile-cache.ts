@@ -18,10 +18,16 @@ import { run } from './run.ts';
 
 export const COMPILE_CACHE_DIR = `${APP_DIR}/compile-cache`;
 
-// Imports, not runs: the entry only runs its main when it is the program (import.meta.main).
-const BAKE = `import { readdirSync } from 'node:fs';
-const files = ['${ENTRY_FILE}', ...readdirSync('${APP_DIR}/chunks').sort().map((file) => 'chunks/' + file)];
-for (const file of files) await import('${APP_DIR}/' + file);`;
+/**
+ * Node's arguments for a bake of the bundle in `appDir` into NODE_COMPILE_CACHE. Imports, not runs: the entry
+ * only runs its main when it is the program (import.meta.main). Also used by the start-up benchmark.
+ */
+export function bakeArguments(appDir: string): string[] {
+  const bake = `import { readdirSync } from 'node:fs';
+const files = [${JSON.stringify(ENTRY_FILE)}, ...readdirSync(${JSON.stringify(`${appDir}/chunks`)}).sort().map((file) => 'chunks/' + file)];
+for (const file of files) await import(${JSON.stringify(`${appDir}/`)} + file);`;
+  return ['--random-seed=1', '--input-type=module', '--eval', bake];
+}
 
 export function bakeCompileCache(rootfs: string): void {
   run(
@@ -32,10 +38,7 @@ export function bakeCompileCache(rootfs: string): void {
       `--map-group=${NONROOT}`,
       `--root=${rootfs}`,
       `${NODE_DIR}/bin/node`,
-      '--random-seed=1',
-      '--input-type=module',
-      '--eval',
-      BAKE,
+      ...bakeArguments(APP_DIR),
     ],
     { env: { NODE_COMPILE_CACHE: COMPILE_CACHE_DIR, NODE_ENV: 'production' } },
   );
