@@ -51,7 +51,7 @@ async function withFreshServers<T>(
 ): Promise<T> {
   const started = await Promise.allSettled([
     startServerProcess('webhook', tls, { cpuProfileDir: options.cpuProfileDir }),
-    startServerProcess('baseline', tls),
+    startServerProcess('baseline', tls, { source: options.against }),
   ]);
   const servers = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
   const agents: Agent[] = [];

@@ -14,6 +14,8 @@ export interface BenchOptions {
   readonly quick: boolean;
   /** Where the webhook's server process writes a V8 CPU profile (node --cpu-prof), if anywhere. */
   readonly cpuProfileDir: string | undefined;
+  /** A source tree whose webhook takes the baseline's place, so two versions are measured in one run. */
+  readonly against: string | undefined;
 }
 
 export const USAGE = `Usage: node bench/webhook/main.ts [options]
@@ -31,6 +33,8 @@ Options:
   --quick              short run for CI smoke checks; the numbers are noisy
   --json               print machine-readable results instead of tables
   --cpu-prof <dir>     write a V8 CPU profile of each webhook server process to <dir> (open in DevTools)
+  --against <dir>      in the baseline's place, the webhook of another source tree (an earlier commit's
+                       packages/ and bench/, unpacked where node_modules resolves); ratios = this ÷ that
   --help               print this text`;
 
 /** Returns undefined when --help was asked for. */
@@ -52,6 +56,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     json: values.json ?? false,
     quick,
     cpuProfileDir: values['cpu-prof'],
+    against: values.against,
   };
 }
 
@@ -68,6 +73,7 @@ function parse(argv: readonly string[]) {
       quick: { type: 'boolean' },
       json: { type: 'boolean' },
       'cpu-prof': { type: 'string' },
+      against: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,

@@ -16,7 +16,7 @@ export interface ServerProcess {
 export async function startServerProcess(
   role: ServerRole,
   tls: TlsIdentity,
-  options: { cpuProfileDir?: string | undefined } = {},
+  options: { cpuProfileDir?: string | undefined; source?: string | undefined } = {},
 ): Promise<ServerProcess> {
   const profile = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir];
   // stdout is dropped so a stray line from a server can never corrupt --json output; stderr stays visible.
@@ -31,6 +31,7 @@ export async function startServerProcess(
       certPem: tls.certPem,
       keyPem: tls.keyPem,
       notAfter: tls.notAfter.toISOString(),
+      ...(options.source === undefined ? {} : { source: options.source }),
     });
     if (started.type !== 'listening') throw new Error(`the ${role} server answered ${started.type} to start`);
     return {
