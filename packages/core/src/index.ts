@@ -22,6 +22,7 @@ export {
   type TransportFailure,
   transportFailureOf,
 } from './api-errors.ts';
+export { podmcpCacheDir } from './cache-dir.ts';
 export { decodeCursor, encodeCursor } from './cursor.ts';
 export { DEFAULT_HEALTH_PORT, DEFAULT_MCP_PORT } from './defaults.ts';
 export { CLAIMED_IDENTITY_HEADER, CLAIMED_IDENTITY_MAX_CHARS, cleanClaimedIdentity } from './headers.ts';
