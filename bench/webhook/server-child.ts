@@ -4,9 +4,9 @@
  * soon as the benchmark is, even if the benchmark dies without saying so.
  */
 import type { Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { listen } from '@podmcp/core';
 import type { BaselineServer } from './baseline-server.ts';
 import type { FromServer, ToServer } from './ipc.ts';
 
@@ -37,9 +37,8 @@ async function handle(message: ToServer): Promise<void> {
         const { createWebhookUnderTest } = await import('./webhook-under-test.ts');
         server = createWebhookUnderTest(certificate);
       }
-      const listening = server;
-      await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
-      return reply({ type: 'listening', port: (listening.address() as AddressInfo).port });
+      // A listen error rejects, so the benchmark reads it as a failed start rather than a crashed child.
+      return reply({ type: 'listening', port: await listen(server, 0, '127.0.0.1') });
     }
     case 'answer-with':
       if (otherWebhook) return reply({ type: 'answer-set' });
