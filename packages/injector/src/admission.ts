@@ -6,7 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterFacts } from './cluster-facts.ts';
 import type { InjectorConfig } from './config.ts';
 import { type Decision, decide, type ReasonCode } from './decide.ts';
-import { encodePatch } from './patch.ts';
+import { patchBase64 } from './patch.ts';
 
 export interface AdmissionResponse {
   uid: string;
@@ -141,7 +141,7 @@ function respond(uid: string, pod: V1Pod, decision: Decision, config: InjectorCo
       uid,
       allowed: true,
       patchType: 'JSONPatch',
-      patch: Buffer.from(encodePatch(pod, decision.plan, config)).toString('base64'),
+      patch: patchBase64(pod, decision.plan, config),
       ...warnings,
     };
   }

@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { review } from '../src/admission.ts';
 import { defaultInjectorConfig, parseInjectorConfig } from '../src/config.ts';
 import { decide } from '../src/decide.ts';
-import { buildPatch, encodePatch } from '../src/patch.ts';
+import { buildPatch, encodePatch, patchBase64 } from '../src/patch.ts';
 import { admissionReview, podWith } from './fixtures.ts';
 
 const config = defaultInjectorConfig();
@@ -76,6 +76,8 @@ describe('encodePatch', () => {
         const again = decide(pod, caseConfig, cluster);
         assert.ok(again.action === 'inject');
         assert.equal(encodePatch(pod, again.plan, caseConfig), expected);
+        // And as the answer carries it, first encoded for this shape, then taken from the shape's encoding.
+        for (const _ of [1, 2]) assert.equal(decoded(patchBase64(pod, again.plan, caseConfig)), expected);
       });
     }
   }
@@ -90,6 +92,27 @@ describe('encodePatch', () => {
     const second = encodePatch(pod, decision.plan, other);
     assert.notEqual(second, first);
     assert.equal(second, JSON.stringify(buildPatch(pod, decision.plan, other)));
+  });
+
+  test('pods of one plan and one shape share an encoding; any other shape is encoded for itself', () => {
+    const cluster = { nativeSidecars: false };
+    const variants = [
+      podWith({}),
+      podWith({}, { containers: [{ name: 'web' }] }),
+      podWith({}, { containers: [{ name: 'web' }], volumes: [] }),
+      podWith({ 'kubectl.kubernetes.io/default-container': 'web' }, { containers: [{ name: 'web' }] }),
+      podWith({}, { containers: [{ name: 'web' }], initContainers: [] }),
+    ];
+    const seen = new Set<string>();
+    for (const pod of [...variants, ...variants]) {
+      const decision = decide(pod, config, cluster);
+      assert.ok(decision.action === 'inject');
+      const patch = decoded(patchBase64(pod, decision.plan, config));
+      assert.equal(patch, JSON.stringify(buildPatch(pod, decision.plan, config)));
+      seen.add(patch);
+    }
+    // The last variant differs from the second only in initContainers, which a regular container never touches.
+    assert.equal(seen.size, variants.length - 1);
   });
 
   test("the webhook's answer carries exactly that patch", () => {
@@ -146,3 +169,7 @@ describe('decisions share what one set of annotations resolves to', () => {
     assert.notEqual(second.warnings, first.warnings);
   });
 });
+
+function decoded(base64: string): string {
+  return Buffer.from(base64, 'base64').toString('utf8');
+}
