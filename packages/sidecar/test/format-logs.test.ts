@@ -25,6 +25,8 @@ const T1 = '2026-03-01T10:00:00.000000001Z';
 const T2 = '2026-03-01T10:00:00.5Z';
 const T3 = '2026-03-01T10:00:01Z';
 
+import { assertNoSecretFragment } from './redact-plantings.ts';
+
 function log(...entries: Array<[string, string]>): string {
   return entries.map(([time, text]) => `${time} ${text}\n`).join('');
 }
@@ -515,4 +517,15 @@ describe('describeLogError', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
     assert.equal(describeLogError(refused, { pod: 'web-1', container: 'app', previous: false }).kind, 'unreachable');
   });
+});
+
+test('a log line is redacted before it is cut to the line cap', () => {
+  const secret = 'Zq7xW2vLp9Rk4Tn8Hc3M';
+  const credential = `postgres://app:${secret}@db.shop.svc:5432/orders`;
+  for (let shift = 0; shift < 48; shift++) {
+    const line = `${'w'.repeat(256 - 44 + shift)} ${credential} and more text after it`;
+    const lines = parseLogText(log([T1, line]), false);
+    const selection = selectLines(lines, { maxBytes: 4096, keep: 'newest', lineCapBytes: 256, timestamps: false });
+    assertNoSecretFragment(selection.texts.join('\n'), secret);
+  }
 });

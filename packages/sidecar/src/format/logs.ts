@@ -6,6 +6,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { DEFAULT_CONTAINER_ANNOTATION, SIDECAR_CONTAINER_NAME } from '@podmcp/core';
 import { truncateHead } from '../output/budget.ts';
+import { redactShapes } from '../safety/redact.ts';
 
 /** The container the injector adds; never the default when the pod has an app container. */
 export const SIDECAR_CONTAINER = SIDECAR_CONTAINER_NAME;
@@ -279,7 +280,8 @@ export function selectLines(lines: readonly LogLine[], options: SelectOptions): 
 }
 
 function renderLine(line: LogLine, options: SelectOptions, capBytes: number): { text: string; cut: boolean } {
-  const full = options.timestamps && line.timestamp ? `${line.timestamp} ${line.text}` : line.text;
+  const raw = options.timestamps && line.timestamp ? `${line.timestamp} ${line.text}` : line.text;
+  const full = redactShapes(raw);
   const capped = truncateHead(full, capBytes);
   return capped.truncated
     ? { text: `${capped.text} … [line cut: ${capped.omittedBytes} more bytes]`, cut: true }
