@@ -15,6 +15,7 @@ import {
   INJECTOR_LAYERS,
   LAYER_TABLES,
   layerFindings,
+  mcpSdkFindings,
   packageFindings,
   SIDECAR_LAYERS,
   staleMemberFindings,
@@ -51,6 +52,10 @@ for (const table of LAYER_TABLES) {
     assertNone([...layerFindings(files, table), ...staleMemberFindings(files, table)]);
   });
 }
+
+test("only the sidecar's mcp/ and transport/ and the CLI's bridge import the MCP SDK", () => {
+  assertNone(mcpSdkFindings(files));
+});
 
 test('no import cycle between files or modules in any package', () => {
   assertNone(cycleFindings(files));
