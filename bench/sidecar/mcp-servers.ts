@@ -6,12 +6,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { podmcpCacheDir } from '@podmcp/core';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const PODMCP_BIN = join(REPO, 'packages', 'cli', 'bin', 'podmcp.js');
@@ -37,7 +37,7 @@ export interface ServerSpec {
 }
 
 export function peersDirectory(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.PODMCP_CACHE_DIR || join(homedir(), '.cache', 'podmcp'), 'bench', 'peers');
+  return join(podmcpCacheDir(env), 'bench', 'peers');
 }
 
 export const PEER_PACKAGES = ['kubernetes-mcp-server', 'mcp-server-kubernetes'] as const;

@@ -2,7 +2,7 @@
 export type ServerRole = 'webhook' | 'baseline';
 
 export type ToServer =
-  | { type: 'start'; role: ServerRole; certPem: string; keyPem: string; notAfter: string }
+  | { type: 'start'; role: ServerRole; certPem: string; keyPem: string; notAfter: string; source?: string }
   | { type: 'answer-with'; body: string }
   | { type: 'usage' }
   | { type: 'stop' };

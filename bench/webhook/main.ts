@@ -49,7 +49,10 @@ async function withFreshServers<T>(
   options: BenchOptions,
   use: (contenders: Record<ServerRole, Contender>) => Promise<T>,
 ): Promise<T> {
-  const started = await Promise.allSettled([startServerProcess('webhook', tls), startServerProcess('baseline', tls)]);
+  const started = await Promise.allSettled([
+    startServerProcess('webhook', tls, { cpuProfileDir: options.cpuProfileDir }),
+    startServerProcess('baseline', tls, { source: options.against }),
+  ]);
   const servers = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
   const agents: Agent[] = [];
   try {

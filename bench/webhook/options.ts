@@ -12,6 +12,10 @@ export interface BenchOptions {
   readonly scenarios: readonly ScenarioName[];
   readonly json: boolean;
   readonly quick: boolean;
+  /** Where the webhook's server process writes a V8 CPU profile (node --cpu-prof), if anywhere. */
+  readonly cpuProfileDir: string | undefined;
+  /** A source tree whose webhook takes the baseline's place, so two versions are measured in one run. */
+  readonly against: string | undefined;
 }
 
 export const USAGE = `Usage: node bench/webhook/main.ts [options]
@@ -28,6 +32,9 @@ Options:
   --scenarios <list>   comma-separated subset of: ${SCENARIO_NAMES.join(', ')} (default all)
   --quick              short run for CI smoke checks; the numbers are noisy
   --json               print machine-readable results instead of tables
+  --cpu-prof <dir>     write a V8 CPU profile of each webhook server process to <dir> (open in DevTools)
+  --against <dir>      in the baseline's place, the webhook of another source tree (an earlier commit's
+                       packages/ and bench/, unpacked where node_modules resolves); ratios = this ÷ that
   --help               print this text`;
 
 /** Returns undefined when --help was asked for. */
@@ -48,6 +55,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     scenarios: scenarioList(values.scenarios),
     json: values.json ?? false,
     quick,
+    cpuProfileDir: values['cpu-prof'],
+    against: values.against,
   };
 }
 
@@ -63,6 +72,8 @@ function parse(argv: readonly string[]) {
       scenarios: { type: 'string' },
       quick: { type: 'boolean' },
       json: { type: 'boolean' },
+      'cpu-prof': { type: 'string' },
+      against: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,

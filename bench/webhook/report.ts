@@ -12,12 +12,14 @@ export interface RunFacts {
 
 export function renderText(results: readonly ScenarioResult[], options: BenchOptions, facts: RunFacts): string {
   const lines = [
-    `podmcp injector webhook vs bare node:https baseline — Node ${facts.nodeVersion}, ${facts.cpus} CPUs, ` +
+    `podmcp injector webhook vs ${options.against === undefined ? 'bare node:https baseline' : 'another version of it'} — Node ${facts.nodeVersion}, ${facts.cpus} CPUs, ` +
       `${options.connections} keep-alive connections to 127.0.0.1`,
     `${options.seconds} s measured per server per scenario in ${options.rounds * 2} alternating rounds, ` +
       `after ${options.warmupSeconds} s warm-up each${options.quick ? ' (--quick: expect noise)' : ''}`,
     'Webhook: real server, info log line per decision to a discarded stream, Prometheus metrics on.',
-    'Baseline: same TLS and keep-alive settings, receives the whole body, answers the bytes the webhook would.',
+    options.against === undefined
+      ? 'Baseline: same TLS and keep-alive settings, receives the whole body, answers the bytes the webhook would.'
+      : `Baseline: the webhook of ${options.against} (--against), wired the same way.`,
     '',
     'Throughput and latency (ratio = webhook / baseline)',
     table(

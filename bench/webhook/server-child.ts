@@ -4,12 +4,15 @@
  * soon as the benchmark is, even if the benchmark dies without saying so.
  */
 import type { Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { listen } from '@podmcp/core';
 import type { BaselineServer } from './baseline-server.ts';
 import type { FromServer, ToServer } from './ipc.ts';
 
 let server: Server | undefined;
 let baseline: BaselineServer | undefined;
+let otherWebhook = false;
 
 function reply(message: FromServer): void {
   process.send?.(message);
@@ -20,7 +23,13 @@ async function handle(message: ToServer): Promise<void> {
     case 'start': {
       const certificate = { certPem: message.certPem, keyPem: message.keyPem, notAfter: new Date(message.notAfter) };
       // Each role loads only its own modules, so the baseline's memory is not inflated by the injector's.
-      if (message.role === 'baseline') {
+      if (message.source !== undefined) {
+        // Another version of the webhook in the baseline's place (--against): it answers for itself.
+        const other = pathToFileURL(resolve(message.source, 'bench/webhook/webhook-under-test.ts')).href;
+        const { createWebhookUnderTest } = (await import(other)) as typeof import('./webhook-under-test.ts');
+        server = createWebhookUnderTest(certificate);
+        otherWebhook = true;
+      } else if (message.role === 'baseline') {
         const { createBaselineServer } = await import('./baseline-server.ts');
         baseline = createBaselineServer(certificate);
         server = baseline.server;
@@ -28,11 +37,11 @@ async function handle(message: ToServer): Promise<void> {
         const { createWebhookUnderTest } = await import('./webhook-under-test.ts');
         server = createWebhookUnderTest(certificate);
       }
-      const listening = server;
-      await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
-      return reply({ type: 'listening', port: (listening.address() as AddressInfo).port });
+      // A listen error rejects, so the benchmark reads it as a failed start rather than a crashed child.
+      return reply({ type: 'listening', port: await listen(server, 0, '127.0.0.1') });
     }
     case 'answer-with':
+      if (otherWebhook) return reply({ type: 'answer-set' });
       if (!baseline) return reply({ type: 'failed', message: 'only the baseline answers with fixed bytes' });
       baseline.answerWith(Buffer.from(message.body));
       return reply({ type: 'answer-set' });

@@ -13,10 +13,16 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(role: ServerRole, tls: TlsIdentity): Promise<ServerProcess> {
+export async function startServerProcess(
+  role: ServerRole,
+  tls: TlsIdentity,
+  options: { cpuProfileDir?: string | undefined; source?: string | undefined } = {},
+): Promise<ServerProcess> {
+  const profile = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir];
   // stdout is dropped so a stray line from a server can never corrupt --json output; stderr stays visible.
   const child = fork(new URL('./server-child.ts', import.meta.url), [], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...profile],
   });
   try {
     const started = await ask(child, {
@@ -25,6 +31,7 @@ export async function startServerProcess(role: ServerRole, tls: TlsIdentity): Pr
       certPem: tls.certPem,
       keyPem: tls.keyPem,
       notAfter: tls.notAfter.toISOString(),
+      ...(options.source === undefined ? {} : { source: options.source }),
     });
     if (started.type !== 'listening') throw new Error(`the ${role} server answered ${started.type} to start`);
     return {

@@ -11,6 +11,8 @@ import {
   INJECTOR_LAYERS,
   LAYER_TABLES,
   layerFindings,
+  MCP_SDK_IMPORTERS,
+  mcpSdkFindings,
   memberOf,
   PACKAGE_DIRECTION,
   packageFindings,
@@ -124,6 +126,53 @@ test('sidecar layers: a file the table does not place is reported, so a new modu
     ['packages/sidecar/src/mystery/thing.ts:1'],
   );
   assert.match(findings[0]?.rule ?? '', /mystery\/ has no rank in the sidecar layer table/);
+});
+
+test('sidecar layers: an import of a file no member holds is reported, not skipped', () => {
+  const findings = layerFindings(
+    [file('sidecar', 'tools/x.ts', "import './definition.ts';\nimport '../mystery/gone.ts';")],
+    SIDECAR_LAYERS,
+  );
+  assert.deepEqual(
+    findings.map((finding) => finding.at),
+    ['packages/sidecar/src/tools/x.ts:2'],
+  );
+  assert.match(findings[0]?.rule ?? '', /imports mystery\/gone\.ts, which is no file the sidecar layer table places/);
+});
+
+test('MCP SDK: planted imports outside mcp/, transport/ and the bridge are reported with file:line', () => {
+  const findings = mcpSdkFindings([
+    file(
+      'sidecar',
+      'tools/x.ts',
+      "import './definition.ts';\nimport type { Tool } from '@modelcontextprotocol/sdk/types.js';",
+    ),
+    file('sidecar', 'serve.ts', "import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';"),
+    file('core', 'tools.ts', "import '@modelcontextprotocol/sdk/types.js';"),
+    file('cli', 'connect/command.ts', "import '@modelcontextprotocol/sdk/client/index.js';"),
+  ]);
+  assert.deepEqual(
+    findings.map((finding) => finding.at),
+    [
+      'packages/sidecar/src/tools/x.ts:2',
+      'packages/sidecar/src/serve.ts:1',
+      'packages/core/src/tools.ts:1',
+      'packages/cli/src/connect/command.ts:1',
+    ],
+  );
+  assert.match(findings[0]?.rule ?? '', /in sidecar, only mcp\/, transport\/ may import the MCP SDK/);
+  assert.match(findings[2]?.rule ?? '', /in core, no module may import the MCP SDK/);
+});
+
+test('MCP SDK: mcp/, transport/ and the bridge may import it; other modules may import what wraps it', () => {
+  const findings = mcpSdkFindings([
+    file('sidecar', 'mcp/server.ts', "import { Server } from '@modelcontextprotocol/sdk/server/index.js';"),
+    file('sidecar', 'transport/stdio.ts', "import '@modelcontextprotocol/sdk/server/stdio.js';"),
+    file('sidecar', 'serve.ts', "import { createMcpServer } from './mcp/server.ts';"),
+    file('cli', 'connect/bridge.ts', "import '@modelcontextprotocol/sdk/client/streamableHttp.js';"),
+  ]);
+  assert.deepEqual(findings, []);
+  assert.deepEqual(MCP_SDK_IMPORTERS.core, []);
 });
 
 test('the sidecar table is the one the project agreed: context.ts between actions and format, neutral leaves last', () => {

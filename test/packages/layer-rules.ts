@@ -1,6 +1,7 @@
 /**
  * Which way imports may go, as data, and the checks that read it: the direction between packages, the rank
- * tables inside the sidecar and the injector, and no import cycle inside any package. Each check takes the
+ * tables inside the sidecar and the injector, where the MCP SDK may be imported, and no import cycle inside any
+ * package. Each check takes the
  * sources as plain values and returns findings (`file:line: rule broken`), so a test can feed it a fixture.
  */
 import ts from 'typescript';
@@ -38,7 +39,7 @@ export const SIDECAR_LAYERS: LayerTable = {
   ranks: [
     /* 0 entry */ ['index.ts', 'serve.ts', 'sidecar.ts', 'health-server.ts', 'metrics.ts', 'docs.ts'],
     /* 1 */ ['transport/', 'auth/'],
-    /* 2 mcp/ is the only module that knows the MCP SDK; gate/ holds the named steps of the call gate */ [
+    /* 2 mcp/ owns the MCP protocol (transport/ the SDK's transports); gate/ the named steps of the call gate */ [
       'mcp/',
       'gate/',
     ],
@@ -79,6 +80,22 @@ export const INJECTOR_LAYERS: LayerTable = {
 };
 
 export const LAYER_TABLES: readonly LayerTable[] = [SIDECAR_LAYERS, INJECTOR_LAYERS];
+
+/**
+ * Where the MCP SDK may be imported, per package: a folder (`mcp/`, everything under it) or one file. In the
+ * sidecar mcp/ owns the protocol (the server, its handlers, listings, elicitation) and transport/ the SDK's
+ * transports (stdio, Streamable HTTP sessions); the CLI's bridge relays messages between two SDK transports.
+ * Nothing else knows the SDK, so an upgrade of it is read in these places only.
+ */
+export const MCP_SDK_IMPORTERS: Readonly<Record<string, readonly string[]>> = {
+  core: [],
+  injector: [],
+  sidecar: ['mcp/', 'transport/'],
+  cli: ['connect/bridge.ts'],
+  image: [],
+};
+
+const MCP_SDK = /^@modelcontextprotocol\//;
 
 /** The member a path belongs to: its top-level folder (`tools/`) or, at the top of src/, the file itself. */
 export function memberOf(path: string): string {
@@ -138,10 +155,37 @@ export function layerFindings(files: readonly SourceFile[], table: LayerTable): 
       const target = resolveSpecifier(file.pkg, file.path, ref.specifier);
       if (target.kind !== 'file') continue;
       const to = rankOf(table, target.path);
-      if (to === undefined || allowedWithin(from, to)) continue;
+      if (to === undefined) {
+        // Every file of the package has a rank (else it is reported above): a target without one is no file.
+        findings.push({
+          at: where(file, ref.line),
+          rule: `imports ${target.path}, which is no file the ${table.pkg} layer table places (moved or misspelt?)`,
+        });
+        continue;
+      }
+      if (allowedWithin(from, to)) continue;
       findings.push({
         at: where(file, ref.line),
         rule: `${memberOf(file.path)} (rank ${from}) imports ${target.path} (${memberOf(target.path)}, rank ${to}): imports go only down (to a greater rank) or within the rank`,
+      });
+    }
+  }
+  return findings;
+}
+
+/** Imports of the MCP SDK (`@modelcontextprotocol/*`) outside the places MCP_SDK_IMPORTERS names. */
+export function mcpSdkFindings(files: readonly SourceFile[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const file of files) {
+    const allowed = MCP_SDK_IMPORTERS[file.pkg] ?? [];
+    const may = allowed.some((place) => (place.endsWith('/') ? file.path.startsWith(place) : file.path === place));
+    if (may) continue;
+    for (const ref of importsOfFile(file)) {
+      if (!MCP_SDK.test(ref.specifier)) continue;
+      const places = allowed.length === 0 ? 'no module' : `only ${allowed.join(', ')}`;
+      findings.push({
+        at: where(file, ref.line),
+        rule: `imports ${ref.specifier}; in ${file.pkg}, ${places} may import the MCP SDK (MCP_SDK_IMPORTERS)`,
       });
     }
   }

@@ -17,11 +17,12 @@ import {
   INJECTOR_LAYERS,
   LAYER_TABLES,
   layerFindings,
+  mcpSdkFindings,
   packageFindings,
   SIDECAR_LAYERS,
   staleMemberFindings,
 } from './layer-rules.ts';
-import { documentedRankFindings, readmeMapFindings } from './readme-maps.ts';
+import { documentedRankFindings, gateStepsOf, readmeMapFindings } from './readme-maps.ts';
 import { readPackageSources } from './source-graph.ts';
 import { exportStarFindings, longFileFindings, longFunctionFindings, versionLiteralFindings } from './source-shape.ts';
 
@@ -56,6 +57,10 @@ for (const table of LAYER_TABLES) {
 
 test(`sidecar: only kube/ (and serve.ts) use ${CLIENT_LIBRARY}; everywhere else imports only its types`, () => {
   assertNone(clientLibraryFindings(files));
+});
+
+test("only the sidecar's mcp/ and transport/ and the CLI's bridge import the MCP SDK", () => {
+  assertNone(mcpSdkFindings(files));
 });
 
 test('no import cycle between files or modules in any package', () => {
@@ -98,4 +103,16 @@ test('the rank tables written in ARCHITECTURE.md and the injector README are the
     ...documentedRankFindings('ARCHITECTURE.md', architecture, 'Sidecar layers', SIDECAR_LAYERS),
     ...documentedRankFindings('packages/injector/README.md', injectorReadme, 'Modules', INJECTOR_LAYERS),
   ]);
+});
+
+test('ARCHITECTURE.md and the sidecar README show the gate chain gate/pipeline.ts composes', () => {
+  const steps = gateStepsOf(readFileSync(join(REPO, 'packages/sidecar/src/gate/pipeline.ts'), 'utf8'));
+  assert.ok(steps.length > 5, `gate/pipeline.ts composes only ${steps.length} steps`);
+  const chain = steps.join(' → ');
+  for (const document of ['ARCHITECTURE.md', 'packages/sidecar/README.md']) {
+    assert.ok(
+      readFileSync(join(REPO, document), 'utf8').includes(chain),
+      `${document} does not show the gate as: ${chain}`,
+    );
+  }
 });

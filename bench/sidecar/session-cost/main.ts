@@ -1,6 +1,6 @@
 /**
  * Session cost: what a whole troubleshooting session costs an agent on each server. Six broken workloads
- * (session-scenarios.ts), each walked with the server's fixed runbook (session-runbooks.ts) until its facts
+ * (scenarios.ts), each walked with the server's fixed runbook (runbooks.ts) until its facts
  * are in the answers. Counted: calls, bytes of tool output (the text a model reads), the catalogue
  * (tools/list as JSON, with and without output schemas) and the bytes re-read over the session: a model
  * re-reads the catalogue and every earlier answer on each turn, one turn before each call and one after the

@@ -96,7 +96,7 @@ export const ANNOTATIONS = {
   mode: spec({
     schema: z.enum(['read-only', 'read-write']),
     allowed: '`read-only`, `read-write`',
-    defaultText: '`read-only`',
+    defaultText: `\`${DEFAULTS.mode}\``,
     description: 'Whether action tools (restart, scale, delete pod, roll back) exist at all.',
   }),
   tools: spec({
@@ -157,7 +157,7 @@ export const ANNOTATIONS = {
   'native-sidecar': spec({
     schema: z.enum(['auto', 'true', 'false']),
     allowed: '`auto`, `true`, `false`',
-    defaultText: '`auto`',
+    defaultText: `\`${DEFAULTS.nativeSidecar}\``,
     description:
       'Inject as a native sidecar (an init container with `restartPolicy: Always`, started before the app, never blocking Job completion). `auto` follows the cluster.',
   }),
@@ -183,7 +183,7 @@ export const ANNOTATIONS = {
   'app-metrics-path': spec({
     schema: urlPath,
     allowed: 'a URL path',
-    defaultText: '`/metrics`',
+    defaultText: `\`${DEFAULTS.appMetricsPath}\``,
     description: "Path of the app's Prometheus metrics.",
   }),
   'app-health-port': spec({
@@ -195,7 +195,7 @@ export const ANNOTATIONS = {
   'app-health-path': spec({
     schema: urlPath,
     allowed: 'a URL path',
-    defaultText: '`/healthz`',
+    defaultText: `\`${DEFAULTS.appHealthPath}\``,
     description: "Path of the app's health endpoint.",
   }),
   'metrics-history': spec({

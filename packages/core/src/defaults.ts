@@ -10,6 +10,11 @@ export const DEFAULTS = {
   rateLimitPerMinute: 120,
   maxReplicas: 10,
   actionCooldownSeconds: 300,
+  // What a pod gets when it leaves these annotations out; the cluster's configuration does not change them.
+  mode: 'read-only',
+  nativeSidecar: 'auto',
+  appMetricsPath: '/metrics',
+  appHealthPath: '/healthz',
 } as const;
 
 /** The sidecar's MCP port when neither the cluster nor the pod names one. */

@@ -22,6 +22,7 @@ export {
   type TransportFailure,
   transportFailureOf,
 } from './api-errors.ts';
+export { podmcpCacheDir } from './cache-dir.ts';
 export { decodeCursor, encodeCursor } from './cursor.ts';
 export { DEFAULT_HEALTH_PORT, DEFAULT_MCP_PORT } from './defaults.ts';
 export { CLAIMED_IDENTITY_HEADER, CLAIMED_IDENTITY_MAX_CHARS, cleanClaimedIdentity } from './headers.ts';
@@ -36,6 +37,7 @@ export {
   TMP_VOLUME,
   TOKEN_VOLUME,
 } from './injected.ts';
+export { INJECTOR_NAME, WEBHOOK_ADMIN_PORT, WEBHOOK_PORT } from './injector-names.ts';
 export { API_CONNECTIONS, type KubePool, pooledApiClient, poolFor } from './kube-pool.ts';
 export { patientWatch } from './kube-watch.ts';
 export {
@@ -48,6 +50,7 @@ export {
   kubeconfigFiles,
   loadKubeConfig,
   SERVICE_ACCOUNT_DIR,
+  unconfiguredKubeConfig,
 } from './kubeconfig.ts';
 export { listen } from './listen.ts';
 export { createProbeServer, type MetricsSource, type ProbeServerOptions } from './probe-server.ts';

@@ -160,34 +160,9 @@ export function createKubePool(kubeConfig: KubeConfig, options: KubePoolOptions 
     });
   };
 
-  const send = async (request: PlainRequest): Promise<PlainResponse> => {
-    const headers: Record<string, string> = { ...request.headers };
-    let dispatcher: unknown;
-    const context = {
-      setHeaderParam: (name: string, value: string) => {
-        headers[name] = value;
-      },
-      setDispatcher: (value: unknown) => {
-        dispatcher = value;
-      },
-    };
-    await apply(context as unknown as RequestContext, 'requests');
-    const response = await fetch(request.url, {
-      method: request.method,
-      headers,
-      ...(request.body === undefined ? {} : { body: request.body }),
-      ...(dispatcher === undefined ? {} : { dispatcher: dispatcher as Agent }),
-    });
-    const answerHeaders: Record<string, string> = {};
-    response.headers.forEach((value, name) => {
-      answerHeaders[name] = value;
-    });
-    return { status: response.status, headers: answerHeaders, text: await response.text() };
-  };
-
   const pool: KubePool = {
     kubeConfig,
-    send,
+    send: (request) => sendPlain(request, (context) => apply(context, 'requests')),
     getName: () => 'pooled kubeconfig authentication',
     applySecurityAuthentication: (context) => apply(context, 'requests'),
     apiClient: (type, middleware) => new type(configuration(middleware)),
@@ -210,6 +185,36 @@ export function createKubePool(kubeConfig: KubeConfig, options: KubePoolOptions 
     },
   };
   return pool;
+}
+
+/** One request with the headers and the agent `apply` sets, as client-node's generated clients send theirs. */
+async function sendPlain(
+  request: PlainRequest,
+  apply: (context: RequestContext) => Promise<void>,
+): Promise<PlainResponse> {
+  const headers: Record<string, string> = { ...request.headers };
+  let dispatcher: Agent | undefined;
+  // The two parts of a RequestContext that applying credentials writes.
+  const context = {
+    setHeaderParam: (name: string, value: string) => {
+      headers[name] = value;
+    },
+    setDispatcher: (value: Agent) => {
+      dispatcher = value;
+    },
+  };
+  await apply(context as unknown as RequestContext);
+  const response = await fetch(request.url, {
+    method: request.method,
+    headers,
+    ...(request.body === undefined ? {} : { body: request.body }),
+    ...(dispatcher === undefined ? {} : { dispatcher }),
+  });
+  const answerHeaders: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    answerHeaders[name] = value;
+  });
+  return { status: response.status, headers: answerHeaders, text: await response.text() };
 }
 
 /** The agents of one credential: pooled requests, and watches whose bodies may stay silent for minutes. */

@@ -67,6 +67,20 @@ export function inClusterKubeConfig(env: Env, tokenFile: string, user = 'podmcp'
   return kubeConfig;
 }
 
+/**
+ * Nothing configured anywhere: client-node's own last resort (what its loadFromDefault ends with), an API server
+ * at http://localhost:8080 and no credentials. A process that must start anyway (the sidecar) keeps serving and
+ * says on each call that the API server is unreachable; the CLI refuses instead.
+ */
+export function unconfiguredKubeConfig(): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromClusterAndUser(
+    { name: 'cluster', server: 'http://localhost:8080', skipTLSVerify: false },
+    { name: 'user' },
+  );
+  return kubeConfig;
+}
+
 /** The kubeconfig the request names, or undefined when there is none to find (offline, or a test). */
 export function loadKubeConfig(request: KubeConfigRequest): KubeConfig | undefined {
   const kubeConfig = loadFiles(request);

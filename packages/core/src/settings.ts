@@ -96,7 +96,7 @@ export function resolveSettings(values: AnnotationValues, defaults: SettingsDefa
   const problem = (name: AnnotationName, message: string) =>
     errors.push({ key: annotationKey(name), value: String(values[name] ?? ''), message });
 
-  const mode = values.mode ?? 'read-only';
+  const mode = values.mode ?? DEFAULTS.mode;
   const prometheus = values['metrics-history'] === false ? undefined : defaults.prometheus;
   const reads = prometheus ? [...READ_TOOLS, ...PROMETHEUS_TOOLS] : [...READ_TOOLS];
   const tools = values.tools ?? (mode === 'read-write' ? [...reads, ...ACTION_TOOLS] : reads);
@@ -153,11 +153,11 @@ export function resolveSettings(values: AnnotationValues, defaults: SettingsDefa
         appMetrics:
           appMetricsPort === undefined
             ? undefined
-            : { port: appMetricsPort, path: values['app-metrics-path'] ?? '/metrics' },
+            : { port: appMetricsPort, path: values['app-metrics-path'] ?? DEFAULTS.appMetricsPath },
         appHealth:
           appHealthPort === undefined
             ? undefined
-            : { port: appHealthPort, path: values['app-health-path'] ?? '/healthz' },
+            : { port: appHealthPort, path: values['app-health-path'] ?? DEFAULTS.appHealthPath },
         rateLimitPerMinute: values['rate-limit'] ?? defaults.rateLimitPerMinute,
         maxReplicas: values['max-replicas'] ?? defaults.maxReplicas,
         actionCooldownSeconds: values['action-cooldown'] ?? defaults.actionCooldownSeconds,
@@ -166,7 +166,7 @@ export function resolveSettings(values: AnnotationValues, defaults: SettingsDefa
         ...(prometheus ? { prometheus } : {}),
       },
       resources,
-      nativeSidecar: values['native-sidecar'] ?? 'auto',
+      nativeSidecar: values['native-sidecar'] ?? DEFAULTS.nativeSidecar,
       image: values.image,
     },
   };

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundle, ENTRY_FILE } from './bundle.ts';
+import { bakeCompileCache, COMPILE_CACHE_DIR } from './compile-cache.ts';
 import { DEBIAN_PACKAGES, fetchDebianPackage, installDebianPackages } from './debian.ts';
 import { fetchNodeRuntime, pinnedNodeVersion } from './node-runtime.ts';
 import { APP_DIR, addNodeRuntime, addUsers, ENTRYPOINT, linkEntrypoint, NODE_DIR, NONROOT } from './rootfs.ts';
@@ -15,7 +16,16 @@ import { hasCommand, run } from './run.ts';
 import { spdxDocument } from './sbom.ts';
 
 export const IMAGE_REPOSITORY = 'ghcr.io/podmcp/podmcp';
-export const REQUIRED_TOOLS = ['umoci', 'skopeo', 'apt-get', 'apt-cache', 'dpkg-deb', 'strip', 'tar'] as const;
+export const REQUIRED_TOOLS = [
+  'umoci',
+  'skopeo',
+  'apt-get',
+  'apt-cache',
+  'dpkg-deb',
+  'strip',
+  'tar',
+  'unshare',
+] as const;
 
 /** Every timestamp in the image and the SBOM: a fixed instant, overridable as reproducible builds expect. */
 const EPOCH = Number(process.env.SOURCE_DATE_EPOCH ?? 0);
@@ -26,7 +36,12 @@ export function imageConfig(version: string): Record<string, readonly string[]> 
     entrypoint: [ENTRYPOINT],
     user: [`${NONROOT}:${NONROOT}`],
     workdir: ['/'],
-    env: [`PATH=/usr/bin:${NODE_DIR}/bin`, 'NODE_ENV=production', 'SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt'],
+    env: [
+      `PATH=/usr/bin:${NODE_DIR}/bin`,
+      'NODE_ENV=production',
+      'SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt',
+      `NODE_COMPILE_CACHE=${COMPILE_CACHE_DIR}`,
+    ],
     label: [
       'org.opencontainers.image.title=podmcp',
       `org.opencontainers.image.version=${version}`,
@@ -43,8 +58,16 @@ export interface BuiltImage {
   readonly digest: string;
 }
 
-/** The image's root filesystem in a new folder, without packing it (what the Containerfile copies). */
-export async function assembleRootfs(repoRoot: string, rootfs: string) {
+/**
+ * The image's root filesystem in a new folder, without packing it (what the Containerfile copies). A build
+ * stage may not create user namespaces (an engine's default seccomp profile): there `compileCache:
+ * 'if-possible'` leaves the cache out with a warning, and Node compiles at start as it would without one.
+ */
+export async function assembleRootfs(
+  repoRoot: string,
+  rootfs: string,
+  compileCache: 'required' | 'if-possible' = 'required',
+) {
   mkdirSync(rootfs);
   const debian = DEBIAN_PACKAGES.map(fetchDebianPackage);
   installDebianPackages(rootfs, debian);
@@ -53,6 +76,12 @@ export async function assembleRootfs(repoRoot: string, rootfs: string) {
   const bundled = await bundle(repoRoot, join(rootfs, APP_DIR));
   linkEntrypoint(rootfs, ENTRY_FILE);
   addUsers(rootfs);
+  try {
+    bakeCompileCache(rootfs);
+  } catch (error) {
+    if (compileCache === 'required') throw error;
+    process.stderr.write(`no compile cache in the image: ${(error as Error).message}\n`);
+  }
   return { debian, node, bundled };
 }
 
@@ -105,7 +134,7 @@ export async function main(argv: readonly string[], repoRoot: string): Promise<n
     return 0;
   }
   if (values.rootfs !== undefined) {
-    await assembleRootfs(repoRoot, resolve(values.rootfs));
+    await assembleRootfs(repoRoot, resolve(values.rootfs), 'if-possible');
     return 0;
   }
   const started = performance.now();

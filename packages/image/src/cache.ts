@@ -1,8 +1,7 @@
-/** Where downloads are kept between builds: podmcp's cache folder, shared with the test harness. */
-import { homedir } from 'node:os';
+/** Where downloads are kept between builds: the image's part of podmcp's cache folder, shared with the test harness. */
 import { join } from 'node:path';
+import { podmcpCacheDir } from '@podmcp/core';
 
 export function cacheDir(...parts: string[]): string {
-  const base = process.env.PODMCP_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'podmcp');
-  return join(base, 'image', ...parts);
+  return join(podmcpCacheDir(), 'image', ...parts);
 }

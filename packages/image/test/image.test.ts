@@ -1,8 +1,9 @@
 /**
  * The image as `npm run image` builds it: reproducible (two builds, same digest and same bytes), configured
  * as the manifests expect (user 65532, entrypoint podmcp), distroless (no shell, no TypeScript, maps or docs),
- * with an SBOM of what it holds, and runnable: its own podmcp answers --version and injects an example,
- * run as 65532 on a read-only root filesystem (src/sandbox.ts: namespaces and chroot, so root is needed).
+ * with an SBOM of what it holds, and runnable: its own podmcp answers --version, injects an example and serves
+ * from its baked compile cache, run as 65532 on a read-only root filesystem (src/sandbox.ts: namespaces and
+ * chroot, so root is needed).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -121,6 +122,27 @@ describe('the podmcp container image', { skip, timeout: 600_000 }, () => {
     assert.equal(result.stdout, `podmcp ${version}\n`);
     const whoami = runInImage(image, ['/nodejs/bin/node', '-p', 'process.getuid() + ":" + process.getgid()']);
     assert.equal(whoami.stdout.trim(), '65532:65532', whoami.stderr);
+  });
+
+  test('podmcp serve compiles nothing at start: every file it loads comes from the baked compile cache', () => {
+    const kubeconfig = join(outs[0] as string, 'kubeconfig-cache');
+    writeFileSync(kubeconfig, unreachableKubeconfig('demo'));
+    const result = runInImage(
+      image,
+      [...image.entrypoint, 'serve', '--transport', 'stdio', '--kubeconfig', '/tmp/kubeconfig'],
+      { files: { kubeconfig }, input: toolsListInput('test'), env: ['NODE_DEBUG_NATIVE=COMPILE_CACHE'] },
+    );
+    assert.equal(result.status, 0, result.stderr);
+    // Node's own account of each module it compiled: "V8 code cache for ESM <url> was accepted, …" on a hit.
+    const verdicts = [...result.stderr.matchAll(/V8 code cache for ESM (\S+) (was [^,]+)/g)].map(
+      ([, url, verdict]) => `${url} ${verdict}`,
+    );
+    assert.ok(verdicts.includes('file:///app/podmcp.mjs was accepted'), result.stderr);
+    assert.ok(verdicts.filter((line) => line.includes('/app/chunks/')).length >= 3, result.stderr);
+    assert.deepEqual(
+      verdicts.filter((line) => !line.endsWith('was accepted')),
+      [],
+    );
   });
 
   test('podmcp inject -f adds the sidecar to an example, as the sources do', () => {

@@ -6,7 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterFacts } from './cluster-facts.ts';
 import type { InjectorConfig } from './config.ts';
 import { type Decision, decide, type ReasonCode } from './decide.ts';
-import { buildPatch } from './patch.ts';
+import { patchBase64 } from './patch.ts';
 
 export interface AdmissionResponse {
   uid: string;
@@ -137,12 +137,11 @@ export function review(
 function respond(uid: string, pod: V1Pod, decision: Decision, config: InjectorConfig): AdmissionResponse {
   const warnings = decision.warnings.length > 0 ? { warnings: [...decision.warnings] } : {};
   if (decision.action === 'inject') {
-    const patch = buildPatch(pod, decision.plan, config);
     return {
       uid,
       allowed: true,
       patchType: 'JSONPatch',
-      patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
+      patch: patchBase64(pod, decision.plan, config),
       ...warnings,
     };
   }

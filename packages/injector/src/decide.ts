@@ -4,6 +4,7 @@
  */
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import {
+  ANNOTATION_PREFIX,
   annotationKey,
   isInjected,
   parseAnnotations,
@@ -63,7 +64,8 @@ interface Candidate {
 
 export function decide(pod: V1Pod, config: InjectorConfig, cluster: ClusterFacts): Decision {
   const annotations = pod.metadata?.annotations ?? {};
-  const parsed = parseAnnotations(annotations);
+  const reading = readAnnotations(annotations, config);
+  const parsed = reading.parsed;
   const warnings = parsed.warnings.map((warning) => warning.message);
   const inject = annotationKey('inject');
 
@@ -77,7 +79,7 @@ export function decide(pod: V1Pod, config: InjectorConfig, cluster: ClusterFacts
   if (parsed.errors.length > 0) {
     return deny({ reason: 'invalid-annotation', messages: parsed.errors.map((error) => error.message) }, warnings);
   }
-  const resolution = resolveSettings(parsed.values, settingsDefaults(config));
+  const resolution = reading.resolution();
   if (!resolution.ok) {
     return deny({ reason: 'invalid-annotation', messages: resolution.errors.map((error) => error.message) }, warnings);
   }
@@ -111,7 +113,70 @@ export function decide(pod: V1Pod, config: InjectorConfig, cluster: ClusterFacts
       `injecting ${image} as a ${native ? 'native sidecar' : 'regular container'} in ${settings.sidecar.mode} mode`,
     ],
     warnings,
-    plan: { settings, image, native, ownToken },
+    plan: reading.plan(settings, image, native, ownToken),
+  };
+}
+
+/**
+ * What one set of `podmcp.dev/` annotations reads as under one configuration. The pods of a workload carry the
+ * same annotations, so the webhook parses (a schema per value) and resolves each distinct set once, and hands
+ * out the same plan for it, rather than doing both on every admission. Results are shared: never mutated.
+ */
+interface AnnotationReading {
+  readonly parsed: ReturnType<typeof parseAnnotations>;
+  readonly resolution: () => ReturnType<typeof resolveSettings>;
+  readonly plan: (settings: ResolvedSettings, image: string, native: boolean, ownToken: boolean) => InjectionPlan;
+}
+
+const READINGS = new WeakMap<InjectorConfig, Map<string, AnnotationReading>>();
+// Bounded in count and in key size, so pods with ever-new annotation values cannot grow memory.
+const MAX_READINGS = 256;
+const MAX_KEY_CHARS = 4096;
+
+function readAnnotations(annotations: Readonly<Record<string, string>>, config: InjectorConfig): AnnotationReading {
+  // Length-prefixed, in iteration order (the order parseAnnotations reports in): two different sets never share a key.
+  let key = '';
+  for (const name of Object.keys(annotations)) {
+    if (!name.startsWith(ANNOTATION_PREFIX)) continue;
+    const value: unknown = annotations[name];
+    // Not a string: a malformed request, read as it comes rather than given a key.
+    if (typeof value !== 'string') return newReading(annotations, config);
+    key += `${name.length}:${name}${value.length}:${value}`;
+  }
+  if (key.length > MAX_KEY_CHARS) return newReading(annotations, config);
+  let readings = READINGS.get(config);
+  if (!readings) {
+    readings = new Map();
+    READINGS.set(config, readings);
+  }
+  let reading = readings.get(key);
+  if (!reading) {
+    if (readings.size >= MAX_READINGS) readings.clear();
+    reading = newReading(annotations, config);
+    readings.set(key, reading);
+  }
+  return reading;
+}
+
+function newReading(annotations: Readonly<Record<string, string>>, config: InjectorConfig): AnnotationReading {
+  const parsed = parseAnnotations(annotations);
+  let resolution: ReturnType<typeof resolveSettings> | undefined;
+  const plans = new Map<string, InjectionPlan>();
+  return {
+    parsed,
+    resolution: () => {
+      resolution ??= resolveSettings(parsed.values, settingsDefaults(config));
+      return resolution;
+    },
+    plan: (settings, image, native, ownToken) => {
+      const key = `${native}/${ownToken}`;
+      let plan = plans.get(key);
+      if (!plan || plan.settings !== settings || plan.image !== image) {
+        plan = { settings, image, native, ownToken };
+        plans.set(key, plan);
+      }
+      return plan;
+    },
   };
 }
 

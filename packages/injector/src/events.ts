@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type CoreV1Event, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { pooledApiClient, TokenBucket } from '@podmcp/core';
+import { INJECTOR_NAME, isNotFound, pooledApiClient, TokenBucket } from '@podmcp/core';
 import type { Logger } from 'pino';
 import type { AdmissionOutcome } from './admission.ts';
 
@@ -116,7 +116,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
         return;
       } catch (error) {
         // The event expired (TTL) or was deleted: fall through and create a fresh one.
-        if ((error as { code?: number }).code !== 404) throw error;
+        if (!isNotFound(error)) throw error;
       }
     }
     const name = `${intent.involvedObject.name}.${randomBytes(8).toString('hex')}`.slice(0, 253);
@@ -129,7 +129,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
       count: 1,
       firstTimestamp: timestamp,
       lastTimestamp: timestamp,
-      source: { component: 'podmcp-injector' },
+      source: { component: INJECTOR_NAME },
       reportingComponent: 'podmcp.dev/injector',
       reportingInstance: options.instance,
     };

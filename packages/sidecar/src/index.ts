@@ -11,7 +11,7 @@ export { type Connection, type ConnectionOptions, resolveConnection } from './ku
 export type { NamespacedKube, RequestObserver } from './kube/namespaced-kube.ts';
 export { parseWorkloadReference, WORKLOAD_REFERENCE_HELP } from './kube/workloads.ts';
 export { CALL_DEADLINE_MS, type Catalogue } from './mcp/server.ts';
-export { createSidecarMetrics, type SidecarMetrics } from './metrics.ts';
+export type { SidecarMetrics } from './metrics.ts';
 export type { ObjectRef } from './self.ts';
 export {
   loadKubeConfig,
@@ -22,19 +22,14 @@ export {
   type SidecarRunOptions,
   SidecarStartError,
   serveUntilStopped,
+  startHttpTransport,
   TRANSPORTS,
   type TransportKind,
 } from './serve.ts';
 export { createSidecar, SIDECAR_VERSION, type Sidecar, type SidecarOptions } from './sidecar.ts';
-export {
-  type Authenticate,
-  createPeerAddressCaller,
-  HttpRefusal,
-  type HttpTransportOptions,
-  LOOPBACK_HOSTS,
-  MCP_PATH,
-  type RunningHttpTransport,
-  type ServerSource,
-  startHttpTransport,
-} from './transport/http.ts';
+// Not through http.ts: importing the package must load neither express nor the Streamable HTTP transport.
+export { LOOPBACK_HOSTS } from './transport/hosts.ts';
+export type { HttpTransportOptions, RunningHttpTransport } from './transport/http.ts';
+export { createPeerAddressCaller } from './transport/identity.ts';
+export { type Authenticate, HttpRefusal, type ServerSource } from './transport/seams.ts';
 export { type RunningStdioTransport, STDIO_CALLER, startStdioTransport } from './transport/stdio.ts';

@@ -10,6 +10,10 @@
  *
  * Remote callers are authenticated (TokenReview) and authorized (SubjectAccessReview on tools.podmcp.dev)
  * when PODMCP_TOKEN_AUDIENCE is set; an HTTP listener beyond loopback without it refuses to start.
+ *
+ * Start-up loads only what this run serves: the HTTP edge (express, the SDK's Streamable HTTP transport) only
+ * for HTTP, auth/ only when a token audience is set, the Prometheus client only when a health server serves
+ * /metrics. The image's bundle splits at these import()s, so a stdio sidecar never parses the rest.
  */
 import type { Readable, Writable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -21,23 +25,15 @@ import {
   type SidecarSettings,
 } from '@podmcp/core';
 import { type Logger, pino } from 'pino';
-import { createHttpAuth, grantableNames, type HttpAuth } from './auth/http-authenticator.ts';
-import { serviceAccountIssuer } from './auth/protected-resource-metadata.ts';
-import { reviewsFrom } from './auth/token-review.ts';
+import type { HttpAuth } from './auth/http-authenticator.ts';
 import { type RunningHealthServer, startHealthServer } from './health-server.ts';
 import { type Connection, resolveConnection } from './kube/connection.ts';
 import { describeKubeError } from './kube/errors.ts';
 import type { NamespacedKube } from './kube/namespaced-kube.ts';
-import { createSidecarMetrics, type SidecarMetrics } from './metrics.ts';
+import type { SidecarMetrics } from './metrics.ts';
 import type { ObjectRef } from './self.ts';
 import { createSidecar, type Sidecar } from './sidecar.ts';
-import {
-  type Authenticate,
-  DEFAULT_DRAIN_MS,
-  type RunningHttpTransport,
-  type ServerSource,
-  startHttpTransport,
-} from './transport/http.ts';
+import type { Authenticate, HttpTransportOptions, RunningHttpTransport, ServerSource } from './transport/http.ts';
 import { type RunningStdioTransport, startStdioTransport } from './transport/stdio.ts';
 
 const LOOPBACK_BIND = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -99,7 +95,8 @@ export interface RunningSidecar {
   readonly namespace: string;
   readonly settings: SidecarSettings;
   readonly sidecar: Sidecar;
-  readonly metrics: SidecarMetrics;
+  /** Undefined when no health server serves /metrics (stdio without --health-port): nothing would read them. */
+  readonly metrics: SidecarMetrics | undefined;
   readonly logger: Logger;
   /** HTTP only. */
   readonly url: string | undefined;
@@ -196,9 +193,11 @@ export async function runSidecar(options: SidecarRunOptions): Promise<RunningSid
     options.logger ??
     pino({ level: settings.logLevel, base: { component: 'podmcp-sidecar' } }, options.stderr as NodeJS.WritableStream);
   const connection = connectToApiServer(options);
-  const metrics = createSidecarMetrics({ processMetrics: true });
+  const metrics = plan.health
+    ? (await import('./metrics.ts')).createSidecarMetrics({ processMetrics: true })
+    : undefined;
   const sidecar = assembleSidecar(plan, options, connection, logger, metrics);
-  const auth = httpAuthFor(plan, options, sidecar, connection, logger);
+  const auth = await httpAuthFor(plan, options, sidecar, connection, logger);
   const state = { serving: false, stopping: false };
   const ready = () => state.serving && !state.stopping;
   const serving = await startServing(plan, options, {
@@ -211,7 +210,8 @@ export async function runSidecar(options: SidecarRunOptions): Promise<RunningSid
   state.serving = true;
   logListening(plan, options, serving, { auth, connection, sidecar, logger });
   const probe = probeApiServer(sidecar.services.kube, logger);
-  const { stopped, close } = stopper(serving, logger, options.drainMs ?? DEFAULT_DRAIN_MS, {
+  // No drainMs: each transport waits its own default (25 s, longer than a tool's own deadline).
+  const { stopped, close } = stopper(serving, logger, options.drainMs, {
     unready: () => {
       state.stopping = true;
     },
@@ -252,7 +252,7 @@ function assembleSidecar(
   options: SidecarRunOptions,
   connection: Connection,
   logger: Logger,
-  metrics: SidecarMetrics,
+  metrics: SidecarMetrics | undefined,
 ): Sidecar {
   try {
     return createSidecar({
@@ -261,9 +261,9 @@ function assembleSidecar(
       logger,
       podName: plan.podName,
       workload: options.workload,
-      observeRequest: metrics.observeRequest,
+      observeRequest: metrics?.observeRequest,
       // Every call is counted where it is audited: the same records, so the two cannot disagree.
-      wrapAudit: metrics.measureAudit,
+      wrapAudit: metrics?.measureAudit,
     });
   } catch (error) {
     throw new SidecarStartError((error as Error).message);
@@ -271,15 +271,20 @@ function assembleSidecar(
 }
 
 /** Bearer tokens for the audience, unless the embedder brought its own authenticate() or there is no audience. */
-function httpAuthFor(
+async function httpAuthFor(
   plan: Plan,
   options: SidecarRunOptions,
   sidecar: Sidecar,
   connection: Connection,
   logger: Logger,
-): HttpAuth | undefined {
+): Promise<HttpAuth | undefined> {
   const audience = plan.settings.tokenAudience;
   if (plan.transport !== 'http' || !audience || options.authenticate) return undefined;
+  const [{ createHttpAuth, grantableNames }, { serviceAccountIssuer }, { reviewsFrom }] = await Promise.all([
+    import('./auth/http-authenticator.ts'),
+    import('./auth/protected-resource-metadata.ts'),
+    import('./auth/token-review.ts'),
+  ]);
   return createHttpAuth({
     reviews: reviewsFrom(sidecar.services.kube),
     audience,
@@ -302,7 +307,7 @@ interface ServingParts {
   readonly auth: HttpAuth | undefined;
   readonly logger: Logger;
   readonly ready: () => boolean;
-  readonly metrics: SidecarMetrics;
+  readonly metrics: SidecarMetrics | undefined;
 }
 
 /** The health server, then the MCP transport; a port in use is said so, and nothing is left listening. */
@@ -310,7 +315,8 @@ async function startServing(plan: Plan, options: SidecarRunOptions, parts: Servi
   const { source, auth, logger } = parts;
   let health: RunningHealthServer | undefined;
   try {
-    if (plan.health) {
+    // The metrics exist exactly when a health server is planned: /metrics is where they are read.
+    if (plan.health && parts.metrics) {
       health = await startHealthServer({ ...plan.health, ready: parts.ready, registry: parts.metrics.registry });
     }
     if (plan.transport !== 'http') {
@@ -380,7 +386,7 @@ function logListening(
 function stopper(
   { health, http, stdio }: Serving,
   logger: Logger,
-  drainMs: number,
+  drainMs: number | undefined,
   hooks: { unready(): void; closed(): void },
 ): { stopped: Promise<void>; close: (reason?: string) => Promise<void> } {
   let resolveStopped: () => void = () => undefined;
@@ -402,6 +408,12 @@ function stopper(
     return closing;
   };
   return { stopped, close };
+}
+
+/** The HTTP edge, loaded when it is started: a stdio sidecar never loads express nor the Streamable HTTP transport. */
+export async function startHttpTransport(options: HttpTransportOptions): Promise<RunningHttpTransport> {
+  const http = await import('./transport/http.ts');
+  return http.startHttpTransport(options);
 }
 
 /**

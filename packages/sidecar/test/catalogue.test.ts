@@ -51,6 +51,13 @@ describe('the catalogue', () => {
     assert.deepEqual(Object.keys(TOOL_DEFINITIONS).sort(), [...TOOL_NAMES].sort());
   });
 
+  test('each definition sits under its own name, and the type refuses another pairing', () => {
+    for (const [name, definition] of Object.entries(TOOL_DEFINITIONS)) assert.equal(definition.name, name);
+    // @ts-expect-error list_pods paired with list_events's definition does not compile (tsc checks this line)
+    const misfiled: typeof TOOL_DEFINITIONS = { ...TOOL_DEFINITIONS, list_pods: TOOL_DEFINITIONS.list_events };
+    assert.equal(misfiled.list_pods.name, 'list_events');
+  });
+
   test('matches the golden snapshot (UPDATE_GOLDEN=1 to rewrite)', async () => {
     const client = await connect({
       PODMCP_MODE: 'read-write',

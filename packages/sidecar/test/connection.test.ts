@@ -141,3 +141,18 @@ describe('resolveConnection: in a pod', () => {
     });
   });
 });
+
+describe('resolveConnection: nothing configured', () => {
+  test("client-node's last resort, http://localhost:8080 without credentials, in the default namespace", () => {
+    // HOME without a .kube/config and no KUBECONFIG: nothing of this machine's configuration can leak in.
+    const env = { HOME: serviceAccountDir() };
+    const connection = resolveConnection({ env, serviceAccountDir: serviceAccountDir() });
+    assert.equal(connection.kubeConfig.getCurrentCluster()?.server, 'http://localhost:8080');
+    assert.equal(connection.kubeConfig.getCurrentUser()?.name, 'user');
+    assert.equal(connection.tokenFile, undefined);
+    assert.deepEqual(
+      [connection.namespace, connection.namespaceSource],
+      ['default', 'default (no namespace configured)'],
+    );
+  });
+});

@@ -15,6 +15,8 @@ import {
   seenWithin,
 } from '../src/format/events.ts';
 
+import { assertNoSecretFragment } from './redact-plantings.ts';
+
 const NOW = new Date('2026-03-01T12:00:00Z');
 const minutesAgo = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000);
 
@@ -226,5 +228,23 @@ describe('renderEventRows', () => {
 
   test('nothing to render for no rows', () => {
     assert.equal(renderEventRows([], NOW), '');
+  });
+});
+
+describe('event messages are redacted before they are cut', () => {
+  const secret = 'Zq7xW2vLp9Rk4Tn8Hc3M';
+  const credential = `postgres://app:${secret}@db.shop.svc:5432/orders`;
+  const around = (cap: number) =>
+    Array.from({ length: 48 }, (_, shift) => `${'w'.repeat(cap - 44 + shift)} ${credential} and more text after it`);
+
+  test('in the rows (EVENT_MESSAGE_CHARS) and in the rendered list', () => {
+    for (const message of around(300)) {
+      const rows = aggregateEvents([event({ type: 'Warning', reason: 'Failed', message })]);
+      assertNoSecretFragment(JSON.stringify(rows), secret);
+    }
+    for (const message of around(400)) {
+      const row = { type: 'Warning', reason: 'Failed', object: 'Pod/web-1', message, count: 1 };
+      assertNoSecretFragment(renderEventRows([row], NOW), secret);
+    }
   });
 });

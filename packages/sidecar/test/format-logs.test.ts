@@ -5,8 +5,8 @@ import {
   buildLogAnswer,
   chooseContainer,
   compileGrep,
-  decodeCursor,
-  encodeCursor,
+  decodeLogCursor,
+  encodeLogCursor,
   GREP_MAX_PATTERN,
   grepLines,
   hasPreviousInstance,
@@ -24,6 +24,8 @@ import { describeLogError } from '../src/tools/get-pod-logs.ts';
 const T1 = '2026-03-01T10:00:00.000000001Z';
 const T2 = '2026-03-01T10:00:00.5Z';
 const T3 = '2026-03-01T10:00:01Z';
+
+import { assertNoSecretFragment } from './redact-plantings.ts';
 
 function log(...entries: Array<[string, string]>): string {
   return entries.map(([time, text]) => `${time} ${text}\n`).join('');
@@ -95,8 +97,8 @@ describe('cursors', () => {
   test('after a line sharing its timestamp with others, continues with the next of them', () => {
     const position = positionAt(lines, 2);
     assert.deepEqual(position && { timestamp: position.timestamp, seen: position.seen }, { timestamp: T2, seen: 2 });
-    const cursor = encodeCursor(position as NonNullable<typeof position>);
-    const decoded = decodeCursor(cursor);
+    const cursor = encodeLogCursor(position as NonNullable<typeof position>);
+    const decoded = decodeLogCursor(cursor);
     assert.ok(decoded);
     assert.deepEqual(
       linesAfter(lines, decoded).map((line) => line.text),
@@ -125,7 +127,7 @@ describe('cursors', () => {
   });
 
   test('a bare timestamp means strictly after that time', () => {
-    const decoded = decodeCursor(T2);
+    const decoded = decodeLogCursor(T2);
     assert.ok(decoded);
     assert.deepEqual(
       linesAfter(lines, decoded).map((line) => line.text),
@@ -134,14 +136,14 @@ describe('cursors', () => {
   });
 
   test('a bare timestamp cursor is given back unchanged when nothing followed it', () => {
-    const decoded = decodeCursor(T2);
+    const decoded = decodeLogCursor(T2);
     assert.ok(decoded);
-    assert.equal(encodeCursor(decoded), T2);
+    assert.equal(encodeLogCursor(decoded), T2);
   });
 
   test('rejects cursors that are not ours', () => {
     for (const bad of ['', 'abc', `${T1}/x`, `${T1}/-1`, `${T1}/1234567`, 'null/2']) {
-      assert.equal(decodeCursor(bad), undefined, bad);
+      assert.equal(decodeLogCursor(bad), undefined, bad);
     }
   });
 
@@ -424,13 +426,13 @@ describe('buildLogAnswer', () => {
       side: 'older',
       earlier_cursor: `${stamp(0)}/0`,
     });
-    const earlier = decodeCursor(answer.truncated?.earlier_cursor ?? '');
+    const earlier = decodeLogCursor(answer.truncated?.earlier_cursor ?? '');
     assert.ok(earlier);
     assert.equal(linesAfter(lines, earlier)[0]?.text, 'line-0');
   });
 
   test('reading forward keeps the oldest and continues after the last line returned', () => {
-    const cursor = decodeCursor(`${stamp(1)}/1`);
+    const cursor = decodeLogCursor(`${stamp(1)}/1`);
     assert.ok(cursor);
     const window = linesAfter(lines, cursor);
     const answer = buildLogAnswer({ lines, window, olderNotRead: false, newerNotRead: false }, { ...options, cursor });
@@ -442,7 +444,7 @@ describe('buildLogAnswer', () => {
   });
 
   test('reading forward with nothing new gives the same cursor back', () => {
-    const cursor = decodeCursor(`${stamp(9)}/1`);
+    const cursor = decodeLogCursor(`${stamp(9)}/1`);
     assert.ok(cursor);
     const answer = buildLogAnswer(
       { lines, window: [], olderNotRead: false, newerNotRead: false },
@@ -465,7 +467,7 @@ describe('buildLogAnswer', () => {
 
   test('a line bigger than the whole budget is cut rather than blocking the reader', () => {
     const huge = parseLogText(`${stamp(0)} ${'y'.repeat(5000)}\n${stamp(1)} next\n`, false);
-    const cursor = decodeCursor(`${stamp(0)}/0`);
+    const cursor = decodeLogCursor(`${stamp(0)}/0`);
     assert.ok(cursor);
     const answer = buildLogAnswer(
       { lines: huge, window: huge, olderNotRead: false, newerNotRead: false },
@@ -515,4 +517,15 @@ describe('describeLogError', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
     assert.equal(describeLogError(refused, { pod: 'web-1', container: 'app', previous: false }).kind, 'unreachable');
   });
+});
+
+test('a log line is redacted before it is cut to the line cap', () => {
+  const secret = 'Zq7xW2vLp9Rk4Tn8Hc3M';
+  const credential = `postgres://app:${secret}@db.shop.svc:5432/orders`;
+  for (let shift = 0; shift < 48; shift++) {
+    const line = `${'w'.repeat(256 - 44 + shift)} ${credential} and more text after it`;
+    const lines = parseLogText(log([T1, line]), false);
+    const selection = selectLines(lines, { maxBytes: 4096, keep: 'newest', lineCapBytes: 256, timestamps: false });
+    assertNoSecretFragment(selection.texts.join('\n'), secret);
+  }
 });

@@ -28,9 +28,11 @@ import {
   formatBytes,
   type JsonObject,
   lastChange,
+  MAX_STRING_BYTES,
   secretReferenceCount,
   stripObject,
 } from '../src/format/objects.ts';
+import { assertNoSecretFragment } from './redact-plantings.ts';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 const created = new Date('2025-06-01T11:00:00Z');
@@ -430,4 +432,29 @@ test('stripObject drops what the API server fills into every pod spec, in pods a
     stripObject({ spec: custom }).spec && (stripObject({ spec: custom }).spec as JsonObject).restartPolicy,
     'Never',
   );
+});
+
+describe('cuts fall after redaction, so no cut leaves a fragment of a credential no rule knows', () => {
+  const secret = 'Zq7xW2vLp9Rk4Tn8Hc3M';
+  const credential = `postgres://app:${secret}@db.shop.svc:5432/orders`;
+  /** The credential placed so that a cut at `cap` falls at every position of it in turn. */
+  const around = (cap: number) =>
+    Array.from({ length: 48 }, (_, shift) => `${'w'.repeat(cap - 44 + shift)} ${credential} and more text after it`);
+
+  test('a long string in any object (MAX_STRING_BYTES)', () => {
+    for (const value of around(MAX_STRING_BYTES)) {
+      const stripped = stripObject({ kind: 'Widget', metadata: { name: 'w' }, spec: { note: value } });
+      assertNoSecretFragment(JSON.stringify(stripped), secret);
+    }
+  });
+
+  test('a ConfigMap value, cut per value and when read alone by key', () => {
+    for (const value of around(256)) {
+      const configMap: JsonObject = { metadata: { name: 'app' }, data: { 'app.conf': value } };
+      const capped = capConfigMapData(configMap, { perValueBytes: 256, totalBytes: 4096 });
+      assertNoSecretFragment(JSON.stringify(capped), secret);
+      const alone = capConfigMapData(configMap, { perValueBytes: 16, totalBytes: 256, key: 'app.conf' });
+      assertNoSecretFragment(JSON.stringify(alone), secret);
+    }
+  });
 });

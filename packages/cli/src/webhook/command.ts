@@ -4,7 +4,13 @@
  */
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeConfigError, loadKubeConfig as loadCredentials } from '@podmcp/core';
+import {
+  INJECTOR_NAME,
+  KubeConfigError,
+  loadKubeConfig as loadCredentials,
+  WEBHOOK_ADMIN_PORT,
+  WEBHOOK_PORT,
+} from '@podmcp/core';
 import { runWebhook, startSelfSignedCertificates, type WebhookRunOptions } from '@podmcp/injector';
 import { type Logger, pino } from 'pino';
 import { type Command, CommandError, EXIT_OK, type IO, UsageError } from '../command.ts';
@@ -20,8 +26,8 @@ and exits 0.
 
 Flags:
       --config FILE            Cluster defaults (injector.yaml); without it, the built-in defaults.
-      --port PORT              Webhook HTTPS port (default 8443).
-      --admin-port PORT        Health and metrics port (default 8081).
+      --port PORT              Webhook HTTPS port (default ${WEBHOOK_PORT}).
+      --admin-port PORT        Health and metrics port (default ${WEBHOOK_ADMIN_PORT}).
       --bind-address ADDRESS   Address both servers listen on (default 0.0.0.0).
       --tls-cert FILE          Serving certificate (PEM); reloaded when the file changes.
       --tls-key FILE           Its private key (PEM).
@@ -29,10 +35,10 @@ Flags:
                                (Lease --lease-name) keeps a CA and serving certificate in Secret --tls-secret,
                                renews them, and writes the CA into --webhook-name's caBundle; every replica
                                serves the certificate from the Secret. Namespace: $POD_NAMESPACE.
-      --tls-secret NAME        Self-signed: the TLS Secret (default podmcp-injector-tls).
-      --webhook-name NAME      Self-signed: the MutatingWebhookConfiguration (default podmcp-injector).
-      --service-name NAME      Self-signed: the Service the certificate is for (default podmcp-injector).
-      --lease-name NAME        Self-signed: the leader-election Lease (default podmcp-injector-cert).
+      --tls-secret NAME        Self-signed: the TLS Secret (default ${INJECTOR_NAME}-tls).
+      --webhook-name NAME      Self-signed: the MutatingWebhookConfiguration (default ${INJECTOR_NAME}).
+      --service-name NAME      Self-signed: the Service the certificate is for (default ${INJECTOR_NAME}).
+      --lease-name NAME        Self-signed: the leader-election Lease (default ${INJECTOR_NAME}-cert).
       --kubeconfig FILE        API server access, for Events and the cluster version. Default: in-cluster
                                credentials, else $KUBECONFIG or ~/.kube/config, else none (no Events; the
                                config's nativeSidecars must then be always or never).
@@ -72,10 +78,10 @@ function tlsSource(
   const names = {
     kubeConfig,
     namespace,
-    secretName: name('tls-secret', 'podmcp-injector-tls'),
-    webhookName: name('webhook-name', 'podmcp-injector'),
-    serviceName: name('service-name', 'podmcp-injector'),
-    leaseName: name('lease-name', 'podmcp-injector-cert'),
+    secretName: name('tls-secret', `${INJECTOR_NAME}-tls`),
+    webhookName: name('webhook-name', INJECTOR_NAME),
+    serviceName: name('service-name', INJECTOR_NAME),
+    leaseName: name('lease-name', `${INJECTOR_NAME}-cert`),
     identity: instance,
     logger,
   };
@@ -129,16 +135,16 @@ export const webhookCommand: Command = {
       throw new UsageError(`--shutdown-delay must be between 0 and 300 seconds, got ${flags['shutdown-delay']}`);
     }
     const level = oneOf('log-level', flags['log-level'] ?? 'info', ['debug', 'info', 'warn', 'error'] as const);
-    const logger = pino({ level, base: { component: 'podmcp-injector' } }, io.stdout);
+    const logger = pino({ level, base: { component: INJECTOR_NAME } }, io.stdout);
     const kubeConfig = loadKubeConfig(flags.kubeconfig);
     const instance = process.env.POD_NAME ?? hostname();
     const tls = tlsSource(flags, kubeConfig, instance, logger);
     const options: WebhookRunOptions = {
       ...(flags.config ? { configFile: flags.config } : {}),
       host: flags['bind-address'] ?? '0.0.0.0',
-      port: portFlag('port', flags.port) ?? 8443,
+      port: portFlag('port', flags.port) ?? WEBHOOK_PORT,
       adminHost: flags['bind-address'] ?? '0.0.0.0',
-      adminPort: portFlag('admin-port', flags['admin-port']) ?? 8081,
+      adminPort: portFlag('admin-port', flags['admin-port']) ?? WEBHOOK_ADMIN_PORT,
       tls,
       ...(kubeConfig ? { kubeConfig } : {}),
       instance,

@@ -4,7 +4,7 @@
  * overwriting what it did not see.
  */
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
-import { httpStatusOf, patientWatch, pooledApiClient, poolFor } from '@podmcp/core';
+import { httpStatusOf, INJECTOR_NAME, patientWatch, pooledApiClient, poolFor } from '@podmcp/core';
 import { kubernetesCall } from './api-errors.ts';
 import type { CompleteSecretFiles } from './issue.ts';
 import { SECRET_KEYS, type SecretFiles } from './plan.ts';
@@ -36,9 +36,9 @@ export interface SecretStore {
 }
 
 const LABELS = {
-  'app.kubernetes.io/name': 'podmcp-injector',
+  'app.kubernetes.io/name': INJECTOR_NAME,
   'app.kubernetes.io/part-of': 'podmcp',
-  'app.kubernetes.io/managed-by': 'podmcp-injector',
+  'app.kubernetes.io/managed-by': INJECTOR_NAME,
 };
 
 export function createSecretStore(options: { kubeConfig: KubeConfig; namespace: string; name: string }): SecretStore {

@@ -4,6 +4,7 @@
  * missing permission costs one request a minute rather than one every two seconds, and is said at warn level
  * once it is clearly not a blip. Pure: the store and the manager bring the clock and the logger.
  */
+import { httpStatusOf } from '@podmcp/core';
 
 export interface WatchRetry {
   /**
@@ -44,7 +45,7 @@ export function watchFailureReport(
   what: string,
   retry: WatchRetry = SECRET_WATCH_RETRY,
 ): WatchFailureReport {
-  const status = statusOf(error);
+  const status = httpStatusOf(error);
   const detail = error instanceof Error ? error.message : String(error);
   const next = `retrying in ${retryDelayMs(failures, retry) / 1000} s`;
   const message =
@@ -52,10 +53,4 @@ export function watchFailureReport(
       ? `cannot watch ${what}: HTTP 403: the injector's Role lacks list and watch on it (re-apply the self-signed component's RBAC); replicas that do not lead install a renewed pair only at their next round; ${next}`
       : `watch of ${what} failed ${failures} time(s) in a row${status === undefined ? '' : ` (HTTP ${status})`}: ${detail}; ${next}`;
   return { level: failures >= retry.warnAfter ? 'warn' : 'debug', message };
-}
-
-function statusOf(error: unknown): number | undefined {
-  const { statusCode, code } = (error ?? {}) as { statusCode?: unknown; code?: unknown };
-  if (typeof statusCode === 'number') return statusCode;
-  return typeof code === 'number' ? code : undefined;
 }

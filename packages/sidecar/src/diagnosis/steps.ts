@@ -4,6 +4,7 @@
  * argument does not compile. This layer may not import tools/, so tools/advice-args.ts proves each
  * declaration is an input its tool's schema accepts, and the tests parse every step with the real schema.
  */
+import type { ToolName } from '@podmcp/core';
 import type { ResourceKindName } from '../kube/resource-kinds.ts';
 
 /** The arguments advice gives each tool it names: each a subset of that tool's input. */
@@ -23,6 +24,11 @@ export interface StepArgsByTool {
 }
 
 export type AdvisedTool = keyof StepArgsByTool;
+
+type Known<Names extends ToolName> = Names;
+
+/** Does not compile when advice names a tool the contract (core's ToolName) does not have; the error names it. */
+export type AdvisedToolsKnown = Known<AdvisedTool>;
 
 /** The app's own endpoints inspect_app reads over the pod's loopback. */
 export type AppEndpoint = 'health' | 'metrics';

@@ -5,6 +5,7 @@
  */
 import type { CoreV1Event } from '@kubernetes/client-node';
 import { byteLength, truncateHead } from '../output/budget.ts';
+import { redactShapes } from '../safety/redact.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
 import { formatAge, toDate } from './age.ts';
 import { renderTable } from './pods.ts';
@@ -80,7 +81,8 @@ export function aggregateEvents(events: readonly CoreV1Event[]): EventRow[] {
   );
 }
 
-function capMessage(message: string): string {
+function capMessage(raw: string): string {
+  const message = redactShapes(raw);
   return message.length > EVENT_MESSAGE_CHARS ? `${message.slice(0, EVENT_MESSAGE_CHARS)}…` : message;
 }
 
@@ -250,7 +252,7 @@ export function renderEventRows(rows: readonly EventRow[], now: Date): string {
     ]),
   );
   const messages = rows
-    .map((row, index) => `${index + 1}: ${truncateHead(row.message.replaceAll('\n', ' '), 400).text}`)
+    .map((row, index) => `${index + 1}: ${truncateHead(redactShapes(row.message).replaceAll('\n', ' '), 400).text}`)
     .join('\n');
   return `${table}\n${frameUntrusted('event messages', messages)}`;
 }

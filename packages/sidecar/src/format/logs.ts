@@ -6,6 +6,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { DEFAULT_CONTAINER_ANNOTATION, SIDECAR_CONTAINER_NAME } from '@podmcp/core';
 import { truncateHead } from '../output/budget.ts';
+import { redactShapes } from '../safety/redact.ts';
 
 /** The container the injector adds; never the default when the pod has an app container. */
 export const SIDECAR_CONTAINER = SIDECAR_CONTAINER_NAME;
@@ -59,12 +60,12 @@ export interface LogPosition {
   readonly seen: number;
 }
 
-export function encodeCursor(position: LogPosition): string {
+export function encodeLogCursor(position: LogPosition): string {
   return Number.isFinite(position.seen) ? `${position.timestamp}/${position.seen}` : position.timestamp;
 }
 
 /** Accepts `<timestamp>/<count>` (a next_cursor) or a bare RFC 3339 timestamp (lines strictly after it). */
-export function decodeCursor(cursor: string): LogPosition | undefined {
+export function decodeLogCursor(cursor: string): LogPosition | undefined {
   const slash = cursor.lastIndexOf('/');
   const timestamp = slash >= 0 ? cursor.slice(0, slash) : cursor;
   const countText = slash >= 0 ? cursor.slice(slash + 1) : undefined;
@@ -279,7 +280,8 @@ export function selectLines(lines: readonly LogLine[], options: SelectOptions): 
 }
 
 function renderLine(line: LogLine, options: SelectOptions, capBytes: number): { text: string; cut: boolean } {
-  const full = options.timestamps && line.timestamp ? `${line.timestamp} ${line.text}` : line.text;
+  const raw = options.timestamps && line.timestamp ? `${line.timestamp} ${line.text}` : line.text;
+  const full = redactShapes(raw);
   const capped = truncateHead(full, capBytes);
   return capped.truncated
     ? { text: `${capped.text} … [line cut: ${capped.omittedBytes} more bytes]`, cut: true }
@@ -508,7 +510,7 @@ export function buildLogAnswer(read: LogRead, options: LogAnswerOptions): LogAns
     next = after(lines.at(-1));
     olderNotRead ||= grepStoppedEarly;
   }
-  const nextCursor = next ? encodeCursor(next) : undefined;
+  const nextCursor = next ? encodeLogCursor(next) : undefined;
   const first = window[0];
   const earlier =
     !cursor && selection.omittedLines > 0 && first ? positionAt(lines, indexInRead.get(first) ?? 0, true) : undefined;
@@ -518,7 +520,7 @@ export function buildLogAnswer(read: LogRead, options: LogAnswerOptions): LogAns
           omitted_lines: selection.omittedLines,
           omitted_bytes: selection.omittedBytes,
           side: cursor ? ('newer' as const) : ('older' as const),
-          earlier_cursor: earlier ? encodeCursor(earlier) : undefined,
+          earlier_cursor: earlier ? encodeLogCursor(earlier) : undefined,
         }
       : undefined;
   const notes = logNotes({

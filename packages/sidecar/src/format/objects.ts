@@ -7,6 +7,7 @@
 
 import type { V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
 import type { Json, JsonObject } from '../kube/wire.ts';
+import { redactShapes } from '../safety/redact.ts';
 
 export type { Json, JsonObject } from '../kube/wire.ts';
 
@@ -69,7 +70,8 @@ export function stripObject(object: JsonObject): JsonObject {
 
 function clean(value: Json, parent: string | undefined): Json | undefined {
   if (value === null) return undefined;
-  if (typeof value === 'string') return capString(value, MAX_STRING_BYTES);
+  // Redacted before the cut: a cut inside a credential leaves a fragment no rule recognises.
+  if (typeof value === 'string') return capString(redactShapes(value), MAX_STRING_BYTES);
   if (Array.isArray(value)) {
     const itemParent = parent === 'conditions' ? CONDITION : undefined;
     return value.map((item) => clean(item, itemParent)).filter((item): item is Json => item !== undefined);
@@ -191,7 +193,7 @@ export function capConfigMapData(object: JsonObject, caps: ConfigMapCaps): JsonO
   let shown = 0;
   const entries = Object.entries(data).filter(([name]) => caps.key === undefined || name === caps.key);
   for (const [name, value] of entries) {
-    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    const text = redactShapes(typeof value === 'string' ? value : JSON.stringify(value));
     const size = Buffer.byteLength(text);
     if (caps.key !== undefined) {
       capped[name] = capString(text, caps.totalBytes);

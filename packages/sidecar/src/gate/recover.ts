@@ -3,6 +3,7 @@
  * Kubernetes error described (not found, forbidden, unreachable), anything else named with what was asked.
  * It sits inside the exit steps, so failures are sanitised, redacted and bounded like answers.
  */
+import { httpStatusOf } from '@podmcp/core';
 import { ToolFailure } from '../failure.ts';
 import { describeKubeError } from '../kube/errors.ts';
 import type { Step } from './call.ts';
@@ -23,5 +24,5 @@ export const recover: Step = async (call, next) => {
  */
 function isUnexpected(error: unknown, failure: ToolFailure): boolean {
   if (error instanceof ToolFailure || failure.kind !== 'invalid') return false;
-  return typeof (error as { code?: unknown } | null)?.code !== 'number';
+  return httpStatusOf(error) === undefined;
 }

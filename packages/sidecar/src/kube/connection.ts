@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import {
   IDENTITY_ENV,
   inClusterKubeConfig,
@@ -13,6 +13,7 @@ import {
   loadKubeConfig,
   SERVICE_ACCOUNT_DIR,
   TOKEN_FILE_ENV,
+  unconfiguredKubeConfig,
 } from '@podmcp/core';
 
 export interface Connection {
@@ -44,7 +45,7 @@ export function resolveConnection(options: ConnectionOptions): Connection {
       tokenFile = token;
       kubeConfig = inClusterKubeConfig(env, token, 'podmcp-sidecar');
     } else {
-      kubeConfig = loadKubeConfig({ env, inCluster: false }) ?? clientDefault();
+      kubeConfig = loadKubeConfig({ env, inCluster: false }) ?? unconfiguredKubeConfig();
     }
   }
   const fromFlag = options.namespace;
@@ -59,11 +60,4 @@ export function resolveConnection(options: ConnectionOptions): Connection {
   const fromContext = kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace;
   if (fromContext) return { kubeConfig, namespace: fromContext, namespaceSource: 'kubeconfig context', tokenFile };
   return { kubeConfig, namespace: 'default', namespaceSource: 'default (no namespace configured)', tokenFile };
-}
-
-/** Nothing configured: client-node's own default, as before there was a kubeconfig loader in core. */
-function clientDefault(): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
-  return kubeConfig;
 }

@@ -1,7 +1,8 @@
 /**
- * The one module that knows the MCP SDK: it registers the catalogue (tools, resources, prompts) on a low-level
- * SDK Server and hands every call to the gate (gate/pipeline.ts), the same named steps for all three, so no
- * definition can skip one. What is left here is protocol: listings, lookups, and turning a call's reply or
+ * The MCP protocol's server. mcp/ owns the protocol and transport/ the SDK's transports; nothing else in the
+ * sidecar imports the SDK (test/packages holds it to that). This module registers the catalogue (tools,
+ * resources, prompts) on a low-level SDK Server and hands every call to the gate (gate/pipeline.ts), the same
+ * named steps for all three, so no definition can skip one. What is left here is protocol: listings, lookups, and turning a call's reply or
  * failure into an MCP result or error.
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';

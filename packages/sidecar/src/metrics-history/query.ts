@@ -7,6 +7,7 @@
 import type { PrometheusSettings } from '@podmcp/core';
 import type { ToolContext } from '../context.ts';
 import { ToolFailure } from '../failure.ts';
+import { redactShapes } from '../safety/redact.ts';
 import {
   createPrometheusClient,
   PrometheusUnavailable,
@@ -182,7 +183,8 @@ function toRow(series: Series, range: boolean, stepSeconds: number | undefined):
   const labels: Record<string, string> = {};
   for (const [name, value] of Object.entries(series.labels)) {
     if (name === NAMESPACE_LABEL) continue;
-    labels[name] = value.length > LABEL_VALUE_MAX ? `${value.slice(0, LABEL_VALUE_MAX)}…` : value;
+    const clear = redactShapes(value);
+    labels[name] = clear.length > LABEL_VALUE_MAX ? `${clear.slice(0, LABEL_VALUE_MAX)}…` : clear;
   }
   if (!range) {
     const value = series.samples[0]?.v;

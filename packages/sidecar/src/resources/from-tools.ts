@@ -5,6 +5,7 @@
  */
 import type { ServiceContext } from '../context.ts';
 import { ToolFailure } from '../failure.ts';
+import { createRedactor } from '../safety/redact.ts';
 import { invokeTool } from '../tools/invoke.ts';
 import { configMapNames, podNames, runbookNames } from './completions.ts';
 import type { ResourceDefinition } from './definition.ts';
@@ -12,10 +13,16 @@ import { watchWhileSubscribed } from './watch.ts';
 
 const WORKLOAD_KINDS = ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'replicasets'];
 
-/** One object's manifest as get_resources renders it, pretty-printed JSON. */
+/** Name-based redaction (env pairs, credential keys) needs the structure; the exit sees only the text. */
+const byName = createRedactor();
+
+/**
+ * One object's manifest as get_resources renders it, pretty-printed JSON, redacted by name as get_resources'
+ * structured answer is: once printed, `"name": "DB_PASSWORD"` and its `"value"` are on separate lines.
+ */
 async function manifest(kind: string | undefined, name: string | undefined, context: ServiceContext): Promise<string> {
   const { structured } = await invokeTool('get_resources', { kind, name }, context);
-  return JSON.stringify(structured.object ?? structured, null, 2);
+  return JSON.stringify(byName.value(structured.object ?? structured), null, 2);
 }
 
 export const podResource: ResourceDefinition = {

@@ -42,3 +42,11 @@ type None<Names extends never> = Names;
 
 /** Does not compile when advice gives a tool an argument it does not have; the error names the argument. */
 export type AdviceArgsKnown = None<UnknownNames>;
+
+/** Tools above paired with another tool's definition, whose schema would then vouch for the wrong arguments. */
+type Misfiled = {
+  [Tool in AdvisedTool]: AdvisedDefinitions[Tool]['name'] extends Tool ? never : Tool;
+}[AdvisedTool];
+
+/** Does not compile when a tool above is paired with another tool's definition; the error names the tool. */
+export type AdviceDefinitionsMatch = None<Misfiled>;

@@ -21,8 +21,14 @@ import { scaleWorkload } from './scale-workload.ts';
 // biome-ignore lint/suspicious/noExplicitAny: definitions differ in their schema types; the wiring treats them alike.
 type AnyTool = ToolDefinition<any, any>;
 
-/** Every ToolName has its definition: a tool added to the contract without one does not compile. */
-export const TOOL_DEFINITIONS: Readonly<Record<ToolName, AnyTool>> = {
+/** Each name's definition is the one declared with that name. */
+type Catalogue = { readonly [Name in ToolName]: AnyTool & { readonly name: Name } };
+
+/**
+ * Every ToolName has its definition, under its own name: a tool added to the contract without one, or a name
+ * paired with another tool's definition (`list_pods: listEvents`), does not compile.
+ */
+export const TOOL_DEFINITIONS: Catalogue = {
   diagnose,
   list_pods: listPods,
   get_pod_logs: getPodLogs,

@@ -8,8 +8,12 @@ import type { z } from 'zod';
 import type { ToolContext } from '../context.ts';
 import type { ToolHints } from '../hints.ts';
 
-export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
-  readonly name: ToolName;
+export interface ToolDefinition<
+  Input extends z.ZodObject = z.ZodObject,
+  Output extends z.ZodObject = z.ZodObject,
+  Name extends ToolName = ToolName,
+> {
+  readonly name: Name;
   readonly title: string;
   readonly description: string;
   readonly input: Input;
@@ -21,9 +25,12 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output 
   readonly render: (result: z.infer<Output>) => string;
 }
 
-/** Identity helper that keeps the generic parameters when a tool is declared in its own module. */
-export function defineTool<Input extends z.ZodObject, Output extends z.ZodObject>(
-  definition: ToolDefinition<Input, Output>,
-): ToolDefinition<Input, Output> {
+/**
+ * Identity helper that keeps the generic parameters when a tool is declared in its own module, its name as a
+ * literal too, so the catalogue can check each definition sits under its own name.
+ */
+export function defineTool<Input extends z.ZodObject, Output extends z.ZodObject, Name extends ToolName>(
+  definition: ToolDefinition<Input, Output, Name>,
+): ToolDefinition<Input, Output, Name> {
   return definition;
 }

@@ -3,6 +3,7 @@
  * 50 MB log is never read whole) and the answer (max_bytes, with what was left out and a cursor to get it).
  */
 import type { V1Pod } from '@kubernetes/client-node';
+import { httpStatusOf } from '@podmcp/core';
 import { z } from 'zod';
 import { boundedText } from '../bounded-text.ts';
 import type { ToolContext } from '../context.ts';
@@ -12,7 +13,7 @@ import {
   buildLogAnswer,
   chooseContainer,
   compileGrep,
-  decodeCursor,
+  decodeLogCursor,
   GREP_MAX_PATTERN,
   hasPreviousInstance,
   type LogLine,
@@ -148,7 +149,7 @@ export const getPodLogs = defineTool({
     }
     const grep = args.grep === undefined ? undefined : compileGrep(args.grep, args.case_sensitive);
     if (grep && !(grep instanceof RegExp)) throw new ToolFailure(grep.error, 'invalid');
-    const cursor = args.cursor === undefined ? undefined : decodeCursor(args.cursor);
+    const cursor = args.cursor === undefined ? undefined : decodeLogCursor(args.cursor);
     if (args.cursor !== undefined && !cursor) {
       throw new ToolFailure(
         `cursor "${args.cursor}" is not valid: pass next_cursor from a previous get_pod_logs answer unchanged, or an RFC 3339 timestamp.`,
@@ -290,7 +291,7 @@ async function readForward(
 /** A failed log read as an actionable failure; the kubelet answers 400 for a missing previous log or a container that is not running. */
 export function describeLogError(error: unknown, target: LogTarget): ToolFailure {
   const failure = describeKubeError(error, `pod "${target.pod}"`);
-  if ((error as { code?: unknown }).code !== 400) return failure;
+  if (httpStatusOf(error) !== 400) return failure;
   const detail = failure.message.replace(/^The API server rejected the request: /, '');
   if (target.previous) {
     return new ToolFailure(

@@ -32,6 +32,7 @@ import {
 import { READ_HINTS } from '../hints.ts';
 import { describeKubeError, isNotFound } from '../kube/errors.ts';
 import { labelSelectorText } from '../kube/workloads.ts';
+import { redactShapes } from '../safety/redact.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
 import { controllerOf } from '../self.ts';
 import { defineTool } from './definition.ts';
@@ -250,7 +251,9 @@ async function metrics(
 
 async function health(context: ToolContext): Promise<Output> {
   const response = await fetchApp('health', context);
-  const body = capString(response.body, HEALTH_BODY_BYTES);
+  // Redacted before the cut, so the cut cannot fall inside a credential and leave a fragment no rule knows.
+  const clear = redactShapes(response.body);
+  const body = capString(clear, HEALTH_BODY_BYTES);
   return {
     aspect: 'health',
     health: {
@@ -259,7 +262,7 @@ async function health(context: ToolContext): Promise<Output> {
       healthy: response.status >= 200 && response.status < 400,
       duration_ms: response.durationMs,
       body,
-      body_truncated: response.truncated || body.length !== response.body.length,
+      body_truncated: response.truncated || body.length !== clear.length,
     },
   };
 }

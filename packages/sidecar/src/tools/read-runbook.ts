@@ -11,6 +11,7 @@ import { ToolFailure } from '../failure.ts';
 import { formatBytes } from '../format/objects.ts';
 import { READ_HINTS } from '../hints.ts';
 import { describeKubeError, isNotFound } from '../kube/errors.ts';
+import { isSecretName, REDACTED, redactShapes } from '../safety/redact.ts';
 import { frameUntrusted } from '../safety/sanitize.ts';
 import { defineTool } from './definition.ts';
 
@@ -118,7 +119,12 @@ async function readRunbooks(context: ToolContext): Promise<{ name: string; data:
   }
   try {
     const configMap = await context.kube.configMaps.read(name);
-    return { name, data: configMap.data ?? {} };
+    // A value under a credential's name is no runbook: its title and its text would show the credential.
+    const data = Object.entries(configMap.data ?? {}).map(([key, value]) => [
+      key,
+      isSecretName(key) ? REDACTED : value,
+    ]);
+    return { name, data: Object.fromEntries(data) };
   } catch (error) {
     if (isNotFound(error)) {
       throw new ToolFailure(
@@ -143,7 +149,9 @@ function findKey(keys: readonly string[], wanted: string): string | undefined {
 function titleOf(markdown: string): string {
   const lines = markdown.split('\n').map((line) => line.trim());
   const heading = lines.find((line) => /^#{1,6}\s/.test(line));
-  const title = (heading ? heading.replace(/^#{1,6}\s+/, '') : lines.find((line) => line !== '')) ?? '';
+  const line = (heading ? heading.replace(/^#{1,6}\s+/, '') : lines.find((item) => item !== '')) ?? '';
+  // Redacted before the cut, which could otherwise fall inside a credential and leave a fragment.
+  const title = redactShapes(line);
   return title.length <= TITLE_MAX ? title : `${title.slice(0, TITLE_MAX - 1)}…`;
 }
 
