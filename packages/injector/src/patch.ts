@@ -55,21 +55,23 @@ export function encodePatch(pod: V1Pod, plan: InjectionPlan, config: InjectorCon
 export function patchBase64(pod: V1Pod, plan: InjectionPlan, config: InjectorConfig): string {
   const encoded = encodedSidecar(plan, config);
   const shape = shapeOf(pod);
-  const key = JSON.stringify(shape);
-  let patch = encoded.patches.get(key);
+  const key = `${encoded.id} ${JSON.stringify(shape)}`;
+  let patch = PATCHES.get(key);
   if (patch === undefined) {
     patch = Buffer.from(encodeOperations(shape, plan, encoded)).toString('base64');
-    if (key.length <= MAX_SHAPE_KEY_CHARS) {
-      if (encoded.patches.size >= MAX_SHAPES) encoded.patches.clear();
-      encoded.patches.set(key, patch);
+    if (key.length <= MAX_PATCH_KEY_CHARS) {
+      if (PATCHES.size >= MAX_PATCHES) PATCHES.clear();
+      PATCHES.set(key, patch);
     }
   }
   return patch;
 }
 
-// Bounded, so pods of ever-new shapes (container names) cannot grow memory.
-const MAX_SHAPES = 64;
-const MAX_SHAPE_KEY_CHARS = 1024;
+// One bound for all plans together (a patch is a few KiB), so ever-new annotations or container names cannot
+// grow memory: at most this many patches are kept, whatever created them.
+const PATCHES = new Map<string, string>();
+const MAX_PATCHES = 256;
+const MAX_PATCH_KEY_CHARS = 1024;
 
 /** All the operations read of a pod: which maps and lists exist, and the app container `kubectl` should default to. */
 interface PodShape {
@@ -153,12 +155,13 @@ interface EncodedSidecar extends Placed {
   readonly config: InjectorConfig;
   readonly container: Encoded;
   readonly volumes: readonly Encoded[];
-  /** Base64 patches by pod shape. */
-  readonly patches: Map<string, string>;
+  /** Never reused, so a patch kept for an encoding that is gone is never handed to another. */
+  readonly id: number;
 }
 
 // Keyed by plan: a plan dies with the decision cache entry that handed it out, and its encoding with it.
 const ENCODED = new WeakMap<InjectionPlan, EncodedSidecar>();
+let nextEncodingId = 0;
 
 function encodedSidecar(plan: InjectionPlan, config: InjectorConfig): EncodedSidecar {
   const cached = ENCODED.get(plan);
@@ -169,7 +172,7 @@ function encodedSidecar(plan: InjectionPlan, config: InjectorConfig): EncodedSid
     status: JSON.stringify(injectionStatus(plan, rendered)),
     container: new Encoded(JSON.stringify(rendered.container)),
     volumes: rendered.volumes.map((volume) => new Encoded(JSON.stringify(volume))),
-    patches: new Map(),
+    id: nextEncodingId++,
   };
   ENCODED.set(plan, encoded);
   return encoded;

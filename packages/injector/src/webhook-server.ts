@@ -9,7 +9,7 @@ import { createServer as createHttpsServer, type Server, type ServerOptions } fr
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import getRawBody from 'raw-body';
-import { type AdmissionOutcome, MalformedReviewError, review } from './admission.ts';
+import { type AdmissionOutcome, encodeReview, MalformedReviewError, review } from './admission.ts';
 import type { ClusterFacts } from './cluster-facts.ts';
 import type { InjectorConfig } from './config.ts';
 import type { InjectorMetrics } from './metrics.ts';
@@ -69,7 +69,7 @@ export function createWebhookHandler(options: WebhookOptions) {
         return fail(response, 400, `malformed AdmissionReview: ${error.message}`);
       throw error;
     }
-    const payload = JSON.stringify(answer.review);
+    const payload = encodeReview(answer.review);
     response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) });
     response.end(payload);
     record(options, answer.outcome, (performance.now() - started) / 1000);

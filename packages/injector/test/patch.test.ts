@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { review } from '../src/admission.ts';
+import { type AdmissionReviewResponse, encodeReview, review } from '../src/admission.ts';
 import { defaultInjectorConfig, parseInjectorConfig } from '../src/config.ts';
 import { decide } from '../src/decide.ts';
 import { buildPatch, encodePatch, patchBase64 } from '../src/patch.ts';
@@ -123,6 +123,38 @@ describe('encodePatch', () => {
     if (decision.action !== 'inject') return;
     const expected = JSON.stringify(buildPatch(pod, decision.plan, config));
     assert.equal(Buffer.from(answer.patch ?? '', 'base64').toString('utf8'), expected);
+  });
+});
+
+describe('encodeReview', () => {
+  test('every answer is JSON.stringify of the review, byte for byte: injected, with warnings, skipped, denied', () => {
+    const job = podWith({ 'podmcp.dev/native-sidecar': 'false', 'podmcp.dev/typo': 'x' });
+    job.metadata = { ...job.metadata, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'j', uid: 'u' }] };
+    const pods = [
+      ...SHAPES.map(({ pod }) => pod),
+      job,
+      podWith({ 'podmcp.dev/inject': 'false' }),
+      podWith({ 'podmcp.dev/mode': 'god' }),
+      podWith({}, { hostNetwork: true, containers: [{ name: 'a' }] }),
+    ];
+    let injected = 0;
+    for (const pod of pods) {
+      for (const { config: caseConfig, cluster } of CASES) {
+        const answer = review(admissionReview(pod), caseConfig, cluster).review;
+        if (answer.response.patch !== undefined) injected += 1;
+        assert.equal(encodeReview(answer), JSON.stringify(answer));
+      }
+    }
+    assert.ok(injected >= SHAPES.length * CASES.length, 'the injected answers were among them');
+  });
+
+  test('a response whose fields come in another order is stringified as it is', () => {
+    const answer: AdmissionReviewResponse = {
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { allowed: true, uid: 'u', patch: 'W10=', patchType: 'JSONPatch', warnings: ['w'] },
+    };
+    assert.equal(encodeReview(answer), JSON.stringify(answer));
   });
 });
 

@@ -232,7 +232,16 @@ export function plantedWorld(text: TextPlanting, structured: StructuredPlanting,
         replicas: 1,
         selector: { matchLabels: labels },
         template: {
-          metadata: { labels, annotations: { 'example.com/config': text.text } },
+          metadata: {
+            labels,
+            // A credential-named annotation key (`example.com/api-token`), as the issue's annotation canary was.
+            annotations: {
+              'example.com/config': text.text,
+              ...Object.fromEntries(
+                Object.entries(structured.data).map(([key, value]) => [`example.com/${key}`, value]),
+              ),
+            },
+          },
           spec: {
             containers: [
               { name: 'app', image: 'registry.example/app:1', ...structured.container, env: structured.container.env },

@@ -561,6 +561,8 @@ describe('bounded on adversarial input', () => {
     ['name/value pairs without a value', repeat('{"name":"token","value":')],
     ['YAML name lines', repeat('- name: token\n')],
     ['open arrays', repeat('"tokens": [\n')],
+    ['prefixed keys without a value', repeat('"a.io/b/token": ')],
+    ['prefixed key paths that never close', `"${repeat('a.io/')}`],
     ['a cut key of spaces', `-----BEGIN PRIVATE KEY-----${' '.repeat(MB)}A`],
     ['backslashes', `"password": \\${repeat('\\')}`],
   ] as const) {

@@ -120,6 +120,13 @@ describe('canary secrets never appear in any answer', { skip }, () => {
     const everything = answers.map((answer) => answer.text).join('\n');
     assert.match(everything, /vault-client/);
     assert.match(everything, /DB_PASSWORD|db-password/);
+    // Every resource template was read with arguments it accepts (a kind it serves, a pod that exists), not
+    // only refused: a template that answered nothing proved nothing about redaction.
+    const { resourceTemplates } = await sidecar.client.listResourceTemplates();
+    const unread = resourceTemplates
+      .map((template) => template.uriTemplate)
+      .filter((template) => !answers.some((answer) => answer.template === template && answer.ok));
+    assert.deepEqual(unread, [], 'templates never read with valid arguments');
   });
 
   test('the sidecar cannot read Secrets at all: RBAC and podmcp both refuse', async () => {

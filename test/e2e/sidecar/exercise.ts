@@ -8,6 +8,9 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 export interface Answer {
   readonly what: string;
   readonly text: string;
+  /** For a resource read: the template it expanded (absent for fixed and listed resources), and whether it answered. */
+  readonly template?: string;
+  readonly ok?: boolean;
 }
 
 interface JsonSchemaProperty {
@@ -29,24 +32,23 @@ export async function exerciseEverything(client: Client, vocabulary: Vocabulary)
       tool.inputSchema as { properties?: Record<string, JsonSchemaProperty> },
       vocabulary,
     )) {
-      const result = await client.callTool({ name: tool.name, arguments: args }).catch((error: Error) => ({
-        content: [{ type: 'text', text: `protocol error: ${error.message}` }],
-      }));
+      const result = await callPaced(client, tool.name, args);
       answers.push({ what: `${tool.name} ${JSON.stringify(args)}`, text: JSON.stringify(result) });
     }
   }
-  const uris = new Set<string>();
+  const uris = new Map<string, string | undefined>();
   const { resources } = await client.listResources().catch(() => ({ resources: [] as Array<{ uri: string }> }));
-  for (const resource of resources) uris.add(resource.uri);
+  for (const resource of resources) uris.set(resource.uri, undefined);
   const { resourceTemplates } = await client
     .listResourceTemplates()
     .catch(() => ({ resourceTemplates: [] as Array<{ uriTemplate: string }> }));
   for (const template of resourceTemplates) {
-    for (const name of vocabulary.names) uris.add(template.uriTemplate.replace(/\{[^}]+\}/g, name));
+    for (const uri of await templateUris(client, template.uriTemplate, vocabulary)) uris.set(uri, template.uriTemplate);
   }
-  for (const uri of uris) {
+  for (const [uri, template] of uris) {
     const result = await client.readResource({ uri }).catch((error: Error) => ({ error: error.message }));
-    answers.push({ what: `resource ${uri}`, text: JSON.stringify(result) });
+    const ok = !('error' in result);
+    answers.push({ what: `resource ${uri}`, text: JSON.stringify(result), ok, ...(template ? { template } : {}) });
   }
   const { prompts } = await client
     .listPrompts()
@@ -54,7 +56,11 @@ export async function exerciseEverything(client: Client, vocabulary: Vocabulary)
   for (const prompt of prompts) {
     const variants: Array<Record<string, string>> = [{}];
     for (const argument of prompt.arguments ?? []) {
-      for (const name of vocabulary.names) variants.push({ [argument.name]: name });
+      const completed = await client
+        .complete({ ref: { type: 'ref/prompt', name: prompt.name }, argument: { name: argument.name, value: '' } })
+        .then((answer) => answer.completion.values.slice(0, 8))
+        .catch(() => [] as string[]);
+      for (const name of new Set([...completed, ...vocabulary.names])) variants.push({ [argument.name]: name });
     }
     for (const args of variants) {
       const result = await client
@@ -67,6 +73,37 @@ export async function exerciseEverything(client: Client, vocabulary: Vocabulary)
 }
 
 /**
+ * A tool call, waited for again when the rate limit refused it: thousands of calls in a row exceed its burst,
+ * and a refusal would stand in for the answer the suites mean to inspect.
+ */
+export async function callPaced(client: Client, name: string, args: Record<string, unknown>): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    const result = await client.callTool({ name, arguments: args }).catch((error: Error) => ({
+      content: [{ type: 'text', text: `protocol error: ${error.message}` }],
+    }));
+    if (attempt === 5 || !JSON.stringify(result).includes('Rate limit reached')) return result;
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+  }
+}
+
+/**
+ * A template's URIs: each variable takes the values the server completes it with (a kind it serves, the pods
+ * that exist), so every template is read with valid arguments, and each vocabulary name, so unknown ones are too.
+ */
+export async function templateUris(client: Client, uriTemplate: string, vocabulary: Vocabulary): Promise<string[]> {
+  let uris = [uriTemplate];
+  for (const [placeholder, variable = ''] of uriTemplate.matchAll(/\{([^}]+)\}/g)) {
+    const completed = await client
+      .complete({ ref: { type: 'ref/resource', uri: uriTemplate }, argument: { name: variable, value: '' } })
+      .then((answer) => answer.completion.values.slice(0, 8))
+      .catch(() => [] as string[]);
+    const values = [...new Set([...completed, ...vocabulary.names])];
+    uris = uris.flatMap((uri) => values.map((value) => uri.replace(placeholder, value)));
+  }
+  return uris;
+}
+
+/**
  * No arguments; each enum value of each enum property; each vocabulary name in each string property; and
  * booleans switched on one at a time (previous logs, problems only, …). Required `reason` fields are filled so
  * actions reach their dry run.
@@ -76,7 +113,9 @@ export function argumentVariants(
   vocabulary: Vocabulary,
 ): Array<Record<string, unknown>> {
   const base: Record<string, unknown> = {};
-  if (schema.required?.includes('reason') || schema.properties?.reason) base.reason = 'exercising every tool in a test';
+  // Actions take a reason; list_events' reason is an event reason to filter by, left to the variants below.
+  if (schema.required?.includes('reason') || (schema.properties?.reason && schema.properties?.dry_run))
+    base.reason = 'exercising every tool in a test';
   if (schema.properties?.dry_run) base.dry_run = true;
   const variants: Array<Record<string, unknown>> = [{ ...base }];
   for (const [name, property] of Object.entries(schema.properties ?? {})) {

@@ -271,6 +271,22 @@ function redactAssignment(match: string, ...groups: unknown[]): string {
   return `${quote}${name}${quote}${separator}${redacted}`;
 }
 
+// A quoted key with a prefix, as annotation and label keys have (`"example.com/api-token": "…"` in a manifest
+// rendered as JSON): the assignment rule reads a name from the quote on, and a `/` is no name character there
+// (in a URL path it is not one). The last segment decides; a value the quote does not open is left alone.
+const PREFIXED_KEY = new RegExp(
+  String.raw`(?<!\\)(\\*)"((?:[A-Za-z0-9_.-]+/)+[A-Za-z0-9_.-]+)\1"([ \t]*:[ \t]*)(${VALUE})`,
+  'g',
+);
+
+function redactPrefixedKey(match: string, escapes: string, key: string, separator: string, value: string): string {
+  const name = key.slice(key.lastIndexOf('/') + 1);
+  if (!isSecretName(name) || !/^\\*["'[]/.test(value)) return match;
+  const quote = `${escapes}"`;
+  const redacted = value.startsWith('[') ? `${quote}${REDACTED}${quote}` : redactedLike(value);
+  return `${quote}${key}${quote}${separator}${redacted}`;
+}
+
 /** REDACTED in the quotes (escaped or not) of the value it replaces, so JSON stays JSON. */
 function redactedLike(value: string): string {
   const opener = /^\\*["']/.exec(value)?.[0] ?? '';
@@ -374,6 +390,21 @@ const NAMED_VALUES: RedactionRule[] = [
     ['ghcr.io/acme/auth-proxy:v1.4.2 token-service:8080', 'ghcr.io/acme/auth-proxy:v1.4.2 token-service:8080'],
   ]),
   regexRule(
+    'prefixed-key',
+    'a quoted key with a prefix (annotation and label keys) whose last segment names a credential',
+    PREFIXED_KEY,
+    redactPrefixedKey as Replacer,
+    [
+      ['{"example.com/api-token": "abc123", "a": 1}', `{"example.com/api-token": "${REDACTED}", "a": 1}`],
+      [String.raw`{\"acme.io/db-password\":\"hunter2\"}`, String.raw`{\"acme.io/db-password\":\"${REDACTED}\"}`],
+      [
+        '{"app.kubernetes.io/secret-name": "db", "example.com/token-count": 3}',
+        '{"app.kubernetes.io/secret-name": "db", "example.com/token-count": 3}',
+      ],
+      ['GET "/v1/token": done', 'GET "/v1/token": done'],
+    ],
+  ),
+  regexRule(
     'flag-pair',
     'a credential flag and its value as separate arguments',
     FLAG_PAIR,
@@ -452,6 +483,7 @@ const HINTS: Readonly<Record<string, RegExp>> = {
   'yaml-block': /:[ \t]*[|>]/,
   'json-array': /:[ \t]*\[/,
   assignment: new RegExp(SECRET_WORD, 'i'),
+  'prefixed-key': /\/[A-Za-z0-9_.-]+\\*"[ \t]*:/,
 };
 
 /** Every rule, in the order they run. */
