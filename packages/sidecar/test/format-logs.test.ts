@@ -227,6 +227,15 @@ describe('compileGrep', () => {
       assert.equal(result.scanned, 4);
     }
   });
+
+  test('grepLines matches what the answer shows, never a hidden secret: no guessing it one prefix at a time', () => {
+    const lines = parseLogText(log([T1, 'connecting to postgres://app:hunter2-s3cret@db:5432/app']), false);
+    for (const guess of ['hunter2', 'app:h', 'hunter2-s3cret@']) {
+      const pattern = compileGrep(guess, true) as RegExp;
+      assert.deepEqual(grepLines(lines, pattern, true).matched, [], `the pattern ${guess} must not find the password`);
+    }
+    assert.equal(grepLines(lines, compileGrep('postgres://', false) as RegExp, true).matched.length, 1);
+  });
 });
 
 describe('selectLines', () => {

@@ -131,7 +131,13 @@ describe('resource templates and prompts, read through the tools', { skip }, () 
   test('each template reads real data', async () => {
     const read = async (uri: string) => textOf((await sidecar.client.readResource({ uri })).contents);
     assert.match(await read(`podmcp://pods/${ownPod}`), new RegExp(ownPod));
-    assert.match(await read('podmcp://runbooks/crash-loop.md'), /Check the database first/);
+    const runbook = await read('podmcp://runbooks/crash-loop.md');
+    assert.match(runbook, /Check the database first/);
+    // Written by whoever edits the ConfigMap, so framed with this answer's nonce like every cluster text.
+    assert.match(
+      runbook,
+      /^<<<untrusted ([0-9a-f]{12}): runbook crash-loop\.md [^\n]*>>>\n[\s\S]*\n<<<end untrusted \1>>>$/,
+    );
     assert.match(await read('podmcp://events'), /BackOff/);
     const settings = await read('podmcp://configmaps/api-settings');
     assert.match(settings, /log-level/);

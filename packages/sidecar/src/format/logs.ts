@@ -218,7 +218,9 @@ export function grepLines(
   for (let step = 0; step < lines.length; step += 1) {
     if (step > 0 && step % 64 === 0 && performance.now() > deadline) break;
     const line = lines[newestFirst ? lines.length - 1 - step : step] as LogLine;
-    if (pattern.test(line.text.slice(0, GREP_MATCH_CHARS))) matched.push(line);
+    // The pattern sees the line as the answer would show it (redacted, then cut): matching the raw text would let
+    // repeated greps confirm a hidden secret one guessed prefix at a time.
+    if (pattern.test(redactShapes(line.text).slice(0, GREP_MATCH_CHARS))) matched.push(line);
     scanned += 1;
   }
   return { matched: newestFirst ? matched.reverse() : matched, scanned };

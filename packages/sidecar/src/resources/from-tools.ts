@@ -6,6 +6,7 @@
 import type { ServiceContext } from '../context.ts';
 import { ToolFailure } from '../failure.ts';
 import { createRedactor } from '../safety/redact.ts';
+import { frameUntrusted } from '../safety/sanitize.ts';
 import { invokeTool } from '../tools/invoke.ts';
 import { configMapNames, podNames, runbookNames } from './completions.ts';
 import type { ResourceDefinition } from './definition.ts';
@@ -114,7 +115,10 @@ export const runbookResource: ResourceDefinition = {
   },
   async read(variables, context) {
     const { structured, text } = await invokeTool('read_runbook', { name: variables.name }, context);
-    return typeof structured.markdown === 'string' ? structured.markdown : text;
+    // A runbook is written by whoever edits the ConfigMap: framed like every other cluster text, so a line in
+    // it cannot pass for the agent's instructions.
+    if (typeof structured.markdown !== 'string') return text;
+    return frameUntrusted(`runbook ${variables.name}`, structured.markdown);
   },
 };
 
