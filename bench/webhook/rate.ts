@@ -43,9 +43,11 @@ async function atRate(server: ServerProcess, agent: Agent, scenario: Scenario, r
   for (let index = 0; index < total; index += 1) {
     const scheduled = began + (index * 1000) / rate;
     const wait = scheduled - performance.now();
-    // Never early: a request sent before its time would count less than its latency (timers may make it late,
-    // which counts against the server, the conservative side).
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    // Timers run on the event loop's millisecond clock, so a request may leave up to a millisecond early: it
+    // counts from when it left, never from before (a negative latency). One that leaves late counts from its
+    // scheduled time, the conservative side.
+    const start = Math.min(scheduled, performance.now());
     inFlight.push(
       post(server.port, agent, scenario.requestBody).then(
         ({ status, text }) => {
@@ -53,7 +55,7 @@ async function atRate(server: ServerProcess, agent: Agent, scenario: Scenario, r
           if (problem) {
             errors += 1;
             errorSample ??= problem;
-          } else latencies.push(performance.now() - scheduled);
+          } else latencies.push(performance.now() - start);
         },
         (error: Error) => {
           errors += 1;
