@@ -51,7 +51,7 @@ export const SIDECAR_LAYERS: LayerTable = {
     /* 8 */ ['format/'],
     /* 9 */ ['kube/', 'app-endpoints.ts', 'self.ts'],
     /* 10 */ ['governance/', 'safety/', 'output/'],
-    /* 11 neutral shared types and leaf helpers */ ['caller.ts', 'failure.ts', 'hints.ts', 'bounded-text.ts'],
+    /* 11 neutral shared types and leaf helpers */ ['caller.ts', 'failure.ts', 'hints.ts', 'bounded-text.ts', 'jwt.ts'],
   ],
 };
 

@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { jwtClaims } from '../jwt.ts';
 import { PROTECTED_RESOURCE_METADATA_PATHS } from '../transport/protected-resource.ts';
-import { jwtClaims } from './token-review.ts';
 
 /** Where the metadata of the resource `/mcp` lives (RFC 9728 section 3: well-known prefix, then the path). */
 export const PROTECTED_RESOURCE_METADATA_PATH = PROTECTED_RESOURCE_METADATA_PATHS[0];

@@ -9,6 +9,7 @@ import type {
   V1SubjectAccessReviewStatus,
   V1TokenReviewStatus,
 } from '@kubernetes/client-node';
+import { jwtClaims } from '../jwt.ts';
 import type { NamespacedKube } from '../kube/namespaced-kube.ts';
 
 /** The two reviews the sidecar asks of the API server about a remote caller, as its own ServiceAccount. */
@@ -77,16 +78,4 @@ export async function reviewToken(client: ReviewClient, token: string, audience:
 export function jwtExpiry(token: string): number | undefined {
   const claims = jwtClaims(token);
   return typeof claims?.exp === 'number' ? claims.exp * 1000 : undefined;
-}
-
-/** A JWT's payload, unverified; undefined when the string is not a JWT. */
-export function jwtClaims(token: string): Record<string, unknown> | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3 || !parts[1]) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as unknown;
-    return typeof claims === 'object' && claims !== null ? (claims as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

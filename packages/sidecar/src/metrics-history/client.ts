@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { PrometheusSettings } from '@podmcp/core';
+import { jwtClaims } from '../jwt.ts';
 import type { EnforcedQuery } from './promql.ts';
 
 /** A Prometheus answer larger than this is refused rather than parsed: narrow the query instead. */
@@ -192,15 +193,9 @@ function readToken(file: string | undefined, audience: string | undefined): stri
 
 /** Why a token is not one for `audience` alone, judged from its claims (the Prometheus side verifies them). */
 export function audienceProblem(token: string, audience: string): string | undefined {
-  const parts = token.split('.');
-  let claims: unknown;
-  try {
-    claims = parts.length === 3 ? JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8')) : undefined;
-  } catch {
-    claims = undefined;
-  }
-  if (!claims || typeof claims !== 'object') return 'it is not a ServiceAccount token (JWT)';
-  const claimed = (claims as { aud?: unknown }).aud;
+  const claims = jwtClaims(token);
+  if (!claims) return 'it is not a ServiceAccount token (JWT)';
+  const claimed = claims.aud;
   const aud = typeof claimed === 'string' ? [claimed] : Array.isArray(claimed) ? claimed.map(String) : [];
   if (aud.length === 0) return 'it names no audience';
   if (aud.some((item) => item !== audience)) {
