@@ -139,7 +139,12 @@ export function createKubePool(kubeConfig: KubeConfig, options: KubePoolOptions 
   };
 
   const apply = async (context: RequestContext, kind: 'requests' | 'watches') => {
-    if (kubeConfig.getCurrentCluster()?.proxyUrl) {
+    const cluster = kubeConfig.getCurrentCluster();
+    // As client-node refuses it: credentials never go over plain HTTP unless the kubeconfig says TLS is skipped.
+    if (cluster?.server.startsWith('http:') && cluster.skipTLSVerify !== true) {
+      throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
+    }
+    if (cluster?.proxyUrl) {
       // Proxies keep client-node's own agents (rare outside laptops; not pooled).
       await kubeConfig.applySecurityAuthentication(context);
       return;
@@ -207,6 +212,8 @@ async function sendPlain(
   const response = await fetch(request.url, {
     method: request.method,
     headers,
+    // A redirect is answered, never followed: the namespace guard judged this URL, not where a 3xx points.
+    redirect: 'manual',
     ...(request.body === undefined ? {} : { body: request.body }),
     ...(dispatcher === undefined ? {} : { dispatcher }),
   });

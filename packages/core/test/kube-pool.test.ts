@@ -76,3 +76,46 @@ test('send: plain requests carry the credentials and share one keep-alive connec
     server.close();
   }
 });
+
+test('send: a redirect is answered, never followed, so no request leaves for a URL the caller did not ask for', async () => {
+  const seen: string[] = [];
+  const server = createServer((request, response) => {
+    seen.push(request.url ?? '');
+    response.writeHead(302, { location: '/api/v1/namespaces/kube-system/secrets' });
+    response.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'local', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 'tok' }],
+    contexts: [{ name: 'c', cluster: 'local', user: 'u' }],
+    currentContext: 'c',
+  });
+  const pool = createKubePool(config);
+  try {
+    const answer = await pool.send({ method: 'GET', url: `http://127.0.0.1:${port}/api/v1/namespaces/team/pods` });
+    assert.equal(answer.status, 302);
+    assert.deepEqual(seen, ['/api/v1/namespaces/team/pods']);
+  } finally {
+    await pool.close();
+    server.close();
+  }
+});
+
+test('send: credentials never go over plain HTTP unless the kubeconfig skips TLS verification', async () => {
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'local', server: 'http://127.0.0.1:9' }],
+    users: [{ name: 'u', token: 'tok' }],
+    contexts: [{ name: 'c', cluster: 'local', user: 'u' }],
+    currentContext: 'c',
+  });
+  const pool = createKubePool(config);
+  try {
+    await assert.rejects(pool.send({ method: 'GET', url: 'http://127.0.0.1:9/api' }), /HTTP protocol is not allowed/);
+  } finally {
+    await pool.close();
+  }
+});
