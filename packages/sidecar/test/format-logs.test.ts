@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import {
@@ -17,6 +18,7 @@ import {
   parseLogText,
   parseTimestampNanos,
   positionAt,
+  redactLogLines,
   selectLines,
 } from '../src/format/logs.ts';
 import { describeLogError } from '../src/tools/get-pod-logs.ts';
@@ -537,4 +539,85 @@ test('a log line is redacted before it is cut to the line cap', () => {
     const selection = selectLines(lines, { maxBytes: 4096, keep: 'newest', lineCapBytes: 256, timestamps: false });
     assertNoSecretFragment(selection.texts.join('\n'), secret);
   }
+});
+
+describe('secrets that span lines', () => {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString().trimEnd().split('\n');
+  const body = pem.filter((line) => !line.startsWith('-----'));
+  const stamp = (index: number) => `2026-03-01T10:01:${String(index).padStart(2, '0')}Z`;
+  const keyLog = parseLogText(
+    ['loading key', ...pem, 'key loaded'].map((text, index) => `${stamp(index)} ${text}\n`).join(''),
+    false,
+  );
+  const options = { maxBytes: 64 * 1024, timestamps: false, lineCapBytes: 4096 };
+  const assertNoBody = (shown: readonly string[]) => {
+    for (const line of body) assert.ok(!shown.some((text) => text.includes(line)), `body line shown: ${line}`);
+  };
+
+  test('a grep for part of a private key body line finds nothing', () => {
+    for (const line of body.slice(0, 3)) {
+      const grep = compileGrep(line.slice(10, 20).replace(/[+/]/g, '\\$&'), true) as RegExp;
+      const answer = buildLogAnswer(
+        { lines: keyLog, window: keyLog, olderNotRead: false, newerNotRead: false },
+        {
+          ...options,
+          grep,
+        },
+      );
+      assert.deepEqual(answer.lines, [], `grep ${grep} matched a key line`);
+      assert.equal(answer.matched_lines, 0);
+    }
+  });
+
+  test('a tail of the last lines of a key, its header left out, shows no body line', () => {
+    const lastThree = keyLog.slice(-4, -1);
+    assert.ok(lastThree.at(-1)?.text.startsWith('-----END'));
+    // The header read but outside the window, and the header never read at all.
+    for (const read of [
+      { lines: keyLog, window: lastThree },
+      { lines: lastThree, window: lastThree },
+    ]) {
+      const answer = buildLogAnswer({ ...read, olderNotRead: true, newerNotRead: false }, options);
+      assert.equal(answer.lines.length, 3, 'every line keeps its place');
+      assertNoBody(answer.lines);
+    }
+    assertNoBody(selectLines(redactLogLines(lastThree), { ...options, keep: 'newest' }).texts);
+  });
+
+  test('a grep for the value of a YAML block scalar under a credential name finds nothing', () => {
+    const yaml = parseLogText(
+      log([T1, 'config:'], [T2, '  password: |'], [T3, '    hunter2xyzSecret'], [T3, '  user: app']),
+      false,
+    );
+    const grep = compileGrep('hunter2', false) as RegExp;
+    const answer = buildLogAnswer(
+      { lines: yaml, window: yaml, olderNotRead: false, newerNotRead: false },
+      {
+        ...options,
+        grep,
+      },
+    );
+    assert.deepEqual(answer.lines, []);
+    const since = yaml.slice(2);
+    const tail = buildLogAnswer({ lines: yaml, window: since, olderNotRead: false, newerNotRead: false }, options);
+    assert.ok(!tail.lines.join('\n').includes('hunter2'), tail.lines.join('\n'));
+    assert.equal(tail.lines.at(-1), 'user: app'.padStart(11));
+  });
+
+  test('grep uses the redactor it is given, so a secret the sidecar knows is not found either', () => {
+    const token = 'eyKnownSidecarToken0123';
+    const lines = parseLogText(log([T1, `calling with ${token}`]), false);
+    const redact = (text: string) => text.replaceAll(token, '[REDACTED]');
+    const answer = buildLogAnswer(
+      { lines, window: lines, olderNotRead: false, newerNotRead: false },
+      {
+        ...options,
+        grep: compileGrep('KnownSidecar', true) as RegExp,
+        redact,
+      },
+    );
+    assert.deepEqual(answer.lines, []);
+    assert.equal(grepLines(lines, /KnownSidecar/, true, 2_000, redact).matched.length, 0);
+  });
 });

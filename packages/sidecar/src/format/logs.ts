@@ -6,7 +6,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { DEFAULT_CONTAINER_ANNOTATION, SIDECAR_CONTAINER_NAME } from '@podmcp/core';
 import { truncateHead } from '../output/budget.ts';
-import { redactShapes } from '../safety/redact.ts';
+import { REDACTED, redactShapes } from '../safety/redact.ts';
 
 /** The container the injector adds; never the default when the pod has an app container. */
 export const SIDECAR_CONTAINER = SIDECAR_CONTAINER_NAME;
@@ -196,6 +196,40 @@ function riskyRegexShape(pattern: string): string | undefined {
   return undefined;
 }
 
+/** A text redactor: the sidecar's full one (shape rules and its own token) when the caller has it. */
+export type RedactText = (text: string) => string;
+
+/**
+ * The lines with their text redacted as one text, the way the answer's exit sees them joined: the multi-line
+ * rules (a private key, a `password: |` block) need the lines around each one, so redacting line by line
+ * would let a key's body line, or a block's value line, out in clear. Timestamps and order are kept; a rule
+ * that joins or drops lines leaves no way to say which text is whose, so the lines from the first to the last
+ * that differ go wholly REDACTED.
+ */
+export function redactLogLines(lines: readonly LogLine[], redact: RedactText = redactShapes): LogLine[] {
+  const texts = lines.map((line) => line.text);
+  const redacted = redact(texts.join('\n')).split('\n');
+  if (redacted.length === texts.length) {
+    return lines.map((line, index) => {
+      const text = redacted[index] ?? REDACTED;
+      return text === line.text ? line : { ...line, text };
+    });
+  }
+  let head = 0;
+  while (head < texts.length && head < redacted.length && texts[head] === redacted[head]) head += 1;
+  let tail = 0;
+  while (
+    tail < texts.length - head &&
+    tail < redacted.length - head &&
+    texts[texts.length - 1 - tail] === redacted[redacted.length - 1 - tail]
+  ) {
+    tail += 1;
+  }
+  return lines.map((line, index) =>
+    index < head || index >= texts.length - tail ? line : { ...line, text: REDACTED },
+  );
+}
+
 export interface GrepResult {
   readonly matched: LogLine[];
   /** Lines examined; fewer than the input when the time budget ran out. */
@@ -211,6 +245,7 @@ export function grepLines(
   pattern: RegExp,
   newestFirst: boolean,
   budgetMs = GREP_TIME_BUDGET_MS,
+  redact: RedactText = redactShapes,
 ): GrepResult {
   const deadline = performance.now() + budgetMs;
   const matched: LogLine[] = [];
@@ -220,7 +255,8 @@ export function grepLines(
     const line = lines[newestFirst ? lines.length - 1 - step : step] as LogLine;
     // The pattern sees the line as the answer would show it (redacted, then cut): matching the raw text would let
     // repeated greps confirm a hidden secret one guessed prefix at a time.
-    if (pattern.test(redactShapes(line.text).slice(0, GREP_MATCH_CHARS))) matched.push(line);
+    // Lines that span a secret with their neighbours are redacted together first (redactLogLines).
+    if (pattern.test(redact(line.text).slice(0, GREP_MATCH_CHARS))) matched.push(line);
     scanned += 1;
   }
   return { matched: newestFirst ? matched.reverse() : matched, scanned };
@@ -459,6 +495,8 @@ export interface LogAnswerOptions {
   readonly timestamps: boolean;
   readonly lineCapBytes: number;
   readonly since?: string | undefined;
+  /** The sidecar's full text redactor; the shape rules alone when not given. */
+  readonly redact?: RedactText | undefined;
 }
 
 export interface LogAnswer {
@@ -481,14 +519,29 @@ export interface LogAnswer {
 }
 
 /**
+ * The whole read redacted as one text, so a secret whose first line lies before the window (since, cursor)
+ * is still seen whole; the window keeps its lines, now redacted.
+ */
+function redactRead(read: LogRead, redact: RedactText | undefined): { lines: LogLine[]; window: LogLine[] } {
+  const lines = redactLogLines(read.lines, redact);
+  const redactedOf = new Map(read.lines.map((line, index) => [line, lines[index] as LogLine]));
+  if (read.window.every((line) => redactedOf.has(line))) {
+    return { lines, window: read.window.map((line) => redactedOf.get(line) as LogLine) };
+  }
+  return { lines, window: redactLogLines(read.window, redact) };
+}
+
+/**
  * Greps and cuts a read to the budget, and works out the cursors: next_cursor continues after the last line
  * returned (or examined, when nothing was left out), earlier_cursor re-reads a tail's left-out older lines
  * from the start of its window.
  */
 export function buildLogAnswer(read: LogRead, options: LogAnswerOptions): LogAnswer {
-  const { lines, window } = read;
+  const { lines, window } = redactRead(read, options.redact);
   const { cursor } = options;
-  const grepped = options.grep ? grepLines(window, options.grep, !cursor) : undefined;
+  const grepped = options.grep
+    ? grepLines(window, options.grep, !cursor, GREP_TIME_BUDGET_MS, options.redact)
+    : undefined;
   const selection = selectLines(grepped ? grepped.matched : window, {
     maxBytes: options.maxBytes,
     keep: cursor ? 'oldest' : 'newest',

@@ -24,6 +24,7 @@ import {
   MAX_TAIL_LINES,
   parseLogText,
   parseTimestampNanos,
+  redactLogLines,
   selectLines,
 } from '../format/logs.ts';
 import { READ_HINTS } from '../hints.ts';
@@ -195,6 +196,7 @@ export const getPodLogs = defineTool({
       timestamps: args.timestamps,
       lineCapBytes: LINE_CAP_BYTES,
       since,
+      redact: context.redact,
     });
     return {
       pod: podName,
@@ -352,7 +354,7 @@ export async function readLogExcerpt(
 ): Promise<LogExcerpt> {
   const excerpt = async (previous: boolean) => {
     const read = await readTail(context, { ...target, previous }, limits.tailLines, undefined, 64 * 1024);
-    return selectLines(read.lines, {
+    return selectLines(redactLogLines(read.lines, context.redact), {
       maxBytes: limits.maxBytes,
       keep: 'newest',
       lineCapBytes: limits.lineCapBytes,
