@@ -127,3 +127,13 @@ function reviveLike(model: unknown): (key: string, value: unknown) => unknown {
   walk(model);
   return (_key, value) => (typeof value === 'string' && dates.has(value) ? new Date(value) : value);
 }
+
+test('a map key named __proto__ stays a key: cluster data never sets the prototype of a decoded object', () => {
+  const pod = decodeAs<{ metadata: { labels: Record<string, string> } }>(
+    JSON.parse('{"metadata":{"labels":{"__proto__":"x","app":"web"}}}'),
+    'V1Pod',
+  );
+  assert.equal(Object.getPrototypeOf(pod.metadata.labels), Object.prototype);
+  assert.deepEqual(Object.keys(pod.metadata.labels), ['__proto__', 'app']);
+  assert.equal(pod.metadata.labels.app, 'web');
+});

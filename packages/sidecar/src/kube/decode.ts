@@ -54,9 +54,12 @@ function decode(data: unknown, plan: Plan): unknown {
     case 'array':
       return (data as unknown[]).map((item) => decode(item, plan.of));
     case 'map': {
+      // Map keys come from the cluster: defineProperty keeps a key named __proto__ a key, not the prototype.
       const out: Record<string, unknown> = {};
-      for (const key in data as Record<string, unknown>)
-        out[key] = decode((data as Record<string, unknown>)[key], plan.of);
+      for (const key in data as Record<string, unknown>) {
+        const value = decode((data as Record<string, unknown>)[key], plan.of);
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      }
       return out;
     }
     case 'model': {
