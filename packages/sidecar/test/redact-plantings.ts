@@ -120,7 +120,20 @@ const flagText = fc
   .tuple(fc.constantFrom(...FLAGS), alphanumericSecret)
   .map(([flag, secret]): TextPlanting => ({ kind: 'flag', secret, text: `exec app ${flag} ${secret} --verbose` }));
 
-/** A planting in one of the ways text is wrapped: as is, in a JSON string (once or twice), as YAML, as base64. */
+/** Base64 as `base64` (76 characters a line) and PEM-like tools (64) wrap it. */
+function wrapped(text: string, width: number): string {
+  return (
+    Buffer.from(text)
+      .toString('base64')
+      .match(new RegExp(`.{1,${width}}`, 'g'))
+      ?.join('\n') ?? ''
+  );
+}
+
+/**
+ * A planting in one of the ways text is wrapped: as is, in a JSON string (once or twice), as YAML, as base64
+ * (on one line or wrapped).
+ */
 const ENCODINGS: ReadonlyArray<readonly [string, (text: string) => string]> = [
   ['plain', (text) => text],
   ['json-string', (text) => JSON.stringify({ 'config.json': text })],
@@ -131,6 +144,8 @@ const ENCODINGS: ReadonlyArray<readonly [string, (text: string) => string]> = [
   ],
   ['base64', (text) => Buffer.from(text).toString('base64')],
   ['base64-in-json', (text) => JSON.stringify({ blob: Buffer.from(text).toString('base64') })],
+  ['base64-wrapped-64', (text) => `data:\n${wrapped(`# written by the operator\n${text}\n`, 64)}\nend`],
+  ['base64-wrapped-76', (text) => wrapped(`${'x'.repeat(40)}\n${text}\n`, 76)],
 ];
 
 export const textPlanting: fc.Arbitrary<TextPlanting & { readonly encoding: string }> = fc

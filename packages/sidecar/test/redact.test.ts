@@ -551,6 +551,7 @@ describe('bounded on adversarial input', () => {
     ['escaped quotes that never close', `password: \\"${repeat('\\\\\\"x')}`],
     ['unclosed quotes', repeat('token="')],
     ['base64 runs', repeat('QUFB')],
+    ['wrapped base64 lines', repeat('QUFBQUFBQUFBQUFB\n')],
     ['key lines without an END', `-----BEGIN PRIVATE KEY-----\n${repeat('MIIE\n')}`],
     ['END lines without a BEGIN', repeat('MIIE\n-----END PRIVATE KEY-----\n')],
     ['URL schemes', repeat('a://a:')],

@@ -433,14 +433,93 @@ const NOT_TEXT = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]/;
 /** Base64 inside base64 inside … is followed this many layers deep. */
 const MAX_DEPTH = 3;
 
-/** Base64 that decodes to text the rules would redact (`password=…`, a private key) goes whole. */
+/** Whether base64 decodes to text the rules would redact (`password=…`, a private key). */
+function revealsSecret(base64: string, depth: number): boolean {
+  const decoded = Buffer.from(base64, 'base64').toString('utf8');
+  if (NOT_TEXT.test(decoded)) return false;
+  return redactWith(REDACTION_RULES, decoded, depth + 1) !== decoded;
+}
+
+/** Shorter lines are words, not a wrapping width. */
+const MIN_WRAP = 16;
+const BASE64_CHAR = /[A-Za-z0-9+/]/;
+
+/** Where a line's content ends: before trailing spaces, tabs and a CR. */
+function contentEnd(line: string): number {
+  let end = line.length;
+  while (end > 0 && /[ \t\r]/.test(line[end - 1] ?? '')) end--;
+  return end;
+}
+
+/** The base64 at the start of a line, after its indentation: [start, end) and whether padding ends it. */
+function leadingChunk(line: string): { start: number; end: number; padded: boolean } {
+  let start = 0;
+  while (start < line.length && /[ \t]/.test(line[start] ?? '')) start++;
+  let end = start;
+  while (end < line.length && BASE64_CHAR.test(line[end] ?? '')) end++;
+  const unpadded = end;
+  while (end < line.length && end - unpadded < 2 && line[end] === '=') end++;
+  return { start, end, padded: end > unpadded };
+}
+
+/**
+ * Base64 wrapped onto lines of equal width (the last may be shorter) is decoded as one: a line on its own
+ * decodes to a piece of the secret no rule recognises. The run may begin after text on its first line and end
+ * before text on its last. A run that reveals a secret loses its base64 on every line, each replaced by
+ * REDACTED where it stood (as the block rules keep lines). Each line is walked a bounded number of times.
+ */
+function redactWrappedBase64(text: string, depth: number): string {
+  if (!text.includes('\n')) return text;
+  const lines = text.split('\n');
+  let changed = false;
+  let index = 0;
+  while (index < lines.length) {
+    const first = lines[index] ?? '';
+    const firstEnd = contentEnd(first);
+    let firstStart = firstEnd;
+    while (firstStart > 0 && BASE64_CHAR.test(first[firstStart - 1] ?? '')) firstStart--;
+    const width = firstEnd - firstStart;
+    if (width < MIN_WRAP || width % 4 !== 0) {
+      index++;
+      continue;
+    }
+    const spans: Array<readonly [line: number, start: number, end: number]> = [[index, firstStart, firstEnd]];
+    let body = first.slice(firstStart, firstEnd);
+    let next = index + 1;
+    while (next < lines.length) {
+      const line = lines[next] ?? '';
+      const chunk = leadingChunk(line);
+      const length = chunk.end - chunk.start;
+      if (length === 0 || length > width) break;
+      spans.push([next, chunk.start, chunk.end]);
+      body += line.slice(chunk.start, chunk.end);
+      next++;
+      if (length < width || chunk.padded || contentEnd(line) !== chunk.end) break;
+    }
+    if (spans.length >= 2 && revealsSecret(body, depth)) {
+      for (const [line, start, end] of spans) {
+        const content = lines[line] ?? '';
+        lines[line] = `${content.slice(0, start)}${REDACTED}${content.slice(end)}`;
+      }
+      changed = true;
+    }
+    // The last line of a run may end in the first line of another (text after the padding, then base64).
+    index = Math.max(index + 1, next - 1);
+  }
+  return changed ? lines.join('\n') : text;
+}
+
+/** Base64 that decodes to text the rules would redact goes whole; wrapped base64 is joined first. */
 function redactBase64(text: string, depth: number): string {
   if (depth >= MAX_DEPTH) return text;
-  return text.replace(BASE64, (candidate) => {
-    const decoded = Buffer.from(candidate, 'base64').toString('utf8');
-    if (NOT_TEXT.test(decoded)) return candidate;
-    return redactWith(REDACTION_RULES, decoded, depth + 1) === decoded ? candidate : REDACTED;
-  });
+  return redactWrappedBase64(text, depth).replace(BASE64, (candidate) =>
+    revealsSecret(candidate, depth) ? REDACTED : candidate,
+  );
+}
+
+/** Base64 as `base64 -w` and PEM writers lay it out. */
+function wrap(base64: string, width: number): string {
+  return base64.match(new RegExp(`.{1,${width}}`, 'g'))?.join('\n') ?? base64;
 }
 
 const ENCODED: RedactionRule[] = [
@@ -458,6 +537,19 @@ const ENCODED: RedactionRule[] = [
       [
         `c ${Buffer.from('just some ordinary text').toString('base64')}`,
         `c ${Buffer.from('just some ordinary text').toString('base64')}`,
+      ],
+      // `base64` wraps at 76 characters, PEM-like tools at 64: a line alone decodes to a piece of the secret.
+      [
+        `env:\n${wrap(Buffer.from(`A=${'x'.repeat(28)}\nDB_PASSWORD=Sup3rS3cretValue99\n`).toString('base64'), 64)}\nend`,
+        `env:\n${REDACTED}\n${REDACTED}\nend`,
+      ],
+      [
+        `  ${wrap(Buffer.from(`# settings for the app\nuser=bob\napi_key=k-0123456789abcdef0123\n${'y'.repeat(60)}`).toString('base64'), 76).replaceAll('\n', '\r\n  ')}\r\nok`,
+        `  ${REDACTED}\r\n  ${REDACTED}\r\n  ${REDACTED}\r\nok`,
+      ],
+      [
+        wrap(Buffer.from(`just some ordinary text, ${'long '.repeat(20)}`).toString('base64'), 64),
+        wrap(Buffer.from(`just some ordinary text, ${'long '.repeat(20)}`).toString('base64'), 64),
       ],
     ],
   },
