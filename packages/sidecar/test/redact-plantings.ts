@@ -132,7 +132,7 @@ function wrapped(text: string, width: number): string {
 
 /**
  * A planting in one of the ways text is wrapped: as is, in a JSON string (once or twice), as YAML, as base64
- * (on one line or wrapped).
+ * (on one line or wrapped), percent-encoded in a query parameter.
  */
 const ENCODINGS: ReadonlyArray<readonly [string, (text: string) => string]> = [
   ['plain', (text) => text],
@@ -146,6 +146,7 @@ const ENCODINGS: ReadonlyArray<readonly [string, (text: string) => string]> = [
   ['base64-in-json', (text) => JSON.stringify({ blob: Buffer.from(text).toString('base64') })],
   ['base64-wrapped-64', (text) => `data:\n${wrapped(`# written by the operator\n${text}\n`, 64)}\nend`],
   ['base64-wrapped-76', (text) => wrapped(`${'x'.repeat(40)}\n${text}\n`, 76)],
+  ['percent-encoded', (text) => `GET /cb?next=${encodeURIComponent(text)}&page=2 HTTP/1.1`],
 ];
 
 export const textPlanting: fc.Arbitrary<TextPlanting & { readonly encoding: string }> = fc

@@ -552,6 +552,8 @@ describe('bounded on adversarial input', () => {
     ['unclosed quotes', repeat('token="')],
     ['base64 runs', repeat('QUFB')],
     ['wrapped base64 lines', repeat('QUFBQUFBQUFBQUFB\n')],
+    ['percent escapes', repeat('%41')],
+    ['percent escapes of escapes', repeat('%2541')],
     ['key lines without an END', `-----BEGIN PRIVATE KEY-----\n${repeat('MIIE\n')}`],
     ['END lines without a BEGIN', repeat('MIIE\n-----END PRIVATE KEY-----\n')],
     ['URL schemes', repeat('a://a:')],

@@ -517,12 +517,51 @@ function redactBase64(text: string, depth: number): string {
   );
 }
 
+/** Characters a percent-encoded value is made of (RFC 3986 unreserved, `%`, and `/` `+` often left as is). */
+const PERCENT_RUN = /[A-Za-z0-9%._~!*()/+-]+/g;
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
+
+/** Decodes %XX escapes; malformed UTF-8 falls back to one character per byte rather than failing. */
+function percentDecode(run: string): string {
+  try {
+    return decodeURIComponent(run);
+  } catch {
+    return run.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  }
+}
+
+/**
+ * A percent-encoded value (a redirect URL in a query parameter, form data, a config in a URL) that decodes to
+ * text the rules would redact goes whole. Runs never overlap, so each character is decoded once per layer.
+ */
+function redactPercentEncoded(text: string, depth: number): string {
+  if (depth >= MAX_DEPTH) return text;
+  return text.replace(PERCENT_RUN, (run) => {
+    if (!PERCENT_ESCAPE.test(run)) return run;
+    const decoded = percentDecode(run);
+    if (NOT_TEXT.test(decoded)) return run;
+    return redactWith(REDACTION_RULES, decoded, depth + 1) === decoded ? run : REDACTED;
+  });
+}
+
 /** Base64 as `base64 -w` and PEM writers lay it out. */
 function wrap(base64: string, width: number): string {
   return base64.match(new RegExp(`.{1,${width}}`, 'g'))?.join('\n') ?? base64;
 }
 
 const ENCODED: RedactionRule[] = [
+  {
+    name: 'percent-encoded-secret',
+    why: 'percent-encoding (a URL inside a query parameter, form data) hides `token=` and `"password":` from every other rule',
+    apply: redactPercentEncoded,
+    cases: [
+      ['https://h/cb?next=https%3A%2F%2Fx%2F%3Ftoken%3DSup3rS3cretValue', `https://h/cb?next=${REDACTED}`],
+      ['cfg%3D%7B%22password%22%3A%22Sup3rS3cretValue%22%7D', REDACTED],
+      ['q=password%3Dhunter2&page=2', `q=${REDACTED}&page=2`],
+      ['GET /files/My%20Report%202024.pdf?sort=name%2Casc', 'GET /files/My%20Report%202024.pdf?sort=name%2Casc'],
+      ['https://h/cb?next=https%3A%2F%2Fx%2Fhome 100%', 'https://h/cb?next=https%3A%2F%2Fx%2Fhome 100%'],
+    ],
+  },
   {
     name: 'base64-secret',
     why: 'base64 of text that holds a credential (an env file, a key, a config) hides it from every other rule',
@@ -576,6 +615,7 @@ const HINTS: Readonly<Record<string, RegExp>> = {
   'json-array': /:[ \t]*\[/,
   assignment: new RegExp(SECRET_WORD, 'i'),
   'prefixed-key': /\/[A-Za-z0-9_.-]+\\*"[ \t]*:/,
+  'percent-encoded-secret': /%[0-9A-Fa-f]{2}/,
 };
 
 /** Every rule, in the order they run. */
