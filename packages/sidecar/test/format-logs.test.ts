@@ -2,15 +2,14 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
+import { chooseContainer, hasPreviousInstance } from '../src/format/containers.ts';
 import {
   buildLogAnswer,
-  chooseContainer,
   compileGrep,
   decodeLogCursor,
   encodeLogCursor,
   GREP_MAX_PATTERN,
   grepLines,
-  hasPreviousInstance,
   type LogLine,
   linesAfter,
   linesSince,

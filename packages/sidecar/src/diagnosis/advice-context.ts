@@ -6,7 +6,7 @@
  * whether a Deployment has an earlier revision to roll back to.
  */
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { hasPreviousInstance } from '../format/logs.ts';
+import { hasPreviousInstance } from '../format/containers.ts';
 import type { FindingCode } from './findings.ts';
 import type { DiagnosisInput } from './model.ts';
 import { containersOf, readyCondition } from './pod-facts.ts';

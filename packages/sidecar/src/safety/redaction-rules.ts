@@ -11,6 +11,7 @@
  */
 import { flagValueReplacement } from './redact-argv.ts';
 import { redactBlockScalars, redactKeyTails, redactOpenArrays } from './redact-blocks.ts';
+import { redactBase64, redactPercentEncoded, wrap } from './redact-encodings.ts';
 import {
   endsInSecretWord,
   IMAGE_TAG,
@@ -427,133 +428,11 @@ const NAMED_VALUES: RedactionRule[] = [
   ),
 ];
 
-const BASE64 = /(?:(?<![A-Za-z0-9+/_\\-])|(?<=\\[nrt]))[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: binary after decoding is what this looks for.
-const NOT_TEXT = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]/;
-/** Base64 inside base64 inside … is followed this many layers deep. */
-const MAX_DEPTH = 3;
-
-/** Whether base64 decodes to text the rules would redact (`password=…`, a private key). */
-function revealsSecret(base64: string, depth: number): boolean {
-  const decoded = Buffer.from(base64, 'base64').toString('utf8');
-  if (NOT_TEXT.test(decoded)) return false;
-  return redactWith(REDACTION_RULES, decoded, depth + 1) !== decoded;
-}
-
-/** Shorter lines are words, not a wrapping width. */
-const MIN_WRAP = 16;
-const BASE64_CHAR = /[A-Za-z0-9+/]/;
-
-/** Where a line's content ends: before trailing spaces, tabs and a CR. */
-function contentEnd(line: string): number {
-  let end = line.length;
-  while (end > 0 && /[ \t\r]/.test(line[end - 1] ?? '')) end--;
-  return end;
-}
-
-/** The base64 at the start of a line, after its indentation: [start, end) and whether padding ends it. */
-function leadingChunk(line: string): { start: number; end: number; padded: boolean } {
-  let start = 0;
-  while (start < line.length && /[ \t]/.test(line[start] ?? '')) start++;
-  let end = start;
-  while (end < line.length && BASE64_CHAR.test(line[end] ?? '')) end++;
-  const unpadded = end;
-  while (end < line.length && end - unpadded < 2 && line[end] === '=') end++;
-  return { start, end, padded: end > unpadded };
-}
-
-/**
- * Base64 wrapped onto lines of equal width (the last may be shorter) is decoded as one: a line on its own
- * decodes to a piece of the secret no rule recognises. The run may begin after text on its first line and end
- * before text on its last. A run that reveals a secret loses its base64 on every line, each replaced by
- * REDACTED where it stood (as the block rules keep lines). Each line is walked a bounded number of times.
- */
-function redactWrappedBase64(text: string, depth: number): string {
-  if (!text.includes('\n')) return text;
-  const lines = text.split('\n');
-  let changed = false;
-  let index = 0;
-  while (index < lines.length) {
-    const first = lines[index] ?? '';
-    const firstEnd = contentEnd(first);
-    let firstStart = firstEnd;
-    while (firstStart > 0 && BASE64_CHAR.test(first[firstStart - 1] ?? '')) firstStart--;
-    const width = firstEnd - firstStart;
-    if (width < MIN_WRAP || width % 4 !== 0) {
-      index++;
-      continue;
-    }
-    const spans: Array<readonly [line: number, start: number, end: number]> = [[index, firstStart, firstEnd]];
-    let body = first.slice(firstStart, firstEnd);
-    let next = index + 1;
-    while (next < lines.length) {
-      const line = lines[next] ?? '';
-      const chunk = leadingChunk(line);
-      const length = chunk.end - chunk.start;
-      if (length === 0 || length > width) break;
-      spans.push([next, chunk.start, chunk.end]);
-      body += line.slice(chunk.start, chunk.end);
-      next++;
-      if (length < width || chunk.padded || contentEnd(line) !== chunk.end) break;
-    }
-    if (spans.length >= 2 && revealsSecret(body, depth)) {
-      for (const [line, start, end] of spans) {
-        const content = lines[line] ?? '';
-        lines[line] = `${content.slice(0, start)}${REDACTED}${content.slice(end)}`;
-      }
-      changed = true;
-    }
-    // The last line of a run may end in the first line of another (text after the padding, then base64).
-    index = Math.max(index + 1, next - 1);
-  }
-  return changed ? lines.join('\n') : text;
-}
-
-/** Base64 that decodes to text the rules would redact goes whole; wrapped base64 is joined first. */
-function redactBase64(text: string, depth: number): string {
-  if (depth >= MAX_DEPTH) return text;
-  return redactWrappedBase64(text, depth).replace(BASE64, (candidate) =>
-    revealsSecret(candidate, depth) ? REDACTED : candidate,
-  );
-}
-
-/** Characters a percent-encoded value is made of (RFC 3986 unreserved, `%`, and `/` `+` often left as is). */
-const PERCENT_RUN = /[A-Za-z0-9%._~!*()/+-]+/g;
-const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
-
-/** Decodes %XX escapes; malformed UTF-8 falls back to one character per byte rather than failing. */
-function percentDecode(run: string): string {
-  try {
-    return decodeURIComponent(run);
-  } catch {
-    return run.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-  }
-}
-
-/**
- * A percent-encoded value (a redirect URL in a query parameter, form data, a config in a URL) that decodes to
- * text the rules would redact goes whole. Runs never overlap, so each character is decoded once per layer.
- */
-function redactPercentEncoded(text: string, depth: number): string {
-  if (depth >= MAX_DEPTH) return text;
-  return text.replace(PERCENT_RUN, (run) => {
-    if (!PERCENT_ESCAPE.test(run)) return run;
-    const decoded = percentDecode(run);
-    if (NOT_TEXT.test(decoded)) return run;
-    return redactWith(REDACTION_RULES, decoded, depth + 1) === decoded ? run : REDACTED;
-  });
-}
-
-/** Base64 as `base64 -w` and PEM writers lay it out. */
-function wrap(base64: string, width: number): string {
-  return base64.match(new RegExp(`.{1,${width}}`, 'g'))?.join('\n') ?? base64;
-}
-
 const ENCODED: RedactionRule[] = [
   {
     name: 'percent-encoded-secret',
     why: 'percent-encoding (a URL inside a query parameter, form data) hides `token=` and `"password":` from every other rule',
-    apply: redactPercentEncoded,
+    apply: (text, depth) => redactPercentEncoded(text, depth, redactAll),
     cases: [
       ['https://h/cb?next=https%3A%2F%2Fx%2F%3Ftoken%3DSup3rS3cretValue', `https://h/cb?next=${REDACTED}`],
       ['cfg%3D%7B%22password%22%3A%22Sup3rS3cretValue%22%7D', REDACTED],
@@ -565,7 +444,7 @@ const ENCODED: RedactionRule[] = [
   {
     name: 'base64-secret',
     why: 'base64 of text that holds a credential (an env file, a key, a config) hides it from every other rule',
-    apply: redactBase64,
+    apply: (text, depth) => redactBase64(text, depth, redactAll),
     cases: [
       [`data ${Buffer.from('password=hunter2').toString('base64')} end`, `data ${REDACTED} end`],
       [`k ${Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIE').toString('base64')}`, `k ${REDACTED}`],
@@ -628,6 +507,11 @@ export const REDACTION_RULES: readonly RedactionRule[] = [
   ...ENCODED,
 ].map((rule) => ({ ...rule, hint: HINTS[rule.name] }));
 const URL_RULES: readonly RedactionRule[] = [...URLS, ...TOKENS];
+
+/** Decoded text (base64, percent-encoding) goes through every rule again. */
+function redactAll(text: string, depth: number): string {
+  return redactWith(REDACTION_RULES, text, depth);
+}
 
 function redactWith(rules: readonly RedactionRule[], text: string, depth: number): string {
   let output = text;

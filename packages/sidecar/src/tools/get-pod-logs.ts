@@ -9,13 +9,12 @@ import { boundedText } from '../bounded-text.ts';
 import type { ToolContext } from '../context.ts';
 import type { LogExcerpt } from '../diagnosis/index.ts';
 import { ToolFailure } from '../failure.ts';
+import { chooseContainer, hasPreviousInstance } from '../format/containers.ts';
 import {
   buildLogAnswer,
-  chooseContainer,
   compileGrep,
   decodeLogCursor,
   GREP_MAX_PATTERN,
-  hasPreviousInstance,
   type LogLine,
   type LogPosition,
   type LogRead,
