@@ -98,8 +98,8 @@ export function redactBase64(text: string, depth: number, inner: InnerRedaction)
   );
 }
 
-/** Characters a percent-encoded value is made of (RFC 3986 unreserved, `%`, and `/` `+` often left as is). */
-const PERCENT_RUN = /[A-Za-z0-9%._~!*()/+-]+/g;
+/** Characters a percent-encoded value is made of (RFC 3986 unreserved, `%`, and `/` `+` `'` often left as is). */
+const PERCENT_RUN = /[A-Za-z0-9%._~!*()/+'-]+/g;
 const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
 
 /** Decodes %XX escapes; malformed UTF-8 falls back to one character per byte rather than failing. */

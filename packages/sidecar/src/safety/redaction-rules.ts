@@ -437,6 +437,8 @@ const ENCODED: RedactionRule[] = [
       ['https://h/cb?next=https%3A%2F%2Fx%2F%3Ftoken%3DSup3rS3cretValue', `https://h/cb?next=${REDACTED}`],
       ['cfg%3D%7B%22password%22%3A%22Sup3rS3cretValue%22%7D', REDACTED],
       ['q=password%3Dhunter2&page=2', `q=${REDACTED}&page=2`],
+      // A quote left unencoded inside the value (found by the property test) does not end the run.
+      ["GET /cb?next=password%3D'%25%5E-.%40a0%40!__aaaaa'&page=2", `GET /cb?next=${REDACTED}&page=2`],
       ['GET /files/My%20Report%202024.pdf?sort=name%2Casc', 'GET /files/My%20Report%202024.pdf?sort=name%2Casc'],
       ['https://h/cb?next=https%3A%2F%2Fx%2Fhome 100%', 'https://h/cb?next=https%3A%2F%2Fx%2Fhome 100%'],
     ],
