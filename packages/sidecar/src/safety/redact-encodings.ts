@@ -77,8 +77,17 @@ function redactWrappedBase64(text: string, depth: number, inner: InnerRedaction)
       next++;
       if (length < width || chunk.padded || contentEnd(line) !== chunk.end) break;
     }
-    if (spans.length >= 2 && revealsSecret(body, depth, inner)) {
-      for (const [line, start, end] of spans) {
+    // A short last line may be the run's end or unrelated text that happens to be base64 characters (`/+`).
+    const [, lastStart, lastEnd] = spans.at(-1) as readonly [number, number, number];
+    const withoutLast = body.slice(0, body.length - (lastEnd - lastStart));
+    const run =
+      spans.length >= 2 && revealsSecret(body, depth, inner)
+        ? spans
+        : spans.length >= 3 && lastEnd - lastStart < width && revealsSecret(withoutLast, depth, inner)
+          ? spans.slice(0, -1)
+          : [];
+    if (run.length > 0) {
+      for (const [line, start, end] of run) {
         const content = lines[line] ?? '';
         lines[line] = `${content.slice(0, start)}${REDACTED}${content.slice(end)}`;
       }

@@ -467,6 +467,11 @@ const ENCODED: RedactionRule[] = [
         `  ${wrap(Buffer.from(`# settings for the app\nuser=bob\napi_key=k-0123456789abcdef0123\n${'y'.repeat(60)}`).toString('base64'), 76).replaceAll('\n', '\r\n  ')}\r\nok`,
         `  ${REDACTED}\r\n  ${REDACTED}\r\n  ${REDACTED}\r\nok`,
       ],
+      // A short line after the run that happens to be base64 characters is not part of it (found by the property).
+      [
+        `${wrap(Buffer.from(`${'x'.repeat(57)}\nexec app --client-secret Aa0aaaaaaaaaaaaaaaaa --verbose\n`).toString('base64'), 76)}\n/+`,
+        `${REDACTED}\n${REDACTED}\n/+`,
+      ],
       [
         wrap(Buffer.from(`just some ordinary text, ${'long '.repeat(20)}`).toString('base64'), 64),
         wrap(Buffer.from(`just some ordinary text, ${'long '.repeat(20)}`).toString('base64'), 64),
