@@ -43,13 +43,7 @@ test('send: plain requests carry the credentials and share one keep-alive connec
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [{ name: 'local', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'tok' }],
-    contexts: [{ name: 'c', cluster: 'local', user: 'u' }],
-    currentContext: 'c',
-  });
+  const config = loopbackConfig(`http://127.0.0.1:${port}`, true);
   const pool = createKubePool(config);
   try {
     const url = `http://127.0.0.1:${port}/api/v1/namespaces/team/pods`;
@@ -86,13 +80,7 @@ test('send: a redirect is answered, never followed, so no request leaves for a U
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [{ name: 'local', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'tok' }],
-    contexts: [{ name: 'c', cluster: 'local', user: 'u' }],
-    currentContext: 'c',
-  });
+  const config = loopbackConfig(`http://127.0.0.1:${port}`, true);
   const pool = createKubePool(config);
   try {
     const answer = await pool.send({ method: 'GET', url: `http://127.0.0.1:${port}/api/v1/namespaces/team/pods` });
@@ -105,13 +93,7 @@ test('send: a redirect is answered, never followed, so no request leaves for a U
 });
 
 test('send: credentials never go over plain HTTP unless the kubeconfig skips TLS verification', async () => {
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [{ name: 'local', server: 'http://127.0.0.1:9' }],
-    users: [{ name: 'u', token: 'tok' }],
-    contexts: [{ name: 'c', cluster: 'local', user: 'u' }],
-    currentContext: 'c',
-  });
+  const config = loopbackConfig('http://127.0.0.1:9', false);
   const pool = createKubePool(config);
   try {
     await assert.rejects(pool.send({ method: 'GET', url: 'http://127.0.0.1:9/api' }), /HTTP protocol is not allowed/);
@@ -119,3 +101,15 @@ test('send: credentials never go over plain HTTP unless the kubeconfig skips TLS
     await pool.close();
   }
 });
+
+/** A kubeconfig for a test-owned loopback server, with a bearer token. */
+function loopbackConfig(server: string, skipTLSVerify: boolean): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'local', server, ...(skipTLSVerify ? { skipTLSVerify } : {}) }],
+    users: [{ name: 'u', token: 'tok' }],
+    contexts: [{ name: 'c', cluster: 'local', user: 'u' }],
+    currentContext: 'c',
+  });
+  return config;
+}
