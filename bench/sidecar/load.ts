@@ -1,27 +1,30 @@
 /**
- * Load on podmcp over Streamable HTTP: M concurrent MCP clients (the SDK's own client transport), each its
- * own session, making K tool calls one after another over the four operations. Each client connects from its
- * own loopback address (127.0.0.2, 127.0.0.3, …), so each is a separate caller to the per-caller rate limit,
- * as separate agents would be; the limit is also raised to its maximum (PODMCP_RATE_LIMIT=6000 per minute).
+ * Load over Streamable HTTP, the same for every server: M concurrent MCP clients (the SDK's own client
+ * transport), each its own session, making K tool calls one after another over the four operations, each
+ * operation as that server spells it (operations.ts). Each client connects from its own loopback address
+ * (127.0.0.2, 127.0.0.3, …), so each is a separate caller to podmcp's per-caller rate limit, as separate agents
+ * would be; podmcp's limit is also raised to its maximum (load-servers.ts). One session warms each server up
+ * first (uncounted).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { BUILTIN_DEFAULTS } from '@podmcp/core';
-import { heapLimitEnv } from '../../packages/injector/src/sidecar.ts';
 import { percentile } from '../shared/stats.ts';
-import { listeningLine, PODMCP_BIN, rssBytes, type ServerWorld } from './mcp-servers.ts';
+import type { HttpServerUnderLoad } from './load-servers.ts';
+import { LOAD_RATE_LIMIT } from './load-servers.ts';
+import { rssBytes, type ServerName } from './mcp-servers.ts';
 import { callOperation, expectedText, OPERATIONS, type Target, toolCallFor } from './operations.ts';
 
-export const LOAD_RATE_LIMIT = 6000;
-
 export interface LoadSection {
+  readonly server: ServerName;
+  /** How the server ran under load. */
+  readonly describe: string;
   readonly clients: number;
   readonly callsPerClient: number;
-  readonly rateLimitPerMinute: number;
+  /** podmcp's per-caller limit; null for a server without one. */
+  readonly rateLimitPerMinute: number | null;
   readonly distinctCallers: boolean;
   readonly calls: number;
   readonly errors: number;
@@ -34,42 +37,6 @@ export interface LoadSection {
   readonly heapUsedAfterSessionsClosedBytes: number | null;
   readonly kubeRequests: number | null;
   readonly kubeRequestsPerCall: number | null;
-}
-
-interface HttpSidecar {
-  readonly child: ChildProcess;
-  readonly port: number;
-  readonly healthPort: number;
-}
-
-function startHttpSidecar(world: ServerWorld): Promise<HttpSidecar> {
-  const child = spawn(
-    process.execPath,
-    [PODMCP_BIN, 'serve', '--transport', 'http', '--port', '0', '--health-port', '0'],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: world.home,
-        KUBECONFIG: world.kubeconfigFile,
-        PODMCP_POD_NAMESPACE: world.namespace,
-        PODMCP_RATE_LIMIT: String(LOAD_RATE_LIMIT),
-        // The heap caps the injector sets for the default memory limit: memory as the injected container runs.
-        ...Object.fromEntries(
-          heapLimitEnv(BUILTIN_DEFAULTS.resources.memoryLimit).map((env) => [env.name, env.value ?? '']),
-        ),
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let stderr = '';
-  return new Promise((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      if (stderr.length < 200_000) stderr += chunk.toString();
-      const listening = listeningLine(stderr);
-      if (listening) resolve({ child, port: listening.port, healthPort: listening.healthPort as number });
-    });
-    child.once('exit', (code) => reject(new Error(`podmcp serve --transport http exited with ${code}:\n${stderr}`)));
-  });
 }
 
 /** A fetch over node:http whose connections leave from `localAddress`: one caller identity per client. */
@@ -110,36 +77,31 @@ function fetchFrom(localAddress: string): { fetch: typeof fetch; agent: Agent } 
   return { fetch: boundFetch, agent };
 }
 
-async function metricsOf(healthPort: number): Promise<string | null> {
+/**
+ * One call of each operation from one session before the clock starts, answers not counted: a server's first
+ * call pays for what it does once (discovery, connections to the API server), which is not load.
+ */
+async function warmUp(under: HttpServerUnderLoad, target: Target): Promise<void> {
+  const client = new Client({ name: 'podmcp-bench-warm-up', version: '1.0.0' });
   try {
-    return await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
-  } catch {
-    return null;
+    await client.connect(new StreamableHTTPClientTransport(under.url));
+    for (const operation of OPERATIONS) {
+      await callOperation(client, toolCallFor(under.server, operation, target), '').catch(() => undefined);
+    }
+  } finally {
+    await client.close().catch(() => undefined);
   }
-}
-
-async function kubeRequestsOf(healthPort: number): Promise<number | null> {
-  const text = await metricsOf(healthPort);
-  if (text === null) return null;
-  let total = 0;
-  for (const match of text.matchAll(/^podmcp_sidecar_kube_requests_total\{[^}]*\} (\d+)$/gm)) total += Number(match[1]);
-  return total;
-}
-
-async function heapUsedOf(healthPort: number): Promise<number | null> {
-  const match = /^podmcp_sidecar_nodejs_heap_size_used_bytes (\d+)/m.exec((await metricsOf(healthPort)) ?? '');
-  return match ? Number(match[1]) : null;
 }
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Starts the server, puts the load on it, and stops it; RSS before, after the load and once the sessions closed. */
 export async function runLoadSection(
-  world: ServerWorld,
+  start: () => Promise<HttpServerUnderLoad>,
   target: Target,
   plan: { clients: number; callsPerClient: number },
 ): Promise<LoadSection> {
-  const sidecar = await startHttpSidecar(world);
-  const url = new URL(`http://127.0.0.1:${sidecar.port}/mcp`);
+  const under = await start();
   const latencies: number[] = [];
   const errorSamples: Record<string, number> = {};
   let errors = 0;
@@ -150,9 +112,10 @@ export async function runLoadSection(
       errorSamples[key] = (errorSamples[key] ?? 0) + 1;
   };
   try {
+    await warmUp(under, target);
     await settle(500);
-    const beforeLoad = rssBytes(sidecar.child.pid ?? -1);
-    const requestsBefore = await kubeRequestsOf(sidecar.healthPort);
+    const beforeLoad = rssBytes(under.pid);
+    const requestsBefore = await under.kubeRequests();
     const clients = Array.from({ length: plan.clients }, (_, index) => {
       // 127.0.0.2 … 127.0.0.254, then 127.0.1.x: all loopback on Linux.
       const address = `127.0.${Math.floor((index + 2) / 253)}.${((index + 2) % 253) + 1}`;
@@ -164,7 +127,7 @@ export async function runLoadSection(
       clients.map(async (slot, index) => {
         const client = new Client({ name: `podmcp-bench-load-${index}`, version: '1.0.0' });
         try {
-          await client.connect(new StreamableHTTPClientTransport(url, { fetch: slot.fetch }));
+          await client.connect(new StreamableHTTPClientTransport(under.url, { fetch: slot.fetch }));
           connected.push(client);
         } catch (error) {
           noteError(`connect: ${(error as Error).message}`);
@@ -176,7 +139,7 @@ export async function runLoadSection(
           try {
             const answer = await callOperation(
               client,
-              toolCallFor('podmcp', operation, target),
+              toolCallFor(under.server, operation, target),
               expectedText(operation, target),
             );
             if (answer.problem) noteError(`${operation}: ${answer.problem}`);
@@ -188,19 +151,21 @@ export async function runLoadSection(
       }),
     );
     const seconds = (performance.now() - began) / 1000;
-    const afterLoad = rssBytes(sidecar.child.pid ?? -1);
-    const requestsAfter = await kubeRequestsOf(sidecar.healthPort);
+    const afterLoad = rssBytes(under.pid);
+    const requestsAfter = await under.kubeRequests();
     await Promise.all(connected.map((client) => client.close().catch(() => undefined)));
     for (const slot of clients) slot.agent.destroy();
     await settle(5000);
-    const afterSessionsClosed = rssBytes(sidecar.child.pid ?? -1);
-    const heapUsedAfterSessionsClosedBytes = await heapUsedOf(sidecar.healthPort);
+    const afterSessionsClosed = rssBytes(under.pid);
+    const heapUsedAfterSessionsClosedBytes = await under.heapUsedBytes();
     const calls = plan.clients * plan.callsPerClient;
     const kubeRequests = requestsBefore === null || requestsAfter === null ? null : requestsAfter - requestsBefore;
     return {
+      server: under.server,
+      describe: under.describe,
       clients: plan.clients,
       callsPerClient: plan.callsPerClient,
-      rateLimitPerMinute: LOAD_RATE_LIMIT,
+      rateLimitPerMinute: under.server === 'podmcp' ? LOAD_RATE_LIMIT : null,
       distinctCallers: true,
       calls,
       errors,
@@ -219,16 +184,6 @@ export async function runLoadSection(
       kubeRequestsPerCall: kubeRequests === null ? null : kubeRequests / calls,
     };
   } finally {
-    sidecar.child.kill('SIGTERM');
-    await new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        sidecar.child.kill('SIGKILL');
-        resolve(undefined);
-      }, 5000);
-      sidecar.child.once('exit', () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      });
-    });
+    await under.stop();
   }
 }

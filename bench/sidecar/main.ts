@@ -2,9 +2,10 @@
  * Sidecar benchmark: podmcp against peer MCP servers for Kubernetes and against the direct API call, side by
  * side on one local control plane (etcd, kube-apiserver with an audit log, controllers, a kwok node) and one
  * seeded namespace, all authenticating with the same read-only ServiceAccount token. Sections: idle
- * footprint and cold start, tool latency and answer size, load on podmcp over Streamable HTTP, API requests
- * while idle and per call, the cost of a whole troubleshooting session, and the webhook benchmark. Prints ratios, writes JSON and markdown under
- * bench/results/ (*.tmp, ignored by git).
+ * footprint and cold start (also of podmcp as the image runs it), tool latency and answer size, the tool
+ * catalogue as a model sees it, the same load on podmcp and the Go peer over Streamable HTTP, API requests
+ * while idle and per call, the cost of a whole troubleshooting session, and the webhook benchmark. Prints
+ * ratios and issue 15's goals, writes JSON and markdown under bench/results/ (*.tmp, ignored by git).
  *
  * Exit status: 0 when podmcp answered everything right, 1 when it did not or the run failed, 2 on bad flags,
  * 3 when no control plane could be had (the smoke test skips on that outside CI).
@@ -15,6 +16,7 @@ import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { BUILTIN_DEFAULTS } from '@podmcp/core';
 import { resolveBinaries } from '../../test/control-plane/binaries.ts';
 import {
   type ControlPlane,
@@ -26,7 +28,10 @@ import { optionsOrExitCode, runScript, stopAfter } from '../shared/script.ts';
 import { median, percentile } from '../shared/stats.ts';
 import { runWebhookAtRate } from '../webhook/rate.ts';
 import { type AuditRecord, agentOf, auditSetup, inWindow, readAudit } from './audit.ts';
+import { type Catalogue, type Counterpart, compareCatalogues, measureCatalogue } from './catalogue.ts';
+import { buildImageEntry, podmcpImageSpec } from './image-bundle.ts';
 import { runLoadSection } from './load.ts';
+import { injectedNodeOptions, startGoPeerHttp, startPodmcpHttp } from './load-servers.ts';
 import {
   goPeerSpec,
   installPeers,
@@ -50,7 +55,14 @@ import {
   toolCallFor,
 } from './operations.ts';
 import { parseSidecarOptions, SIDECAR_USAGE, type SidecarBenchOptions } from './options.ts';
-import { evaluateGoals, renderMarkdown, type SidecarResults } from './report.ts';
+import {
+  evaluateEarlierGoals,
+  evaluateGoals,
+  type FootprintName,
+  IMAGE_LABEL,
+  renderMarkdown,
+  type SidecarResults,
+} from './report.ts';
 import { seedNamespace } from './seed.ts';
 import { runSessionSection } from './session-cost/main.ts';
 import { readOnlyWorld } from './world.ts';
@@ -124,15 +136,22 @@ async function run(
   const specs: ServerSpec[] = [podmcpSpec(serverWorld)];
   if (peers) specs.push(goPeerSpec(serverWorld, peers), tsPeerSpec(serverWorld, peers, options.peerDefaults));
   const names = specs.map((spec) => spec.name);
+  log('bundling podmcp as the image does, with its compile cache');
+  const imageEntry = await buildImageEntry(scratch);
+  const image = podmcpImageSpec(serverWorld, imageEntry);
+  const footprintSpecs: Array<{ label: FootprintName; spec: ServerSpec }> = [
+    ...specs.map((spec) => ({ label: spec.name, spec })),
+    { label: IMAGE_LABEL, spec: image },
+  ];
 
   // 1. Cold start: spawn to the first tools/list answered, servers alternating so drift hits all alike.
   log(`cold starts: ${options.coldStarts} per server`);
-  const coldStarts = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<ServerName, number[]>;
+  const coldStarts = new Map<FootprintName, number[]>(footprintSpecs.map(({ label }) => [label, []]));
   for (let round = 0; round < options.coldStarts; round += 1) {
-    const order = round % 2 === 0 ? specs : [...specs].reverse();
-    for (const spec of order) {
+    const order = round % 2 === 0 ? footprintSpecs : [...footprintSpecs].reverse();
+    for (const { label, spec } of order) {
       const server = await startServer(spec);
-      coldStarts[spec.name].push(server.coldStartMs);
+      coldStarts.get(label)?.push(server.coldStartMs);
       await server.close();
     }
   }
@@ -141,8 +160,11 @@ async function run(
   log(`starting ${names.join(', ')} and leaving them idle for ${options.idleSeconds} s`);
   const running = new Map<ServerName, RunningServer>();
   for (const spec of specs) running.set(spec.name, await startServer(spec));
+  // The image's podmcp idles alongside, for its RSS; no section calls it.
+  let imageServer: RunningServer | undefined = await startServer(image);
   try {
     const rssAfterStart = Object.fromEntries(names.map((name) => [name, rssBytes(server(running, name).pid)]));
+    const imageRssAfterStart = rssBytes(imageServer.pid);
     await settle(1000);
     const podmcpHealth = server(running, 'podmcp').healthPort();
     const idleFrom = Date.now();
@@ -151,6 +173,10 @@ async function run(
     const metricsAfter = await kubeRequestsOf(podmcpHealth);
     const idleTo = Date.now();
     const rssAfterIdle = Object.fromEntries(names.map((name) => [name, rssBytes(server(running, name).pid)]));
+    const imageRssAfterIdle = rssBytes(imageServer.pid);
+    await imageServer.close();
+    imageServer = undefined;
+    const catalogue = catalogueSection(running, names, target);
     const idleAudit = auditLog ? inWindow(readAudit(auditLog, user), idleFrom, idleTo) : undefined;
 
     // 2. Latency and answer size: a warm-up call each, then rounds over servers and the direct call.
@@ -269,12 +295,12 @@ async function run(
       }, new Map<string, number>()),
     );
 
-    const footprint = names.map((name) => ({
-      server: name,
-      coldStartMs: coldStarts[name],
-      coldStartMedianMs: median(coldStarts[name]),
-      rssAfterStartBytes: rssAfterStart[name] ?? null,
-      rssAfterIdleBytes: rssAfterIdle[name] ?? null,
+    const footprint: SidecarResults['footprint'] = footprintSpecs.map(({ label }) => ({
+      server: label,
+      coldStartMs: coldStarts.get(label) ?? [],
+      coldStartMedianMs: median(coldStarts.get(label) ?? []),
+      rssAfterStartBytes: (label === IMAGE_LABEL ? imageRssAfterStart : rssAfterStart[label]) ?? null,
+      rssAfterIdleBytes: (label === IMAGE_LABEL ? imageRssAfterIdle : rssAfterIdle[label]) ?? null,
     }));
     const serversInfo = specs.map((spec) => ({
       name: spec.name,
@@ -285,13 +311,21 @@ async function run(
     for (const name of names) await server(running, name).close();
     running.clear();
 
-    // 3. Load on podmcp over Streamable HTTP.
-    log(`load: ${options.clients} clients × ${options.callsPerClient} calls against podmcp over Streamable HTTP`);
-    const load = await runLoadSection(serverWorld, target, {
-      clients: options.clients,
-      callsPerClient: options.callsPerClient,
-    });
-    log(`load: ${load.errors} errors, p99 ${load.latencyMs.p99?.toFixed(1)} ms`);
+    // 3. Load over Streamable HTTP: podmcp, then the Go peer with the same clients and calls.
+    const plan = { clients: options.clients, callsPerClient: options.callsPerClient };
+    log(`load: ${plan.clients} clients × ${plan.callsPerClient} calls against podmcp over Streamable HTTP`);
+    const load = await runLoadSection(() => startPodmcpHttp(serverWorld, imageEntry), target, plan);
+    log(
+      `load: ${load.callsPerSecond.toFixed(1)} calls/s, ${load.errors} errors, p99 ${load.latencyMs.p99?.toFixed(1)} ms`,
+    );
+    let peerLoad: SidecarResults['peerLoad'] = null;
+    if (peers) {
+      log('load: the same against kubernetes-mcp-server over Streamable HTTP');
+      peerLoad = await runLoadSection(() => startGoPeerHttp(serverWorld, peers), target, plan);
+      log(
+        `load: ${peerLoad.callsPerSecond.toFixed(1)} calls/s, ${peerLoad.errors} errors, p99 ${peerLoad.latencyMs.p99?.toFixed(1)} ms`,
+      );
+    }
 
     // Session cost: six broken workloads, each server with its fixed runbook (bench/sidecar/session-cost/main.ts).
     const session = await runSessionSection(plane, scratch, peers, log);
@@ -324,6 +358,7 @@ async function run(
         totalSeconds: 0,
       },
       servers: serversInfo,
+      image: { describe: image.describe },
       footprint,
       latency,
       apiCost: {
@@ -333,18 +368,51 @@ async function run(
         perCall,
         forbidden: forbiddenRequests(allAudit),
       },
+      catalogue,
       load,
+      peerLoad,
+      sidecarDefaults: {
+        memoryRequest: BUILTIN_DEFAULTS.resources.memoryRequest,
+        memoryLimit: BUILTIN_DEFAULTS.resources.memoryLimit,
+        nodeOptions: Object.values(injectedNodeOptions()).join(' '),
+      },
       webhook,
       webhookAtRate,
       session,
       podmcpErrors,
       goals: [],
+      earlierGoals: [],
     };
     results.goals = evaluateGoals(results);
+    results.earlierGoals = evaluateEarlierGoals(results);
     return results;
   } finally {
     for (const [, running_] of running) await running_.close();
+    await imageServer?.close();
   }
+}
+
+/**
+ * Every running server's catalogue as a model sees it, against the Go peer's; a tool is paired with the Go
+ * peer's tool for the same operation when it answers exactly one operation (kubectl_get answers three).
+ */
+function catalogueSection(
+  running: Map<ServerName, RunningServer>,
+  names: readonly ServerName[],
+  target: Target,
+): SidecarResults['catalogue'] {
+  const reference: ServerName = 'kubernetes-mcp-server';
+  const catalogues: Catalogue[] = names.map((name) => measureCatalogue(name, server(running, name).tools));
+  const counterparts: Counterpart[] = [];
+  for (const name of names.filter((entry) => entry !== reference)) {
+    const tools = OPERATIONS.map((operation) => toolCallFor(name, operation, target).tool);
+    OPERATIONS.forEach((operation, index) => {
+      const tool = tools[index] as string;
+      if (tools.filter((other) => other === tool).length !== 1) return;
+      counterparts.push({ server: name, tool, referenceTool: toolCallFor(reference, operation, target).tool });
+    });
+  }
+  return { reference, catalogues, rows: compareCatalogues(catalogues, reference, counterparts) };
 }
 
 function server(running: Map<ServerName, RunningServer>, name: ServerName): RunningServer {
@@ -420,8 +488,9 @@ const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function timeBudgetSeconds(options: SidecarBenchOptions): number {
   const servers = options.peers ? 3 : 1;
-  const callSeconds = servers * 4 * (options.calls + 1) * 2 + options.clients * options.callsPerClient * 0.05;
-  return 720 + options.idleSeconds + options.coldStarts * servers * 10 + callSeconds + (options.webhook ? 300 : 0);
+  const loads = options.peers ? 2 : 1;
+  const callSeconds = servers * 4 * (options.calls + 1) * 2 + loads * options.clients * options.callsPerClient * 0.05;
+  return 780 + options.idleSeconds + options.coldStarts * servers * 10 + callSeconds + (options.webhook ? 300 : 0);
 }
 
 runScript('sidecar benchmark', main);

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { podmcpCacheDir } from '@podmcp/core';
+import type { ListedTool } from './catalogue.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const PODMCP_BIN = join(REPO, 'packages', 'cli', 'bin', 'podmcp.js');
@@ -128,6 +129,8 @@ export interface RunningServer {
   /** Spawn to the first tools/list answered, in ms. */
   readonly coldStartMs: number;
   readonly toolNames: readonly string[];
+  /** The first tools/list answer's tools, as listed. */
+  readonly tools: readonly ListedTool[];
   /** podmcp only: the health port, read from its "listening" log line. */
   healthPort(): number | undefined;
   stderr(): string;
@@ -163,6 +166,7 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
     pid,
     coldStartMs,
     toolNames: tools.map((tool) => tool.name),
+    tools,
     healthPort() {
       return listeningLine(stderr)?.healthPort;
     },

@@ -35,7 +35,8 @@ test('bench/sidecar/main.ts --quick runs every section and podmcp makes no error
       footprint: Array<{ server: string; coldStartMedianMs: number | null; rssAfterIdleBytes: number | null }>;
       latency: Array<{ server: string; operation: string; errors: number; textBytes: number | null }>;
       apiCost: { idle: Record<string, unknown>; perCall: unknown[] };
-      load: { calls: number; errors: number };
+      load: { server: string; calls: number; errors: number };
+      catalogue: { catalogues: Array<{ server: string; tools: unknown[]; totalBytes: number }> };
       webhook: { totalErrors?: number; scenarios?: unknown[] };
       webhookAtRate: Array<{ errors: number }>;
       session: {
@@ -48,7 +49,8 @@ test('bench/sidecar/main.ts --quick runs every section and podmcp makes no error
         }>;
       };
       podmcpErrors: number;
-      goals: unknown[];
+      goals: Array<{ goal: string; met: boolean | null }>;
+      earlierGoals: unknown[];
     };
     assert.deepEqual(JSON.parse(run.stdout), results, '--json prints what it writes');
     const sections = [
@@ -57,7 +59,10 @@ test('bench/sidecar/main.ts --quick runs every section and podmcp makes no error
       'footprint',
       'latency',
       'apiCost',
+      'catalogue',
       'load',
+      'peerLoad',
+      'sidecarDefaults',
       'webhook',
       'webhookAtRate',
       'session',
@@ -66,14 +71,20 @@ test('bench/sidecar/main.ts --quick runs every section and podmcp makes no error
     for (const section of sections) {
       assert.ok(results[section] !== undefined, `section ${section}`);
     }
-    const podmcp = results.footprint.find((row) => row.server === 'podmcp');
-    assert.ok(podmcp?.coldStartMedianMs && podmcp.rssAfterIdleBytes, 'podmcp cold start and RSS measured');
+    for (const name of ['podmcp', 'podmcp (image bundle)']) {
+      const row = results.footprint.find((entry) => entry.server === name);
+      assert.ok(row?.coldStartMedianMs && row.rssAfterIdleBytes, `${name}: cold start and RSS measured`);
+    }
+    const catalogue = results.catalogue.catalogues.find((entry) => entry.server === 'podmcp');
+    assert.ok(catalogue && catalogue.tools.length > 0 && catalogue.totalBytes > 0, 'podmcp catalogue measured');
+    assert.equal(results.goals.length, 11, 'every goal of issue 15 has a row');
     const operations = new Set(results.latency.filter((row) => row.server === 'podmcp').map((row) => row.operation));
     assert.equal(operations.size, 4, 'all four operations measured');
     for (const row of results.latency.filter((entry) => entry.server === 'podmcp' || entry.server === 'direct')) {
       assert.equal(row.errors, 0, `${row.server} ${row.operation}`);
       assert.ok((row.textBytes ?? 0) > 0, `${row.server} ${row.operation} answered`);
     }
+    assert.equal(results.load.server, 'podmcp');
     assert.ok(results.load.calls > 0);
     assert.equal(results.load.errors, 0);
     assert.equal(results.podmcpErrors, 0);
