@@ -4,10 +4,10 @@
  * CPU and garbage under load.
  */
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
-import { z } from 'zod';
 import type { ToolHints } from '../hints.ts';
 import { isTemplate, type ResourceDefinition } from '../resources/definition.ts';
 import type { ToolDefinition } from '../tools/definition.ts';
+import { listedSchema } from '../tools/listed-schemas.ts';
 
 const listings = new WeakMap<ToolDefinition, ToolListing>();
 
@@ -18,8 +18,8 @@ function listingOf(tool: ToolDefinition) {
     name: tool.name,
     title: tool.title,
     description: tool.description,
-    inputSchema: jsonSchema(tool.input, 'input'),
-    outputSchema: jsonSchema(tool.output, 'output'),
+    inputSchema: listedSchema(tool.input, 'input'),
+    outputSchema: listedSchema(tool.output, 'output'),
     annotations: listedHints(tool.hints),
   };
 }
@@ -42,14 +42,6 @@ export function listTools(tools: readonly ToolDefinition[]): ToolListing[] {
     }
     return listing;
   });
-}
-
-function jsonSchema(schema: z.ZodObject, io: 'input' | 'output'): { type: 'object'; [key: string]: unknown } {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
-  return { ...rest, type: 'object' };
 }
 
 const uriTemplates = new WeakMap<ResourceDefinition, UriTemplate>();
