@@ -7,6 +7,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import { builtinsByRequire } from './builtins-by-require.ts';
+import { narrowClientNode } from './client-node-narrowing.ts';
+import { bakeToolSchemas } from './tool-schemas.ts';
 
 export interface BundledPackage {
   readonly name: string;
@@ -55,6 +58,11 @@ export async function bundle(repoRoot: string, outdir: string): Promise<Bundle> 
     keepNames: true,
     sourcemap: false,
     metafile: true,
+    plugins: [
+      narrowClientNode(['packages/sidecar/src', 'packages/core/src'].map((dir) => join(repoRoot, dir))),
+      bakeToolSchemas(repoRoot),
+      builtinsByRequire(),
+    ],
     logLevel: 'warning',
     logOverride: { 'empty-import-meta': 'silent' },
   });
