@@ -5,10 +5,19 @@
  * (loopback port 1): every server starts anyway, so start-up is all that is measured. With `--ref COMMIT` the
  * same variants of that commit run too (its sources and its own bundle.ts), alternating with today's, so a
  * before/after comes from one run on one machine.
- *   node bench/sidecar/startup.ts [--runs 9] [--ref COMMIT]
+ *   node bench/sidecar/startup.ts [--runs 9] [--ref COMMIT] [--no-sources]
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,8 +37,20 @@ interface Variant {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+interface Start {
+  readonly ms: number;
+  /** User + system CPU time until the answer: less swayed than `ms` by other work on a shared machine. */
+  readonly cpuMs: number;
+}
+
+/** CPU time a process has used so far, from /proc (clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** One start: the time to the tools/list answer, and the CPU the process used until then (from /proc). */
-function once(variant: Variant, input: string): Promise<number> {
+function once(variant: Variant, input: string): Promise<Start> {
   const started = performance.now();
   const child = spawn(variant.command, [...variant.args], {
     stdio: ['pipe', 'pipe', 'ignore'],
@@ -45,11 +66,12 @@ function once(variant: Variant, input: string): Promise<number> {
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (!out.split('\n').some((line) => line.includes(`"id":${TOOLS_LIST_ID}`) && line.includes('"tools"'))) return;
-      const elapsed = performance.now() - started;
+      const ms = performance.now() - started;
+      const cpuMs = child.pid === undefined ? Number.NaN : cpuMsOf(child.pid);
       clearTimeout(timer);
       child.stdin.end();
       child.kill();
-      child.once('exit', () => resolve(elapsed));
+      child.once('exit', () => resolve({ ms, cpuMs }));
     });
     child.once('error', reject);
   });
@@ -99,14 +121,26 @@ function checkout(ref: string, dir: string): string {
 
 const USAGE = `Usage: node bench/sidecar/startup.ts [--runs N] [--ref COMMIT]
   --runs N       starts per variant, alternating; the median is reported (default 9, max 50)
-  --ref COMMIT   also run that commit's podmcp (sources, bundle, bundle + compile cache) for a before/after`;
+  --ref COMMIT   also run that commit's podmcp (sources, bundle, bundle + compile cache) for a before/after
+  --no-sources   leave out podmcp from the TypeScript sources (the slowest variant; the image runs the bundle)`;
 
-function parse(): { runs: number; ref: string | undefined } | undefined {
+function parse(): { runs: number; ref: string | undefined; sources: boolean } | undefined {
   const values = flagValues(() =>
-    parseArgs({ options: { runs: { type: 'string' }, ref: { type: 'string' }, help: { type: 'boolean' } } }),
+    parseArgs({
+      options: {
+        runs: { type: 'string' },
+        ref: { type: 'string' },
+        'no-sources': { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    }),
   );
   if (values.help) return undefined;
-  return { runs: numberFlag('runs', values.runs, 9, { min: 1, max: 50, integer: true }), ref: values.ref };
+  return {
+    runs: numberFlag('runs', values.runs, 9, { min: 1, max: 50, integer: true }),
+    ref: values.ref,
+    sources: values['no-sources'] !== true,
+  };
 }
 
 async function main(): Promise<number> {
@@ -119,24 +153,29 @@ async function main(): Promise<number> {
   try {
     const kubeconfig = join(work, 'kubeconfig');
     writeFileSync(kubeconfig, unreachableKubeconfig('default'));
-    const variants: Variant[] = [];
+    const podmcp: Variant[] = [];
     if (values.ref)
-      variants.push(...(await podmcpVariants(values.ref, checkout(values.ref, join(work, 'ref')), work, kubeconfig)));
-    variants.push(...(await podmcpVariants('now', REPO, work, kubeconfig)));
+      podmcp.push(...(await podmcpVariants(values.ref, checkout(values.ref, join(work, 'ref')), work, kubeconfig)));
+    podmcp.push(...(await podmcpVariants('now', REPO, work, kubeconfig)));
+    const variants = values.sources ? podmcp : podmcp.filter((variant) => !variant.name.endsWith(': sources'));
     const peers = peersDirectory();
     const go = goPeerSpec({ home: work, kubeconfigFile: kubeconfig, namespace: 'default' }, peers);
     if (existsSync(go.command)) variants.push({ name: `${PEER_PACKAGES[0]} (Go)`, command: go.command, args: go.args });
     const input = toolsListInput('podmcp-startup-bench');
-    const times = new Map<string, number[]>(variants.map((variant) => [variant.name, []]));
+    const times = new Map<string, Start[]>(variants.map((variant) => [variant.name, []]));
     for (const variant of variants) await once(variant, input); // page cache, not counted
     // Alternating, so drift in the machine's load lands on every variant alike.
     for (let round = 0; round < runs; round++) {
       for (const variant of variants) times.get(variant.name)?.push(await once(variant, input));
     }
-    console.log(`| variant | median | min | max |\n| --- | --- | --- | --- |`);
-    for (const [name, list] of times) {
+    console.log(`| variant | median | min | max | CPU median |\n| --- | --- | --- | --- | --- |`);
+    for (const [name, starts] of times) {
       const ms = (value: number | null | undefined) => (value == null ? '–' : `${value.toFixed(0)} ms`);
-      console.log(`| ${name} | ${ms(median(list))} | ${ms(Math.min(...list))} | ${ms(Math.max(...list))} |`);
+      const list = starts.map((start) => start.ms);
+      const cpu = median(starts.map((start) => start.cpuMs));
+      console.log(
+        `| ${name} | ${ms(median(list))} | ${ms(Math.min(...list))} | ${ms(Math.max(...list))} | ${ms(cpu)} |`,
+      );
     }
     console.log(`\n${runs} runs each, alternating; Node ${process.version}.`);
     return 0;
