@@ -6,7 +6,7 @@ export const DEFAULTS = {
   port: 9810,
   healthPort: 9811,
   logLevel: 'info',
-  resources: { cpuRequest: '10m', memoryRequest: '160Mi', memoryLimit: '320Mi' },
+  resources: { cpuRequest: '10m', memoryRequest: '96Mi', memoryLimit: '160Mi' },
   rateLimitPerMinute: 120,
   maxReplicas: 10,
   actionCooldownSeconds: 300,

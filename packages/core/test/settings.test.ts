@@ -55,7 +55,7 @@ describe('resolveSettings', () => {
       result.errors.map((error) => error.message),
       [
         'podmcp.dev/cpu-request: 2 is above the cpu limit 500m; a request must not exceed its limit',
-        'podmcp.dev/memory-request: 1Gi is above the memory limit 320Mi; a request must not exceed its limit',
+        'podmcp.dev/memory-request: 1Gi is above the memory limit 160Mi; a request must not exceed its limit',
       ],
     );
   });

@@ -170,19 +170,25 @@ export function prometheusTokenVolume(
 }
 
 /**
- * Node sizes its heap from the machine's memory, not the container's limit, and collects lazily: under load a
- * sidecar grew until the limit killed it. Both generations are capped from the limit: the old one at 40% (the
- * rest is code, buffers and native memory), the young one's semi-spaces at 1/64 of the limit (5 MiB of 320Mi
- * instead of V8's 16 MiB: short-lived garbage is collected sooner, at a small cost in scavenges). Nothing here
- * turns on Node's compile cache: it would land in the memory-backed /tmp, counted as the pod's memory.
+ * The sidecar's memory settings, derived from its limit and measured on a real node (bench/README.md, "Memory
+ * under load"). Node collects lazily and sizes its heap loosely: under load a sidecar grew until the limit killed
+ * it. So both heap generations are capped: the old one at 40% of the limit (the rest is code, the young
+ * generation, buffers and native memory), the young one's semi-spaces at 1/256 of the limit (1 MiB up to 511Mi
+ * instead of V8's 16 MiB: short-lived garbage is collected sooner, at a small cost in scavenges). glibc keeps 2
+ * malloc arenas instead of up to 8 per core, so what a burst allocated from other threads is given back
+ * afterwards. Nothing here turns on Node's compile cache: it would land in the memory-backed /tmp, counted as the
+ * pod's memory.
  */
 export function heapLimitEnv(memoryLimit: string): V1EnvVar[] {
   const bytes = parseQuantity(memoryLimit);
   if (bytes === undefined || !Number.isFinite(bytes)) return [];
   const mebibytes = bytes / 2 ** 20;
   const oldSpace = Math.max(32, Math.floor(mebibytes * 0.4));
-  const semiSpace = Math.min(16, Math.max(1, Math.floor(mebibytes / 64)));
-  return [{ name: 'NODE_OPTIONS', value: `--max-old-space-size=${oldSpace} --max-semi-space-size=${semiSpace}` }];
+  const semiSpace = Math.min(16, Math.max(1, Math.floor(mebibytes / 256)));
+  return [
+    { name: 'NODE_OPTIONS', value: `--max-old-space-size=${oldSpace} --max-semi-space-size=${semiSpace}` },
+    { name: 'MALLOC_ARENA_MAX', value: '2' },
+  ];
 }
 
 function fieldEnv(name: string, fieldPath: string): V1EnvVar {

@@ -5,7 +5,7 @@
  * Whatever does not fit is answered at once with "busy, retry in N s", never queued without limit.
  */
 
-/** Measured on the default 320Mi limit: 8 calls at once keep the sidecar well inside it (bench/README.md). */
+/** Measured on a real node with the default 160Mi limit: 8 calls at once peak below 96 MiB (bench/README.md). */
 export const MAX_RUNNING_CALLS = 8;
 export const MAX_WAITING_CALLS = 64;
 export const MAX_CALLS_PER_CALLER = 4;

@@ -13,7 +13,7 @@
 /**
  * At most this many sessions per sidecar. One sidecar serves one workload's agents, each holding one session
  * (`podmcp connect` holds one per agent); a session costs an MCP server and its transport, about 30 KiB of heap,
- * so 64 are 2 MiB, far inside the default 320Mi, with room for the load tests' 60 agents at once and for clients
+ * so 64 are 2 MiB, far inside the default 160Mi, with room for the load tests' 60 agents at once and for clients
  * that never say goodbye.
  */
 export const MAX_SESSIONS = 64;
