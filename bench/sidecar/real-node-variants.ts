@@ -87,13 +87,13 @@ export const VARIANTS: readonly SidecarVariant[] = [
 ];
 
 /**
- * The demo's own pod, as injected: the first podmcp process on the node, so the image's files it reads first (Node
- * itself, the bundle, its compile cache) are charged to its cgroup, as they are to the first sidecar on any node.
- * The copies that start later find those pages cached and are not charged for them.
+ * The demo's own pod, as injected: the first podmcp process on the node, so any of the image's files not already
+ * cached would be charged to its cgroup when it reads them (containerd's unpack of the image caches them first,
+ * charged to containerd). The copies start after it.
  */
 export const FIRST_ON_NODE: SidecarVariant = {
   name: 'first',
-  about: 'the injected demo pod itself, the first podmcp process on the node (the image files charged to it)',
+  about: 'the injected demo pod itself, the first podmcp process on the node',
   memoryRequest,
   memoryLimit,
   env: {},
