@@ -6,9 +6,9 @@
  * allocator and thread-pool settings), run side by side in one run under the same agent load as
  * test/e2e/real-node-load.test.ts: M agents × K tool calls through one `podmcp connect --listen` per variant,
  * several rounds, the variants taking turns. Reported per variant: the container's cgroup memory idle and after
- * load (current, lifetime peak, and how much of it is anonymous memory rather than reclaimable file cache), the V8
- * heap and the process RSS from the sidecar's /metrics, the answers (result, "busy", error), restarts, and whether
- * the pod stayed Ready throughout.
+ * load (current, lifetime peak, and how much of it is anonymous memory rather than reclaimable file cache), the
+ * process's resident set and its peak (/proc), the V8 heap (the sidecar's /metrics), the answers (result, "busy",
+ * error), restarts, and whether the pod stayed Ready throughout.
  *
  * Runs alone (`node bench/sidecar/real-node.ts [--variants a,b] [--json]`) or as a section of the sidecar bench.
  * Exit status alone: 0 when every variant answered without errors or restarts, 1 otherwise, 2 on bad flags, 3
@@ -111,9 +111,6 @@ export type RealNodeSection =
       readonly events: number;
       readonly variants: readonly VariantResult[];
     };
-
-/** Whether the real node can run here (Linux, root, its tools); the reason when it cannot. */
-export const realNodeMissing = realNodeUnavailable;
 
 type Outcome = 'ok' | 'busy' | 'error';
 
@@ -368,7 +365,7 @@ async function measure(node: RealNode, options: RealNodeOptions): Promise<Varian
  * `{ ran: false }` with the reason when this machine cannot run the real node.
  */
 export async function runRealNodeSection(options: RealNodeOptions): Promise<RealNodeSection> {
-  const missing = realNodeMissing();
+  const missing = realNodeUnavailable();
   if (missing) return { ran: false, reason: missing };
   const image = ensurePodmcpImage();
   let node: RealNode;
