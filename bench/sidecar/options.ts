@@ -22,6 +22,8 @@ export interface SidecarBenchOptions {
   readonly peerDefaults: boolean;
   /** Run the webhook benchmark too and include its table. */
   readonly webhook: boolean;
+  /** Run the real-node section where this machine can (never in --quick). */
+  readonly realNode: boolean;
   readonly json: boolean;
   /** Where the JSON and markdown results go (bench/results/ by default). */
   readonly out: string;
@@ -47,6 +49,7 @@ Options:
   --clients <n>            concurrent MCP clients in the load section (default 50, --quick 4, max 200)
   --calls-per-client <n>   calls per client in the load section (default 200, --quick 10, max 2000)
   --no-webhook             skip the webhook benchmark
+  --no-real-node           skip the real-node section (the sidecar container's cgroup memory on a real node)
   --out <dir>              results directory (default bench/results)
   --json                   print the JSON results on stdout instead of tables
   --help                   print this text`;
@@ -71,6 +74,7 @@ export function parseSidecarOptions(argv: readonly string[], defaultOut: string)
     callsPerClient: int('calls-per-client', 200, 10, 2000),
     peerDefaults: values['peer-defaults'] ?? false,
     webhook: !(values['no-webhook'] ?? false),
+    realNode: !(values['no-real-node'] ?? false),
     json: values.json ?? false,
     out: values.out ?? defaultOut,
   };
@@ -92,6 +96,7 @@ function parse(argv: readonly string[]) {
       clients: { type: 'string' },
       'calls-per-client': { type: 'string' },
       'no-webhook': { type: 'boolean' },
+      'no-real-node': { type: 'boolean' },
       out: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean' },

@@ -84,6 +84,8 @@ export interface SidecarResults {
   /** Six broken workloads, each server with its fixed runbook (bench/sidecar/session-cost/main.ts). */
   session: SessionResults;
   podmcpErrors: number;
+  /** Sections that failed and were left empty (the exit status is then 1). */
+  failures: string[];
   /** Issue 15's goals. */
   goals: Goal[];
   /** Goals set before issue 15, still reported. */
@@ -473,6 +475,7 @@ export function renderMarkdown(results: SidecarResults): string {
     ['goal', 'measured', 'met'],
     results.earlierGoals.map((goal) => [goal.goal, goal.measured, verdict(goal)]),
   );
+  for (const failure of results.failures) lines.push(`**Failed:** ${failure}`, '');
   lines.push(`Total run time ${meta.totalSeconds.toFixed(0)} s. podmcp errors: ${results.podmcpErrors}.`);
   return lines.join('\n');
 }
