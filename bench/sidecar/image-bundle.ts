@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle, ENTRY_FILE } from '../../packages/image/src/bundle.ts';
 import { bakeArguments } from '../../packages/image/src/compile-cache.ts';
-import { injectedNodeOptions, type PodmcpEntry } from './load-servers.ts';
+import { injectedEnvText, injectedNodeOptions, type PodmcpEntry } from './load-servers.ts';
 import { podmcpSpec, type ServerSpec, type ServerWorld } from './mcp-servers.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -35,7 +35,7 @@ export function podmcpImageSpec(world: ServerWorld, entry: PodmcpEntry): ServerS
   const nodeOptions = injectedNodeOptions();
   return {
     ...sources,
-    describe: `node ${process.version} ${entry.describe}, ${Object.values(nodeOptions).join(' ')}; otherwise as podmcp`,
+    describe: `node ${process.version} ${entry.describe}, ${injectedEnvText()}; otherwise as podmcp`,
     args: [entry.script, ...sources.args.slice(1)],
     env: { ...sources.env, ...entry.env, ...nodeOptions },
   };

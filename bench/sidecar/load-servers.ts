@@ -26,11 +26,18 @@ export interface HttpServerUnderLoad {
   stop(): Promise<void>;
 }
 
-/** The NODE_OPTIONS the injector gives a sidecar with the default memory limit. */
+/** The environment the injector gives a sidecar with the default memory limit (heap caps, allocator). */
 export function injectedNodeOptions(): Record<string, string> {
   return Object.fromEntries(
     heapLimitEnv(BUILTIN_DEFAULTS.resources.memoryLimit).map((env) => [env.name, env.value ?? '']),
   );
+}
+
+/** That environment as `NAME=value …`, for the report. */
+export function injectedEnvText(): string {
+  return Object.entries(injectedNodeOptions())
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' ');
 }
 
 /** How podmcp's code is run: the entry script, and the environment that goes with it (a compile cache). */
@@ -75,7 +82,7 @@ export async function startPodmcpHttp(
   const metrics = () => metricsOf(ports.healthPort);
   return {
     server: 'podmcp',
-    describe: `podmcp serve --transport http ${entry.describe}, PODMCP_RATE_LIMIT=${LOAD_RATE_LIMIT}, ${Object.values(nodeOptions).join(' ') || 'no heap cap'} (the injector's NODE_OPTIONS for the ${BUILTIN_DEFAULTS.resources.memoryLimit} default limit)`,
+    describe: `podmcp serve --transport http ${entry.describe}, PODMCP_RATE_LIMIT=${LOAD_RATE_LIMIT}, ${injectedEnvText() || 'no heap cap'} (the injector's environment for the ${BUILTIN_DEFAULTS.resources.memoryLimit} default limit)`,
     url: new URL(`http://127.0.0.1:${ports.port}/mcp`),
     pid: child.pid ?? -1,
     async kubeRequests() {

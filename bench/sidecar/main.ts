@@ -31,7 +31,7 @@ import { type AuditRecord, agentOf, auditSetup, inWindow, readAudit } from './au
 import { type Catalogue, type Counterpart, compareCatalogues, measureCatalogue } from './catalogue.ts';
 import { buildImageEntry, podmcpImageSpec } from './image-bundle.ts';
 import { runLoadSection } from './load.ts';
-import { injectedNodeOptions, startGoPeerHttp, startPodmcpHttp } from './load-servers.ts';
+import { injectedEnvText, startGoPeerHttp, startPodmcpHttp } from './load-servers.ts';
 import {
   goPeerSpec,
   installPeers,
@@ -392,7 +392,7 @@ async function run(
       sidecarDefaults: {
         memoryRequest: BUILTIN_DEFAULTS.resources.memoryRequest,
         memoryLimit: BUILTIN_DEFAULTS.resources.memoryLimit,
-        nodeOptions: Object.values(injectedNodeOptions()).join(' '),
+        injectedEnv: injectedEnvText(),
       },
       webhook,
       webhookAtRate,
