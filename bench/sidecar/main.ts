@@ -136,6 +136,16 @@ async function run(
   const { world, serverWorld } = await readOnlyWorld(plane, scratch, 'bench');
   const user = `system:serviceaccount:${world.namespace}:${SERVICE_ACCOUNT}`;
 
+  // Session cost first: six broken workloads, each server with its fixed runbook (session-cost/main.ts). Its pods
+  // must be scheduled and the seeded pods below are bound to the node directly, beyond its 250-pod capacity.
+  // A failure here is reported (the run then exits 1) and the other sections still run.
+  const failures: string[] = [];
+  const session = await runSessionSection(plane, scratch, peers, log).catch((error: Error): SessionResults => {
+    failures.push(`session cost: ${error.message}`);
+    log(`session cost failed, its section left empty: ${error.message}`);
+    return { namespace: '', scenarios: [], servers: [], goals: [] };
+  });
+
   log(`seeding ${world.namespace}: ${options.pods} pods, ${options.events} events, ${options.logLines} log lines`);
   const seeded = await seedNamespace(plane, world.namespace, {
     pods: options.pods,
@@ -338,15 +348,6 @@ async function run(
         `load: ${peerLoad.callsPerSecond.toFixed(1)} calls/s, ${peerLoad.errors} errors, p99 ${peerLoad.latencyMs.p99?.toFixed(1)} ms`,
       );
     }
-
-    // Session cost: six broken workloads, each server with its fixed runbook (bench/sidecar/session-cost/main.ts).
-    // A failure here (a controller slow to make a pod on a loaded machine) must not lose the sections before it.
-    const failures: string[] = [];
-    const session = await runSessionSection(plane, scratch, peers, log).catch((error: Error): SessionResults => {
-      failures.push(`session cost: ${error.message}`);
-      log(`session cost failed, its section left empty: ${error.message}`);
-      return { namespace: '', scenarios: [], servers: [], goals: [] };
-    });
 
     // 5. The webhook benchmark, as its own process, its JSON folded in.
     const webhook = options.webhook ? runWebhookBenchmark(options.quick) : { skipped: '--no-webhook' };
