@@ -7,8 +7,8 @@
  *
  * PODMCP_COMMAND replaces `npx podmcp` (words separated by spaces), e.g. "node packages/cli/bin/podmcp.js".
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
 const [command = 'npx', ...prefix] = (process.env.PODMCP_COMMAND ?? 'npx podmcp').split(' ');
 const transport = new StdioClientTransport({
