@@ -82,16 +82,17 @@ export const INJECTOR_LAYERS: LayerTable = {
 export const LAYER_TABLES: readonly LayerTable[] = [SIDECAR_LAYERS, INJECTOR_LAYERS];
 
 /**
- * Where the MCP SDK may be imported, per package: a folder (`mcp/`, everything under it) or one file. In the
- * sidecar mcp/ owns the protocol (the server, its handlers, listings, elicitation) and transport/ the SDK's
- * transports (stdio, Streamable HTTP sessions); the CLI's bridge relays messages between two SDK transports.
- * Nothing else knows the SDK, so an upgrade of it is read in these places only.
+ * Where the MCP SDK (any package of the `@modelcontextprotocol` scope) may be imported, per package: a folder
+ * (`mcp/`, everything under it) or one file. In the sidecar mcp/ owns the protocol: the server and its handlers,
+ * and under mcp/wire/ the SDK's transports and serving entries for both eras; transport/ keeps the HTTP edge and
+ * stdio framing and reaches the SDK only through what mcp/ exports. In the CLI connect/ relays messages between
+ * an agent and a sidecar. Nothing else knows the SDK, so an upgrade of it is read in these places only.
  */
 export const MCP_SDK_IMPORTERS: Readonly<Record<string, readonly string[]>> = {
   core: [],
   injector: [],
-  sidecar: ['mcp/', 'transport/'],
-  cli: ['connect/bridge.ts'],
+  sidecar: ['mcp/'],
+  cli: ['connect/'],
   image: [],
 };
 
