@@ -1,0 +1,123 @@
+/**
+ * What an approval carries from one request to the next with a 2026-07-28 client (multi-round-trip: the first
+ * request asks, the client's retry brings the answer and echoes this state). The state goes through the
+ * client, so it is sealed with an HMAC under a random key of this process, bound to the caller and the method,
+ * and expires with the approval's time to answer; a retry that reaches another process (another replica, a
+ * restarted pod) fails verification and is asked to call again, which is safe.
+ *
+ * The SDK answers a state its verify hook rejects with a bare protocol error; podmcp's hook never throws and
+ * hands the handler a verdict instead, so the tool answers "nothing was changed, call again" and the audit
+ * records the attempt.
+ */
+import { randomBytes } from 'node:crypto';
+import { createRequestStateCodec, type RequestStateCodec, type ServerContext } from '@modelcontextprotocol/server';
+
+/** How long a human has to answer before the action is dropped (and a 2026-07-28 approval state expires). */
+export const APPROVAL_TIMEOUT_MS = 5 * 60_000;
+
+/** One approval between its requests. Signed, not encrypted: the client can read it, so it holds digests. */
+export interface ApprovalState {
+  /** The tool the question was about. */
+  readonly tool: string;
+  /** Digest of the call's arguments as sent: the answer is for this very call. */
+  readonly args: string;
+  /** Digest of the dry run the human was shown. */
+  readonly preview: string;
+  /** The clock that dry run ran on (ms since the epoch), so a later round can run it again alike. */
+  readonly at: number;
+  /** Links the audit records of every round. */
+  readonly id: string;
+  /** How many times the question has been asked. */
+  readonly round: number;
+}
+
+/** What the verify hook hands the handler: the verified state, or why there is none. */
+export type StateCheck =
+  | { readonly valid: true; readonly state: ApprovalState }
+  | { readonly valid: false; readonly reason: string };
+
+const KEY = randomBytes(32);
+
+/** The caller the HTTP edge authenticated (handed to the SDK as authInfo); stdio has one caller per process. */
+function callerIdOf(ctx: ServerContext): string {
+  const id = (ctx.http?.authInfo as { readonly id?: unknown } | undefined)?.id;
+  return typeof id === 'string' ? id : '';
+}
+
+function bind(ctx: ServerContext): string {
+  return `${callerIdOf(ctx)}\0${ctx.mcpReq.method}`;
+}
+
+/** One codec per time to live; all share the key and binding, so any of them verifies what another minted. */
+const codecs = new Map<number, RequestStateCodec<unknown>>();
+
+function codecFor(ttlMs: number): RequestStateCodec<unknown> {
+  const ttlSeconds = Math.max(1, Math.ceil(ttlMs / 1000));
+  let codec = codecs.get(ttlSeconds);
+  if (codec === undefined) {
+    codec = createRequestStateCodec<unknown>({ key: KEY, ttlSeconds, bind });
+    codecs.set(ttlSeconds, codec);
+  }
+  return codec;
+}
+
+export function mintApprovalState(
+  state: ApprovalState,
+  ctx: ServerContext,
+  ttlMs: number = APPROVAL_TIMEOUT_MS,
+): Promise<string> {
+  return codecFor(ttlMs).mint(state, ctx);
+}
+
+/** Verdicts made by `verifyRequestState` only: nothing else the handler reads as state is trusted. */
+const checks = new WeakSet<object>();
+
+function checked(check: StateCheck): StateCheck {
+  checks.add(check);
+  return check;
+}
+
+/** The SDK's verify hook: never throws (a throw becomes the SDK's bare protocol error). */
+export async function verifyRequestState(state: string, ctx: ServerContext): Promise<StateCheck> {
+  try {
+    const payload = await codecFor(APPROVAL_TIMEOUT_MS).verify(state, ctx);
+    return checked(isApprovalState(payload) ? { valid: true, state: payload } : { valid: false, reason: 'malformed' });
+  } catch (error) {
+    // The codec's reasons are fixed words (malformed, mac, expired, bind), never what the client sent.
+    return checked({ valid: false, reason: error instanceof Error ? error.message : 'malformed' });
+  }
+}
+
+/** For `new Server(…, { requestState: requestStateOptions })`. */
+export const requestStateOptions = { verify: verifyRequestState } as const;
+
+/**
+ * For `new Server(…, { inputRequired: INPUT_REQUIRED_OPTIONS })`: a 2025 client is asked by podmcp itself
+ * (elicitation on its session), never by the SDK's stand-in, so an input-required answer reaching one is a bug
+ * that must fail loudly rather than be fulfilled some other way.
+ */
+export const INPUT_REQUIRED_OPTIONS = { legacyShim: false } as const;
+
+/**
+ * The approval state this request carries: undefined when it carries none; invalid when it failed verification,
+ * or when no verify hook ran (a raw string is whatever the client sent).
+ */
+export function approvalStateOf(ctx: ServerContext): StateCheck | undefined {
+  const value = ctx.mcpReq.requestState<unknown>();
+  if (value === undefined) return undefined;
+  if (typeof value === 'object' && value !== null && checks.has(value)) return value as StateCheck;
+  return { valid: false, reason: 'unverified' };
+}
+
+function isApprovalState(value: unknown): value is ApprovalState {
+  if (typeof value !== 'object' || value === null) return false;
+  const state = value as Record<string, unknown>;
+  return (
+    typeof state.tool === 'string' &&
+    typeof state.args === 'string' &&
+    typeof state.preview === 'string' &&
+    typeof state.id === 'string' &&
+    Number.isSafeInteger(state.at) &&
+    Number.isSafeInteger(state.round)
+  );
+}
