@@ -151,7 +151,7 @@ async function askOnSession(request: ApprovalRequest): Promise<ApprovalVerdict> 
 
 /** 2026-07-28: this request either asks (a pending verdict) or carries the answer to an earlier question. */
 async function askAcrossRequests(request: ApprovalRequest): Promise<ApprovalVerdict> {
-  const check = approvalStateOf(request.ctx);
+  const check = await approvalStateOf(request.ctx);
   // No state: a first request. Answers sent without one are not believed, whatever they say.
   if (check === undefined) return ask(request, randomUUID(), 1, 'asked');
   if (!check.valid) return { approved: false, message: STATE_REFUSED, status: 'state-invalid' };

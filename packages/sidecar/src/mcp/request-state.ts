@@ -99,12 +99,13 @@ export const requestStateOptions = { verify: verifyRequestState } as const;
 export const INPUT_REQUIRED_OPTIONS = { legacyShim: false } as const;
 
 /**
- * The approval state this request carries: undefined when it carries none; invalid when it failed verification,
- * or when no verify hook ran (a raw string is whatever the client sent).
+ * The approval state this request carries, verified: undefined when it carries none. The hook has verified it
+ * when the server was made with `requestStateOptions`; a raw string (a server made without) is verified here.
  */
-export function approvalStateOf(ctx: ServerContext): StateCheck | undefined {
+export async function approvalStateOf(ctx: ServerContext): Promise<StateCheck | undefined> {
   const value = ctx.mcpReq.requestState<unknown>();
   if (value === undefined) return undefined;
+  if (typeof value === 'string') return verifyRequestState(value, ctx);
   if (typeof value === 'object' && value !== null && checks.has(value)) return value as StateCheck;
   return { valid: false, reason: 'unverified' };
 }
