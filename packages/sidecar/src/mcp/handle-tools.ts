@@ -29,12 +29,11 @@ export function registerTools(registration: Registration): void {
       unknown: `Unknown tool ${clip(name, ECHOED_NAME_CHARS)}. Available: ${[...toolsByName.keys()].join(', ')}`,
       arguments: request.params.arguments ?? {},
       context: context(ctx),
-      ask: askThrough(registration, ctx),
+      ask: askThrough(registration, ctx, name, request.params.arguments),
     });
     await gate(call);
     // An approval asked of a 2026-07-28 client: the gate stopped without running, and the question goes back.
-    const pending = (call as { readonly pending?: unknown }).pending;
-    if (pending !== undefined) return pending as CallToolResult;
+    if (call.pending !== undefined) return call.pending as CallToolResult;
     const failure = call.failure;
     if (!call.subject) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, failure?.message ?? call.unknown);
@@ -52,13 +51,19 @@ export function registerTools(registration: Registration): void {
 }
 
 /** Approval through MCP elicitation, or the workload's unattended policy where the client cannot ask. */
-function askThrough({ server, options, era }: Registration, ctx: ServerContext): Ask {
-  return (question) => {
-    // Built apart from the call so the fields approval.ts reads can grow without this module changing.
-    const ask = {
+function askThrough(
+  { server, options, era }: Registration,
+  ctx: ServerContext,
+  name: string,
+  args: Readonly<Record<string, unknown>> | undefined,
+): Ask {
+  return (question) =>
+    requestApproval({
       server,
       ctx,
       era,
+      name,
+      arguments: args,
       toolTitle: question.what,
       target: question.target,
       reason: question.reason,
@@ -67,7 +72,5 @@ function askThrough({ server, options, era }: Registration, ctx: ServerContext):
       signal: ctx.mcpReq.signal,
       timeoutMs: options.approvalTimeoutMs,
       preview: question.preview,
-    };
-    return requestApproval(ask);
-  };
+    });
 }

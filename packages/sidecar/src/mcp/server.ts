@@ -13,6 +13,7 @@ import { registerCompletion, registerPrompts } from './handle-prompts.ts';
 import { registerResources, registerSubscriptions } from './handle-resources.ts';
 import { registerTools } from './handle-tools.ts';
 import type { Registration, ServerOptions } from './registration.ts';
+import { INPUT_REQUIRED_OPTIONS, requestStateOptions } from './request-state.ts';
 import { createSubscriptions } from './subscriptions.ts';
 
 export { CALL_DEADLINE_MS } from '../gate/deadline.ts';
@@ -54,9 +55,9 @@ export function createMcpServer(options: ServerOptions): McpServer {
       },
       instructions: catalogue.instructions,
       cacheHints: CACHE_HINTS,
-      // An approval is asked of a 2025 client by podmcp itself (elicitation on its session), never by the
-      // SDK's stand-in: an input-required answer reaching a 2025 client is a bug that must fail loudly.
-      inputRequired: { legacyShim: false },
+      // Approvals across requests (2026-07-28): the state podmcp seals, checked before a retry reaches a handler.
+      requestState: requestStateOptions,
+      inputRequired: INPUT_REQUIRED_OPTIONS,
     },
   );
   const registration: Registration = {
