@@ -109,6 +109,8 @@ export interface ConnectOptions {
   readonly claimedIdentity?: string;
   /** Overrides how long a human has to approve an action. */
   readonly approvalTimeoutMs?: number;
+  /** `modern`: over HTTP, a client pinned to 2026-07-28 and an edge that serves it (whatever the era switch says). */
+  readonly era?: 'legacy' | 'modern';
 }
 
 /** A sidecar for the world's namespace, connected to an SDK client (in memory, or over Streamable HTTP). */
@@ -140,7 +142,10 @@ export async function connectSidecar(world: World, options: ConnectOptions = {})
   });
   const client = new Client(
     { name: 'podmcp-e2e', version: '1.0.0' },
-    options.clientCapabilities ? { capabilities: options.clientCapabilities } : undefined,
+    {
+      ...(options.clientCapabilities ? { capabilities: options.clientCapabilities } : {}),
+      ...(options.era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}),
+    },
   );
   options.prepareClient?.(client);
   if (options.transport === 'http') {
@@ -149,6 +154,7 @@ export async function connectSidecar(world: World, options: ConnectOptions = {})
       host: '127.0.0.1',
       port: 0,
       logger: pino({ level: 'silent' }),
+      ...(options.era === 'modern' ? { modernEra: true } : {}),
     });
     const headers: Record<string, string> =
       options.claimedIdentity === undefined ? {} : { [CLAIMED_IDENTITY_HEADER]: options.claimedIdentity };
