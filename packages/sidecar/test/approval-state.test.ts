@@ -2,11 +2,15 @@
  * The sealed state an approval carries between the requests of a 2026-07-28 call (mcp/request-state.ts), on
  * plain handler contexts: it comes back as it was minted for the same caller and method, and anything else
  * (another caller, another method, a changed byte, past its time, not a state at all) is an invalid verdict,
- * never a throw, so the tool can answer and the audit can record it.
+ * never a throw, so the tool can answer and the audit can record it. Then a bare SDK server made with the
+ * exported options, as server.ts makes its own: the hook's verdict reaches the approval, and a broken state is a
+ * tool answer rather than the protocol error the SDK gives when a hook throws.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ServerContext } from '@modelcontextprotocol/server';
+import { type CallToolResult, Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { createMcpHandler, Server, type ServerContext } from '@modelcontextprotocol/server';
+import { type ApprovalVerdict, requestApproval, STATE_REFUSED } from '../src/mcp/approval.ts';
 import {
   APPROVAL_TIMEOUT_MS,
   type ApprovalState,
@@ -96,5 +100,99 @@ describe('the approval state', () => {
 
   test('the SDK’s stand-in for 2025 clients stays off', () => {
     assert.equal(INPUT_REQUIRED_OPTIONS.legacyShim, false);
+  });
+});
+
+describe('a server made with the options (the SDK runs the hook before the handler)', () => {
+  /**
+   * A bare SDK server for the 2026-07-28 era whose one tool asks for approval and answers with the verdict:
+   * what server.ts does, without the gate. The client answers yes, or is made to echo a broken state.
+   */
+  async function serve(options: { readonly breakState?: boolean } = {}) {
+    const verdicts: ApprovalVerdict[] = [];
+    const handler = createMcpHandler(
+      () => {
+        const server = new Server(
+          { name: 'hooked', version: '1.0.0' },
+          {
+            capabilities: { tools: {} },
+            requestState: requestStateOptions,
+            inputRequired: INPUT_REQUIRED_OPTIONS,
+          },
+        );
+        server.setRequestHandler('tools/list', () => ({
+          tools: [{ name: 'act', inputSchema: { type: 'object' as const } }],
+        }));
+        server.setRequestHandler('tools/call', async (request, ctx): Promise<CallToolResult> => {
+          const verdict = await requestApproval({
+            server,
+            ctx,
+            era: 'modern',
+            toolTitle: 'Act',
+            target: 'Thing/x',
+            reason: undefined,
+            name: request.params.name,
+            arguments: request.params.arguments,
+            preview: async (at) => ({ text: 'would act', digest: 'same', at: at ?? 0 }),
+            unattendedAllowed: false,
+            relatedRequestId: ctx.mcpReq.id,
+            signal: ctx.mcpReq.signal,
+          });
+          verdicts.push(verdict);
+          if ('pending' in verdict) return verdict.pending as CallToolResult;
+          return { content: [{ type: 'text', text: verdict.approved ? 'acted' : verdict.message }] };
+        });
+        return server;
+      },
+      { legacy: 'reject' },
+    );
+    const client = new Client(
+      { name: 'hooked-test', version: '1.0.0' },
+      { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { approve: true } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), {
+        fetch: async (url, init) => {
+          const body = typeof init?.body === 'string' ? init.body : undefined;
+          // The retry's state, one byte changed: what a client tampering with it sends.
+          const sent = options.breakState && body?.includes('"requestState"') ? body.replace(/"v1\./, '"v1.x') : body;
+          return handler.fetch(new Request(url, { ...init, body: sent }), { authInfo: { id: 'agent' } as never });
+        },
+      }),
+    );
+    return { client, verdicts, close: () => Promise.all([client.close(), handler.close()]) };
+  }
+
+  const textOf = (result: CallToolResult) =>
+    result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+
+  test('a yes with the state the hook verified: approved by a human, one approval id across both requests', async () => {
+    const served = await serve();
+    try {
+      const result = (await served.client.callTool({ name: 'act', arguments: { n: 1 } })) as CallToolResult;
+      assert.equal(textOf(result), 'acted');
+      assert.deepEqual(
+        served.verdicts.map((verdict) => [verdict.approved, verdict.status]),
+        [
+          [false, 'asked'],
+          [true, 'approved'],
+        ],
+      );
+      assert.equal(served.verdicts[0]?.correlation, served.verdicts[1]?.correlation);
+    } finally {
+      await served.close();
+    }
+  });
+
+  test('a broken state: the tool answers that nothing changed, never the SDK’s bare -32602', async () => {
+    const served = await serve({ breakState: true });
+    try {
+      const result = (await served.client.callTool({ name: 'act', arguments: { n: 1 } })) as CallToolResult;
+      assert.equal(textOf(result), STATE_REFUSED);
+      assert.equal(served.verdicts.at(-1)?.status, 'state-invalid');
+    } finally {
+      await served.close();
+    }
   });
 });
