@@ -113,7 +113,10 @@ function questionText(request: ApprovalRequest, preview: string): string {
     .join('\n');
 }
 
-/** What a no, a cancel or a yes that is not `approve: true` says, and how the audit names it. */
+/**
+ * What a no, a cancel or a yes that is not `approve: true` says, and how the audit names it. A 2026-07-28 answer
+ * is not validated by the SDK, so an action that is none of the three reads as a cancel.
+ */
 function refusal(action: 'accept' | 'decline' | 'cancel'): { message: string; status: ApprovalStatus } {
   const [how, status]: [string, ApprovalStatus] =
     action === 'accept'
