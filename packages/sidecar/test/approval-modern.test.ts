@@ -373,6 +373,37 @@ describe('retries a client makes by hand', () => {
     }
   });
 
+  test('an answer of no known kind, with a good state: not an answer, so asked again; nothing runs', async () => {
+    const gate = await start({ autoFulfill: false });
+    try {
+      const state = await firstRound(gate);
+      const response = { action: 'approve', content: { approve: true } };
+      const answer = await retry(gate, { requestState: state, inputResponses: { approve: response } });
+      assert.equal(answer.resultType, 'input_required');
+      assert.equal(applied(gate.runs), 0);
+      assert.deepEqual(
+        gate.audit().map((line) => line.approvalStatus),
+        ['asked', 'asked-again'],
+      );
+    } finally {
+      await gate.close();
+    }
+  });
+
+  test('a yes whose approve is not the boolean true, with a good state: refused, nothing runs', async () => {
+    const gate = await start({ autoFulfill: false });
+    try {
+      const state = await firstRound(gate);
+      const response = { action: 'accept', content: { approve: 'true' } };
+      const answer = await retry(gate, { requestState: state, inputResponses: { approve: response } });
+      assert.equal(answer.isError, true);
+      assert.equal(textOf(answer), 'Nothing was changed: the user did not approve the action.');
+      assert.equal(applied(gate.runs), 0);
+    } finally {
+      await gate.close();
+    }
+  });
+
   test('a retry that never brings the answer: asked again, a bounded number of times, then refused', async () => {
     const gate = await start({ autoFulfill: false });
     try {

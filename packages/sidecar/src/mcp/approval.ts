@@ -115,7 +115,7 @@ function questionText(request: ApprovalRequest, preview: string): string {
 
 /**
  * What a no, a cancel or a yes that is not `approve: true` says, and how the audit names it. A 2026-07-28 answer
- * is not validated by the SDK, so an action that is none of the three reads as a cancel.
+ * comes from the client: an action that is none of the three, should one get this far, reads as a cancel.
  */
 function refusal(action: 'accept' | 'decline' | 'cancel'): { message: string; status: ApprovalStatus } {
   const [how, status]: [string, ApprovalStatus] =
