@@ -70,6 +70,8 @@ export interface Sidecar {
     onUpdated: (uri: string) => void,
     catalogue?: Catalogue,
   ): Promise<ListenGrant>;
+  /** The resource URIs whose change feed runs right now, for whoever holds it. */
+  watched(): string[];
 }
 
 export function createSidecar(options: SidecarOptions): Sidecar {
@@ -118,6 +120,7 @@ export function createSidecar(options: SidecarOptions): Sidecar {
       }),
     listen: (caller, uris, onUpdated, narrowed) =>
       subscriptions.listen((narrowed ?? catalogue).resources, caller, uris, onUpdated),
+    watched: () => subscriptions.watched(),
   };
 }
 
