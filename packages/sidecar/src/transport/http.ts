@@ -30,6 +30,9 @@
 import { createServer, type IncomingMessage, type Server as NodeServer, type RequestListener } from 'node:http';
 import { listen } from '@podmcp/core';
 import type { Logger } from 'pino';
+import type { Caller } from '../caller.ts';
+import { MODERN_ERA_ENABLED } from '../mcp/wire/era.ts';
+import { createModernHttp, type ModernHttp } from '../mcp/wire/http-modern.ts';
 import { createEdgeApp } from './app.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './body.ts';
 import { allowedHostNames, urlHost } from './hosts.ts';
@@ -70,6 +73,8 @@ export interface HttpTransportOptions {
   readonly logger: Logger;
   /** Called when a POST /mcp ends, with how long it took; for request logs and tests. */
   readonly onRequestDone?: (info: { status: number; caller: string | undefined; durationMs: number }) => void;
+  /** Serve 2026-07-28 requests too; MODERN_ERA_ENABLED unless given (tests). */
+  readonly modernEra?: boolean;
 }
 
 export interface RunningHttpTransport {
@@ -98,6 +103,8 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     sessionEvictableMs: options.sessionEvictableMs,
     logger,
   });
+  const modern =
+    (options.modernEra ?? MODERN_ERA_ENABLED) ? modernFor(options.sidecar, maxBodyBytes, logger) : undefined;
   const app = createEdgeApp({
     allowedHosts: allowedHostNames(options.allowedHosts ?? [], options.host),
     inFlight,
@@ -105,7 +112,14 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     authorize: options.authorize,
     protectedResourceMetadata: options.protectedResourceMetadata,
     maxBodyBytes,
-    routes: { sidecar: options.sidecar, sessions: sessions.table, logger, onRequestDone: options.onRequestDone },
+    routes: {
+      sidecar: options.sidecar,
+      sessions: sessions.table,
+      logger,
+      modern,
+      maxBodyBytes,
+      onRequestDone: options.onRequestDone,
+    },
   });
   const http = createListener(app);
   const port = await listen(http, options.port, options.host);
@@ -118,10 +132,22 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     inFlight: () => inFlight.count(),
     sessions: () => sessions.table.size,
     close(closeOptions = {}) {
-      closed ??= drainAndClose(http, inFlight, sessions, logger, closeOptions.drainMs ?? DEFAULT_DRAIN_MS);
+      closed ??= drainAndClose(http, inFlight, sessions, modern, logger, closeOptions.drainMs ?? DEFAULT_DRAIN_MS);
       return closed;
     },
   };
+}
+
+/**
+ * The 2026-07-28 entry: one server per request, made for the caller the edge authenticated (the request's
+ * authInfo), from the same source as the 2025 servers.
+ */
+function modernFor(sidecar: ServerSource, maxBodyBytes: number, logger: Logger): ModernHttp {
+  return createModernHttp({
+    factory: (era, authInfo) => sidecar.server((info) => (info as Caller | undefined) ?? (authInfo as Caller), era),
+    maxBodyBytes,
+    onerror: (error) => logger.debug({ err: error.message }, 'MCP request refused or failed'),
+  });
 }
 
 /** An HTTP server for `app` whose slow or idle clients cannot hold a socket forever. */
@@ -134,17 +160,22 @@ function createListener(app: RequestListener): NodeServer {
   return http;
 }
 
-/** Stops accepting, lets requests in flight finish (up to `drainMs`), ends the sessions, then closes sockets. */
+/**
+ * Stops accepting, ends open listens (they would never finish by themselves), lets requests in flight finish
+ * (up to `drainMs`), ends the sessions, then closes sockets.
+ */
 async function drainAndClose(
   http: NodeServer,
   inFlight: InFlight,
   sessions: SessionStore,
+  modern: ModernHttp | undefined,
   logger: Logger,
   drainMs: number,
 ): Promise<void> {
   inFlight.closing();
   const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
   http.closeIdleConnections();
+  await modern?.closeListens();
   if (inFlight.count() > 0) {
     logger.info({ inFlight: inFlight.count() }, 'draining MCP requests in flight');
     await inFlight.idle(drainMs);
@@ -152,6 +183,7 @@ async function drainAndClose(
       logger.warn({ inFlight: inFlight.count() }, 'drain time is up; closing requests still in flight');
     }
   }
+  await modern?.close();
   sessions.close();
   http.closeAllConnections();
   await stopped;

@@ -1,17 +1,24 @@
 /**
- * The MCP endpoint itself, once a request has passed the edge's checks: POST within a session goes to that
- * session's server and transport; an `initialize` without one starts a session; anything else is served
- * statelessly, by an MCP server and SDK transport that live exactly as long as the request. DELETE ends the
- * caller's own session. A session answers only the caller that created it, and each request runs as its own
- * caller (the SDK hands it to every handler as authInfo).
+ * The MCP endpoint itself, once a request has passed the edge's checks. A 2026-07-28 request (its `_meta`
+ * names a protocol version) goes to the SDK's modern entry: no session, whatever headers it carries. A 2025
+ * one: POST within a session goes to that session's server and transport; an `initialize` without one starts a
+ * session; anything else is served statelessly, by an MCP server and SDK transport that live exactly as long
+ * as the request. DELETE ends the caller's own session. A session answers only the caller that created it, and
+ * each request runs as its own caller (the SDK hands it to every handler as authInfo).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Caller } from '../caller.ts';
+import {
+  isInitialize,
+  type LegacyHttpTransport,
+  serveLegacy,
+  sessionTransport,
+  statelessTransport,
+} from '../mcp/wire/http-legacy.ts';
+import { isModernRequest, type ModernHttp } from '../mcp/wire/http-modern.ts';
 import { refuse } from './refuse.ts';
 import type { ServerSource } from './seams.ts';
 import { ownerOf, type Session, shortId } from './session-store.ts';
@@ -23,13 +30,17 @@ export interface McpRouteOptions {
   readonly sidecar: ServerSource;
   readonly sessions: SessionTable<Session>;
   readonly logger: Logger;
+  /** Serves 2026-07-28 requests; absent while that era is off (everything is then served as 2025). */
+  readonly modern?: ModernHttp | undefined;
+  /** The body limit, which the era classification reads under too. */
+  readonly maxBodyBytes: number;
   /** Called when a POST /mcp ends, with how long it took; for request logs and tests. */
   readonly onRequestDone?:
     | ((info: { status: number; caller: string | undefined; durationMs: number }) => void)
     | undefined;
 }
 
-/** POST /mcp: within a session, to start one, or stateless. */
+/** POST /mcp: 2026-07-28; or 2025 within a session, to start one, or stateless. */
 export function mcpPost(options: McpRouteOptions): RequestHandler {
   return async (request: Request, response: Response) => {
     const caller = response.locals.caller as Caller;
@@ -41,10 +52,19 @@ export function mcpPost(options: McpRouteOptions): RequestHandler {
         durationMs: performance.now() - started,
       }),
     );
+    try {
+      if (options.modern && (await isModernRequest(request, request.body, options.maxBodyBytes))) {
+        return await serveModern(options, options.modern, caller, request, response);
+      }
+    } catch (error) {
+      options.logger.error({ err: error, caller: caller.id }, 'MCP request failed');
+      if (!response.headersSent) refuse(response, 500, 'Internal error.', {}, -32603);
+      return;
+    }
     const sessionId = sessionHeader(request);
     if (sessionId !== undefined) return serveInSession(options, sessionId, caller, request, response);
     try {
-      if (isInitializeRequest(request.body) && (await startSession(options, caller, request, response))) return;
+      if (isInitialize(request.body) && (await startSession(options, caller, request, response))) return;
     } catch (error) {
       options.logger.error({ err: error, caller: caller.id }, 'MCP session failed to start');
       if (!response.headersSent) refuse(response, 500, 'Internal error.', {}, -32603);
@@ -64,6 +84,25 @@ export function mcpDelete(options: McpRouteOptions): RequestHandler {
     if (session === undefined) return;
     await serve(options.logger, session.transport, caller, request, response);
   };
+}
+
+/** A 2026-07-28 request: a listen is granted only the URIs this caller may watch, before it is acknowledged. */
+async function serveModern(
+  options: McpRouteOptions,
+  modern: ModernHttp,
+  caller: Caller,
+  request: Request,
+  response: Response,
+): Promise<void> {
+  const { sidecar } = options;
+  const listen = sidecar.listen?.bind(sidecar);
+  await modern.serve(
+    request,
+    response,
+    request.body,
+    caller,
+    listen ? (uris, updated) => listen(caller, uris, updated) : undefined,
+  );
 }
 
 async function serveInSession(
@@ -95,11 +134,8 @@ async function startSession(
 ): Promise<boolean> {
   const { sessions, logger } = options;
   const id = randomUUID();
-  const transport = new StreamableHTTPServerTransport({
-    sessionIdGenerator: () => id,
-    onsessionclosed: (closed) => void sessions.remove(closed, 'deleted'),
-  });
-  const server = options.sidecar.server((authInfo) => (authInfo as Caller | undefined) ?? caller);
+  const transport = sessionTransport(id, (closed) => void sessions.remove(closed, 'deleted'));
+  const server = options.sidecar.server((authInfo) => (authInfo as Caller | undefined) ?? caller, 'legacy');
   const slot = sessions.add(id, ownerOf(caller), { server, transport, creator: caller });
   if (slot === undefined) {
     logger.warn({ caller: caller.id }, 'every MCP session is in use; this client is served without a session');
@@ -125,8 +161,8 @@ async function serveStateless(
   request: Request,
   response: Response,
 ): Promise<void> {
-  const server = options.sidecar.server(() => caller);
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  const server = options.sidecar.server(() => caller, 'legacy');
+  const transport = statelessTransport();
   response.once('close', () => {
     void transport.close().catch(() => undefined);
     void server.close().catch(() => undefined);
@@ -157,16 +193,14 @@ function sessionFor(options: McpRouteOptions, id: string, caller: Caller, respon
 
 async function serve(
   logger: Logger,
-  transport: StreamableHTTPServerTransport,
+  transport: LegacyHttpTransport,
   caller: Caller,
   request: Request,
   response: Response,
   body?: unknown,
 ): Promise<void> {
   try {
-    // The SDK hands `auth` to every handler as authInfo: each request runs as its own caller.
-    (request as Request & { auth?: unknown }).auth = caller;
-    await transport.handleRequest(request as Parameters<typeof transport.handleRequest>[0], response, body);
+    await serveLegacy(transport, caller, request, response, body);
   } catch (error) {
     logger.error({ err: error, caller: caller.id }, 'MCP request failed');
     if (!response.headersSent) refuse(response, 500, 'Internal error.', {}, -32603);
