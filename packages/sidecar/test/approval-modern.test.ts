@@ -238,7 +238,7 @@ describe('an action asked of a 2026-07-28 client', () => {
         gate.audit().map((line) => [line.outcome, line.approvalStatus]),
         [
           ['approval-requested', 'asked'],
-          ['refused', 'state-invalid'],
+          ['refused', 'state-expired'],
         ],
       );
     } finally {

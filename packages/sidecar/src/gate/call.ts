@@ -68,6 +68,7 @@ export type ApprovalStatus =
   | 'cancelled'
   | 'not-approved'
   | 'unanswered'
+  | 'state-expired'
   | 'state-invalid'
   | 'state-mismatch';
 

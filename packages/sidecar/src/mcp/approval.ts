@@ -157,7 +157,14 @@ async function askAcrossRequests(request: ApprovalRequest): Promise<ApprovalVerd
   const check = await approvalStateOf(request.ctx);
   // No state: a first request. Answers sent without one are not believed, whatever they say.
   if (check === undefined) return ask(request, randomUUID(), 1, 'asked');
-  if (!check.valid) return { approved: false, message: STATE_REFUSED, status: 'state-invalid' };
+  if (!check.valid) {
+    // Expired is the human's pace; anything else is a state this process did not seal for this caller.
+    return {
+      approved: false,
+      message: STATE_REFUSED,
+      status: check.reason === 'expired' ? 'state-expired' : 'state-invalid',
+    };
+  }
   const state = check.state;
   const correlation = state.id;
   if (state.tool !== toolOf(request) || state.args !== argumentsDigest(request)) {
