@@ -374,7 +374,10 @@ describe('podmcp connect, port-forwarding to an injected sidecar', { skip }, () 
   } else {
     test('2026-07-28 while the sidecar serves 2025 only: a pinned client gets no session through connect, auto falls back to 2025', async () => {
       const args = ['-n', world.namespace, 'deploy/checkout'];
-      await assert.rejects(connectWithEra(args, { pin: MODERN_VERSION }));
+      await assert.rejects(
+        connectWithEra(args, { pin: MODERN_VERSION }),
+        /did not offer pinned protocol version 2026-07-28/,
+      );
       const { client } = await connectWithEra(args, 'auto');
       try {
         assert.equal(client.getProtocolEra(), 'legacy');

@@ -7,8 +7,9 @@
  * the agent's initialize on a new session by itself, the agent sees only its own answers, and when stdin ends
  * the session is ended with DELETE; an answer still on its way when stdin ends reaches the agent.
  *
- * 2026-07-28 era, against the MCP SDK's own handler for that era (see sdk-server.ts), with an SDK client pinned to
- * 2026-07-28 as the agent: discover, tools/list and a call relayed with no initialize and no session, the
+ * 2026-07-28 era, with an SDK client pinned to 2026-07-28 as the agent: against the sidecar's edge serving that era,
+ * discover and tools/list (and a refusal the client understands when the edge does not serve it); against the MCP
+ * SDK's own handler for that era (see sdk-server.ts), which the test can make wait, cancel and notify: discover, tools/list and a call relayed with no initialize and no session, the
  * MCP-Protocol-Version/Mcp-Method/Mcp-Name headers on each request; a cancel closes the request's stream; a
  * listen whose stream is cut off is answered with an error so the agent listens again; an HTTP 404 JSON-RPC body
  * reaches the agent as its answer; answers in flight when stdin ends still arrive, and an open listen does not
@@ -40,7 +41,7 @@ const LEGACY = '2025-06-18';
 const GUARD = { timeout: 60_000 };
 const MODERN = '2026-07-28';
 
-async function startEdge() {
+async function startEdge(options: { modernEra?: boolean } = {}) {
   const decoded = decodeSidecarEnv({});
   if (!decoded.ok) throw new Error(decoded.errors.join('; '));
   const kubeConfig = new KubeConfig();
@@ -57,7 +58,15 @@ async function startEdge() {
     logger,
   });
   // One place, which an idle session gives up at once.
-  return startHttpTransport({ sidecar, host: '127.0.0.1', port: 0, logger, maxSessions: 1, sessionEvictableMs: 0 });
+  return startHttpTransport({
+    sidecar,
+    host: '127.0.0.1',
+    port: 0,
+    logger,
+    maxSessions: 1,
+    sessionEvictableMs: 0,
+    modernEra: options.modernEra ?? false,
+  });
 }
 
 type Line = { id?: unknown; result?: unknown; error?: { code: number; message: string }; method?: string };
@@ -297,6 +306,41 @@ test(
       await client.close();
       await bridge.running;
       await server.close();
+    }
+  },
+);
+
+test(
+  '2026-07-28 against the sidecar’s own edge: discover and tools/list through the bridge; with that era off, a pinned client is refused',
+  GUARD,
+  async () => {
+    const edge = await startEdge({ modernEra: true });
+    const bridge = startBridge(edge.port);
+    const client = modernClient();
+    try {
+      await client.connect(agentTransport(bridge));
+      assert.equal(client.getProtocolEra(), 'modern');
+      assert.equal(client.getServerVersion()?.name, 'podmcp');
+      const { tools } = await client.listTools();
+      assert.ok(tools.some((tool) => tool.name === 'list_pods'));
+      assert.equal(edge.sessions(), 0, 'no MCP session at the sidecar');
+    } finally {
+      await client.close();
+      await bridge.running;
+      await edge.close({ drainMs: 0 });
+    }
+
+    const legacyOnly = await startEdge({ modernEra: false });
+    const refused = startBridge(legacyOnly.port);
+    const pinned = modernClient();
+    try {
+      await assert.rejects(pinned.connect(agentTransport(refused)), /did not offer pinned protocol version 2026-07-28/);
+      assert.ok(!refused.log.some((line) => line.startsWith('dropped')), refused.log.join('\n'));
+    } finally {
+      await pinned.close();
+      refused.stdin.end();
+      await refused.running;
+      await legacyOnly.close({ drainMs: 0 });
     }
   },
 );
