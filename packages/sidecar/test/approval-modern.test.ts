@@ -18,7 +18,7 @@ import {
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { Caller } from '../src/caller.ts';
-import { APPROVAL_MAX_ROUNDS, APPROVAL_TIMEOUT_MS, STATE_REFUSED } from '../src/mcp/approval.ts';
+import { APPROVAL_MAX_ROUNDS, APPROVAL_TIMEOUT_MS, STATE_MISMATCH, STATE_REFUSED } from '../src/mcp/approval.ts';
 import { createMcpServer } from '../src/mcp/server.ts';
 import { defineTool } from '../src/tools/definition.ts';
 import { gateServices } from './gate-services.ts';
@@ -428,6 +428,26 @@ describe('retries a client makes by hand', () => {
     }
   });
 
+  test('the same arguments in another key order are the same call: a yes applies it once', async () => {
+    const gate = await start({ autoFulfill: false });
+    try {
+      const state = await firstRound(gate);
+      const answer = (await gate.client.callTool(
+        {
+          name: 'restart_deployment',
+          arguments: { reason: REASON, workload: 'web' },
+          requestState: state,
+          inputResponses: YES,
+        } as never,
+        { allowInputRequired: true },
+      )) as unknown as CallToolResult;
+      assert.equal(answer.isError, undefined, textOf(answer));
+      assert.equal(applied(gate.runs), 1);
+    } finally {
+      await gate.close();
+    }
+  });
+
   test('the state of one call answering another (other arguments): refused, nothing runs', async () => {
     const gate = await start({ autoFulfill: false });
     try {
@@ -441,9 +461,18 @@ describe('retries a client makes by hand', () => {
         } as never,
         { allowInputRequired: true },
       )) as unknown as CallToolResult & { resultType?: string };
+      assert.equal(answer.isError, true);
+      assert.equal(textOf(answer), STATE_MISMATCH);
       assert.equal(applied(gate.runs), 0);
-      // Refused outright when the arguments are part of the question; else the other call's dry run differs.
-      assert.ok(answer.isError === true || answer.resultType === 'input_required', JSON.stringify(answer));
+      const lines = gate.audit();
+      assert.deepEqual(
+        lines.map((line) => [line.outcome, line.approvalStatus]),
+        [
+          ['approval-requested', 'asked'],
+          ['refused', 'state-mismatch'],
+        ],
+      );
+      oneApprovalId(lines);
     } finally {
       await gate.close();
     }
