@@ -9,7 +9,7 @@ import { clip } from '../gate/budget.ts';
 import { type Ask, openCall } from '../gate/call.ts';
 import { toolSubject } from '../gate/subjects.ts';
 import { requestApproval } from './approval.ts';
-import { logOutcome } from './call-log.ts';
+import { logNote, logOutcome } from './call-log.ts';
 import { listTools } from './listing.ts';
 import { ECHOED_NAME_CHARS, type Registration } from './registration.ts';
 
@@ -33,7 +33,10 @@ export function registerTools(registration: Registration): void {
     });
     await gate(call);
     // An approval asked of a 2026-07-28 client: the gate stopped without running, and the question goes back.
-    if (call.pending !== undefined) return call.pending as CallToolResult;
+    if (call.pending !== undefined) {
+      logNote(ctx, 'notice', `tool ${name}: waiting for a human's approval.`);
+      return call.pending as CallToolResult;
+    }
     const failure = call.failure;
     if (!call.subject) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, failure?.message ?? call.unknown);
