@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { type ClientRequest, type IncomingMessage, request } from 'node:http';
 import { afterEach, describe, test } from 'node:test';
 import { decodeSidecarEnv } from '@podmcp/core';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { createSidecar } from '../src/sidecar.ts';
 import { type RunningHttpTransport, startHttpTransport } from '../src/transport/http.ts';
 import { type Authenticate, HttpRefusal, type ServerSource } from '../src/transport/seams.ts';
@@ -33,7 +33,7 @@ afterEach(async () => {
 async function startEdge(
   options: { source?: ServerSource; authenticate?: Authenticate; drainMs?: number } = {},
 ): Promise<RunningHttpTransport> {
-  const logger = pino({ level: 'silent' });
+  const logger: Logger = pino({ level: 'silent' });
   const edge = await startHttpTransport({
     sidecar: options.source ?? realSidecar(logger),
     host: '127.0.0.1',
@@ -47,7 +47,7 @@ async function startEdge(
 }
 
 /** A sidecar whose API server cannot be reached: listings and discovery need none. */
-function realSidecar(logger: ReturnType<typeof pino>) {
+function realSidecar(logger: Logger) {
   const decoded = decodeSidecarEnv({});
   if (!decoded.ok) throw new Error(decoded.errors.join('; '));
   return createSidecar({
@@ -58,7 +58,7 @@ function realSidecar(logger: ReturnType<typeof pino>) {
 }
 
 /** The headers a 2026-07-28 client derives from the body. */
-function headersFor(body: { method: string; params?: { name?: unknown; uri?: unknown } }): Record<string, string> {
+function headersFor(body: { method: string; params?: Record<string, unknown> }): Record<string, string> {
   const name = body.params?.name ?? body.params?.uri;
   return {
     ...MCP_HEADERS,
