@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { REPO } from './install.ts';
 import {
   clientLibraryFindings,
   cycleFindings,
@@ -17,6 +18,8 @@ import {
   PACKAGE_DIRECTION,
   packageFindings,
   rankOf,
+  readRootCode,
+  rootMcpSdkFindings,
   SIDECAR_LAYERS,
 } from './layer-rules.ts';
 import { importsOf, resolveSpecifier, type SourceFile } from './source-graph.ts';
@@ -184,6 +187,37 @@ test('MCP SDK: mcp/ (wire/ included) and connect/ may import it; transport/ may 
   assert.deepEqual(findings, []);
   assert.deepEqual(MCP_SDK_IMPORTERS.core, []);
   assert.deepEqual(MCP_SDK_IMPORTERS.sidecar, ['mcp/']);
+});
+
+test('MCP SDK outside the packages: the v2 client passes; the root copies of server and the v1 SDK are reported', () => {
+  const findings = rootMcpSdkFindings([
+    {
+      path: 'test/e2e/x.test.ts',
+      text: [
+        "import { Client } from '@modelcontextprotocol/client';",
+        "import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';",
+        "import { Server } from '@modelcontextprotocol/server';",
+        "import { Client as Old } from '@modelcontextprotocol/sdk/client/index.js';",
+      ].join('\n'),
+    },
+    { path: 'bench/sidecar/y.ts', text: "import type { ServerContext } from '@modelcontextprotocol/core';" },
+  ]);
+  assert.deepEqual(
+    findings.map((finding) => finding.at),
+    ['test/e2e/x.test.ts:3', 'test/e2e/x.test.ts:4', 'bench/sidecar/y.ts:1'],
+  );
+  assert.match(findings[0]?.rule ?? '', /only @modelcontextprotocol\/client may be imported/);
+});
+
+test("MCP SDK outside the packages: the repository's tests, benchmarks and examples import only the v2 client", () => {
+  const files = readRootCode(REPO);
+  assert.ok(files.some((file) => file.path === 'test/e2e/sidecar/fixture.ts'));
+  assert.ok(files.some((file) => file.path.startsWith('examples/')));
+  const findings = rootMcpSdkFindings(files);
+  assert.deepEqual(
+    findings.map((finding) => `${finding.at}: ${finding.rule}`),
+    [],
+  );
 });
 
 test('the sidecar table is the one the project agreed: context.ts between actions and format, neutral leaves last', () => {
