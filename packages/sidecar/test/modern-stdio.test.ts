@@ -7,9 +7,12 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, test } from 'node:test';
+import { decodeSidecarEnv } from '@podmcp/core';
 import { pino } from 'pino';
+import { createSidecar } from '../src/sidecar.ts';
+import type { ServerSource } from '../src/transport/seams.ts';
 import { type RunningStdioTransport, startStdioTransport } from '../src/transport/stdio.ts';
-import { INITIALIZE, listenRequest, MODERN, modernRequest, stubSource } from './edge-fixtures.ts';
+import { INITIALIZE, kubeConfigFor, listenRequest, MODERN, modernRequest, stubSource } from './edge-fixtures.ts';
 
 type Message = {
   jsonrpc: string;
@@ -40,7 +43,7 @@ afterEach(async () => {
   running.clear();
 });
 
-async function connect(options: { modernEra: boolean; drainMs?: number }): Promise<Connection> {
+async function connect(options: { modernEra: boolean; drainMs?: number; sidecar?: ServerSource }): Promise<Connection> {
   const stub = stubSource();
   const stdin = new PassThrough();
   const stdout = new PassThrough();
@@ -68,7 +71,7 @@ async function connect(options: { modernEra: boolean; drainMs?: number }): Promi
       look();
     });
   const transport = await startStdioTransport({
-    sidecar: stub.source,
+    sidecar: options.sidecar ?? stub.source,
     stdin,
     stdout,
     logger: pino({ level: 'silent' }),
@@ -247,6 +250,41 @@ describe('stdio in the 2026-07-28 era', () => {
     second.stdin.end();
     await second.running.closed;
     assert.equal(second.stub.listens[0]?.released, true, 'stdin end is not held by a listen');
+  });
+});
+
+describe('the sidecar over stdio in both eras', () => {
+  const sidecar = () => {
+    const decoded = decodeSidecarEnv({});
+    if (!decoded.ok) throw new Error(decoded.errors.join('; '));
+    return createSidecar({
+      settings: decoded.settings,
+      connection: { kubeConfig: kubeConfigFor('https://127.0.0.1:1'), namespace: 'shop', namespaceSource: 'test' },
+      logger: pino({ level: 'silent' }),
+    });
+  };
+
+  test('2026-07-28: tools/list with its cache fields; a listen on a URI outside the catalogue is granted nothing', async () => {
+    const connection = await connect({ modernEra: true, sidecar: sidecar() });
+    connection.send(modernRequest(1, 'tools/list'));
+    const listed = await connection.answerTo(1);
+    assert.equal(listed.result?.resultType, 'complete');
+    assert.equal(typeof listed.result?.ttlMs, 'number');
+    assert.equal(listed.result?.cacheScope, 'private');
+    assert.ok(toolNames(listed).length > 0);
+    connection.send(listenRequest(2, ['podmcp://nothing-here']));
+    const ack = await connection.next((message) => message.method === 'notifications/subscriptions/acknowledged');
+    assert.deepEqual(ack.params?.notifications, {});
+  });
+
+  test('2025: initialize answers with the newest 2025 version asked for; tools/list has no cache fields', async () => {
+    const connection = await connect({ modernEra: true, sidecar: sidecar() });
+    connection.send(INITIALIZE);
+    assert.equal((await connection.answerTo(1)).result?.protocolVersion, '2025-06-18');
+    connection.send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    const listed = await connection.answerTo(2);
+    assert.ok(toolNames(listed).length > 0);
+    assert.equal(listed.result?.ttlMs, undefined);
   });
 });
 
