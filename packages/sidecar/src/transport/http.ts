@@ -13,6 +13,10 @@
  *   authorize() refuses         → its status (what this caller may do with this JSON-RPC message)
  *   unknown or expired session  → 404  (-32001; the client initializes again; mcp-routes.ts)
  *
+ * Eras: a request whose `_meta` names a protocol version is 2026-07-28 (the SDK's classification, after every
+ * check above): it goes to the SDK's serving entry (mcp/wire/http-modern.ts), which checks the version and the
+ * MCP headers against the body and keeps no session. Everything else is 2025, below.
+ *
  * Sessions (session-store.ts, sessions.ts): an `initialize` POST starts one, so the server answering a later
  * tools/call is the one that saw the client's capabilities and can ask its user (elicitation travels on that
  * POST's SSE stream, and the user's answer comes back as a POST of the same session). Authentication,
@@ -24,8 +28,8 @@
  * With authentication on, GET /.well-known/oauth-protected-resource/mcp serves the RFC 9728 metadata that a
  * 401's `WWW-Authenticate: Bearer resource_metadata="…"` points at (protected-resource.ts).
  *
- * Closing drains: the listener stops accepting, requests in flight finish (bounded), sessions end, then
- * sockets close.
+ * Closing drains: the listener stops accepting, open 2026-07-28 listens end, requests in flight finish
+ * (bounded), sessions end, then sockets close.
  */
 import { createServer, type IncomingMessage, type Server as NodeServer, type RequestListener } from 'node:http';
 import { listen } from '@podmcp/core';
