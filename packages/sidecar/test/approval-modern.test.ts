@@ -5,22 +5,29 @@
  * run; the client asks its user and calls again with the answer and the sealed state. Only a yes to the change
  * still about to be applied runs it, once; a no, a cancel, no answer, a state past its time or changed, answers
  * without a state and a change that differs from the one shown change nothing. Each request leaves an audit
- * record, the rounds of one approval linked by its id. The namespaced client is never used.
+ * record, the rounds of one approval linked by its id. The same over the sidecar's stdio transport, where the
+ * client's capabilities come only with each request. The namespaced client is never used.
  */
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
 import {
   type CallToolResult,
   Client,
   type ElicitResult,
+  ReadBuffer,
   StreamableHTTPClientTransport,
+  serializeMessage,
+  type Transport,
 } from '@modelcontextprotocol/client';
 import { createMcpHandler } from '@modelcontextprotocol/server';
+import { pino } from 'pino';
 import { z } from 'zod';
 import type { Caller } from '../src/caller.ts';
 import { APPROVAL_MAX_ROUNDS, APPROVAL_TIMEOUT_MS, STATE_MISMATCH, STATE_REFUSED } from '../src/mcp/approval.ts';
 import { createMcpServer } from '../src/mcp/server.ts';
 import { defineTool } from '../src/tools/definition.ts';
+import { startStdioTransport } from '../src/transport/stdio.ts';
 import { gateServices } from './gate-services.ts';
 
 const REASON = 'pods stuck after the config change';
@@ -40,6 +47,8 @@ interface AuditLine {
 type Turn = ElicitResult | 'error' | 'expire';
 
 interface Setup {
+  /** How the client reaches the server: the SDK's HTTP entry (default), or the sidecar's stdio transport. */
+  readonly wire?: 'http' | 'stdio';
   readonly turns?: readonly Turn[];
   readonly autoFulfill?: boolean;
   /** A client that declares no form elicitation, and the workload's policy for it. */
@@ -71,14 +80,18 @@ async function start(options: Setup = {}) {
     unattendedActions: options.cannotAsk?.unattendedActions ?? false,
     now: () => 0,
   });
-  const handler = createMcpHandler(
-    () =>
+  const source = {
+    server: (caller: (authInfo: unknown) => Caller, era?: 'legacy' | 'modern') =>
       createMcpServer({
         services,
         catalogue: { tools: [restart], resources: [], prompts: [], instructions: 'test' },
-        caller: (authInfo) => (authInfo as Caller | undefined) ?? { id: 'nobody', transport: 'http' },
-        era: 'modern',
+        caller,
+        era,
       }),
+  };
+  const handler = createMcpHandler(
+    () =>
+      source.server((authInfo) => (authInfo as Caller | undefined) ?? { id: 'nobody', transport: 'http' }, 'modern'),
     { legacy: 'reject' },
   );
   const asked: string[] = [];
@@ -111,10 +124,13 @@ async function start(options: Setup = {}) {
       return turn;
     });
   }
+  // Over stdio the sidecar's own transport serves the client on a pair of streams; else the HTTP entry.
+  const stdio = options.wire === 'stdio' ? await stdioPair(source) : undefined;
   await client.connect(
-    new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), {
-      fetch: (url, init) => handler.fetch(new Request(url, init), { authInfo: CALLER as never }),
-    }),
+    stdio?.clientSide ??
+      new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), {
+        fetch: (url, init) => handler.fetch(new Request(url, init), { authInfo: CALLER as never }),
+      }),
   );
   return {
     client,
@@ -129,9 +145,43 @@ async function start(options: Setup = {}) {
     },
     close: async () => {
       await client.close();
+      await stdio?.running.close({ drainMs: 0 });
       await handler.close();
     },
   };
+}
+
+/** The sidecar's stdio transport on in-process streams, and a client transport speaking newline JSON to it. */
+async function stdioPair(source: Parameters<typeof startStdioTransport>[0]['sidecar']) {
+  const toServer = new PassThrough();
+  const toClient = new PassThrough();
+  const running = await startStdioTransport({
+    sidecar: source,
+    stdin: toServer,
+    stdout: toClient,
+    logger: pino({ level: 'silent' }),
+    modernEra: true,
+    drainMs: 0,
+  });
+  const buffer = new ReadBuffer();
+  const clientSide: Transport = {
+    async start() {
+      toClient.on('data', (chunk: Buffer) => {
+        buffer.append(chunk);
+        for (let message = buffer.readMessage(); message !== null; message = buffer.readMessage()) {
+          clientSide.onmessage?.(message);
+        }
+      });
+    },
+    async send(message) {
+      toServer.write(serializeMessage(message));
+    },
+    async close() {
+      toServer.end();
+      clientSide.onclose?.();
+    },
+  };
+  return { running, clientSide };
 }
 
 function textOf(result: CallToolResult): string {
@@ -271,6 +321,41 @@ describe('an action asked of a 2026-07-28 client', () => {
         ],
       );
       oneApprovalId(lines);
+    } finally {
+      await gate.close();
+    }
+  });
+});
+
+describe('an action asked of a 2026-07-28 client over stdio (its capabilities only in each request)', () => {
+  test('yes: applied once, both requests audited and linked', async () => {
+    const gate = await start({ wire: 'stdio', turns: [{ action: 'accept', content: { approve: true } }] });
+    try {
+      assert.equal(gate.client.getProtocolEra(), 'modern');
+      const { result } = await gate.restart();
+      assert.equal(result.isError, undefined);
+      assert.equal(applied(gate.runs), 1);
+      assert.equal(gate.asked.length, 1);
+      const lines = gate.audit();
+      assert.deepEqual(
+        lines.map((line) => [line.outcome, line.approvalStatus]),
+        [
+          ['approval-requested', 'asked'],
+          ['ok', 'approved'],
+        ],
+      );
+      oneApprovalId(lines);
+    } finally {
+      await gate.close();
+    }
+  });
+
+  test('no: nothing runs for real', async () => {
+    const gate = await start({ wire: 'stdio', turns: [{ action: 'decline' }] });
+    try {
+      const { text } = await gate.restart();
+      assert.equal(text, 'Nothing was changed: the user declined the action.');
+      assert.equal(applied(gate.runs), 0);
     } finally {
       await gate.close();
     }
