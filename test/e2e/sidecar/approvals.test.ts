@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { AppsV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { ElicitResult } from '@modelcontextprotocol/client';
 import { controlPlaneForSuite } from '../../control-plane/suite.ts';
 import { callTool, callToolError, connectSidecar, createWorld, deployApp, type World } from './fixture.ts';
@@ -143,6 +143,54 @@ describe('actions need a human yes where the client can ask', { skip }, () => {
       });
     }
   }
+
+  test('http-modern: the Deployment changes while the question is open: asked again with the new dry run, and the yes to that one is what applies', async () => {
+    const apps = world.admin.makeApiClient(AppsV1Api);
+    const start = (await replicas()) ?? 1;
+    const asked: string[] = [];
+    const sidecar = await connectSidecar(world, {
+      podName: ownPod,
+      env: READ_WRITE,
+      transport: 'http',
+      era: 'modern',
+      clientCapabilities: { elicitation: { form: {} } },
+      prepareClient: (client) =>
+        client.setRequestHandler('elicitation/create', async (request) => {
+          asked.push(request.params.message);
+          if (asked.length === 1) {
+            // Someone else scales it before the user answers: the change asked about is no longer the one to apply.
+            await apps.patchNamespacedDeployment(
+              { name: 'web', namespace: world.namespace, body: { spec: { replicas: start + 1 } } },
+              setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+            );
+          }
+          return { action: 'accept', content: { approve: true } };
+        }),
+    });
+    try {
+      const result = await callTool<{ applied: boolean }>(sidecar.client, 'scale_workload', {
+        workload: 'deploy/web',
+        replicas: start + 2,
+        reason: REASON,
+      });
+      assert.equal(result.structured.applied, true);
+      assert.equal(asked.length, 2, 'asked again after the change');
+      assert.match(asked[0] ?? '', new RegExp(`\\b${start}\\b.*\\b${start + 2}\\b`));
+      assert.match(asked[1] ?? '', new RegExp(`\\b${start + 1}\\b.*\\b${start + 2}\\b`));
+      assert.equal(await replicas(), start + 2);
+      const rounds = sidecar.audit.filter((entry) => entry.name === 'scale_workload');
+      assert.deepEqual(
+        rounds.map((entry) => [entry.outcome, entry.approvalStatus]),
+        [
+          ['approval-requested', 'asked'],
+          ['approval-requested', 'preview-changed'],
+          ['ok', 'approved'],
+        ],
+      );
+    } finally {
+      await sidecar.close();
+    }
+  });
 
   test('http: a session answers only the caller that created it; its id cannot borrow approvals', async () => {
     const { sidecar } = await withAnswer('http', { action: 'accept', content: { approve: true } });
