@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { type ClientRequest, type IncomingMessage, request } from 'node:http';
 import { afterEach, describe, test } from 'node:test';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { decodeSidecarEnv } from '@podmcp/core';
 import { type Logger, pino } from 'pino';
 import { createSidecar } from '../src/sidecar.ts';
@@ -225,6 +226,37 @@ describe('2026-07-28 requests on the HTTP edge', () => {
       const call = modernRequest(1, 'tools/call', { name: 'slow', arguments: {} });
       const answer = await modern(edge.port, call, { 'x-who': who });
       assert.match(JSON.stringify(answer.body.result), new RegExp(`ran as ${who}`));
+    }
+  });
+});
+
+describe('the SDK client against the edge', () => {
+  for (const mode of ['auto', { pin: MODERN }] as const) {
+    test(`negotiates 2026-07-28 (${typeof mode === 'string' ? mode : 'pinned'}) and lists the tools`, async () => {
+      const edge = await startEdge();
+      const client = new Client({ name: 'podmcp-modern-test', version: '1.0.0' }, { versionNegotiation: { mode } });
+      await client.connect(new StreamableHTTPClientTransport(new URL(edge.url)));
+      try {
+        assert.equal(client.getProtocolEra(), 'modern');
+        const { tools } = await client.listTools();
+        assert.ok(tools.some((tool) => tool.name === 'list_pods'));
+        assert.equal(edge.sessions(), 0);
+      } finally {
+        await client.close();
+      }
+    });
+  }
+
+  test('a 2025 client still initializes a session', async () => {
+    const edge = await startEdge();
+    const client = new Client({ name: 'podmcp-legacy-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(edge.url)));
+    try {
+      assert.equal(client.getProtocolEra(), 'legacy');
+      assert.ok((await client.listTools()).tools.length > 0);
+      assert.equal(edge.sessions(), 1);
+    } finally {
+      await client.close();
     }
   });
 });
