@@ -24,10 +24,15 @@ import {
 const STATE: ApprovalState = { tool: 'restart_deployment', args: 'a', preview: 'p', at: 0, id: 'id-1', round: 1 };
 
 /** The parts of a handler context the state reads: who calls (the edge's caller as authInfo), which method. */
-function contextOf(callerId: string | undefined, method = 'tools/call', requestState?: unknown): ServerContext {
+function contextOf(
+  callerId: string | undefined,
+  method = 'tools/call',
+  requestState?: unknown,
+  transport = 'http',
+): ServerContext {
   return {
     mcpReq: { method, requestState: () => requestState },
-    http: callerId === undefined ? undefined : { authInfo: { id: callerId } },
+    http: callerId === undefined ? undefined : { authInfo: { id: callerId, transport } },
   } as unknown as ServerContext;
 }
 
@@ -39,9 +44,13 @@ describe('the approval state', () => {
     assert.deepEqual(await verifyRequestState(stdio, contextOf(undefined)), { valid: true, state: STATE });
   });
 
-  test('another caller or another method: invalid (bind), not a throw', async () => {
+  test('another caller (id or transport), none, or another method: invalid (bind), not a throw', async () => {
     const sealed = await mintApprovalState(STATE, contextOf('agent'));
     assert.deepEqual(await verifyRequestState(sealed, contextOf('other')), { valid: false, reason: 'bind' });
+    assert.deepEqual(await verifyRequestState(sealed, contextOf('agent', 'tools/call', undefined, 'in-memory')), {
+      valid: false,
+      reason: 'bind',
+    });
     assert.deepEqual(await verifyRequestState(sealed, contextOf(undefined)), { valid: false, reason: 'bind' });
     assert.deepEqual(await verifyRequestState(sealed, contextOf('agent', 'prompts/get')), {
       valid: false,

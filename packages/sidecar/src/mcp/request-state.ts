@@ -38,14 +38,18 @@ export type StateCheck =
 
 const KEY = randomBytes(32);
 
-/** The caller the HTTP edge authenticated (handed to the SDK as authInfo); stdio has one caller per process. */
-function callerIdOf(ctx: ServerContext): string {
-  const id = (ctx.http?.authInfo as { readonly id?: unknown } | undefined)?.id;
-  return typeof id === 'string' ? id : '';
+/**
+ * The caller the HTTP edge authenticated (handed to the SDK as authInfo), with its transport; stdio has no
+ * authInfo and one client per process, so its states are bound to "no caller", which no HTTP request is.
+ */
+function callerOf(ctx: ServerContext): string {
+  const caller = ctx.http?.authInfo as { readonly id?: unknown; readonly transport?: unknown } | undefined;
+  if (caller === undefined) return '';
+  return `${String(caller.transport)}\0${String(caller.id)}`;
 }
 
 function bind(ctx: ServerContext): string {
-  return `${callerIdOf(ctx)}\0${ctx.mcpReq.method}`;
+  return `${callerOf(ctx)}\0${ctx.mcpReq.method}`;
 }
 
 /** One codec per time to live; all share the key and binding, so any of them verifies what another minted. */
