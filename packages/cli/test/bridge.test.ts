@@ -13,7 +13,7 @@
  * MCP-Protocol-Version/Mcp-Method/Mcp-Name headers on each request; a cancel closes the request's stream; a
  * listen whose stream is cut off is answered with an error so the agent listens again; an HTTP 404 JSON-RPC body
  * reaches the agent as its answer; answers in flight when stdin ends still arrive, and an open listen does not
- * keep the bridge running.
+ * keep the bridge running; a move to another pod replays nothing, and a listen left behind is answered.
  */
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
@@ -71,17 +71,22 @@ async function startEdge(options: { modernEra?: boolean } = {}) {
 
 type Line = { id?: unknown; result?: unknown; error?: { code: number; message: string }; method?: string };
 
-/** A bridge to `port` on loopback: its stdin, what it wrote to stdout, its log, and the connections it opened. */
-function startBridge(port: number) {
+/**
+ * A bridge to `port` on loopback: its stdin, what it wrote to stdout, its log, and the connections it opened.
+ * After `move()`, pod web-1 no longer serves and the next pod picked, web-2, is at `next`.
+ */
+function startBridge(port: number, next?: number) {
   const stdin = new PassThrough();
   const stdout = new PassThrough();
   const log: string[] = [];
   const sockets = new Set<Socket>();
   let heads = '';
+  let moved = false;
   const picker = {
     workload: 'deploy/web',
-    pod: async () => ({ name: 'web-1', uid: 'u1', port }),
-    stillServing: async () => true,
+    pod: async () =>
+      moved && next !== undefined ? { name: 'web-2', uid: 'u2', port: next } : { name: 'web-1', uid: 'u1', port },
+    stillServing: async (pod: { name: string }) => !(moved && pod.name === 'web-1'),
     drop: (pod: string, reason: string) => log.push(`dropped ${pod}: ${reason}`),
   } as unknown as PodPicker;
   const forwarder = {
@@ -119,6 +124,9 @@ function startBridge(port: number) {
     running,
     /** What the bridge sent over the forwarded connections so far (request heads and bodies). */
     wire: () => heads,
+    move: () => {
+      moved = true;
+    },
     /** Cuts every forwarded connection, as a broken port-forward would. */
     cut: () => {
       for (const socket of sockets) socket.destroy();
@@ -408,6 +416,40 @@ test(
       await client.close();
       await bridge.running;
       await server.close();
+    }
+  },
+);
+
+test(
+  '2026-07-28: when the pod goes away, the next request goes to another pod with nothing replayed, and a listen left on the old one is answered so the agent listens again',
+  GUARD,
+  async () => {
+    const first = await startModernServer();
+    const second = await startModernServer();
+    const bridge = startBridge(first.port, second.port);
+    const client = modernClient();
+    try {
+      await client.connect(agentTransport(bridge));
+      const listening = await client.listen({ resourceSubscriptions: [WATCHED_URI] });
+      bridge.move();
+      const called = await client.callTool({ name: 'hello', arguments: {} });
+      assert.deepEqual(called.content, [{ type: 'text', text: 'hello' }]);
+      assert.equal(await listening.closed, 'remote');
+      assert.ok(!bridge.wire().includes('"method":"initialize"'), 'nothing was replayed');
+      const again = await client.listen({ resourceSubscriptions: [WATCHED_URI] });
+      const updated = new Promise<string>((resolve) =>
+        client.setNotificationHandler('notifications/resources/updated', (notification) =>
+          resolve(notification.params.uri),
+        ),
+      );
+      second.resourceUpdated(WATCHED_URI);
+      assert.equal(await updated, WATCHED_URI, 'the new listen is on the pod now in use');
+      assert.ok(again);
+    } finally {
+      await client.close();
+      await bridge.running;
+      await first.close();
+      await second.close();
     }
   },
 );
