@@ -139,21 +139,7 @@ export class StdioBridge {
   /** Books a message in (synchronously, so the end of stdin never overtakes it) and relays it. */
   private receive(message: JSONRPCMessage): void {
     const cancelled = cancelledRequest(message);
-    if (cancelled !== undefined) {
-      const entry = this.inFlight.get(cancelled);
-      // A cancelled request gets no answer from the sidecar; the bridge stops waiting for one.
-      this.inFlight.delete(cancelled);
-      if (entry?.abort !== undefined) {
-        entry.abort.abort();
-        this.maybeFinish();
-        return;
-      }
-      // A modern cancel for a request already answered has nothing left to close.
-      if (isModern(message)) {
-        this.maybeFinish();
-        return;
-      }
-    }
+    if (cancelled !== undefined) return this.cancel(cancelled, message);
     const modern = isModern(message);
     if (isJSONRPCRequest(message)) {
       this.inFlight.set(message.id, {
@@ -162,8 +148,24 @@ export class StdioBridge {
         abort: modern ? new AbortController() : undefined,
       });
     }
-    const relayed = modern ? this.relayModern(message) : this.relay(message);
-    if (cancelled !== undefined) void relayed.finally(() => this.maybeFinish());
+    void (modern ? this.relayModern(message) : this.relay(message));
+  }
+
+  /** A cancelled request gets no answer from the sidecar: the bridge stops waiting for one. */
+  private cancel(id: RequestId, message: JSONRPCMessage): void {
+    const entry = this.inFlight.get(id);
+    this.inFlight.delete(id);
+    if (entry?.abort !== undefined) {
+      // 2026-07-28: closing the request's stream is the cancellation; there is nothing to send.
+      entry.abort.abort();
+      this.maybeFinish();
+    } else if (entry === undefined && isModern(message)) {
+      // Answered already: nothing left to close.
+      this.maybeFinish();
+    } else {
+      // 2025: the session's sidecar is told, as the agent asked.
+      void this.relay(message).finally(() => this.maybeFinish());
+    }
   }
 
   private async relay(message: JSONRPCMessage, retried = false): Promise<void> {
