@@ -139,7 +139,10 @@ export class StdioBridge {
   /** Books a message in (synchronously, so the end of stdin never overtakes it) and relays it. */
   private receive(message: JSONRPCMessage): void {
     const cancelled = cancelledRequest(message);
-    if (cancelled !== undefined) return this.cancel(cancelled, message);
+    if (cancelled !== undefined) {
+      this.cancel(cancelled, message);
+      return;
+    }
     const modern = isModern(message);
     if (isJSONRPCRequest(message)) {
       this.inFlight.set(message.id, {
