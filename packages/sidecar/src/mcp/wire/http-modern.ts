@@ -14,7 +14,7 @@ import {
   type Server,
 } from '@modelcontextprotocol/server';
 import type { Era } from './era.ts';
-import { isListenRequest, type ListenOpener, listenedUris, narrowListen } from './listen.ts';
+import { type HeldListen, isListenRequest, type ListenOpener, listenedUris, narrowListen } from './listen.ts';
 
 /** A new server for one modern request, as `authInfo` (the caller the edge authenticated). */
 export type ServerFactory = (era: Era, authInfo: unknown) => Server | Promise<Server>;
@@ -34,8 +34,6 @@ export interface ModernHttp {
     caller: unknown,
     openListen?: ListenOpener,
   ): Promise<void>;
-  /** Open listen streams right now. */
-  listens(): number;
   /** Ends every listen stream with the graceful empty result, so a drain is not held by them. */
   closeListens(): Promise<void>;
   /** Ends everything still served (after the drain). */
@@ -71,7 +69,7 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
     // A handler of its own: its bus carries this stream's changes only.
     const handler = entry();
     listening.add(handler);
-    let held: { release(): void } | undefined;
+    let held: HeldListen | undefined;
     let ended = false;
     response.once('close', () => {
       ended = true;
@@ -83,7 +81,10 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
     let served: unknown = body;
     const uris = listenedUris(body);
     if (uris !== undefined && openListen !== undefined) {
-      const grant = await openListen(uris, (uri) => handler.notify.resourceUpdated(uri));
+      // A listen that cannot be granted is acknowledged with nothing in it, never left unanswered.
+      const grant = await openListen(uris, (uri) => handler.notify.resourceUpdated(uri)).catch(
+        (): HeldListen => ({ uris: [], release: () => undefined }),
+      );
       if (ended) return grant.release();
       held = grant;
       served = narrowListen(body, grant.uris);
@@ -99,7 +100,6 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
       if (isListenRequest(body)) return serveListen(withCaller, response, body, openListen);
       return serveMain(withCaller, response, body);
     },
-    listens: () => listening.size,
     async closeListens() {
       closing = true;
       await Promise.all([...listening].map((handler) => handler.close().catch(() => undefined)));
