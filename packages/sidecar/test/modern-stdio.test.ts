@@ -235,6 +235,14 @@ describe('stdio in the 2026-07-28 era', () => {
     await waitFor(() => connection.stub.listens[0]?.released === true);
   });
 
+  test('a source with no change feeds acknowledges a listen with nothing in it', async () => {
+    const stub = stubSource();
+    const connection = await connect({ modernEra: true, sidecar: { server: stub.source.server } });
+    connection.send(listenRequest(1, ['podmcp://self']));
+    const ack = await connection.next((message) => message.method === 'notifications/subscriptions/acknowledged');
+    assert.deepEqual(ack.params?.notifications, {});
+  });
+
   test('closing ends open listens with their result and releases them; stdin ending releases them too', async () => {
     const first = await connect({ modernEra: true });
     first.send(listenRequest(7, ['podmcp://self']));

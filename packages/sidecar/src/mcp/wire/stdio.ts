@@ -49,7 +49,8 @@ export interface StdioServing {
 }
 
 export async function serveStdioStreams(options: StdioServingOptions): Promise<StdioServing> {
-  const listens = options.modern && options.openListen !== undefined ? createListens(options.openListen) : undefined;
+  // Without a source of feeds nothing can be watched: a listen is still narrowed, to nothing.
+  const listens = options.modern ? createListens(options.openListen ?? grantNothing) : undefined;
   const wire = new DrainingStdioTransport({
     stdin: options.stdin,
     stdout: options.stdout,
@@ -94,6 +95,8 @@ export async function serveStdioStreams(options: StdioServingOptions): Promise<S
     },
   };
 }
+
+const grantNothing: ListenOpener = async () => ({ uris: [], release: () => undefined });
 
 interface Listens {
   /** The connection's 2026-07-28 server, whose resource notifications the SDK routes onto open listens. */
