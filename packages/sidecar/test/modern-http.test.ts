@@ -364,6 +364,15 @@ describe('2026-07-28 subscriptions/listen on the HTTP edge', () => {
     await waitFor(() => stub.listens.every((listen) => listen.released));
   });
 
+  test('a source with no change feeds acknowledges a listen with nothing in it', async () => {
+    const stub = stubSource();
+    const edge = await startEdge({ source: { server: stub.source.server } });
+    const stream = await openStream(edge.port, listenRequest(1, ['podmcp://self']));
+    const ack = await stream.next(acknowledged);
+    assert.deepEqual((ack.params as Record<string, unknown>).notifications, {});
+    await stream.ended;
+  });
+
   test('closing the edge ends an open listen with its result, so the drain does not wait for it', async () => {
     const stub = stubSource();
     const edge = await startEdge({ source: stub.source });
