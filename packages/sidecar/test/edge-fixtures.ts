@@ -57,10 +57,18 @@ export interface StubListen {
   released: boolean;
 }
 
+/** A 2025 resources/subscribe a stub server received: `update()` sends its change outside any request. */
+export interface StubSubscription {
+  readonly uri: string;
+  update(): Promise<void>;
+  /** Its server closed (the session ended). */
+  released: boolean;
+}
+
 /**
  * A ServerSource of small SDK servers (tools/list; a `slow` tool answering once `release()` is called, with the
- * caller it ran as), which grants listens on podmcp://self only: what the transports are tested against
- * without a sidecar.
+ * caller it ran as; resources/subscribe kept until the server closes), which grants listens on podmcp://self
+ * only: what the transports are tested against without a sidecar.
  */
 export function stubSource() {
   let open: () => void = () => undefined;
@@ -69,6 +77,7 @@ export function stubSource() {
   });
   const listens: StubListen[] = [];
   const eras: Array<string | undefined> = [];
+  const subscriptions: StubSubscription[] = [];
   const source = {
     server(callerOf: (authInfo: unknown) => Caller, era?: 'legacy' | 'modern'): McpServer {
       eras.push(era);
@@ -83,6 +92,17 @@ export function stubSource() {
         await held;
         return { content: [{ type: 'text' as const, text: `ran as ${callerOf(ctx.http?.authInfo).id}` }] };
       });
+      const subscribed: StubSubscription[] = [];
+      server.setRequestHandler('resources/subscribe', (request) => {
+        const { uri } = request.params;
+        const subscription = { uri, update: () => server.sendResourceUpdated({ uri }), released: false };
+        subscribed.push(subscription);
+        subscriptions.push(subscription);
+        return {};
+      });
+      server.onclose = () => {
+        for (const subscription of subscribed) subscription.released = true;
+      };
       return server;
     },
     async listen(caller: Caller, uris: readonly string[], updated: (uri: string) => void) {
@@ -106,6 +126,7 @@ export function stubSource() {
     source,
     listens,
     eras,
+    subscriptions,
     /** Lets every slow call answer (and the next ones at once). */
     release() {
       open();

@@ -173,11 +173,11 @@ describe('the HTTP edge refuses what is not a well-formed MCP POST', () => {
     }
   });
 
-  test('GET and PUT are 405 with Allow: POST, DELETE (no standalone stream); DELETE needs a session id', async () => {
+  test('GET without a session id and PUT are 405 with Allow: GET, POST, DELETE; DELETE needs a session id', async () => {
     for (const method of ['GET', 'PUT']) {
       const answer = await send(edge.transport.port, { method, headers: { accept: 'text/event-stream' } });
       assert.equal(answer.status, 405, method);
-      assert.equal(answer.headers.allow, 'POST, DELETE');
+      assert.equal(answer.headers.allow, 'GET, POST, DELETE');
       assert.equal(answer.json().error?.code, -32000);
     }
     const deleted = await send(edge.transport.port, { method: 'DELETE' });

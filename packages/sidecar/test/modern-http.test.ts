@@ -192,11 +192,11 @@ describe('2026-07-28 requests on the HTTP edge', () => {
     assert.equal(unauthenticated.headers['www-authenticate'], 'Bearer');
   });
 
-  test('GET is 405 for 2026-07-28 clients too (no standalone stream)', async () => {
+  test('GET is 405 for 2026-07-28 clients (no session, so no standalone stream: they listen)', async () => {
     const edge = await startEdge();
     const answer = await post(edge.port, undefined, { ...headersFor(modernRequest(1, 'tools/list')) }, 'GET');
     assert.equal(answer.status, 405);
-    assert.equal(answer.headers.allow, 'POST, DELETE');
+    assert.equal(answer.headers.allow, 'GET, POST, DELETE');
   });
 
   test('a modern request with a session id is served without the session table', async () => {

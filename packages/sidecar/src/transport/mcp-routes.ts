@@ -3,8 +3,10 @@
  * names a protocol version) goes to the SDK's modern entry: no session, whatever headers it carries. A 2025
  * one: POST within a session goes to that session's server and transport; an `initialize` without one starts a
  * session; anything else is served statelessly, by an MCP server and SDK transport that live exactly as long
- * as the request. DELETE ends the caller's own session. A session answers only the caller that created it, and
- * each request runs as its own caller (the SDK hands it to every handler as authInfo).
+ * as the request. GET opens the caller's own session's standalone SSE stream (one per session, the SDK refuses
+ * a second with 409), where that session's change notifications travel. DELETE ends the caller's own session.
+ * A session answers only the caller that created it, and each request runs as its own caller (the SDK hands it
+ * to every handler as authInfo).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -23,8 +25,13 @@ import { refuse } from './refuse.ts';
 import type { ServerSource } from './seams.ts';
 import { ownerOf, type Session, shortId } from './session-store.ts';
 import type { SessionTable } from './sessions.ts';
+import type { SessionStreams } from './streams.ts';
 
 export const MCP_PATH = '/mcp';
+/** What the endpoint answers to: the `Allow` of its 405s. */
+export const MCP_METHODS = 'GET, POST, DELETE';
+export const GET_WITHOUT_SESSION =
+  'Method not allowed: GET opens the stream of a session (send its Mcp-Session-Id); JSON-RPC is sent with POST.';
 
 export interface McpRouteOptions {
   readonly sidecar: ServerSource;
@@ -32,6 +39,8 @@ export interface McpRouteOptions {
   readonly logger: Logger;
   /** Serves 2026-07-28 requests; absent while that era is off (everything is then served as 2025). */
   readonly modern?: ModernHttp | undefined;
+  /** Where sessions' GET streams are kept while open (not in flight; closed first by a drain). */
+  readonly streams?: SessionStreams | undefined;
   /** The body limit, which the era classification reads under too. */
   readonly maxBodyBytes: number;
   /** Called when a POST /mcp ends, with how long it took; for request logs and tests. */
@@ -74,6 +83,23 @@ export function mcpPost(options: McpRouteOptions): RequestHandler {
   };
 }
 
+/**
+ * GET /mcp with a session id (the edge answers 405 without one): the standalone SSE stream of the caller's own
+ * session. The session is busy while its stream is open, so a client that only listens is neither expired as
+ * idle nor evicted; the stream ends with the session.
+ */
+export function mcpGet(options: McpRouteOptions): RequestHandler {
+  return async (request: Request, response: Response) => {
+    const caller = response.locals.caller as Caller;
+    const sessionId = sessionHeader(request);
+    if (sessionId === undefined) return refuse(response, 405, GET_WITHOUT_SESSION, { Allow: MCP_METHODS });
+    const session = ownSession(options, sessionId, caller, response);
+    if (session === undefined) return;
+    options.streams?.opened(session.transport, response);
+    await serve(options.logger, session.transport, caller, request, response);
+  };
+}
+
 /** DELETE /mcp ends the caller's own session (the SDK answers it and calls onsessionclosed). */
 export function mcpDelete(options: McpRouteOptions): RequestHandler {
   return async (request: Request, response: Response) => {
@@ -112,17 +138,28 @@ async function serveInSession(
   request: Request,
   response: Response,
 ): Promise<void> {
-  const session = sessionFor(options, sessionId, caller, response);
+  const session = ownSession(options, sessionId, caller, response);
   if (session === undefined) return;
+  return serve(options.logger, session.transport, caller, request, response, request.body);
+}
+
+/**
+ * The session `id` if `caller` owns it and it still serves what the caller may use; else answered 404 here (a
+ * session whose caller's permissions changed ends, and the client initializes again).
+ */
+function ownSession(options: McpRouteOptions, id: string, caller: Caller, response: Response): Session | undefined {
+  const session = sessionFor(options, id, caller, response);
+  if (session === undefined) return undefined;
   if (options.sidecar.stillServes && !options.sidecar.stillServes(session.creator, caller)) {
     options.logger.info(
-      { session: shortId(sessionId), caller: caller.id },
+      { session: shortId(id), caller: caller.id },
       'what the caller may use changed; ending its session',
     );
-    options.sessions.remove(sessionId, 'closed');
-    return refuse(response, 404, 'Session not found: what you may use changed; initialize again.', {}, -32001);
+    options.sessions.remove(id, 'closed');
+    refuse(response, 404, 'Session not found: what you may use changed; initialize again.', {}, -32001);
+    return undefined;
   }
-  return serve(options.logger, session.transport, caller, request, response, request.body);
+  return session;
 }
 
 /** A new session for an `initialize`; false (serve it statelessly) when the table has no room. */
@@ -207,7 +244,7 @@ async function serve(
   }
 }
 
-function sessionHeader(request: IncomingMessage): string | undefined {
+export function sessionHeader(request: IncomingMessage): string | undefined {
   const value = request.headers['mcp-session-id'];
   const id = Array.isArray(value) ? value[0] : value;
   return id === undefined || id === '' ? undefined : id;
