@@ -24,7 +24,13 @@ import { createMcpHandler } from '@modelcontextprotocol/server';
 import { pino } from 'pino';
 import { z } from 'zod';
 import type { Caller } from '../src/caller.ts';
-import { APPROVAL_MAX_ROUNDS, APPROVAL_TIMEOUT_MS, STATE_MISMATCH, STATE_REFUSED } from '../src/mcp/approval.ts';
+import {
+  APPROVAL_MAX_ROUNDS,
+  APPROVAL_TIMEOUT_MS,
+  STATE_MISMATCH,
+  STATE_REFUSED,
+  STATE_REPLAYED,
+} from '../src/mcp/approval.ts';
 import { createMcpServer } from '../src/mcp/server.ts';
 import { defineTool } from '../src/tools/definition.ts';
 import { startStdioTransport } from '../src/transport/stdio.ts';
@@ -508,6 +514,85 @@ describe('retries a client makes by hand', () => {
         [...Array.from({ length: APPROVAL_MAX_ROUNDS }, () => 'approval-requested'), 'refused'],
       );
       oneApprovalId(lines);
+    } finally {
+      await gate.close();
+    }
+  });
+
+  test('a yes replayed with its state (no cooldown to hide it): applied once, every replay refused', async () => {
+    const gate = await start({ autoFulfill: false });
+    try {
+      const state = await firstRound(gate);
+      const yes = await retry(gate, { requestState: state, inputResponses: YES });
+      assert.equal(yes.isError, undefined, textOf(yes));
+      assert.equal(applied(gate.runs), 1);
+      for (const extra of [{ inputResponses: YES }, { inputResponses: YES }, {}]) {
+        const again = await retry(gate, { requestState: state, ...extra });
+        assert.equal(again.isError, true);
+        assert.equal(textOf(again), STATE_REPLAYED);
+      }
+      assert.equal(applied(gate.runs), 1, 'the cooldown is 0: only the spent approval stops the replays');
+      const lines = gate.audit();
+      assert.deepEqual(
+        lines.map((line) => [line.outcome, line.approvalStatus]),
+        [
+          ['approval-requested', 'asked'],
+          ['ok', 'approved'],
+          ['refused', 'state-replayed'],
+          ['refused', 'state-replayed'],
+          ['refused', 'state-replayed'],
+        ],
+      );
+      oneApprovalId(lines);
+    } finally {
+      await gate.close();
+    }
+  });
+
+  test('two retries with the same yes at once: exactly one applies', async () => {
+    const gate = await start({ autoFulfill: false });
+    try {
+      const state = await firstRound(gate);
+      const answers = await Promise.all([
+        retry(gate, { requestState: state, inputResponses: YES }),
+        retry(gate, { requestState: state, inputResponses: YES }),
+      ]);
+      assert.equal(applied(gate.runs), 1);
+      assert.deepEqual(answers.map((answer) => textOf(answer) === STATE_REPLAYED).sort(), [false, true]);
+    } finally {
+      await gate.close();
+    }
+  });
+
+  test('a no, then the same state with a yes: still refused, nothing runs', async () => {
+    const gate = await start({ autoFulfill: false });
+    try {
+      const state = await firstRound(gate);
+      const no = await retry(gate, { requestState: state, inputResponses: { approve: { action: 'decline' } } });
+      assert.equal(no.isError, true);
+      const yes = await retry(gate, { requestState: state, inputResponses: YES });
+      assert.equal(textOf(yes), STATE_REPLAYED);
+      assert.equal(applied(gate.runs), 0);
+      assert.deepEqual(
+        gate.audit().map((line) => line.approvalStatus),
+        ['asked', 'declined', 'state-replayed'],
+      );
+    } finally {
+      await gate.close();
+    }
+  });
+
+  test('an earlier round’s state after a later round’s yes: refused, applied once', async () => {
+    const gate = await start({ autoFulfill: false });
+    try {
+      const first = await firstRound(gate);
+      const again = await retry(gate, { requestState: first });
+      assert.equal(again.resultType, 'input_required');
+      const yes = await retry(gate, { requestState: again.requestState as string, inputResponses: YES });
+      assert.equal(yes.isError, undefined, textOf(yes));
+      const replay = await retry(gate, { requestState: first, inputResponses: YES });
+      assert.equal(textOf(replay), STATE_REPLAYED);
+      assert.equal(applied(gate.runs), 1);
     } finally {
       await gate.close();
     }

@@ -18,6 +18,8 @@ import {
   INPUT_REQUIRED_OPTIONS,
   mintApprovalState,
   requestStateOptions,
+  SPENT_APPROVALS_MAX,
+  spendApproval,
   verifyRequestState,
 } from '../src/mcp/request-state.ts';
 
@@ -91,6 +93,33 @@ describe('the approval state', () => {
       valid: false,
       reason: 'expired',
     });
+  });
+
+  test('the time to answer is exact to the millisecond, not rounded to whole seconds', async (t) => {
+    // On a whole second, where the codec's whole-second expiry would add 999 ms.
+    t.mock.timers.enable({ apis: ['Date'], now: 1_800_000_000_000 });
+    const sealed = await mintApprovalState(STATE, contextOf('agent'), 10_000);
+    t.mock.timers.tick(10_000);
+    assert.equal((await verifyRequestState(sealed, contextOf('agent'))).valid, true, 'the last millisecond');
+    t.mock.timers.tick(1);
+    assert.deepEqual(await verifyRequestState(sealed, contextOf('agent')), { valid: false, reason: 'expired' });
+  });
+
+  test('a spent approval: spent once, known while its states verify, forgotten after', () => {
+    assert.equal(spendApproval('spent-1', 2_000, 1_000), 'spent-now');
+    assert.equal(spendApproval('spent-1', 2_000, 1_500), 'spent');
+    assert.equal(spendApproval('spent-1', 3_000, 2_000), 'spent', 'up to its end');
+    assert.equal(spendApproval('spent-1', 3_000, 2_001), 'spent-now', 'its states no longer verify');
+  });
+
+  test('full of live spent approvals: refuses rather than forget one; room again once they expire', () => {
+    for (let index = 0; index < SPENT_APPROVALS_MAX; index += 1) {
+      assert.equal(spendApproval(`live-${index}`, 20_000, 10_000), 'spent-now');
+    }
+    assert.equal(spendApproval('one-more', 20_000, 10_000), 'full');
+    assert.equal(spendApproval('live-0', 20_000, 10_000), 'spent', 'none forgotten');
+    assert.equal(spendApproval(`live-${SPENT_APPROVALS_MAX - 1}`, 20_000, 10_000), 'spent');
+    assert.equal(spendApproval('one-more', 30_000, 20_001), 'spent-now');
   });
 
   test('what a handler reads: none, the hook’s verdict, a raw string verified, anything else invalid', async () => {

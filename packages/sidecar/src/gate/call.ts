@@ -70,7 +70,9 @@ export type ApprovalStatus =
   | 'unanswered'
   | 'state-expired'
   | 'state-invalid'
-  | 'state-mismatch';
+  | 'state-mismatch'
+  | 'state-replayed'
+  | 'state-busy';
 
 /** The dry run as the human sees it, and a digest of what it says (the same change has the same digest). */
 export interface Preview {

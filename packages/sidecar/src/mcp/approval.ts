@@ -12,7 +12,8 @@
  *   cancel changes nothing at once; a yes runs the dry run again on the first round's clock, and a preview
  *   that differs from the one shown is asked about again, so what is applied is what the human saw. An
  *   answer without a verified state is ignored (the question is asked), and a missing answer is asked again a
- *   bounded number of times.
+ *   bounded number of times. A final decision (yes, no, cancel, not answered) spends the approval: its states
+ *   coming back again, while they would still verify, are refused (request-state.ts), so one yes applies once.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -26,7 +27,15 @@ import {
 } from '@modelcontextprotocol/server';
 import type { ApprovalStatus, ApprovalVerdict, Preview } from '../gate/call.ts';
 import { clientCapabilitiesOf } from './client-capabilities.ts';
-import { APPROVAL_TIMEOUT_MS, type ApprovalState, approvalStateOf, mintApprovalState } from './request-state.ts';
+import {
+  APPROVAL_TIMEOUT_MS,
+  type ApprovalState,
+  approvalSpent,
+  approvalStateOf,
+  mintApprovalState,
+  spendApproval,
+  unspendApproval,
+} from './request-state.ts';
 
 export type { ApprovalVerdict } from '../gate/call.ts';
 export { APPROVAL_TIMEOUT_MS } from './request-state.ts';
@@ -62,6 +71,8 @@ const CANNOT_ASK =
 
 export const STATE_REFUSED = 'Nothing was changed: the approval expired or came from another server; call again.';
 export const STATE_MISMATCH = 'Nothing was changed: the approval answered a different call; call again.';
+export const STATE_REPLAYED = 'Nothing was changed: this approval was already used; call again.';
+export const STATE_BUSY = 'Nothing was changed: too many approvals are waiting to expire; call again later.';
 
 const APPROVE_SCHEMA: ElicitRequestFormParams['requestedSchema'] = {
   type: 'object',
@@ -167,18 +178,38 @@ async function askAcrossRequests(request: ApprovalRequest): Promise<ApprovalVerd
   }
   const state = check.state;
   const correlation = state.id;
+  if (approvalSpent(correlation)) {
+    return { approved: false, message: STATE_REPLAYED, correlation, status: 'state-replayed' };
+  }
   if (state.tool !== toolOf(request) || state.args !== argumentsDigest(request)) {
     return { approved: false, message: STATE_MISMATCH, correlation, status: 'state-mismatch' };
   }
   const answer = inputResponse(request.ctx.mcpReq.inputResponses, APPROVE_INPUT_KEY);
-  if (answer.kind === 'elicit' && !(answer.action === 'accept' && answer.content?.approve === true)) {
+  if (answer.kind !== 'elicit') return askAgain(request, state, 'asked-again');
+  // Spent before anything is awaited, so of two retries with the same state only one gets past here.
+  const spend = spendApproval(correlation, spentUntil(request));
+  if (spend === 'spent') return { approved: false, message: STATE_REPLAYED, correlation, status: 'state-replayed' };
+  if (!(answer.action === 'accept' && answer.content?.approve === true)) {
+    // A refusal changes nothing either way: it is recorded as such even if no room was left to remember it.
     return { approved: false, correlation, ...refusal(answer.action) };
   }
-  if (answer.kind !== 'elicit') return askAgain(request, state, 'asked-again');
+  if (spend === 'full') return { approved: false, message: STATE_BUSY, correlation, status: 'state-busy' };
   // A yes: to what the human was shown, which must still be what would be applied.
   const now = await request.preview(state.at);
-  if (now.digest !== state.preview) return askAgain(request, state, 'preview-changed');
+  if (now.digest !== state.preview) {
+    // Not decided after all: the human is asked about the new change, under the same id.
+    unspendApproval(correlation);
+    return askAgain(request, state, 'preview-changed');
+  }
   return { approved: true, by: 'human', correlation, status: 'approved' };
+}
+
+/**
+ * Until when a spent id is remembered: every state carrying it was minted by now with this request's time to
+ * answer (the server's, the same for all its rounds), so none verifies after now plus that time.
+ */
+function spentUntil(request: ApprovalRequest): number {
+  return Date.now() + (request.timeoutMs ?? APPROVAL_TIMEOUT_MS);
 }
 
 async function askAgain(
@@ -187,6 +218,8 @@ async function askAgain(
   status: ApprovalStatus,
 ): Promise<ApprovalVerdict> {
   if (state.round >= APPROVAL_MAX_ROUNDS) {
+    // Final: a later answer to this approval is not believed (whether or not there was room to remember it).
+    spendApproval(state.id, spentUntil(request));
     return {
       approved: false,
       message: `Nothing was changed: the approval was not answered (asked ${state.round} times).`,

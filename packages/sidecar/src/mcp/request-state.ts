@@ -8,6 +8,13 @@
  * The SDK answers a state its verify hook rejects with a bare protocol error; podmcp's hook never throws and
  * hands the handler a verdict instead, so the tool answers "nothing was changed, call again" and the audit
  * records the attempt.
+ *
+ * The SDK's codec counts its expiry in whole seconds from a truncated clock, so on its own a state lives up to a
+ * second past its time; the payload carries its exact end in milliseconds and that is what is checked.
+ *
+ * A state is a bearer token until it expires, so a final decision spends its approval: `spendApproval` records
+ * its id (shared by every round of one approval) until no state with that id can still verify, and a spent
+ * id is refused however often its states come back.
  */
 import { randomBytes } from 'node:crypto';
 import { createRequestStateCodec, type RequestStateCodec, type ServerContext } from '@modelcontextprotocol/server';
@@ -70,7 +77,7 @@ export function mintApprovalState(
   ctx: ServerContext,
   ttlMs: number = APPROVAL_TIMEOUT_MS,
 ): Promise<string> {
-  return codecFor(ttlMs).mint(state, ctx);
+  return codecFor(ttlMs).mint({ ...state, until: Date.now() + ttlMs }, ctx);
 }
 
 /** Verdicts made by `verifyRequestState` only: nothing else the handler reads as state is trusted. */
@@ -85,7 +92,11 @@ function checked(check: StateCheck): StateCheck {
 export async function verifyRequestState(state: string, ctx: ServerContext): Promise<StateCheck> {
   try {
     const payload = await codecFor(APPROVAL_TIMEOUT_MS).verify(state, ctx);
-    return checked(isApprovalState(payload) ? { valid: true, state: payload } : { valid: false, reason: 'malformed' });
+    if (!isSealedState(payload)) return checked({ valid: false, reason: 'malformed' });
+    const { until, ...approval } = payload;
+    // The codec's own check is whole seconds and lets a state live up to a second longer.
+    if (Date.now() > until) return checked({ valid: false, reason: 'expired' });
+    return checked({ valid: true, state: approval });
   } catch (error) {
     // The codec's reasons are fixed words (malformed, mac, expired, bind), never what the client sent.
     return checked({ valid: false, reason: error instanceof Error ? error.message : 'malformed' });
@@ -114,10 +125,11 @@ export async function approvalStateOf(ctx: ServerContext): Promise<StateCheck | 
   return { valid: false, reason: 'unverified' };
 }
 
-function isApprovalState(value: unknown): value is ApprovalState {
+function isSealedState(value: unknown): value is ApprovalState & { readonly until: number } {
   if (typeof value !== 'object' || value === null) return false;
   const state = value as Record<string, unknown>;
   return (
+    Number.isSafeInteger(state.until) &&
     typeof state.tool === 'string' &&
     typeof state.args === 'string' &&
     typeof state.preview === 'string' &&
@@ -125,4 +137,46 @@ function isApprovalState(value: unknown): value is ApprovalState {
     Number.isSafeInteger(state.at) &&
     Number.isSafeInteger(state.round)
   );
+}
+
+/** How many spent approvals are remembered at most; each is forgotten once its states can no longer verify. */
+export const SPENT_APPROVALS_MAX = 10_000;
+
+/** Spent approval id → the time (ms since the epoch) after which no state carrying it verifies. */
+const spent = new Map<string, number>();
+
+export function approvalSpent(id: string, now: number = Date.now()): boolean {
+  const until = spent.get(id);
+  return until !== undefined && until >= now;
+}
+
+/**
+ * Marks an approval's id spent until `until` (no state carrying it verifies after then). Synchronous, so of two
+ * requests bringing the same state at once exactly one spends it. 'spent' when it already was; 'full' when
+ * SPENT_APPROVALS_MAX live ids are remembered: the caller refuses rather than forget one that still verifies.
+ */
+export function spendApproval(id: string, until: number, now: number = Date.now()): 'spent-now' | 'spent' | 'full' {
+  if (approvalSpent(id, now)) return 'spent';
+  forgetExpired(now, false);
+  if (spent.size >= SPENT_APPROVALS_MAX) forgetExpired(now, true);
+  if (spent.size >= SPENT_APPROVALS_MAX) return 'full';
+  spent.delete(id);
+  spent.set(id, until);
+  return 'spent-now';
+}
+
+/** Gives an id back: the decision it was spent for did not happen (the change differed and is asked again). */
+export function unspendApproval(id: string): void {
+  spent.delete(id);
+}
+
+/**
+ * Ids are mostly inserted in order of expiry, so the oldest are at the front: dropping those is cheap on every
+ * insert; a full sweep only when the map is full finds any that a longer time to answer left behind them.
+ */
+function forgetExpired(now: number, sweep: boolean): void {
+  for (const [id, until] of spent) {
+    if (until < now) spent.delete(id);
+    else if (!sweep) return;
+  }
 }
