@@ -243,6 +243,8 @@ describe('bounded echoes', () => {
     ];
     for (const error of errors) {
       assert.ok(Buffer.byteLength(error.message) < 512, `${error.code}: ${Buffer.byteLength(error.message)} bytes`);
+      const data = JSON.stringify(error.data ?? null);
+      assert.ok(Buffer.byteLength(data) < 512, `${error.code}: data of ${Buffer.byteLength(data)} bytes`);
     }
     assert.deepEqual(
       errors.map((error) => error.code),
@@ -271,7 +273,7 @@ describe('every path out', () => {
     'resources/templates/list': 'the catalogue: fixed text',
     'prompts/list': 'the catalogue: fixed text',
     'tools/call': 'the gate',
-    'resources/read': 'the gate',
+    'resources/read': 'the gate; a not-found error also echoes the URI in its data: redacted, then clipped',
     'prompts/get': 'the gate',
     'resources/list': 'names from the cluster: stripped and redacted',
     'completion/complete': 'names from the cluster: stripped and redacted',
@@ -313,6 +315,18 @@ describe('every path out', () => {
 });
 
 describe('resource error codes', () => {
+  test('an unknown URI: -32602 with the URI in its data, redacted before it is clipped, as in the message', async () => {
+    const gate = await start();
+    // The cut at 128 characters falls inside the secret: clipped first, its first part would be shown.
+    const uri = `podmcp://nothing/${'x'.repeat(128 - 'podmcp://nothing/'.length - 12)}${SECRET}`;
+    const error = await protocolError(gate.client.readResource({ uri }));
+    assert.equal(error.code, ProtocolErrorCode.InvalidParams);
+    const echoed = String((error.data as { uri?: unknown } | undefined)?.uri);
+    assert.ok(echoed.startsWith('podmcp://nothing/xxx') && echoed.length <= 129, echoed);
+    assertNoFragment(echoed, 'the error’s data');
+    assertNoFragment(error.message, 'the error’s message');
+  });
+
   test('bad input in the URI is invalid params (-32602), naming what is wrong', async () => {
     const gate = await start();
     const error = await protocolError(gate.client.readResource({ uri: 'podmcp://test/pods/Not_A_Name' }));

@@ -33,11 +33,14 @@ import type { PromptDefinition } from '../src/prompts/definition.ts';
 import type { ResourceDefinition } from '../src/resources/definition.ts';
 import { defineTool } from '../src/tools/definition.ts';
 import { gateServices } from './gate-services.ts';
+import { assertNoSecretFragment } from './redact-plantings.ts';
 
 const MODERN = '2026-07-28';
 /** Never sent anywhere: the client's requests go straight into the handler's fetch. */
 const ENDPOINT = new URL('http://127.0.0.1/mcp');
 const ARGUMENT_SECRET = 'pod-named-after-a-secret-4242';
+/** A value the redactor knows (as it knows the sidecar's own token), sent inside a URI that names nothing. */
+const URI_SECRET = 'tok-9fQ2xLp7Vb4nZr8Kw3';
 
 const echo = defineTool({
   name: 'list_pods',
@@ -116,6 +119,7 @@ function world() {
     cooldownSeconds: 0,
     unattendedActions: false,
     now: () => 1_000_000,
+    secrets: [URI_SECRET],
   });
   const catalogue: Catalogue = {
     tools: [echo, missing],
@@ -285,6 +289,25 @@ describe('both eras, one catalogue', () => {
     }
     const read = wire.find((exchange) => exchange.method === 'resources/read')?.body.result as Record<string, unknown>;
     assert.deepEqual([read.resultType, read.ttlMs, read.cacheScope], ['complete', 0, 'private']);
+  });
+
+  test('an unknown URI holding a secret: neither the message nor the data echo it, in both eras', async () => {
+    const w = world();
+    const peers = { legacy: await legacyClient(w), modern: (await modernClient(w)).client };
+    const plain = `podmcp://nothing/${URI_SECRET}`;
+    // The echo is clipped at 128 characters: here the cut falls inside the secret.
+    const straddling = `podmcp://nothing/${'x'.repeat(128 - 'podmcp://nothing/'.length - 10)}${URI_SECRET}`;
+    for (const [era, peer] of Object.entries(peers)) {
+      for (const uri of [plain, straddling]) {
+        const error = await protocolError(peer.readResource({ uri }));
+        assert.equal(error.code, ProtocolErrorCode.InvalidParams);
+        const data = error.data as { uri?: unknown };
+        assert.equal(typeof data.uri, 'string', 'the data still names the URI');
+        assert.match(String(data.uri), /^podmcp:\/\/nothing\//);
+        assertNoSecretFragment(error.message, URI_SECRET, '', `in the ${era} message`);
+        assertNoSecretFragment(JSON.stringify(error.data), URI_SECRET, '', `in the ${era} data`);
+      }
+    }
   });
 
   test('prompts in both eras', async () => {

@@ -3,14 +3,14 @@
  * resources/subscribe and unsubscribe on the sidecar's shared change feeds.
  */
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
-import { clip } from '../gate/budget.ts';
 import { openCall, type Subject } from '../gate/call.ts';
 import { cleanListing } from '../gate/redact.ts';
 import { refusedSubject, resourceSubject } from '../gate/subjects.ts';
 import { isTemplate } from '../resources/definition.ts';
+import type { Redactor } from '../safety/redact.ts';
 import { logOutcome } from './call-log.ts';
 import { type FoundResource, findResource, listedResource, type UnreadableUri } from './listing.ts';
-import { ECHOED_NAME_CHARS, protocolError, type Registration, resourceNotFound } from './registration.ts';
+import { echoedUri, protocolError, type Registration, resourceNotFound } from './registration.ts';
 import { type Subscriptions, watchable } from './subscriptions.ts';
 
 export function registerResources({ server, options, catalogue, gate, context }: Registration): void {
@@ -40,27 +40,28 @@ export function registerResources({ server, options, catalogue, gate, context }:
   }));
   server.setRequestHandler('resources/read', async (request, ctx) => {
     const { uri } = request.params;
+    const { redactor } = options.services;
     const found = findResource(catalogue.resources, uri);
     const call = openCall({
       kind: 'resource',
       name: uri,
-      subject: found && resourceSubjectOf(found, uri),
-      unknown: `Unknown resource ${clip(uri, ECHOED_NAME_CHARS)}. List resources and templates to see what exists.`,
+      subject: found && resourceSubjectOf(found, uri, redactor),
+      unknown: `Unknown resource ${echoedUri(uri, redactor)}. List resources and templates to see what exists.`,
       arguments: undefined,
       context: context(ctx),
     });
     await gate(call);
-    if (!found) throw resourceNotFound(uri, call.failure?.message ?? call.unknown);
+    if (!found) throw resourceNotFound({ uri, redactor }, call.failure?.message ?? call.unknown);
     // Named by its definition, never by the URI the agent sent.
     if (!('unreadable' in found)) logOutcome(ctx, call, found.resource.name);
-    if (call.failure || !call.reply || 'unreadable' in found) throw protocolError(call, uri);
+    if (call.failure || !call.reply || 'unreadable' in found) throw protocolError(call, { uri, redactor });
     return { contents: [{ uri, mimeType: found.resource.mimeType, text: call.reply.text }] };
   });
 }
 
-function resourceSubjectOf(found: FoundResource | UnreadableUri, uri: string): Subject {
+function resourceSubjectOf(found: FoundResource | UnreadableUri, uri: string, redactor: Redactor): Subject {
   if ('unreadable' in found) {
-    return refusedSubject(clip(uri, ECHOED_NAME_CHARS), `This URI cannot be read: ${found.unreadable}.`);
+    return refusedSubject(echoedUri(uri, redactor), `This URI cannot be read: ${found.unreadable}.`);
   }
   return resourceSubject(found.resource, uri, found.variables);
 }
@@ -78,7 +79,7 @@ export function registerSubscriptions(
     const { uri } = request.params;
     if (held.has(uri)) return {};
     if (!watchable(catalogue.resources, uri)) {
-      const named = options.services.redactor.text(clip(uri, ECHOED_NAME_CHARS));
+      const named = echoedUri(uri, options.services.redactor);
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `${named} does not support subscriptions.`);
     }
     const grant = await subscriptions.listen(catalogue.resources, context(ctx).caller, [uri], (changed) => {

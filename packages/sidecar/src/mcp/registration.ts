@@ -16,6 +16,7 @@ import type { Call } from '../gate/call.ts';
 import type { NonceSource } from '../gate/frame.ts';
 import type { PromptDefinition } from '../prompts/definition.ts';
 import type { ResourceDefinition } from '../resources/definition.ts';
+import type { Redactor } from '../safety/redact.ts';
 import type { ToolDefinition } from '../tools/definition.ts';
 import type { Subscriptions } from './subscriptions.ts';
 
@@ -59,21 +60,38 @@ export interface Registration {
 export const ECHOED_NAME_CHARS = 128;
 
 /**
+ * A URI the agent sent, as a refusal may echo it: redacted whole, then clipped (clipped first, a cut through a
+ * secret would leave a part the redactor no longer knows).
+ */
+export function echoedUri(uri: string, redactor: Redactor): string {
+  return clip(redactor.text(uri), ECHOED_NAME_CHARS);
+}
+
+/** The resource a failed read was for, and the redactor its echo goes through. */
+export interface ReadUri {
+  readonly uri: string;
+  readonly redactor: Redactor;
+}
+
+/**
  * A failed resource read or prompt is a JSON-RPC error (they have no isError result, unlike tools): bad input
  * (a URI's variables, a prompt's arguments) is invalid params, as the MCP spec asks; a bug is internal. A
  * resource that does not exist is invalid params too: the SDK answers -32602 for it in both eras.
  */
-export function protocolError(call: Call, resourceUri?: string): ProtocolError {
+export function protocolError(call: Call, resource?: ReadUri): ProtocolError {
   const failure = call.failure;
   const message = failure?.message ?? 'No answer.';
   if (failure?.kind === 'rate-limited') return new ProtocolError(ProtocolErrorCode.InvalidRequest, message);
-  if (failure?.kind === 'not-found' && resourceUri !== undefined) return resourceNotFound(resourceUri, message);
+  if (failure?.kind === 'not-found' && resource !== undefined) return resourceNotFound(resource, message);
   if (failure?.kind === 'invalid' && !call.unexpected)
     return new ProtocolError(ProtocolErrorCode.InvalidParams, message);
   return new ProtocolError(ProtocolErrorCode.InternalError, message);
 }
 
-/** The SDK's resource-not-found (-32602 with the URI in its data), the URI clipped like every echo. */
-export function resourceNotFound(uri: string, message: string): ProtocolError {
-  return new ResourceNotFoundError(clip(uri, ECHOED_NAME_CHARS), message);
+/**
+ * The SDK's resource-not-found (-32602 with the URI in its data). The data leaves past the gate's redaction
+ * (which sees only the message), so the URI is redacted here, like every echo.
+ */
+export function resourceNotFound({ uri, redactor }: ReadUri, message: string): ProtocolError {
+  return new ResourceNotFoundError(echoedUri(uri, redactor), message);
 }
