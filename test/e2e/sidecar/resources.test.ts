@@ -121,18 +121,31 @@ describe('change notifications over Streamable HTTP: subscriptions/listen (2026-
     await eventually('the watch stops when the stream closes', () => sidecar.sidecar.watched().length === 0);
   });
 
-  // A 2025 HTTP session has no standalone stream (GET is 405), so its updates have no way to the client; what
-  // is checked here is that its subscription holds the same watch and gives it back when the session ends.
-  test('a 2025 client over HTTP holds the watch in its session; the session ending stops it', async () => {
+  test('a 2025 client over HTTP hears resources/updated on its GET stream; the session ending stops the watch', async () => {
     const legacy = await connectSidecar(world, { podName: ownPod, transport: 'http' });
     try {
       assert.equal(legacy.client.getProtocolEra(), 'legacy');
+      const updates: string[] = [];
+      legacy.client.setNotificationHandler('notifications/resources/updated', (notification) => {
+        updates.push(notification.params.uri);
+      });
+      // The SDK client opens its session's GET stream by itself after initialize.
+      await eventually('the session GET stream is open', () => legacy.http?.streams() === 1);
       await legacy.client.subscribeResource({ uri: 'podmcp://self' });
       assert.deepEqual(legacy.sidecar.watched(), ['podmcp://self']);
+      const core = world.admin.makeApiClient(CoreV1Api);
+      await core.patchNamespacedPod(
+        { name: ownPod, namespace: world.namespace, body: { metadata: { labels: { subscribed: 'yes' } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      await eventually('a resources/updated notification for podmcp://self on the GET stream', () =>
+        updates.includes('podmcp://self'),
+      );
       const transport = legacy.client.transport as { terminateSession?: () => Promise<void> } | undefined;
       assert.ok(transport?.terminateSession);
       await transport.terminateSession();
       await eventually('the watch stops with the session', () => legacy.sidecar.watched().length === 0);
+      await eventually('the GET stream ends with the session', () => legacy.http?.streams() === 0);
     } finally {
       await legacy.close();
     }
