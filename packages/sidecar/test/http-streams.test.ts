@@ -10,7 +10,7 @@ import { afterEach, describe, test } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { pino } from 'pino';
 import { type RunningHttpTransport, startHttpTransport } from '../src/transport/http.ts';
-import type { ServerSource } from '../src/transport/seams.ts';
+import { type Authenticate, type Authorize, HttpRefusal, type ServerSource } from '../src/transport/seams.ts';
 import { INITIALIZE, MCP_HEADERS, stubSource } from './edge-fixtures.ts';
 
 const edges = new Set<RunningHttpTransport>();
@@ -22,7 +22,10 @@ afterEach(async () => {
   edges.clear();
 });
 
-async function startEdge(source: ServerSource, options: { sessionIdleMs?: number } = {}) {
+async function startEdge(
+  source: ServerSource,
+  options: { sessionIdleMs?: number; authenticate?: Authenticate; authorize?: Authorize } = {},
+) {
   const edge = await startHttpTransport({
     sidecar: source,
     host: '127.0.0.1',
@@ -54,7 +57,7 @@ function send(port: number, method: string, headers: Record<string, string>, bod
 }
 
 async function initialize(port: number, who = 'alice'): Promise<string> {
-  const answer = await send(port, 'POST', { ...MCP_HEADERS, ...claimed(who) }, INITIALIZE);
+  const answer = await send(port, 'POST', { ...MCP_HEADERS, ...claimed(who), authorization: 'Bearer ok' }, INITIALIZE);
   assert.equal(answer.status, 200, answer.text);
   const id = answer.headers['mcp-session-id'];
   assert.equal(typeof id, 'string');
@@ -132,6 +135,33 @@ describe("a 2025 session's GET stream", () => {
       assert.equal(answer.status, 405, method);
       assert.equal(answer.headers.allow, 'GET, POST, DELETE');
     }
+  });
+
+  test('a GET meets authentication and authorization as a POST does, before any session is looked up', async () => {
+    const asked: unknown[] = [];
+    const edge = await startEdge(stubSource().source, {
+      authenticate: (request) => {
+        if (request.headers.authorization !== 'Bearer ok')
+          throw new HttpRefusal(401, 'Unauthorized.', { 'WWW-Authenticate': 'Bearer' });
+        return { id: 'alice', transport: 'http' };
+      },
+      authorize: (caller, body, request) => {
+        asked.push(body);
+        if (request.method === 'GET' && request.headers['x-test-refuse'] === 'yes')
+          throw new HttpRefusal(403, 'Forbidden.');
+        return caller;
+      },
+    });
+    const session = await initialize(edge.port);
+    const stream = { accept: 'text/event-stream', ...claimed('alice'), ...inSession(session) };
+    assert.equal((await send(edge.port, 'GET', stream)).status, 401);
+    assert.equal(
+      (await send(edge.port, 'GET', { ...stream, authorization: 'Bearer ok', 'x-test-refuse': 'yes' })).status,
+      403,
+    );
+    assert.equal(asked.at(-1), undefined, 'a GET is authorized with no message');
+    const open = await openGet(edge.port, { ...claimed('alice'), ...inSession(session), authorization: 'Bearer ok' });
+    assert.equal(open.status, 200);
   });
 
   test('the SDK client opens it after initialize and hears resources/updated on it; it ends with the session', async () => {
