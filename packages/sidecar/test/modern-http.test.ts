@@ -32,7 +32,7 @@ afterEach(async () => {
 });
 
 async function startEdge(
-  options: { source?: ServerSource; authenticate?: Authenticate; drainMs?: number } = {},
+  options: { source?: ServerSource; authenticate?: Authenticate; drainMs?: number; maxListens?: number } = {},
 ): Promise<RunningHttpTransport> {
   const logger: Logger = pino({ level: 'silent' });
   const edge = await startHttpTransport({
@@ -41,6 +41,7 @@ async function startEdge(
     port: 0,
     logger,
     modernEra: true,
+    ...(options.maxListens === undefined ? {} : { maxListens: options.maxListens }),
     ...(options.authenticate ? { authenticate: options.authenticate } : {}),
   });
   edges.add(edge);
@@ -386,6 +387,71 @@ describe('2026-07-28 subscriptions/listen on the HTTP edge', () => {
     assert.equal(stub.listens[0]?.released, true);
   });
 
+  test('open listens are bounded overall and per caller, refused with a JSON-RPC error, and given back on close', async () => {
+    const stub = stubSource();
+    // The caller is whoever the test says, so one edge sees several.
+    const authenticate: Authenticate = (request) => ({
+      id: String(request.headers['x-test-caller']),
+      transport: 'http',
+    });
+    // Four listens at most, so one each (a quarter) for a caller.
+    const edge = await startEdge({ source: stub.source, authenticate, maxListens: 4 });
+    const as = (caller: string) => ({ 'x-test-caller': caller });
+    const streams = new Map<string, Stream>();
+    for (const caller of ['alice', 'bob', 'carol', 'dave']) {
+      const stream = await openStream(edge.port, listenRequest(1, ['podmcp://self']), as(caller));
+      await stream.next(acknowledged);
+      streams.set(caller, stream);
+    }
+
+    const second = await refusedListen(edge.port, listenRequest(2, ['podmcp://self']), as('alice'));
+    assert.equal(second.status, 429, 'alice holds her share');
+    assert.equal(second.headers['retry-after'], '30');
+    assert.equal(second.body.id, 2);
+    assert.equal(second.body.error?.code, -32000);
+    assert.match(second.body.error?.message ?? '', /this caller has 1 open/);
+
+    const fifth = await refusedListen(edge.port, listenRequest(3, ['podmcp://self']), as('erin'));
+    assert.equal(fifth.status, 503, 'the sidecar is full');
+    assert.equal(fifth.headers['retry-after'], '30');
+    assert.match(fifth.body.error?.message ?? '', /the sidecar has 4 open/);
+    assert.equal(stub.listens.length, 4, 'a refused listen never reaches the source');
+
+    // A closed stream gives its place back: to its own caller and to anyone.
+    streams.get('alice')?.req.destroy();
+    await waitFor(() => stub.listens[0]?.released === true);
+    const again = await openStream(edge.port, listenRequest(4, ['podmcp://self']), as('erin'));
+    assert.equal(again.status, 200);
+    await again.next(acknowledged);
+    const tools = await modern(edge.port, modernRequest(5, 'tools/list'), as('alice'));
+    assert.equal(tools.status, 200, 'other requests are not bounded by listens');
+  });
+
+  test('a listen whose grant fails gives its place back when its stream closes', async () => {
+    const stub = stubSource();
+    let fail = true;
+    const source: ServerSource = {
+      server: stub.source.server,
+      listen: (caller, uris, updated) =>
+        fail ? Promise.reject(new Error('API server away')) : stub.source.listen(caller, uris, updated),
+    };
+    const edge = await startEdge({ source, maxListens: 1 });
+    const failed = await openStream(edge.port, listenRequest(1, ['podmcp://self']));
+    assert.deepEqual(((await failed.next(acknowledged)).params as Record<string, unknown>).notifications, {});
+    failed.req.destroy();
+    await failed.ended;
+    fail = false;
+    // The one place is free again once the edge has seen the failed listen's stream close (a few tries).
+    let granted: Stream | undefined;
+    for (let attempt = 0; attempt < 20 && granted === undefined; attempt += 1) {
+      const stream = await openStream(edge.port, listenRequest(2, ['podmcp://self']));
+      if (stream.status === 200) granted = stream;
+      else await stream.ended;
+    }
+    assert.ok(granted, 'the place came back');
+    await granted.next(acknowledged);
+  });
+
   test('a drain still answers a modern tool call in flight', async () => {
     const stub = stubSource();
     const edge = await startEdge({ source: stub.source });
@@ -399,6 +465,36 @@ describe('2026-07-28 subscriptions/listen on the HTTP edge', () => {
     await closing;
   });
 });
+
+/** A listen expected to be refused: its answer, or (when it was served instead) its status alone, at once. */
+function refusedListen(port: number, body: ReturnType<typeof modernRequest>, extra: Record<string, string>) {
+  return new Promise<Answer>((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/mcp',
+        headers: { ...headersFor(body), ...extra },
+        agent: false,
+      },
+      (response) => {
+        const status = response.statusCode ?? 0;
+        if (status === 200) {
+          req.destroy();
+          return resolve({ status, headers: response.headers, body: {} });
+        }
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status, headers: response.headers, body: parseAnswer(Buffer.concat(chunks).toString('utf8')) }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
 
 async function waitFor(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));

@@ -14,6 +14,7 @@
  *   authorize() refuses         → its status (what this caller may do with this JSON-RPC message)
  *   unknown or expired session  → 404  (-32001; the client initializes again; mcp-routes.ts; POST, GET, DELETE)
  *   a session's second GET      → 409  (the SDK keeps one standalone stream per session)
+ *   a listen beyond its bounds  → 503 (sidecar full) / 429 (caller's share), Retry-After (mcp/wire/http-modern.ts)
  *
  * Eras: a request whose `_meta` names a protocol version is 2026-07-28 (the SDK's classification, after every
  * check above): it goes to the SDK's serving entry (mcp/wire/http-modern.ts), which checks the version and the
@@ -51,6 +52,7 @@ import { createInFlight, type InFlight } from './in-flight.ts';
 import { MCP_PATH } from './mcp-routes.ts';
 import type { Authenticate, Authorize, ServerSource } from './seams.ts';
 import { createSessionStore, type SessionStore } from './session-store.ts';
+import { MAX_SESSIONS } from './sessions.ts';
 import { createSessionStreams, type SessionStreams } from './streams.ts';
 
 // The transport's public face (the package index takes these from here).
@@ -81,6 +83,8 @@ export interface HttpTransportOptions {
   readonly maxSessions?: number;
   readonly sessionIdleMs?: number;
   readonly sessionEvictableMs?: number;
+  /** Open 2026-07-28 listens at most (a share of them per caller); as many as sessions, MAX_SESSIONS, unless given. */
+  readonly maxListens?: number;
   readonly logger: Logger;
   /** Called when a POST /mcp ends, with how long it took; for request logs and tests. */
   readonly onRequestDone?: (info: { status: number; caller: string | undefined; durationMs: number }) => void;
@@ -118,7 +122,9 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
     logger,
   });
   const modern =
-    (options.modernEra ?? MODERN_ERA_ENABLED) ? modernFor(options.sidecar, maxBodyBytes, logger) : undefined;
+    (options.modernEra ?? MODERN_ERA_ENABLED)
+      ? modernFor(options.sidecar, maxBodyBytes, options.maxListens ?? MAX_SESSIONS, logger)
+      : undefined;
   const app = createEdgeApp({
     allowedHosts: allowedHostNames(options.allowedHosts ?? [], options.host),
     inFlight,
@@ -163,10 +169,13 @@ export async function startHttpTransport(options: HttpTransportOptions): Promise
  * The 2026-07-28 entry: one server per request, made for the caller the edge authenticated (the request's
  * authInfo), from the same source as the 2025 servers.
  */
-function modernFor(sidecar: ServerSource, maxBodyBytes: number, logger: Logger): ModernHttp {
+function modernFor(sidecar: ServerSource, maxBodyBytes: number, maxListens: number, logger: Logger): ModernHttp {
   return createModernHttp({
     factory: (era, authInfo) => sidecar.server((info) => (info as Caller | undefined) ?? (authInfo as Caller), era),
     maxBodyBytes,
+    // A listen costs what a session does (a server, a stream, watches): the same bound; shares by caller id.
+    listens: { max: maxListens },
+    ownerOf: (caller) => (caller as Caller).id,
     onerror: (error) => logger.debug({ err: error.message }, 'MCP request refused or failed'),
   });
 }

@@ -3,6 +3,12 @@
  * it: the edge routes that to http-legacy.ts), one per HTTP server, plus one per open `subscriptions/listen` so
  * that a change reaches exactly the streams that were granted its URI. No session: every request carries its
  * protocol version and client capabilities, and the SDK checks them and the MCP headers against the body.
+ *
+ * A listen holds a handler, a stream and its watches until its client goes, so open listens are bounded here,
+ * before the SDK sees them (each handler's own listen limit never applies: it serves one listen): at most
+ * `listens.max`, and a share of them per caller. Beyond either the listen is refused with a JSON-RPC error (503
+ * when the sidecar is full, 429 when the caller holds its share), with Retry-After; its place is given back
+ * whenever its stream closes (the client went, a drain ended it, or it failed).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
@@ -14,7 +20,17 @@ import {
   type Server,
 } from '@modelcontextprotocol/server';
 import type { Era } from './era.ts';
-import { type HeldListen, isListenRequest, type ListenOpener, listenedUris, narrowListen } from './listen.ts';
+import {
+  createListenPlaces,
+  type HeldListen,
+  isListenRequest,
+  LISTEN_RETRY_SECONDS,
+  type ListenBounds,
+  type ListenOpener,
+  listenedUris,
+  listenRefusal,
+  narrowListen,
+} from './listen.ts';
 
 /** A new server for one modern request, as `authInfo` (the caller the edge authenticated). */
 export type ServerFactory = (era: Era, authInfo: unknown) => Server | Promise<Server>;
@@ -23,6 +39,10 @@ export interface ModernHttpOptions {
   readonly factory: ServerFactory;
   readonly maxBodyBytes: number;
   readonly onerror: (error: Error) => void;
+  /** How many listens may be open at once, overall and per caller. */
+  readonly listens: ListenBounds;
+  /** Which caller a request's caller is, for its share of the listens. */
+  readonly ownerOf: (caller: unknown) => string;
 }
 
 export interface ModernHttp {
@@ -34,6 +54,8 @@ export interface ModernHttp {
     caller: unknown,
     openListen?: ListenOpener,
   ): Promise<void>;
+  /** Listens open right now. */
+  openListens(): number;
   /** Ends every listen stream with the graceful empty result, so a drain is not held by them. */
   closeListens(): Promise<void>;
   /** Ends everything still served (after the drain). */
@@ -58,14 +80,23 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
   const main = entry();
   const serveMain = adapt(main);
   const listening = new Set<McpHttpHandler>();
+  const places = createListenPlaces(options.listens);
   let closing = false;
 
   const serveListen = async (
     request: IncomingMessage & { auth?: AuthInfo },
     response: ServerResponse,
     body: Parameters<typeof narrowListen>[0],
+    owner: string,
     openListen: ListenOpener | undefined,
   ) => {
+    // A client already gone takes no place (its stream would never close again to give it back).
+    if (response.closed || response.destroyed) return;
+    const place = places.take(owner);
+    if (!place.taken) {
+      const status = place.reason === 'caller' ? 429 : 503;
+      return refuseListen(response, status, body.id, listenRefusal(place));
+    }
     // A handler of its own: its bus carries this stream's changes only.
     const handler = entry();
     listening.add(handler);
@@ -73,6 +104,7 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
     let ended = false;
     response.once('close', () => {
       ended = true;
+      place.release();
       listening.delete(handler);
       held?.release();
       void handler.close().catch(() => undefined);
@@ -97,9 +129,12 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
   return {
     async serve(request, response, body, caller, openListen) {
       const withCaller = Object.assign(request, { auth: caller as AuthInfo });
-      if (isListenRequest(body)) return serveListen(withCaller, response, body, openListen);
+      if (isListenRequest(body)) {
+        return serveListen(withCaller, response, body, options.ownerOf(caller), openListen);
+      }
       return serveMain(withCaller, response, body);
     },
+    openListens: () => places.open(),
     async closeListens() {
       closing = true;
       await Promise.all([...listening].map((handler) => handler.close().catch(() => undefined)));
@@ -109,4 +144,11 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
       await Promise.all([main, ...listening].map((handler) => handler.close().catch(() => undefined)));
     },
   };
+}
+
+/** A listen refused before the SDK saw it: a JSON-RPC error naming the bound, and when to try again. */
+function refuseListen(response: ServerResponse, status: number, id: string | number, message: string): void {
+  if (response.headersSent) return;
+  response.writeHead(status, { 'content-type': 'application/json', 'retry-after': String(LISTEN_RETRY_SECONDS) });
+  response.end(JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32000, message } }));
 }

@@ -48,3 +48,61 @@ export function narrowListen<T extends ListenRequest>(message: T, uris: readonly
     params: { ...params, notifications: { ...params.notifications, resourceSubscriptions: [...uris] } },
   };
 }
+
+/**
+ * A caller holds at most this share of the open listens (1/LISTEN_SHARE of the bound): one agent that listens in
+ * a loop cannot take every place from the others.
+ */
+export const LISTEN_SHARE = 4;
+/** Open listens end only when their clients go: a refused one is worth trying again well later. */
+export const LISTEN_RETRY_SECONDS = 30;
+
+export interface ListenBounds {
+  /** Open listens at most, over every caller. */
+  readonly max: number;
+  /** Open listens one caller may hold; max / LISTEN_SHARE (at least 1) unless given. */
+  readonly perCaller?: number;
+}
+
+export type ListenPlace =
+  | { readonly taken: true; readonly release: () => void }
+  | { readonly taken: false; readonly reason: 'caller' | 'sidecar'; readonly limit: number };
+
+/** The places of open listens: taken before a listen is served, given back (once) whenever it ends. */
+export interface ListenPlaces {
+  take(owner: string): ListenPlace;
+  open(): number;
+}
+
+export function createListenPlaces(bounds: ListenBounds): ListenPlaces {
+  const max = Math.max(1, bounds.max);
+  const perCaller = Math.max(1, bounds.perCaller ?? Math.floor(max / LISTEN_SHARE));
+  const held = new Map<string, number>();
+  let open = 0;
+  return {
+    take(owner) {
+      const mine = held.get(owner) ?? 0;
+      if (mine >= perCaller) return { taken: false, reason: 'caller', limit: perCaller };
+      if (open >= max) return { taken: false, reason: 'sidecar', limit: max };
+      open += 1;
+      held.set(owner, mine + 1);
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        open -= 1;
+        const left = (held.get(owner) ?? 1) - 1;
+        if (left <= 0) held.delete(owner);
+        else held.set(owner, left);
+      };
+      return { taken: true, release };
+    },
+    open: () => open,
+  };
+}
+
+/** Why a listen was refused, for its JSON-RPC error. */
+export function listenRefusal(place: Extract<ListenPlace, { taken: false }>): string {
+  const whose = place.reason === 'caller' ? 'this caller has' : 'the sidecar has';
+  return `Too many open listens: ${whose} ${place.limit} open. End one, or retry after ${LISTEN_RETRY_SECONDS} s.`;
+}
