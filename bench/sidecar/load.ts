@@ -9,8 +9,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { percentile } from '../shared/stats.ts';
 import type { HttpServerUnderLoad } from './load-servers.ts';
 import { LOAD_RATE_LIMIT } from './load-servers.ts';

@@ -5,7 +5,7 @@
  * server that answers fast with an error or with nothing cannot look good.
  */
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import type { ServerName } from './mcp-servers.ts';
 
 export const OPERATIONS = ['list_pods', 'pod_logs', 'warning_events', 'deployment_status'] as const;

@@ -295,7 +295,8 @@ export function renderMarkdown(results: SidecarResults): string {
   );
   lines.push('Servers:', '');
   for (const server of results.servers) lines.push(`- **${server.name}** ${server.version}: ${server.describe}`);
-  if (results.image) lines.push(`- **${IMAGE_LABEL}** (footprint, and the podmcp under load): ${results.image.describe}`);
+  if (results.image)
+    lines.push(`- **${IMAGE_LABEL}** (footprint, and the podmcp under load): ${results.image.describe}`);
   lines.push('');
 
   lines.push('### Footprint', '');

@@ -6,9 +6,13 @@
  *   node sdk-client.ts -n shop deploy/checkout
  *
  * PODMCP_COMMAND replaces `npx podmcp` (words separated by spaces), e.g. "node packages/cli/bin/podmcp.js".
+ *
+ * The client speaks MCP 2025-11-25, the SDK's default. `new Client(info, { versionNegotiation: { mode: 'auto' } })`
+ * tries 2026-07-28 first (podmcp connect relays both); over stdio the SDK then probes with a short-lived second
+ * `podmcp connect` before starting the real one.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
 const [command = 'npx', ...prefix] = (process.env.PODMCP_COMMAND ?? 'npx podmcp').split(' ');
 const transport = new StdioClientTransport({

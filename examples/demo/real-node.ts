@@ -5,8 +5,8 @@
  * through `podmcp connect` and the kubelet's port-forward to the sidecar running in the pod.
  */
 import { CoreV1Api } from '@kubernetes/client-node';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { stringify } from 'yaml';
 import { eventually } from '../../test/control-plane/kube.ts';
 import { REPO } from '../../test/manifests/render.ts';

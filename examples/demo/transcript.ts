@@ -1,5 +1,5 @@
 /** What the demo prints, shared by its two runs (real node, simulated node): headings, lines, the MCP session. */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 
 export function heading(text: string): void {
   process.stdout.write(`\n== ${text} ==\n`);

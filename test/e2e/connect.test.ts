@@ -9,9 +9,11 @@
  *
  * Proves: an SDK Client over stdio (initialize, tools/list, tools/call list_pods) through the process; a pod
  * that goes away is replaced by another ready pod on the next request; an action asks the agent's user through
- * connect (the sidecar's MCP session), also when connect moves to another pod; --listen serves Streamable HTTP; the
- * example SDK client script runs; and the error paths exit 1 with what to do (no sidecar injected, unknown
- * workload listing what exists, no pods/portforward permission).
+ * connect (the sidecar's MCP session), also when connect moves to another pod; a client of the 2026-07-28 era
+ * (server/discover, no session) lists and acts through connect, the approval as a multi-round-trip call, once the
+ * sidecar's era switch is on, and while it is off gets no 2026-07-28 session (pinned) or falls back to 2025 (auto);
+ * --listen serves Streamable HTTP; the example SDK client script runs; and the error paths exit 1 with what to do
+ * (no sidecar injected, unknown workload listing what exists, no pods/portforward permission).
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -27,11 +29,11 @@ import {
   setHeaderOptions,
   type V1Deployment,
 } from '@kubernetes/client-node';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client, type ElicitResult, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { defaultInjectorConfig, injectManifests } from '@podmcp/injector';
 import { parse, stringify } from 'yaml';
+import { MODERN_ERA_ENABLED } from '../../packages/sidecar/src/mcp/wire/era.ts';
 import { eventually, serviceAccountToken } from '../control-plane/kube.ts';
 import { freePorts } from '../control-plane/ports.ts';
 import { controlPlaneForSuite } from '../control-plane/suite.ts';
@@ -39,6 +41,7 @@ import { callTool, callToolError, createWorld, SERVICE_ACCOUNT, type World } fro
 import { PODMCP_BIN as BIN, connectThroughCli, REPO, startHttpSidecar } from './sidecar/process-helpers.ts';
 
 const MCP_PORT = 9810;
+const MODERN_VERSION = '2026-07-28';
 
 // The local sidecar's port is chosen before kwok starts, because kwok reads its forwarding rules at start-up.
 const [sidecarPort] = (await freePorts(1)) as [number];
@@ -298,6 +301,94 @@ describe('podmcp connect, port-forwarding to an injected sidecar', { skip }, () 
       await client.close();
     }
   });
+
+  /** An SDK client over stdio to a `podmcp connect` child, negotiating its era as `mode` says. */
+  async function connectWithEra(
+    args: readonly string[],
+    mode: 'auto' | { pin: string },
+    elicit?: (message: string) => ElicitResult,
+  ): Promise<{ client: Client; stderr: () => string }> {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [BIN, 'connect', ...args],
+      env: env(),
+      cwd: REPO,
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const client = new Client(
+      { name: 'podmcp-e2e-connect-modern', version: '1.0.0' },
+      { versionNegotiation: { mode }, ...(elicit ? { capabilities: { elicitation: { form: {} } } } : {}) },
+    );
+    if (elicit) client.setRequestHandler('elicitation/create', async (request) => elicit(request.params.message));
+    try {
+      await client.connect(transport);
+    } catch (error) {
+      await transport.close().catch(() => {});
+      throw new Error(`${(error as Error).message}\n${stderr}`, { cause: error });
+    }
+    return { client, stderr: () => stderr };
+  }
+
+  if (MODERN_ERA_ENABLED) {
+    test('2026-07-28: a pinned client discovers, lists and calls through connect, and an action is approved in two rounds', async () => {
+      const namespace = world.namespace;
+      const { client, stderr } = await connectWithEra(['-n', namespace, 'deploy/checkout'], { pin: MODERN_VERSION });
+      try {
+        assert.equal(client.getProtocolEra(), 'modern', stderr());
+        assert.equal(client.getNegotiatedProtocolVersion(), MODERN_VERSION);
+        assert.equal(client.getServerVersion()?.name, 'podmcp');
+        const { tools } = await client.listTools();
+        assert.ok(tools.some((tool) => tool.name === 'list_pods'));
+        const { structured } = await callTool<PodList>(client, 'list_pods');
+        assert.equal(structured.namespace, namespace);
+        assert.equal(structured.pods.filter((pod) => pod.name.startsWith('checkout-')).length, 2);
+      } finally {
+        await client.close();
+      }
+
+      await deploy(world, 'basket', 1, true);
+      const apps = world.admin.makeApiClient(AppsV1Api);
+      const asked: string[] = [];
+      const approving = await connectWithEra(['-n', namespace, 'deploy/basket'], { pin: MODERN_VERSION }, (message) => {
+        asked.push(message);
+        return { action: 'accept', content: { approve: true } };
+      });
+      try {
+        const scaled = await callTool<{ applied: boolean }>(approving.client, 'scale_workload', {
+          workload: 'deploy/basket',
+          replicas: 2,
+          reason: 'e2e: a 2026-07-28 approval through connect',
+        });
+        assert.equal(scaled.structured.applied, true);
+        assert.equal(asked.length, 1, 'the user was asked once');
+        assert.match(asked[0] ?? '', /dry run says/);
+        assert.equal((await apps.readNamespacedDeployment({ namespace, name: 'basket' })).spec?.replicas, 2);
+      } finally {
+        await approving.client.close();
+      }
+    });
+  } else {
+    test('2026-07-28 while the sidecar serves 2025 only: a pinned client gets no session through connect, auto falls back to 2025', async () => {
+      const args = ['-n', world.namespace, 'deploy/checkout'];
+      await assert.rejects(
+        connectWithEra(args, { pin: MODERN_VERSION }),
+        /did not offer pinned protocol version 2026-07-28/,
+      );
+      const { client } = await connectWithEra(args, 'auto');
+      try {
+        assert.equal(client.getProtocolEra(), 'legacy');
+        assert.notEqual(client.getNegotiatedProtocolVersion(), MODERN_VERSION);
+        const { structured } = await callTool<PodList>(client, 'list_pods');
+        assert.equal(structured.namespace, world.namespace);
+      } finally {
+        await client.close();
+      }
+    });
+  }
 
   test('stdout carries only JSON-RPC, and closing stdin ends the process with exit 0 after the answer', async () => {
     const child = spawn(process.execPath, [BIN, 'connect', '-n', world.namespace, 'checkout'], {

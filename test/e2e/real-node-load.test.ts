@@ -13,8 +13,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after, describe, type TestContext, test } from 'node:test';
 import { CoreV1Api, type KubernetesObject, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { BUILTIN_DEFAULTS, CLAIMED_IDENTITY_HEADER, parseQuantity } from '@podmcp/core';
 import { eventually } from '../control-plane/kube.ts';
 import {

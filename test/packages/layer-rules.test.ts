@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { REPO } from './install.ts';
 import {
   clientLibraryFindings,
   cycleFindings,
@@ -17,6 +18,8 @@ import {
   PACKAGE_DIRECTION,
   packageFindings,
   rankOf,
+  readRootCode,
+  rootMcpSdkFindings,
   SIDECAR_LAYERS,
 } from './layer-rules.ts';
 import { importsOf, resolveSpecifier, type SourceFile } from './source-graph.ts';
@@ -140,39 +143,81 @@ test('sidecar layers: an import of a file no member holds is reported, not skipp
   assert.match(findings[0]?.rule ?? '', /imports mystery\/gone\.ts, which is no file the sidecar layer table places/);
 });
 
-test('MCP SDK: planted imports outside mcp/, transport/ and the bridge are reported with file:line', () => {
+test('MCP SDK: planted imports outside mcp/ and connect/ are reported with file:line, transport/ included', () => {
   const findings = mcpSdkFindings([
     file(
       'sidecar',
       'tools/x.ts',
-      "import './definition.ts';\nimport type { Tool } from '@modelcontextprotocol/sdk/types.js';",
+      "import './definition.ts';\nimport type { Tool } from '@modelcontextprotocol/server';",
     ),
-    file('sidecar', 'serve.ts', "import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';"),
-    file('core', 'tools.ts', "import '@modelcontextprotocol/sdk/types.js';"),
-    file('cli', 'connect/command.ts', "import '@modelcontextprotocol/sdk/client/index.js';"),
+    file('sidecar', 'serve.ts', "import { Server } from '@modelcontextprotocol/server';"),
+    file('sidecar', 'transport/stdio.ts', "import { serveStdio } from '@modelcontextprotocol/server/stdio';"),
+    file('sidecar', 'transport/mcp-routes.ts', "import { toNodeHandler } from '@modelcontextprotocol/node';"),
+    file('core', 'tools.ts', "import '@modelcontextprotocol/core';"),
+    file('cli', 'main.ts', "import '@modelcontextprotocol/client';"),
   ]);
   assert.deepEqual(
     findings.map((finding) => finding.at),
     [
       'packages/sidecar/src/tools/x.ts:2',
       'packages/sidecar/src/serve.ts:1',
+      'packages/sidecar/src/transport/stdio.ts:1',
+      'packages/sidecar/src/transport/mcp-routes.ts:1',
       'packages/core/src/tools.ts:1',
-      'packages/cli/src/connect/command.ts:1',
+      'packages/cli/src/main.ts:1',
     ],
   );
-  assert.match(findings[0]?.rule ?? '', /in sidecar, only mcp\/, transport\/ may import the MCP SDK/);
-  assert.match(findings[2]?.rule ?? '', /in core, no module may import the MCP SDK/);
+  assert.match(
+    findings[2]?.rule ?? '',
+    /imports @modelcontextprotocol\/server\/stdio; in sidecar, only mcp\/ may import/,
+  );
+  assert.match(findings[4]?.rule ?? '', /in core, no module may import the MCP SDK/);
 });
 
-test('MCP SDK: mcp/, transport/ and the bridge may import it; other modules may import what wraps it', () => {
+test('MCP SDK: mcp/ (wire/ included) and connect/ may import it; transport/ may import what wraps it', () => {
   const findings = mcpSdkFindings([
-    file('sidecar', 'mcp/server.ts', "import { Server } from '@modelcontextprotocol/sdk/server/index.js';"),
-    file('sidecar', 'transport/stdio.ts', "import '@modelcontextprotocol/sdk/server/stdio.js';"),
+    file('sidecar', 'mcp/server.ts', "import { Server } from '@modelcontextprotocol/server';"),
+    file('sidecar', 'mcp/wire/stdio.ts', "import { serveStdio } from '@modelcontextprotocol/server/stdio';"),
+    file('sidecar', 'mcp/wire/http.ts', "import { toNodeHandler } from '@modelcontextprotocol/node';"),
+    file('sidecar', 'transport/stdio.ts', "import { serveStdioConnection } from '../mcp/wire/stdio.ts';"),
     file('sidecar', 'serve.ts', "import { createMcpServer } from './mcp/server.ts';"),
-    file('cli', 'connect/bridge.ts', "import '@modelcontextprotocol/sdk/client/streamableHttp.js';"),
+    file('cli', 'connect/bridge.ts', "import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';"),
+    file('cli', 'connect/stdio-framing.ts', "import { ReadBuffer } from '@modelcontextprotocol/client';"),
   ]);
   assert.deepEqual(findings, []);
   assert.deepEqual(MCP_SDK_IMPORTERS.core, []);
+  assert.deepEqual(MCP_SDK_IMPORTERS.sidecar, ['mcp/']);
+});
+
+test('MCP SDK outside the packages: the v2 client passes; the root copies of server and the v1 SDK are reported', () => {
+  const findings = rootMcpSdkFindings([
+    {
+      path: 'test/e2e/x.test.ts',
+      text: [
+        "import { Client } from '@modelcontextprotocol/client';",
+        "import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';",
+        "import { Server } from '@modelcontextprotocol/server';",
+        "import { Client as Old } from '@modelcontextprotocol/sdk/client/index.js';",
+      ].join('\n'),
+    },
+    { path: 'bench/sidecar/y.ts', text: "import type { ServerContext } from '@modelcontextprotocol/core';" },
+  ]);
+  assert.deepEqual(
+    findings.map((finding) => finding.at),
+    ['test/e2e/x.test.ts:3', 'test/e2e/x.test.ts:4', 'bench/sidecar/y.ts:1'],
+  );
+  assert.match(findings[0]?.rule ?? '', /only @modelcontextprotocol\/client may be imported/);
+});
+
+test("MCP SDK outside the packages: the repository's tests, benchmarks and examples import only the v2 client", () => {
+  const files = readRootCode(REPO);
+  assert.ok(files.some((file) => file.path === 'test/e2e/sidecar/fixture.ts'));
+  assert.ok(files.some((file) => file.path.startsWith('examples/')));
+  const findings = rootMcpSdkFindings(files);
+  assert.deepEqual(
+    findings.map((finding) => `${finding.at}: ${finding.rule}`),
+    [],
+  );
 });
 
 test('the sidecar table is the one the project agreed: context.ts between actions and format, neutral leaves last', () => {

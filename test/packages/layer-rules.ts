@@ -1,9 +1,11 @@
 /**
  * Which way imports may go, as data, and the checks that read it: the direction between packages, the rank
- * tables inside the sidecar and the injector, where the MCP SDK may be imported, and no import cycle inside any
- * package. Each check takes the
+ * tables inside the sidecar and the injector, where the MCP SDK may be imported (in the packages, and which of
+ * it the tests, benchmarks and examples may use), and no import cycle inside any package. Each check takes the
  * sources as plain values and returns findings (`file:line: rule broken`), so a test can feed it a fixture.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import ts from 'typescript';
 import { importsOf, parse, resolveSpecifier, type SourceFile, where } from './source-graph.ts';
 
@@ -82,16 +84,17 @@ export const INJECTOR_LAYERS: LayerTable = {
 export const LAYER_TABLES: readonly LayerTable[] = [SIDECAR_LAYERS, INJECTOR_LAYERS];
 
 /**
- * Where the MCP SDK may be imported, per package: a folder (`mcp/`, everything under it) or one file. In the
- * sidecar mcp/ owns the protocol (the server, its handlers, listings, elicitation) and transport/ the SDK's
- * transports (stdio, Streamable HTTP sessions); the CLI's bridge relays messages between two SDK transports.
- * Nothing else knows the SDK, so an upgrade of it is read in these places only.
+ * Where the MCP SDK (any package of the `@modelcontextprotocol` scope) may be imported, per package: a folder
+ * (`mcp/`, everything under it) or one file. In the sidecar mcp/ owns the protocol: the server and its handlers,
+ * and under mcp/wire/ the SDK's transports and serving entries for both eras; transport/ keeps the HTTP edge and
+ * stdio framing and reaches the SDK only through what mcp/ exports. In the CLI connect/ relays messages between
+ * an agent and a sidecar. Nothing else knows the SDK, so an upgrade of it is read in these places only.
  */
 export const MCP_SDK_IMPORTERS: Readonly<Record<string, readonly string[]>> = {
   core: [],
   injector: [],
-  sidecar: ['mcp/', 'transport/'],
-  cli: ['connect/bridge.ts'],
+  sidecar: ['mcp/'],
+  cli: ['connect/'],
   image: [],
 };
 
@@ -190,6 +193,53 @@ export function mcpSdkFindings(files: readonly SourceFile[]): Finding[] {
     }
   }
   return findings;
+}
+
+/** A file outside the packages, by its path from the repository root (test/e2e/x.test.ts). */
+export interface RootFile {
+  readonly path: string;
+  readonly text: string;
+}
+
+/** Where code outside the packages lives: tests, benchmarks, examples. */
+export const ROOT_CODE_DIRS = ['test', 'bench', 'examples'] as const;
+
+const MCP_CLIENT = /^@modelcontextprotocol\/client(\/|$)/;
+const MCP_TOOLS = /^@modelcontextprotocol\/(conformance|inspector)/;
+
+/**
+ * Outside the packages the MCP SDK is a client only (`@modelcontextprotocol/client` and its subpaths). The
+ * root's other copies resolve but are not the project's: its `@modelcontextprotocol/server` is the Inspector's
+ * own, older than the sidecar's, and the v1 `@modelcontextprotocol/sdk` comes with the conformance suites, so
+ * a test importing either would quietly test against the wrong SDK. The conformance suites and the Inspector
+ * are run as programs, never imported.
+ */
+export function rootMcpSdkFindings(files: readonly RootFile[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const file of files) {
+    for (const ref of importsOf(file.path, file.text)) {
+      if (!MCP_SDK.test(ref.specifier) || MCP_CLIENT.test(ref.specifier) || MCP_TOOLS.test(ref.specifier)) continue;
+      findings.push({
+        at: `${file.path}:${ref.line}`,
+        rule: `imports ${ref.specifier}; outside the packages only @modelcontextprotocol/client may be imported`,
+      });
+    }
+  }
+  return findings;
+}
+
+/** Every .ts file under ROOT_CODE_DIRS, node_modules left out. */
+export function readRootCode(repoRoot: string): RootFile[] {
+  const files: RootFile[] = [];
+  for (const dir of ROOT_CODE_DIRS) {
+    const entries = readdirSync(join(repoRoot, dir), { recursive: true, encoding: 'utf8' });
+    for (const entry of entries.sort()) {
+      const path = `${dir}/${entry.split(sep).join('/')}`;
+      if (!path.endsWith('.ts') || path.endsWith('.d.ts') || path.includes('/node_modules/')) continue;
+      files.push({ path, text: readFileSync(join(repoRoot, path), 'utf8') });
+    }
+  }
+  return files;
 }
 
 /**

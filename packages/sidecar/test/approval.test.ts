@@ -1,16 +1,14 @@
 /**
- * The approval step of an action, through the MCP gate (createMcpServer) and an SDK client over an in-memory
- * transport: the client answers the elicitation with yes, no, decline, cancel, an error, or not at all. The
+ * The approval step of an action asked of a 2025 client (elicitation on its session), through the MCP gate
+ * (createMcpServer) and an SDK client over an in-memory transport: the client answers the elicitation with yes, no, decline, cancel, an error, or not at all. The
  * action records every run; only a yes may run it for real (a dry run for the preview is the only other run).
  * With unattended actions off, a client that cannot ask is refused without running anything. The namespaced
  * client points at an address nothing listens on and is never used.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { type CallToolResult, ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, Client, type ElicitResult, InMemoryTransport } from '@modelcontextprotocol/client';
+import type { ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { requestApproval } from '../src/mcp/approval.ts';
 import { createMcpServer } from '../src/mcp/server.ts';
@@ -65,7 +63,7 @@ async function start(setup: Setup) {
   );
   const answering = setup.answering;
   if (answering !== undefined) {
-    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+    client.setRequestHandler('elicitation/create', async (request) => {
       asked.push(request.params.message);
       if (answering === 'error') throw new Error('the user interface crashed');
       if (answering === 'never') return new Promise<ElicitResult>(() => undefined);
@@ -82,7 +80,6 @@ async function start(setup: Setup) {
     async restart(options: { signal?: AbortSignal } = {}) {
       const result = (await client.callTool(
         { name: 'restart_deployment', arguments: { workload: 'web', reason: REASON } },
-        undefined,
         options,
       )) as CallToolResult;
       return { result, text: result.content.map((part) => (part.type === 'text' ? part.text : '')).join('') };
@@ -106,7 +103,7 @@ describe('an action where the client can ask its user', () => {
       assert.match(gate.asked[0] ?? '', new RegExp(`Reason given: ${REASON}`));
       assert.match(gate.asked[0] ?? '', /The server-side dry run says:\nwould restart Deployment\/web\n/);
       const record = gate.audit().find((line) => line.name === 'restart_deployment');
-      assert.deepEqual([record?.outcome, record?.approval], ['ok', 'human']);
+      assert.deepEqual([record?.outcome, record?.approval, record?.approvalStatus], ['ok', 'human', 'approved']);
     } finally {
       await gate.close();
     }
@@ -169,20 +166,26 @@ describe('requestApproval on its own', () => {
   test('no answer within its timeout: not approved, and the preview was shown first', async () => {
     const gate = await start({ answering: 'never', unattendedActions: true });
     try {
+      const signal = new AbortController().signal;
       const verdict = await requestApproval({
-        server: gate.server as Server,
+        server: gate.server,
+        // A 2025 request's context: no envelope, no state; the session's capabilities are the server's.
+        ctx: {
+          mcpReq: { id: 1, method: 'tools/call', signal, requestState: () => undefined },
+        } as unknown as ServerContext,
+        era: 'legacy',
         toolTitle: 'Restart Deployment',
         target: 'Deployment/web',
         reason: undefined,
-        preview: async () => 'would restart Deployment/web',
+        preview: async () => ({ text: 'would restart Deployment/web', digest: 'd', at: 0 }),
         unattendedAllowed: true,
         relatedRequestId: 1,
-        signal: new AbortController().signal,
+        signal,
         timeoutMs: 10,
       });
       assert.equal(verdict.approved, false);
       assert.match(
-        verdict.approved ? '' : verdict.message,
+        'message' in verdict ? verdict.message : '',
         /^Nothing was changed: the approval was not answered \(.*timed out.*\)\.$/i,
       );
       assert.equal(gate.asked.length, 1);

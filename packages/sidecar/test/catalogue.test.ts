@@ -5,12 +5,12 @@
  * the contract in @podmcp/core and the modes: read-only lists no actions, read-write lists exactly the
  * allow-list.
  */
+
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { ACTION_TOOLS, decodeSidecarEnv, READ_TOOLS, TOOL_NAMES } from '@podmcp/core';
 import pino from 'pino';
 import { updatingGoldens } from '../../../test/ci.ts';

@@ -107,14 +107,21 @@ describe('what an authenticated caller is served', () => {
 
   function source() {
     const served: Served[] = [];
+    const eras: unknown[] = [];
+    const listened: Array<{ uris: readonly string[]; narrowed: Served }> = [];
     const sidecar = {
       catalogue,
-      server(_caller: (authInfo: unknown) => Caller, narrowed?: typeof catalogue) {
+      server(_caller: (authInfo: unknown) => Caller, era?: 'legacy' | 'modern', narrowed?: typeof catalogue) {
         served.push(narrowed);
+        eras.push(era);
         return {} as ReturnType<ServerSource['server']>;
       },
+      async listen(_caller: Caller, uris: readonly string[], _updated: (uri: string) => void, narrowed?: Served) {
+        listened.push({ uris, narrowed });
+        return { uris: [], release: () => undefined };
+      },
     };
-    return { served, restricted: restrictTo(sidecar) };
+    return { served, eras, listened, restricted: restrictTo(sidecar) };
   }
   const caller = (allowed?: string[]) => ({
     id: 'alice',
@@ -140,6 +147,20 @@ describe('what an authenticated caller is served', () => {
       },
       undefined,
     ]);
+  });
+
+  test('the era asked for reaches the sidecar; a listen is narrowed to its caller like a server', async () => {
+    const { eras, listened, restricted } = source();
+    restricted.server(() => caller(), 'modern');
+    restricted.server(() => caller());
+    assert.deepEqual(eras, ['modern', undefined]);
+    await restricted.listen?.(caller(['diagnose']), ['podmcp://self'], () => undefined);
+    await restricted.listen?.(caller(), ['podmcp://self'], () => undefined);
+    assert.deepEqual(
+      listened.map((entry) => entry.narrowed?.resources),
+      [[], undefined],
+      'no resources grant: nothing to watch; not narrowed: the whole catalogue',
+    );
   });
 
   test('a session still serves its caller only while the allowed names are the same', () => {

@@ -3,11 +3,10 @@
  * naming its untrusted fields), a resource, a prompt and an error message each carry their answer's own nonce
  * and never the placeholder. Over an in-memory transport; the definitions here never call Kubernetes.
  */
+
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import { ToolFailure } from '../src/failure.ts';
 import { UNTRUSTED_FIELDS } from '../src/gate/untrusted-fields.ts';

@@ -186,11 +186,80 @@ describe('approve', () => {
         }),
       },
     });
+    call.context = { ...call.context, now: () => new Date(0) };
     await approve(redactor, 1000)(call, counting().next);
-    const preview = await asked[0]?.preview();
+    const preview = (await asked[0]?.preview())?.text;
     assert.deepEqual(runs, [{ dry_run: true }], 'the preview ran the action as a dry run');
     assert.ok(preview?.startsWith(`token=${REDACTED} zzz`), preview?.slice(0, 40));
     assert.equal(Buffer.byteLength(preview ?? ''), PREVIEW_BYTES);
+  });
+
+  test('the question names the call: its name and its arguments as sent', async () => {
+    const { asked, ask } = asking({ approved: true, by: 'human' });
+    await approve(redactor, 1000)(acting({ ask, name: 'thing', arguments: { reason: 'r', n: 1 } }), counting().next);
+    assert.deepEqual([asked[0]?.name, asked[0]?.arguments], ['thing', { reason: 'r', n: 1 }]);
+  });
+
+  test('a pending verdict ends the call: nothing runs, nothing fails, the answer to send is kept', async () => {
+    const pending = { resultType: 'input_required' };
+    const { ask } = asking({ approved: false, pending, correlation: 'c-1', status: 'asked' });
+    const { state, next } = counting();
+    const call = acting({ ask });
+    await approve(redactor, 1000)(call, next);
+    assert.deepEqual(
+      [call.pending, call.failure, call.approval, call.approvalId, call.approvalStatus, state.calls],
+      [pending, undefined, undefined, 'c-1', 'asked', 0],
+    );
+  });
+
+  test('a verdict’s correlation and status are kept on a refusal too', async () => {
+    const { ask } = asking({ approved: false, message: 'no', correlation: 'c-2', status: 'declined' });
+    const call = acting({ ask });
+    await failureOf(approve(redactor, 1000)(call, counting().next));
+    assert.deepEqual([call.approvalId, call.approvalStatus, call.pending], ['c-2', 'declined', undefined]);
+  });
+
+  describe('the preview’s digest', () => {
+    /** An action whose dry run shows the clock and a value that can change underneath. */
+    function clocked(state: { value: string }) {
+      const { asked, ask } = asking({ approved: true, by: 'human' });
+      const call = acting({
+        ask,
+        subjectFields: {
+          acts: true,
+          run: async (_input, context) => ({ at: context.now().toISOString(), value: state.value }),
+          answer: (result) => ({
+            structured: result,
+            render: (value) => JSON.stringify(value),
+            clean: (text) => text,
+          }),
+        },
+      });
+      call.context = { ...call.context, now: () => new Date(1_000) };
+      return { asked, call };
+    }
+
+    test('the same change on the same clock has the same digest; the frames’ nonce does not count', async () => {
+      const state = { value: 'a' };
+      const { asked, call } = clocked(state);
+      await approve(redactor, 1000)(call, counting().next);
+      const first = await asked[0]?.preview();
+      assert.equal(first?.at, 1_000, 'the dry run ran on the call’s clock');
+      const again = await asked[0]?.preview(first?.at);
+      assert.equal(again?.digest, first?.digest);
+      const later = await asked[0]?.preview(5_000);
+      assert.notEqual(later?.digest, first?.digest, 'the clock shows in this preview');
+      assert.match(later?.text ?? '', /1970-01-01T00:00:05\.000Z/);
+    });
+
+    test('a different change on the same clock has another digest', async () => {
+      const state = { value: 'a' };
+      const { asked, call } = clocked(state);
+      await approve(redactor, 1000)(call, counting().next);
+      const first = await asked[0]?.preview();
+      state.value = 'b';
+      assert.notEqual((await asked[0]?.preview(first?.at))?.digest, first?.digest);
+    });
   });
 });
 

@@ -292,6 +292,21 @@ describe('audit', () => {
     assert.match(huge as string, /^\{"query":"qqq/);
   });
 
+  test('an approval asked for a later request: the round is recorded as approval-requested, with its id', () => {
+    const asked = plainCall({ pending: { resultType: 'input_required' }, approvalId: 'a-1', approvalStatus: 'asked' });
+    const record = auditRecord(asked, redactor, 0);
+    assert.deepEqual(
+      [record.outcome, record.approvalId, record.approvalStatus, record.error, record.bytes],
+      ['approval-requested', 'a-1', 'asked', undefined, 0],
+    );
+    const refused = auditRecord(
+      plainCall({ failure: new ToolFailure('no', 'refused'), approvalId: 'a-1', approvalStatus: 'declined' }),
+      redactor,
+      0,
+    );
+    assert.deepEqual([refused.outcome, refused.approvalId, refused.approvalStatus], ['refused', 'a-1', 'declined']);
+  });
+
   test('a failure’s bytes are its message’s', () => {
     const record = auditRecord(plainCall({ failure: new ToolFailure('né', 'invalid') }), redactor, 0);
     assert.deepEqual([record.bytes, record.error], [3, 'invalid']);

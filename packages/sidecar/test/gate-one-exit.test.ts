@@ -4,11 +4,16 @@
  * answer budget, every error and echoed input stays within that budget, and a resource read with bad input is
  * invalid params. The definitions here never call Kubernetes.
  */
+
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { type CallToolResult, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type CallToolResult,
+  Client,
+  InMemoryTransport,
+  ProtocolError,
+  ProtocolErrorCode,
+} from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import { ToolFailure } from '../src/failure.ts';
 import { createCallGate } from '../src/governance/concurrency.ts';
@@ -148,11 +153,11 @@ async function start() {
   };
 }
 
-async function protocolError(work: Promise<unknown>): Promise<McpError> {
+async function protocolError(work: Promise<unknown>): Promise<ProtocolError> {
   try {
     await work;
   } catch (error) {
-    assert.ok(error instanceof McpError, `expected an McpError, got ${String(error)}`);
+    assert.ok(error instanceof ProtocolError, `expected an ProtocolError, got ${String(error)}`);
     return error;
   }
   assert.fail('expected a protocol error');
@@ -238,10 +243,17 @@ describe('bounded echoes', () => {
     ];
     for (const error of errors) {
       assert.ok(Buffer.byteLength(error.message) < 512, `${error.code}: ${Buffer.byteLength(error.message)} bytes`);
+      const data = JSON.stringify(error.data ?? null);
+      assert.ok(Buffer.byteLength(data) < 512, `${error.code}: data of ${Buffer.byteLength(data)} bytes`);
     }
     assert.deepEqual(
       errors.map((error) => error.code),
-      [ErrorCode.InvalidParams, ErrorCode.InvalidParams, ErrorCode.InvalidParams, ErrorCode.InvalidParams],
+      [
+        ProtocolErrorCode.InvalidParams,
+        ProtocolErrorCode.InvalidParams,
+        ProtocolErrorCode.InvalidParams,
+        ProtocolErrorCode.InvalidParams,
+      ],
       'a URI over the matcher’s limit is bad input, not an unknown resource',
     );
     assert.match(errors[1]?.message ?? '', /This URI cannot be read: URI exceeds maximum length/);
@@ -256,15 +268,16 @@ describe('every path out', () => {
   const EXITS: Record<string, string> = {
     initialize: 'the SDK: server info and instructions',
     ping: 'the SDK: an empty result',
+    'logging/setLevel': 'the SDK: an empty result (the log notes name a call and its outcome, never its arguments)',
     'tools/list': 'the catalogue: fixed text',
     'resources/templates/list': 'the catalogue: fixed text',
     'prompts/list': 'the catalogue: fixed text',
     'tools/call': 'the gate',
-    'resources/read': 'the gate',
+    'resources/read': 'the gate; a not-found error also echoes the URI in its data: redacted, then clipped',
     'prompts/get': 'the gate',
     'resources/list': 'names from the cluster: stripped and redacted',
     'completion/complete': 'names from the cluster: stripped and redacted',
-    'resources/subscribe': 'a refusal that echoes the URI: clipped and redacted',
+    'resources/subscribe': 'a refusal that echoes the URI: clipped and redacted; or fixed text',
     'resources/unsubscribe': 'an empty result',
   };
 
@@ -302,10 +315,22 @@ describe('every path out', () => {
 });
 
 describe('resource error codes', () => {
+  test('an unknown URI: -32602 with the URI in its data, redacted before it is clipped, as in the message', async () => {
+    const gate = await start();
+    // The cut at 128 characters falls inside the secret: clipped first, its first part would be shown.
+    const uri = `podmcp://nothing/${'x'.repeat(128 - 'podmcp://nothing/'.length - 12)}${SECRET}`;
+    const error = await protocolError(gate.client.readResource({ uri }));
+    assert.equal(error.code, ProtocolErrorCode.InvalidParams);
+    const echoed = String((error.data as { uri?: unknown } | undefined)?.uri);
+    assert.ok(echoed.startsWith('podmcp://nothing/xxx') && echoed.length <= 129, echoed);
+    assertNoFragment(echoed, 'the error’s data');
+    assertNoFragment(error.message, 'the error’s message');
+  });
+
   test('bad input in the URI is invalid params (-32602), naming what is wrong', async () => {
     const gate = await start();
     const error = await protocolError(gate.client.readResource({ uri: 'podmcp://test/pods/Not_A_Name' }));
-    assert.equal(error.code, ErrorCode.InvalidParams);
+    assert.equal(error.code, ProtocolErrorCode.InvalidParams);
     assert.match(error.message, /"Not_A_Name" is not a pod name\./);
   });
 
@@ -327,7 +352,7 @@ describe('resource error codes', () => {
     const client = new Client({ name: 'one-exit-test', version: '1.0.0' });
     await client.connect(clientSide);
     const error = await protocolError(client.readResource({ uri: 'podmcp://workloads/secrets/web' }));
-    assert.equal(error.code, ErrorCode.InvalidParams);
+    assert.equal(error.code, ProtocolErrorCode.InvalidParams);
     assert.match(error.message, /kind must be one of deployments, /);
     assert.equal(offline.kube.requestCount(), 0);
   });
@@ -335,7 +360,7 @@ describe('resource error codes', () => {
   test('a bug while reading is still an internal error (-32603): the agent’s input was fine', async () => {
     const gate = await start();
     const error = await protocolError(gate.client.readResource({ uri: 'podmcp://test/pods/bug' }));
-    assert.equal(error.code, ErrorCode.InternalError);
+    assert.equal(error.code, ProtocolErrorCode.InternalError);
   });
 
   test('a good read still answers', async () => {

@@ -71,6 +71,53 @@ describe('the pipeline', () => {
     assert.equal(audit().filter((record) => record.outcome === 'refused').length, 10);
   });
 
+  test('an approval asked for a later request: nothing runs, is claimed or fails; the round is audited', async () => {
+    const { gate, audit } = pipeline();
+    let runs = 0;
+    const subjectFields = {
+      acts: true,
+      target: () => 'Deployment/web',
+      run: async () => {
+        runs += 1;
+        return { applied: false };
+      },
+    };
+    const pending = { resultType: 'input_required' };
+    const asking = plainCall({
+      subjectFields,
+      ask: async () => ({ approved: false, pending, correlation: 'a-1', status: 'asked' }),
+    });
+    await gate(asking);
+    assert.deepEqual([asking.pending, asking.failure, asking.reply, runs], [pending, undefined, undefined, 0]);
+    // The round that brings the yes: the target was not left claimed by the first.
+    const answered = plainCall({
+      subjectFields,
+      ask: async () => ({ approved: true, by: 'human', correlation: 'a-1', status: 'approved' }),
+    });
+    await gate(answered);
+    assert.deepEqual([answered.failure, answered.pending, runs], [undefined, undefined, 1]);
+    assert.deepEqual(
+      audit().map((record) => [record.outcome, record.approvalId, record.approvalStatus, record.approval]),
+      [
+        ['approval-requested', 'a-1', 'asked', undefined],
+        ['ok', 'a-1', 'approved', 'human'],
+      ],
+    );
+  });
+
+  test('every round of an approval takes its own rate-limit token', async () => {
+    const { gate } = pipeline(6);
+    const ask = async () => ({ approved: false as const, pending: {}, status: 'asked' as const });
+    const rounds = [];
+    for (let i = 0; i < 6; i += 1) {
+      const call = plainCall({ subjectFields: { acts: true, target: () => 'Deployment/web' }, ask });
+      await gate(call);
+      rounds.push(call.failure?.kind ?? 'pending');
+    }
+    // The burst of five: the sixth round is refused like any sixth call.
+    assert.deepEqual(rounds, ['pending', 'pending', 'pending', 'pending', 'pending', 'rate-limited']);
+  });
+
   test('an action without a way to ask is refused before it runs', async () => {
     const { gate } = pipeline();
     let runs = 0;

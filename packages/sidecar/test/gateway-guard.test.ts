@@ -5,12 +5,11 @@
  * stays 0, no request is observed); one inside passes the guard and fails only on the wire. The gateway's own
  * calls pass the same guard, each observed once at its path. The rules themselves: namespace-guard.test.ts.
  */
+
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { decodeSidecarEnv } from '@podmcp/core';
 import { pino } from 'pino';
 import { createNamespacedKube } from '../src/kube/namespaced-kube.ts';

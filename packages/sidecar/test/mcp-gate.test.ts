@@ -3,11 +3,16 @@
  * definitions whose handlers never call Kubernetes: the NamespacedKube points at an address nothing listens on
  * and is never used.
  */
+
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { type CallToolResult, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type CallToolResult,
+  Client,
+  InMemoryTransport,
+  ProtocolError,
+  ProtocolErrorCode,
+} from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import { ToolFailure } from '../src/failure.ts';
 import { type CallGate, createCallGate } from '../src/governance/concurrency.ts';
@@ -296,11 +301,11 @@ function textOf(result: CallToolResult): string {
   return result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
 }
 
-async function protocolError(work: Promise<unknown>): Promise<McpError> {
+async function protocolError(work: Promise<unknown>): Promise<ProtocolError> {
   try {
     await work;
   } catch (error) {
-    assert.ok(error instanceof McpError, `expected an McpError, got ${String(error)}`);
+    assert.ok(error instanceof ProtocolError, `expected an ProtocolError, got ${String(error)}`);
     return error;
   }
   assert.fail('expected a protocol error');
@@ -380,7 +385,7 @@ describe('tools/call: the gate', () => {
   test('an unknown tool is a protocol error naming the tools that exist', async () => {
     const gate = await start();
     const error = await protocolError(gate.client.callTool({ name: 'get_secrets', arguments: {} }));
-    assert.equal(error.code, ErrorCode.InvalidParams);
+    assert.equal(error.code, ProtocolErrorCode.InvalidParams);
     assert.match(error.message, /Unknown tool get_secrets\. Available: list_pods, get_pod_logs/);
     const record = gate.audit().find((entry) => entry.name === 'get_secrets');
     assert.equal(record?.outcome, 'refused', 'a call of a tool that does not exist is audited too');
@@ -670,9 +675,9 @@ describe('resources', () => {
     for (let i = 0; i < 5; i += 1) await gate.client.readResource({ uri: 'podmcp://test/static' });
     const message = 'Rate limit reached (6 calls per minute per caller). Retry after 10 s.';
     const read = await protocolError(gate.client.readResource({ uri: 'podmcp://test/static' }));
-    assert.deepEqual([read.code, read.message.endsWith(`: ${message}`)], [ErrorCode.InvalidRequest, true]);
+    assert.deepEqual([read.code, read.message], [ProtocolErrorCode.InvalidRequest, message]);
     const prompt = await protocolError(gate.client.getPrompt({ name: 'triage', arguments: { pod: 'web-1' } }));
-    assert.deepEqual([prompt.code, prompt.message.endsWith(`: ${message}`)], [ErrorCode.InvalidRequest, true]);
+    assert.deepEqual([prompt.code, prompt.message], [ProtocolErrorCode.InvalidRequest, message]);
     assert.deepEqual(
       gate
         .audit()
@@ -683,10 +688,12 @@ describe('resources', () => {
     await gate.close();
   });
 
-  test('an unknown resource is error -32002', async () => {
+  // -32602 with the URI in its data: the 2026-07-28 code, which the SDK answers in both eras (clients of the
+  // 2025 versions are told to accept it beside -32002).
+  test('an unknown resource is invalid params -32602 naming the URI', async () => {
     const gate = await start();
     const error = await protocolError(gate.client.readResource({ uri: 'podmcp://test/nothing' }));
-    assert.equal(error.code, -32002);
+    assert.deepEqual([error.code, error.data], [ProtocolErrorCode.InvalidParams, { uri: 'podmcp://test/nothing' }]);
     assert.match(error.message, /Unknown resource podmcp:\/\/test\/nothing/);
     await gate.close();
   });
@@ -707,7 +714,7 @@ describe('prompts and completion', () => {
   test('a missing required argument is an error naming it', async () => {
     const gate = await start();
     const error = await protocolError(gate.client.getPrompt({ name: 'triage', arguments: { focus: 'memory' } }));
-    assert.equal(error.code, ErrorCode.InvalidParams);
+    assert.equal(error.code, ProtocolErrorCode.InvalidParams);
     assert.match(error.message, /Missing argument: pod/);
     const unknown = await protocolError(gate.client.getPrompt({ name: 'nope' }));
     assert.match(unknown.message, /Unknown prompt nope\. Available: triage/);

@@ -19,7 +19,7 @@ import {
   type V1ContainerStatus,
   type V1PodSpec,
 } from '@kubernetes/client-node';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { appendPodLog } from '../../control-plane/harness.ts';
 import { eventually } from '../../control-plane/kube.ts';
 import { controlPlaneForSuite } from '../../control-plane/suite.ts';

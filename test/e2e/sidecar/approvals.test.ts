@@ -2,12 +2,14 @@
  * Human in the loop: a mutating tool asks the client's user through MCP elicitation, showing what the
  * server-side dry run says will change, and acts only on an explicit yes. A no, a cancel, no answer in time or
  * a client that cannot ask (without the unattended policy) changes nothing. Every outcome is audited. Each
- * answer is proven in memory and over Streamable HTTP (the SDK client's session, as an injected sidecar serves).
+ * answer is proven in memory and over Streamable HTTP in both protocol eras: a 2025 client's session (the
+ * question travels on the tools/call's stream), and a 2026-07-28 client, which gets the question as the call's
+ * "input required" answer and calls again with the user's answer (no session; both requests audited, linked).
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { AppsV1Api } from '@kubernetes/client-node';
-import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { AppsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { ElicitResult } from '@modelcontextprotocol/client';
 import { controlPlaneForSuite } from '../../control-plane/suite.ts';
 import { callTool, callToolError, connectSidecar, createWorld, deployApp, type World } from './fixture.ts';
 
@@ -16,7 +18,8 @@ const { plane, skip } = await controlPlaneForSuite({ nodes: true });
 const READ_WRITE = { PODMCP_MODE: 'read-write', PODMCP_ACTION_COOLDOWN: '0', PODMCP_RATE_LIMIT: '6000' };
 const REASON = 'e2e: the app leaks memory; a restart buys time until the fix ships';
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
-type Transport = 'in-memory' | 'http';
+/** How the client reaches the sidecar: in memory, or over HTTP as a 2025 or a 2026-07-28 client. */
+type Transport = 'in-memory' | 'http' | 'http-modern';
 
 describe('actions need a human yes where the client can ask', { skip }, () => {
   let world: World;
@@ -49,12 +52,13 @@ describe('actions need a human yes where the client can ask', { skip }, () => {
     const sidecar = await connectSidecar(world, {
       podName: ownPod,
       env: READ_WRITE,
-      transport,
+      transport: transport === 'in-memory' ? 'in-memory' : 'http',
+      era: transport === 'http-modern' ? 'modern' : 'legacy',
       claimedIdentity: 'alice/e2e',
       clientCapabilities: { elicitation: { form: {} } },
       ...options,
       prepareClient: (client) =>
-        client.setRequestHandler(ElicitRequestSchema, async (request) => {
+        client.setRequestHandler('elicitation/create', async (request) => {
           asked.push(request.params.message);
           return answer ?? new Promise<ElicitResult>(() => undefined);
         }),
@@ -66,7 +70,7 @@ describe('actions need a human yes where the client can ask', { skip }, () => {
     (await world.admin.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'web', namespace: world.namespace }))
       .spec?.replicas;
 
-  for (const transport of ['in-memory', 'http'] as const) {
+  for (const transport of ['in-memory', 'http', 'http-modern'] as const) {
     test(`${transport} yes: the user sees the dry run, then the restart is applied and audited as approved by a human`, async () => {
       const before = await restartedAt();
       const { sidecar, asked } = await withAnswer(transport, { action: 'accept', content: { approve: true } });
@@ -90,6 +94,19 @@ describe('actions need a human yes where the client can ask', { skip }, () => {
           assert.equal(record?.claimed, 'alice/e2e');
           assert.equal(sidecar.http?.sessions(), 1, 'one session carried the call and the question');
         }
+        if (transport === 'http-modern') {
+          assert.equal(sidecar.client.getProtocolEra(), 'modern');
+          assert.equal(sidecar.http?.sessions(), 0, 'no session: the answer came with a second request');
+          const rounds = sidecar.audit.filter((entry) => entry.name === 'restart_deployment');
+          assert.deepEqual(
+            rounds.map((entry) => [entry.outcome, entry.transport, entry.claimed]),
+            [
+              ['approval-requested', 'http', 'alice/e2e'],
+              ['ok', 'http', 'alice/e2e'],
+            ],
+          );
+          assert.equal(rounds[0]?.approvalId, rounds[1]?.approvalId, 'both requests name the same approval');
+        }
       } finally {
         await sidecar.close();
       }
@@ -101,6 +118,8 @@ describe('actions need a human yes where the client can ask', { skip }, () => {
       ['accepted without approving', { action: 'accept', content: { approve: false } }],
       ['no answer in time', undefined],
     ] as const) {
+      // A 2026-07-28 client holds the question itself: an unanswered one never comes back (unit-tested).
+      if (transport === 'http-modern' && answer === undefined) continue;
       test(`${transport} ${label}: nothing changes, the answer says so, and the refusal is audited`, async () => {
         const before = await restartedAt();
         const { sidecar, asked } = await withAnswer(transport, answer as ElicitResult | undefined, {
@@ -124,6 +143,54 @@ describe('actions need a human yes where the client can ask', { skip }, () => {
       });
     }
   }
+
+  test('http-modern: the Deployment changes while the question is open: asked again with the new dry run, and the yes to that one is what applies', async () => {
+    const apps = world.admin.makeApiClient(AppsV1Api);
+    const start = (await replicas()) ?? 1;
+    const asked: string[] = [];
+    const sidecar = await connectSidecar(world, {
+      podName: ownPod,
+      env: READ_WRITE,
+      transport: 'http',
+      era: 'modern',
+      clientCapabilities: { elicitation: { form: {} } },
+      prepareClient: (client) =>
+        client.setRequestHandler('elicitation/create', async (request) => {
+          asked.push(request.params.message);
+          if (asked.length === 1) {
+            // Someone else scales it before the user answers: the change asked about is no longer the one to apply.
+            await apps.patchNamespacedDeployment(
+              { name: 'web', namespace: world.namespace, body: { spec: { replicas: start + 1 } } },
+              setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+            );
+          }
+          return { action: 'accept', content: { approve: true } };
+        }),
+    });
+    try {
+      const result = await callTool<{ applied: boolean }>(sidecar.client, 'scale_workload', {
+        workload: 'deploy/web',
+        replicas: start + 2,
+        reason: REASON,
+      });
+      assert.equal(result.structured.applied, true);
+      assert.equal(asked.length, 2, 'asked again after the change');
+      assert.match(asked[0] ?? '', new RegExp(`\\b${start}\\b.*\\b${start + 2}\\b`));
+      assert.match(asked[1] ?? '', new RegExp(`\\b${start + 1}\\b.*\\b${start + 2}\\b`));
+      assert.equal(await replicas(), start + 2);
+      const rounds = sidecar.audit.filter((entry) => entry.name === 'scale_workload');
+      assert.deepEqual(
+        rounds.map((entry) => [entry.outcome, entry.approvalStatus]),
+        [
+          ['approval-requested', 'asked'],
+          ['approval-requested', 'preview-changed'],
+          ['ok', 'approved'],
+        ],
+      );
+    } finally {
+      await sidecar.close();
+    }
+  });
 
   test('http: a session answers only the caller that created it; its id cannot borrow approvals', async () => {
     const { sidecar } = await withAnswer('http', { action: 'accept', content: { approve: true } });

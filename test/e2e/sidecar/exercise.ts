@@ -3,7 +3,7 @@
  * resource (fixed, listed and template-expanded), every prompt — and collects every answer, errors included.
  * The canary and namespace-lock suites use it so that a tool added later is covered without editing them.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 
 export interface Answer {
   readonly what: string;

@@ -10,10 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/client';
+import { Client, InMemoryTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { CLAIMED_IDENTITY_HEADER, decodeSidecarEnv } from '@podmcp/core';
 import pino from 'pino';
 import { createSidecar, type Sidecar } from '../../../packages/sidecar/src/sidecar.ts';
@@ -111,6 +109,8 @@ export interface ConnectOptions {
   readonly claimedIdentity?: string;
   /** Overrides how long a human has to approve an action. */
   readonly approvalTimeoutMs?: number;
+  /** `modern`: over HTTP, a client pinned to 2026-07-28 and an edge that serves it (whatever the era switch says). */
+  readonly era?: 'legacy' | 'modern';
 }
 
 /** A sidecar for the world's namespace, connected to an SDK client (in memory, or over Streamable HTTP). */
@@ -142,7 +142,10 @@ export async function connectSidecar(world: World, options: ConnectOptions = {})
   });
   const client = new Client(
     { name: 'podmcp-e2e', version: '1.0.0' },
-    options.clientCapabilities ? { capabilities: options.clientCapabilities } : undefined,
+    {
+      ...(options.clientCapabilities ? { capabilities: options.clientCapabilities } : {}),
+      ...(options.era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}),
+    },
   );
   options.prepareClient?.(client);
   if (options.transport === 'http') {
@@ -151,6 +154,7 @@ export async function connectSidecar(world: World, options: ConnectOptions = {})
       host: '127.0.0.1',
       port: 0,
       logger: pino({ level: 'silent' }),
+      ...(options.era === 'modern' ? { modernEra: true } : {}),
     });
     const headers: Record<string, string> =
       options.claimedIdentity === undefined ? {} : { [CLAIMED_IDENTITY_HEADER]: options.claimedIdentity };

@@ -1,7 +1,9 @@
 /**
  * An independent MCP client — the MCP Inspector's CLI, not the SDK this repository builds on — drives the
  * real `podmcp serve` process, over stdio (the Inspector starts the sidecar) and over Streamable HTTP (the
- * sidecar runs on its own), against the real control plane with the read-only ServiceAccount's token.
+ * sidecar runs on its own), against the real control plane with the read-only ServiceAccount's token, once
+ * per protocol era the Inspector offers (`--protocol-era legacy`, its default for ad-hoc runs, and `auto`,
+ * which tries server/discover first), asserting the version each run negotiated.
  * If a protocol detail only our own SDK tolerates crept in, this is where it shows.
  */
 import assert from 'node:assert/strict';
@@ -11,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { controlPlaneForSuite } from '../../control-plane/suite.ts';
+import { LEGACY_VERSION, MODERN_ERA_ENABLED, MODERN_VERSION, PREFERRED_VERSION } from '../../interop/clients.ts';
 import { createWorld, deployApp, type World } from './fixture.ts';
 import { PODMCP_BIN as BIN, REPO, startHttpSidecar } from './process-helpers.ts';
 
@@ -92,10 +95,17 @@ describe('the MCP Inspector CLI against the podmcp serve process', { skip }, () 
   }
 
   /**
-   * Every method the suite asks, and what each answer must hold; run once per transport. The target comes
-   * last: for stdio it is `-- COMMAND ARGS…`, and everything after `--` belongs to the server.
+   * Every method the suite asks, and what each answer must hold; run once per transport and era. The target
+   * comes last: for stdio it is `-- COMMAND ARGS…`, and everything after `--` belongs to the server. The
+   * Inspector's `initialize` method reports what the connection negotiated (also after server/discover).
    */
-  async function exercise(target: readonly string[]): Promise<void> {
+  async function exercise(era: 'legacy' | 'auto', expectedVersion: string, where: readonly string[]): Promise<void> {
+    const target = ['--protocol-era', era, ...where];
+    const negotiated = await inspect(['--method', 'initialize', ...target]);
+    assert.equal(negotiated.code, 0, `${negotiated.stdout}\n${negotiated.stderr}`);
+    assert.equal(negotiated.json.result?.protocolVersion, expectedVersion, `${era}: ${negotiated.stdout}`);
+    assert.equal((negotiated.json.result?.serverInfo as { name?: string } | undefined)?.name, 'podmcp');
+
     const listed = await inspect(['--method', 'tools/list', ...target]);
     assert.equal(listed.code, 0, listed.stderr);
     const tools = listed.json.result?.tools as Array<{ name: string; inputSchema: { type: string } }>;
@@ -171,30 +181,80 @@ describe('the MCP Inspector CLI against the podmcp serve process', { skip }, () 
     assert.match(messages[0]?.content.text ?? '', /## Diagnosis/);
   }
 
-  test('over stdio: the Inspector starts the sidecar itself', async () => {
-    const environment = Object.entries(sidecarEnv).flatMap(([name, value]) => ['-e', `${name}=${value}`]);
-    await exercise([...environment, '--', process.execPath, BIN, 'serve', '--transport', 'stdio']);
-  });
+  const stdioTarget = () => [
+    ...Object.entries(sidecarEnv).flatMap(([name, value]) => ['-e', `${name}=${value}`]),
+    '--',
+    process.execPath,
+    BIN,
+    'serve',
+    '--transport',
+    'stdio',
+  ];
+  const eras = [
+    { era: 'legacy', version: LEGACY_VERSION, note: '' },
+    {
+      era: 'auto',
+      version: PREFERRED_VERSION,
+      note: MODERN_ERA_ENABLED ? '' : ' (era switch off: falls back to 2025)',
+    },
+  ] as const;
 
-  test('over Streamable HTTP: the sidecar runs on its own, the Inspector connects to /mcp', async () => {
-    const sidecar = await startHttpSidecar({ PATH: process.env.PATH ?? '', HOME: scratch, ...sidecarEnv });
-    children.add(sidecar.child);
-    await exercise(['--transport', 'http', '--server-url', sidecar.url]);
-    sidecar.child.kill('SIGTERM');
-    assert.equal(await sidecar.exited, 0);
-    // Both tool calls the Inspector made are in the audit trail, with the HTTP caller.
-    const audited = sidecar
-      .stderr()
-      .split('\n')
-      .filter((line) => line.includes('"audit":true'))
-      .map((line) => JSON.parse(line) as { name: string; caller: string; outcome: string })
-      .filter((record) => record.name === 'list_pods');
-    assert.deepEqual(
-      audited.map((record) => [record.name, record.caller, record.outcome]),
-      [
-        ['list_pods', 'http:127.0.0.1', 'ok'],
-        ['list_pods', 'http:127.0.0.1', 'ok'],
-      ],
-    );
-  });
+  for (const { era, version, note } of eras) {
+    test(`over stdio, --protocol-era ${era}${note}: the Inspector starts the sidecar itself, negotiates ${version}`, async () => {
+      await exercise(era, version, stdioTarget());
+    });
+
+    test(`over Streamable HTTP, --protocol-era ${era}${note}: the Inspector connects to /mcp, negotiates ${version}`, async () => {
+      const sidecar = await startHttpSidecar({ PATH: process.env.PATH ?? '', HOME: scratch, ...sidecarEnv });
+      children.add(sidecar.child);
+      await exercise(era, version, ['--transport', 'http', '--server-url', sidecar.url]);
+      sidecar.child.kill('SIGTERM');
+      assert.equal(await sidecar.exited, 0);
+      // Both tool calls the Inspector made are in the audit trail, with the HTTP caller.
+      const audited = sidecar
+        .stderr()
+        .split('\n')
+        .filter((line) => line.includes('"audit":true'))
+        .map((line) => JSON.parse(line) as { name: string; caller: string; outcome: string })
+        .filter((record) => record.name === 'list_pods');
+      assert.deepEqual(
+        audited.map((record) => [record.name, record.caller, record.outcome]),
+        [
+          ['list_pods', 'http:127.0.0.1', 'ok'],
+          ['list_pods', 'http:127.0.0.1', 'ok'],
+        ],
+      );
+    });
+  }
+
+  test(
+    MODERN_ERA_ENABLED
+      ? '--protocol-era modern (2026-07-28 pinned, no fallback) over both transports'
+      : '--protocol-era modern gets no 2026-07-28 session while the era switch is off',
+    async () => {
+      const sidecar = await startHttpSidecar({ PATH: process.env.PATH ?? '', HOME: scratch, ...sidecarEnv });
+      children.add(sidecar.child);
+      for (const where of [stdioTarget(), ['--transport', 'http', '--server-url', sidecar.url]]) {
+        const pinned = await inspect(['--method', 'initialize', '--protocol-era', 'modern', ...where]).catch(
+          (error: Error) => ({ code: -1, stdout: error.message, stderr: '', json: {} }) as Inspected,
+        );
+        if (MODERN_ERA_ENABLED) {
+          assert.equal(pinned.code, 0, `${pinned.stdout}\n${pinned.stderr}`);
+          assert.equal(pinned.json.result?.protocolVersion, MODERN_VERSION, pinned.stdout);
+          const listed = await inspect(['--method', 'tools/list', '--protocol-era', 'modern', ...where]);
+          assert.equal(listed.code, 0, listed.stderr);
+          const tools = (listed.json.result?.tools ?? []) as Array<{ name: string }>;
+          assert.ok(
+            tools.some((tool) => tool.name === 'list_pods'),
+            listed.stdout,
+          );
+        } else {
+          assert.notEqual(pinned.json.result?.protocolVersion, MODERN_VERSION, pinned.stdout);
+          assert.notEqual(pinned.code, 0, `a pinned modern session completed: ${pinned.stdout}`);
+        }
+      }
+      sidecar.child.kill('SIGTERM');
+      assert.equal(await sidecar.exited, 0);
+    },
+  );
 });

@@ -5,9 +5,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { type ElicitRequest, ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const PODMCP_BIN = join(REPO, 'packages', 'cli', 'bin', 'podmcp.js');
@@ -106,7 +106,7 @@ export async function connectThroughCli(options: CliConnectOptions): Promise<{ c
     { name: options.name, version: '1.0.0' },
     elicit ? { capabilities: { elicitation: { form: {} } } } : {},
   );
-  if (elicit) client.setRequestHandler(ElicitRequestSchema, (request) => elicit(request));
+  if (elicit) client.setRequestHandler('elicitation/create', (request) => elicit(request));
   await client.connect(transport);
   return { client, stderr: () => stderr };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
 import { eventually } from '../../control-plane/kube.ts';
 import { controlPlaneForSuite } from '../../control-plane/suite.ts';
 import { type ConnectedSidecar, connectSidecar, createWorld, deployApp, type World } from './fixture.ts';
@@ -39,13 +39,18 @@ describe('resources against the real API server, as the read-only ServiceAccount
     assert.doesNotMatch(text, /\| apps \| deployments \| patch/);
   });
 
-  test('an unknown resource is a -32002 error naming what to do', async () => {
-    await assert.rejects(sidecar.client.readResource({ uri: 'podmcp://nope' }), /Unknown resource podmcp:\/\/nope/);
+  test('an unknown resource is a -32602 error naming the URI and what to do', async () => {
+    await assert.rejects(sidecar.client.readResource({ uri: 'podmcp://nope' }), (error) => {
+      assert.ok(error instanceof ProtocolError);
+      assert.deepEqual([error.code, error.data], [ProtocolErrorCode.InvalidParams, { uri: 'podmcp://nope' }]);
+      assert.match(error.message, /Unknown resource podmcp:\/\/nope\. List resources and templates/);
+      return true;
+    });
   });
 
   test('subscribing to self signals a change of this pod', async () => {
     const updates: string[] = [];
-    sidecar.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
+    sidecar.client.setNotificationHandler('notifications/resources/updated', (notification) => {
       updates.push(notification.params.uri);
     });
     const requestsBefore = sidecar.sidecar.services.kube.requestCount();
@@ -57,7 +62,9 @@ describe('resources against the real API server, as the read-only ServiceAccount
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     await eventually('a resources/updated notification for podmcp://self', () => updates.includes('podmcp://self'));
+    assert.deepEqual(sidecar.sidecar.watched(), ['podmcp://self']);
     await sidecar.client.unsubscribeResource({ uri: 'podmcp://self' });
+    assert.deepEqual(sidecar.sidecar.watched(), [], 'the watch stops with the last subscriber');
   });
 
   test('subscribing to a resource without a change feed is refused', async () => {
@@ -65,6 +72,94 @@ describe('resources against the real API server, as the read-only ServiceAccount
       sidecar.client.subscribeResource({ uri: 'podmcp://self/permissions' }),
       /does not support subscriptions/,
     );
+  });
+});
+
+describe('change notifications over Streamable HTTP: subscriptions/listen (2026-07-28), resources/subscribe (2025)', {
+  skip,
+}, () => {
+  let world: World;
+  let sidecar: ConnectedSidecar;
+  let ownPod: string;
+  before(async () => {
+    if (!plane) return;
+    world = await createWorld(plane, { prefix: 'listen' });
+    const { pods } = await deployApp(world, 'web', { replicas: 1 });
+    ownPod = pods[0]?.metadata?.name ?? '';
+    sidecar = await connectSidecar(world, { podName: ownPod, transport: 'http', era: 'modern' });
+  });
+  after(() => sidecar?.close());
+
+  test('a listen is acknowledged for what can be watched only; self then signals a change of this pod', async () => {
+    assert.equal(sidecar.client.getProtocolEra(), 'modern');
+    const updates: string[] = [];
+    sidecar.client.setNotificationHandler('notifications/resources/updated', (notification) => {
+      updates.push(notification.params.uri);
+    });
+    const requestsBefore = sidecar.sidecar.services.kube.requestCount();
+    const listening = await sidecar.client.listen({
+      resourceSubscriptions: [
+        'podmcp://self',
+        'podmcp://self/permissions',
+        `podmcp://pods/${ownPod}`,
+        'podmcp://elsewhere/secrets',
+      ],
+    });
+    try {
+      assert.deepEqual(listening.honoredFilter.resourceSubscriptions, ['podmcp://self']);
+      assert.deepEqual(sidecar.sidecar.watched(), ['podmcp://self'], 'no watch for what was not granted');
+      assert.equal(sidecar.sidecar.services.kube.requestCount(), requestsBefore + 1, 'one watch request');
+      const core = world.admin.makeApiClient(CoreV1Api);
+      await core.patchNamespacedPod(
+        { name: ownPod, namespace: world.namespace, body: { metadata: { labels: { listened: 'yes' } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      await eventually('a resources/updated notification for podmcp://self', () => updates.includes('podmcp://self'));
+    } finally {
+      await listening.close();
+    }
+    await eventually('the watch stops when the stream closes', () => sidecar.sidecar.watched().length === 0);
+  });
+
+  test('a 2025 client over HTTP hears resources/updated on its GET stream; the session ending stops the watch', async () => {
+    const legacy = await connectSidecar(world, { podName: ownPod, transport: 'http' });
+    try {
+      assert.equal(legacy.client.getProtocolEra(), 'legacy');
+      const updates: string[] = [];
+      legacy.client.setNotificationHandler('notifications/resources/updated', (notification) => {
+        updates.push(notification.params.uri);
+      });
+      // The SDK client opens its session's GET stream by itself after initialize.
+      await eventually('the session GET stream is open', () => legacy.http?.streams() === 1);
+      await legacy.client.subscribeResource({ uri: 'podmcp://self' });
+      assert.deepEqual(legacy.sidecar.watched(), ['podmcp://self']);
+      const core = world.admin.makeApiClient(CoreV1Api);
+      await core.patchNamespacedPod(
+        { name: ownPod, namespace: world.namespace, body: { metadata: { labels: { subscribed: 'yes' } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      await eventually('a resources/updated notification for podmcp://self on the GET stream', () =>
+        updates.includes('podmcp://self'),
+      );
+      const transport = legacy.client.transport as { terminateSession?: () => Promise<void> } | undefined;
+      assert.ok(transport?.terminateSession);
+      await transport.terminateSession();
+      await eventually('the watch stops with the session', () => legacy.sidecar.watched().length === 0);
+      await eventually('the GET stream ends with the session', () => legacy.http?.streams() === 0);
+    } finally {
+      await legacy.close();
+    }
+  });
+
+  test('resources/subscribe is not a 2026-07-28 method; reads answer alike', async () => {
+    await assert.rejects(sidecar.client.subscribeResource({ uri: 'podmcp://self' }));
+    const { contents } = await sidecar.client.readResource({ uri: 'podmcp://self' });
+    assert.match(textOf(contents), new RegExp(`pod ${ownPod} in namespace ${world.namespace}`));
+    await assert.rejects(sidecar.client.readResource({ uri: 'podmcp://nope' }), (error) => {
+      assert.ok(error instanceof ProtocolError);
+      assert.deepEqual([error.code, error.data], [ProtocolErrorCode.InvalidParams, { uri: 'podmcp://nope' }]);
+      return true;
+    });
   });
 });
 
@@ -181,7 +276,7 @@ describe('resource templates and prompts, read through the tools', { skip }, () 
 
   test('subscribing to events signals a new event in the namespace', async () => {
     const updates: string[] = [];
-    sidecar.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
+    sidecar.client.setNotificationHandler('notifications/resources/updated', (notification) => {
       updates.push(notification.params.uri);
     });
     await sidecar.client.subscribeResource({ uri: 'podmcp://events' });

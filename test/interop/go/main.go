@@ -2,8 +2,13 @@
 // sidecar over stdio (starting the sidecar itself with CommandTransport) or over Streamable HTTP
 // (StreamableClientTransport), runs one fixed session and prints what it saw as one JSON object on stdout.
 //
-//	podmcp-interop-go -transport stdio [-env NAME=VALUE]... -- COMMAND [ARG]...
-//	podmcp-interop-go -transport http -url http://127.0.0.1:PORT/mcp
+//	podmcp-interop-go [-protocol-version V] -transport stdio [-env NAME=VALUE]... -- COMMAND [ARG]...
+//	podmcp-interop-go [-protocol-version V] -transport http -url http://127.0.0.1:PORT/mcp
+//
+// -protocol-version is ClientSessionOptions.ProtocolVersion: empty (the SDK's default, 2026-07-28) or
+// 2026-07-28 probes server/discover and falls back to initialize on any error, silently; a 2025 version
+// forces initialize. The summary's server.protocolVersion is what the session negotiated, so a caller
+// asserting the modern era sees a fallback.
 //
 // Failures of single steps are recorded in "errors" rather than aborting, so one broken method does not hide
 // the others; the exit code is 1 when anything failed.
@@ -48,6 +53,7 @@ type promptGet struct {
 type summary struct {
 	Client    map[string]string `json:"client"`
 	Transport string            `json:"transport"`
+	Mode      string            `json:"mode"`
 	Server    map[string]string `json:"server"`
 	Tools     []string          `json:"tools"`
 	ListPods  *toolCall         `json:"listPods"`
@@ -83,6 +89,7 @@ func main() {
 	transportName := flag.String("transport", "stdio", "stdio or http")
 	url := flag.String("url", "", "the Streamable HTTP endpoint (http transport)")
 	timeout := flag.Duration("timeout", 60*time.Second, "for the whole session")
+	protocolVersion := flag.String("protocol-version", "", "asked of the server; empty for the SDK's default")
 	var env envFlags
 	flag.Var(&env, "env", "NAME=VALUE for the server process (stdio transport); repeatable")
 	flag.Parse()
@@ -117,6 +124,7 @@ func main() {
 	out := summary{
 		Client:    map[string]string{"name": "go-sdk", "version": sdkVersion()},
 		Transport: *transportName,
+		Mode:      *protocolVersion,
 		Tools:     []string{},
 		Resources: []string{},
 		Prompts:   []string{},
@@ -125,14 +133,19 @@ func main() {
 	fail := func(step string, err error) { out.Errors = append(out.Errors, fmt.Sprintf("%s: %v", step, err)) }
 
 	client := mcp.NewClient(&mcp.Implementation{Name: "podmcp-interop-go", Version: "1.0.0"}, nil)
-	session, err := client.Connect(ctx, transport, nil)
+	session, err := client.Connect(ctx, transport, &mcp.ClientSessionOptions{ProtocolVersion: *protocolVersion})
 	if err != nil {
 		fail("connect", err)
 		emit(out)
 		os.Exit(1)
 	}
 	if init := session.InitializeResult(); init != nil {
-		out.Server = map[string]string{"protocolVersion": init.ProtocolVersion}
+		era := "legacy"
+		// Versions are dates, so they order as strings; the discover handshake yields 2026-07-28 or later.
+		if init.ProtocolVersion >= "2026-07-28" {
+			era = "modern"
+		}
+		out.Server = map[string]string{"protocolVersion": init.ProtocolVersion, "era": era}
 		if init.ServerInfo != nil {
 			out.Server["name"] = init.ServerInfo.Name
 			out.Server["version"] = init.ServerInfo.Version

@@ -16,13 +16,23 @@ export interface NarrowableCatalogue<Tool extends { readonly name: string }, Res
   readonly instructions: string;
 }
 
-/** A source of MCP servers that can serve a narrowed catalogue. `Sidecar` satisfies it. */
+type Era = Parameters<ServerSource['server']>[1];
+type Listen = NonNullable<ServerSource['listen']>;
+
+/** A source of MCP servers and change feeds that can serve a narrowed catalogue. `Sidecar` satisfies it. */
 export interface NarrowableSource<Tool extends { readonly name: string }, Resource, Prompt> {
   readonly catalogue: NarrowableCatalogue<Tool, Resource, Prompt>;
   server(
     caller: (authInfo: unknown) => Caller,
+    era?: Era,
     catalogue?: NarrowableCatalogue<Tool, Resource, Prompt>,
   ): ReturnType<ServerSource['server']>;
+  listen(
+    caller: Caller,
+    uris: readonly string[],
+    onUpdated: (uri: string) => void,
+    catalogue?: NarrowableCatalogue<Tool, Resource, Prompt>,
+  ): ReturnType<Listen>;
 }
 
 /** The names (tools, `resources`, `prompts`) a caller may use, once known; what narrowing reads. */
@@ -56,15 +66,18 @@ export function narrowCatalogue<Tool extends { readonly name: string }, Resource
   };
 }
 
-/** Serves each request from the catalogue narrowed to what its caller may use. */
+/** Serves each request, and each listen, from the catalogue narrowed to what its caller may use. */
 export function restrictTo<Tool extends { readonly name: string }, Resource, Prompt>(
   sidecar: NarrowableSource<Tool, Resource, Prompt>,
 ): ServerSource {
+  const narrowedFor = (caller: Caller) => {
+    const allowed = (caller as WithAllowed).allowed;
+    return allowed ? narrowCatalogue(sidecar.catalogue, allowed) : undefined;
+  };
   return {
-    server(callerOf) {
-      const allowed = (callerOf(undefined) as WithAllowed).allowed;
-      return sidecar.server(callerOf, allowed ? narrowCatalogue(sidecar.catalogue, allowed) : undefined);
-    },
+    server: (callerOf, era) => sidecar.server(callerOf, era, narrowedFor(callerOf(undefined))),
+    // A caller without the resources grant watches nothing: its narrowed catalogue has no resources.
+    listen: (caller, uris, onUpdated) => sidecar.listen(caller, uris, onUpdated, narrowedFor(caller)),
     // A session's server serves the catalogue narrowed when it started: once the caller's grants differ, it
     // must start again rather than keep serving what was revoked (or hide what was granted).
     stillServes(creator, current) {

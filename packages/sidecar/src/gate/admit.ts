@@ -1,6 +1,11 @@
 /**
  * The per-caller rate limit, the same for tools, resources and prompts: each call takes one token from its
  * caller's bucket, and an empty bucket is answered with the seconds to wait.
+ *
+ * An action approved across requests (MCP 2026-07-28: the first request asks, the client's retry brings the
+ * answer) takes one token per request, so two for an action approved at the first asking. On purpose: every
+ * round runs the server-side dry run again against the API server, and a retry's state is only known to be
+ * genuine after this step, so a free retry would let forged ones through unmetered.
  */
 import { ToolFailure } from '../failure.ts';
 import type { Limits } from '../governance/limits.ts';

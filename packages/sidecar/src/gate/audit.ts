@@ -1,6 +1,7 @@
 /**
  * The outermost step: every call leaves one audit record, whatever became of it — with what was asked, by
- * whom, the outcome, the time and the bytes sent. Arguments and reasons are redacted like answers are.
+ * whom, the outcome, the time and the bytes sent. Arguments and reasons are redacted like answers are. An
+ * approval asked across requests (MCP 2026-07-28) leaves one record per round, linked by its approval id.
  */
 import type { AuditLog, AuditRecord } from '../governance/audit.ts';
 import { byteLength, RESULT_BUDGET_BYTES } from '../output/budget.ts';
@@ -27,6 +28,8 @@ export function auditRecord(call: Call, redactor: Redactor, durationMs: number):
     reason: clipReason(reasonOf(call.arguments, redactor)),
     target: call.target === undefined ? undefined : clip(redactor.text(call.target), NAME_CHARS),
     approval: call.approval,
+    ...(call.approvalId === undefined ? {} : { approvalId: call.approvalId }),
+    ...(call.approvalStatus === undefined ? {} : { approvalStatus: call.approvalStatus }),
     outcome: outcomeOf(call),
     error: failure === undefined ? undefined : call.subject ? failure.kind : `unknown-${call.kind}`,
     durationMs: Math.round(durationMs),
@@ -60,6 +63,8 @@ function clipReason(reason: string | undefined): string | undefined {
 
 export function outcomeOf(call: Call): AuditRecord['outcome'] {
   const failure = call.failure;
+  // Neither done nor failed: the approval question went out and the answer comes with a later request.
+  if (failure === undefined && call.pending !== undefined) return 'approval-requested';
   if (failure === undefined) return 'ok';
   if (call.subject === undefined) return 'refused';
   if (failure.kind === 'rate-limited' || failure.kind === 'busy') return 'rate-limited';

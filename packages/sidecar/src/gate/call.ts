@@ -47,17 +47,54 @@ export interface Reply {
   readonly meta?: Readonly<Record<string, unknown>> | undefined;
 }
 
-export type ApprovalVerdict =
+/**
+ * What became of an approval. A pending verdict means the question went out and the answer comes with a later
+ * request (MCP 2026-07-28 multi-round-trip): `pending` is the protocol's "input required" result, opaque here.
+ * `correlation` links the audit records of every round of one approval; `status` says what happened in this one.
+ */
+export type ApprovalVerdict = (
   | { readonly approved: true; readonly by: 'human' | 'policy' }
-  | { readonly approved: false; readonly message: string };
+  | { readonly approved: false; readonly message: string }
+  | { readonly approved: false; readonly pending: unknown }
+) & { readonly correlation?: string | undefined; readonly status?: ApprovalStatus | undefined };
+
+/** What happened at the approval in this request, for the audit. */
+export type ApprovalStatus =
+  | 'asked'
+  | 'asked-again'
+  | 'preview-changed'
+  | 'approved'
+  | 'declined'
+  | 'cancelled'
+  | 'not-approved'
+  | 'unanswered'
+  | 'state-expired'
+  | 'state-invalid'
+  | 'state-mismatch'
+  | 'state-replayed'
+  | 'state-busy';
+
+/** The dry run as the human sees it, and a digest of what it says (the same change has the same digest). */
+export interface Preview {
+  readonly text: string;
+  readonly digest: string;
+  /** The clock the dry run saw (ms since the epoch): the same time gives the same preview of the same state. */
+  readonly at: number;
+}
 
 /** What the approve step asks: the registration layer knows how to reach a human (MCP elicitation). */
 export interface ApprovalQuestion {
   readonly what: string;
   readonly target: string;
   readonly reason: string | undefined;
-  /** The dry run's answer, rendered and cleaned: what would change. */
-  readonly preview: () => Promise<string>;
+  /** The name the call was made with and its arguments as sent: an answer must be for this very call. */
+  readonly name: string;
+  readonly arguments: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * The dry run's answer, rendered and cleaned: what would change. `at` runs it on an earlier clock, so a
+   * later round can tell whether the change itself is still the one the human was shown.
+   */
+  readonly preview: (at?: number) => Promise<Preview>;
 }
 
 export type Ask = (question: ApprovalQuestion) => Promise<ApprovalVerdict>;
@@ -82,6 +119,14 @@ export interface Call {
   input?: unknown;
   target?: string | undefined;
   approval?: 'human' | 'policy' | undefined;
+  /** Links the audit records of every round of one approval (MCP 2026-07-28 asks across requests). */
+  approvalId?: string | undefined;
+  approvalStatus?: ApprovalStatus | undefined;
+  /**
+   * The approval question went out and its answer comes with a later request: the call ends here without
+   * running and without failing, and the registration layer answers with this (opaque to the gate).
+   */
+  pending?: unknown;
   /** The run itself, settled by the work and not by the deadline: a claim is held until it settles. */
   work?: Promise<unknown> | undefined;
   answer?: Answer | undefined;

@@ -16,7 +16,14 @@ export interface AuditRecord {
   readonly target?: string | undefined;
   /** For actions: who approved it — a human through elicitation, or the workload's unattended policy. */
   readonly approval?: 'human' | 'policy' | undefined;
-  readonly outcome: 'ok' | 'error' | 'refused' | 'rate-limited';
+  /**
+   * Links the records of one approval asked across requests (MCP 2026-07-28): the round that asked
+   * (`approval-requested`) and the one that brought the answer carry the same id.
+   */
+  readonly approvalId?: string | undefined;
+  /** What happened at the approval in this request: asked, approved, declined, an invalid state… */
+  readonly approvalStatus?: string | undefined;
+  readonly outcome: 'ok' | 'error' | 'refused' | 'rate-limited' | 'approval-requested';
   readonly error?: string | undefined;
   readonly durationMs: number;
   readonly bytes: number;

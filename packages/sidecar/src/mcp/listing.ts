@@ -3,7 +3,7 @@
  * stateless HTTP sidecar creates a server for every request, and converting twelve zod schemas each time cost
  * CPU and garbage under load.
  */
-import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import { UriTemplate } from '@modelcontextprotocol/server';
 import type { ToolHints } from '../hints.ts';
 import { isTemplate, type ResourceDefinition } from '../resources/definition.ts';
 import type { ToolDefinition } from '../tools/definition.ts';

@@ -8,7 +8,16 @@ import { bodyErrors, jsonBody, requireJson } from './body.ts';
 import { guardHostAndOrigin } from './hosts.ts';
 import { authorizeWith, identifyWith } from './identity.ts';
 import type { InFlight } from './in-flight.ts';
-import { MCP_PATH, type McpRouteOptions, mcpDelete, mcpPost } from './mcp-routes.ts';
+import {
+  GET_WITHOUT_SESSION,
+  MCP_METHODS,
+  MCP_PATH,
+  type McpRouteOptions,
+  mcpDelete,
+  mcpGet,
+  mcpPost,
+  sessionHeader,
+} from './mcp-routes.ts';
 import { PROTECTED_RESOURCE_METADATA_PATHS, serveProtectedResourceMetadata } from './protected-resource.ts';
 import { refuse } from './refuse.ts';
 import type { Authenticate, Authorize } from './seams.ts';
@@ -42,23 +51,29 @@ export function createEdgeApp(options: EdgeAppOptions): Express {
     app.get([...PROTECTED_RESOURCE_METADATA_PATHS], serveProtectedResourceMetadata(options.protectedResourceMetadata));
   }
 
-  // 2. POST carries JSON-RPC, DELETE ends a session. No standalone SSE stream (GET): every message the server
-  // sends is related to a request and travels on that request's own response.
-  app.all(MCP_PATH, onlyPostAndDelete);
+  // 2. POST carries JSON-RPC, DELETE ends a session, GET opens a session's standalone SSE stream (what its
+  // server sends that belongs to no request: change notifications). A GET without a session has no stream.
+  app.all(MCP_PATH, onlyMcpMethods);
 
   // 3. Content type, then who is calling; only then is the body read.
   const identify = identifyWith(options.authenticate, logger);
   app.post(MCP_PATH, requireJson);
   app.post(MCP_PATH, identify);
+  app.get(MCP_PATH, identify);
   app.delete(MCP_PATH, identify);
   app.post(MCP_PATH, jsonBody(maxBodyBytes));
 
-  // 3b. What this caller may do with this message, now that it is read.
-  if (options.authorize) app.post(MCP_PATH, authorizeWith(options.authorize, logger));
+  // 3b. What this caller may do with this message, now that it is read; a GET stream carries no message and is
+  // asked about as any method but tools/call is (the whole set of names the caller may use).
+  if (options.authorize) {
+    app.post(MCP_PATH, authorizeWith(options.authorize, logger));
+    app.get(MCP_PATH, authorizeWith(options.authorize, logger));
+  }
 
   // 4. Within a session: its server and transport. Without one: `initialize` starts a session; anything else
   // gets one MCP server and transport for this request alone.
   app.post(MCP_PATH, mcpPost(routes));
+  app.get(MCP_PATH, mcpGet(routes));
   app.delete(MCP_PATH, mcpDelete(routes));
 
   app.use(notFound);
@@ -66,14 +81,17 @@ export function createEdgeApp(options: EdgeAppOptions): Express {
   return app;
 }
 
-function onlyPostAndDelete(request: Request, response: Response, next: NextFunction): void {
-  if (request.method === 'POST' || request.method === 'DELETE') {
+function onlyMcpMethods(request: Request, response: Response, next: NextFunction): void {
+  const method = request.method;
+  if (method === 'POST' || method === 'DELETE' || (method === 'GET' && sessionHeader(request) !== undefined)) {
     next();
     return;
   }
-  refuse(response, 405, 'Method not allowed: send JSON-RPC with POST (DELETE ends a session).', {
-    Allow: 'POST, DELETE',
-  });
+  const message =
+    method === 'GET'
+      ? GET_WITHOUT_SESSION
+      : 'Method not allowed: send JSON-RPC with POST (GET streams a session, DELETE ends one).';
+  refuse(response, 405, message, { Allow: MCP_METHODS });
 }
 
 function notFound(_request: Request, response: Response): void {

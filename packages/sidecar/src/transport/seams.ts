@@ -5,21 +5,31 @@
  * without importing the edge itself.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Server as McpServer } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Caller } from '../caller.ts';
+import type { McpServer } from '../mcp/server.ts';
+import type { ListenGrant } from '../mcp/subscriptions.ts';
+import type { Era } from '../mcp/wire/era.ts';
 
-/** What a transport needs from a sidecar: a new MCP server for one caller. `Sidecar` satisfies it. */
+/**
+ * What a transport needs from a sidecar: a new MCP server for one caller, and the change feeds a 2026-07-28
+ * listen holds. `Sidecar` satisfies it.
+ */
 export interface ServerSource {
   /**
-   * A new MCP server. `caller` is asked with each request's authInfo (the edge passes the request's own
-   * caller there) and with undefined for the caller that created the server.
+   * A new MCP server for `era` (2025 when absent). `caller` is asked with each request's authInfo (the edge
+   * passes the request's own caller there) and with undefined for the caller that created the server.
    */
-  server(caller: (authInfo: unknown) => Caller): McpServer;
+  server(caller: (authInfo: unknown) => Caller, era?: Era): McpServer;
   /**
    * Whether a session's server, made for `creator`, still serves what `current` (the same identity, now) may
    * see; when not, the session ends and the client initializes again. Absent: always.
    */
   stillServes?(creator: Caller, current: Caller): boolean;
+  /**
+   * Holds a change feed for each of `uris` that `caller` may watch, calling `onUpdated` on each change, until
+   * the grant is released; the grant lists only those URIs. Absent: nothing can be listened to.
+   */
+  listen?(caller: Caller, uris: readonly string[], onUpdated: (uri: string) => void): Promise<ListenGrant>;
 }
 
 /**

@@ -3,15 +3,15 @@
  * closing both when a session ends, logging why, and sweeping expired sessions even when no request comes to
  * notice them.
  */
-import type { Server as McpServer } from '@modelcontextprotocol/sdk/server/index.js';
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Logger } from 'pino';
 import type { Caller } from '../caller.ts';
+import type { McpServer } from '../mcp/server.ts';
+import type { LegacyHttpTransport } from '../mcp/wire/http-legacy.ts';
 import { MAX_SESSIONS, SESSION_EVICTABLE_MS, SESSION_IDLE_MS, SessionTable } from './sessions.ts';
 
 export interface Session {
   readonly server: McpServer;
-  readonly transport: StreamableHTTPServerTransport;
+  readonly transport: LegacyHttpTransport;
   /** The caller whose initialize started it; only the same identity may use it. */
   readonly creator: Caller;
 }

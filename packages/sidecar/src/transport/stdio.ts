@@ -1,16 +1,15 @@
 /**
- * MCP over stdio: one server for the whole connection, newline-delimited JSON-RPC on stdin and stdout. The
- * process belongs to one local client, so the caller is always `stdio`. Stdout carries the protocol and
- * nothing else — logs go to stderr. When stdin ends (the client closed it or went away), requests still in
- * flight are answered (bounded), then the server closes.
+ * MCP over stdio: newline-delimited JSON-RPC on stdin and stdout, for one local client, so the caller is always
+ * `stdio`. Stdout carries the protocol and nothing else — logs go to stderr. With the 2026-07-28 era on, the
+ * opening message decides the connection's era (an unexpected one never ends the process); a 2025 client
+ * initializes as always. When stdin ends (the client closed it or went away), requests still in flight are
+ * answered (bounded), then the server closes; when stdout breaks, it closes at once.
  */
 import type { Readable, Writable } from 'node:stream';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { Caller } from '../caller.ts';
-import { createIdleWaiters } from './drain.ts';
+import { MODERN_ERA_ENABLED } from '../mcp/wire/era.ts';
+import { serveStdioStreams } from '../mcp/wire/stdio.ts';
 import type { ServerSource } from './seams.ts';
 
 export const STDIO_CALLER: Caller = { id: 'stdio', transport: 'stdio' };
@@ -24,6 +23,8 @@ export interface StdioTransportOptions {
   readonly stdout: Writable;
   readonly logger: Logger;
   readonly drainMs?: number;
+  /** Serve 2026-07-28 openings too; MODERN_ERA_ENABLED unless given (tests). */
+  readonly modernEra?: boolean;
 }
 
 export interface RunningStdioTransport {
@@ -35,82 +36,30 @@ export interface RunningStdioTransport {
 }
 
 export async function startStdioTransport(options: StdioTransportOptions): Promise<RunningStdioTransport> {
-  const { stdin, stdout, logger } = options;
-  const pending = new Set<RequestId>();
-  const idle = createIdleWaiters();
-  const inner = new StdioServerTransport(stdin, stdout);
-  const transport = trackRequests(inner, pending, () => {
-    if (pending.size === 0) idle.wake();
-  });
-  const server = options.sidecar.server(() => STDIO_CALLER);
-  server.onerror = (error) => logger.debug({ err: error.message }, 'stdio protocol error');
-
-  let resolveClosed: () => void = () => undefined;
-  const closed = new Promise<void>((resolve) => {
-    resolveClosed = resolve;
-  });
-  let closing: Promise<void> | undefined;
-  const close = (closeOptions: { drainMs?: number } = {}) => {
-    closing ??= (async () => {
-      stdin.off('end', onEnd);
-      stdin.off('close', onEnd);
-      stdout.off('error', onBrokenStdout);
-      if (pending.size > 0) {
-        logger.info({ inFlight: pending.size }, 'answering requests in flight before closing stdio');
-        await idle.wait(closeOptions.drainMs ?? options.drainMs ?? DEFAULT_STDIO_DRAIN_MS);
+  const { sidecar, logger } = options;
+  const drainMs = options.drainMs ?? DEFAULT_STDIO_DRAIN_MS;
+  const listen = sidecar.listen?.bind(sidecar);
+  const serving = await serveStdioStreams({
+    stdin: options.stdin,
+    stdout: options.stdout,
+    drainMs,
+    modern: options.modernEra ?? MODERN_ERA_ENABLED,
+    server: (era) => sidecar.server(() => STDIO_CALLER, era),
+    openListen: listen ? (uris, updated) => listen(STDIO_CALLER, uris, updated) : undefined,
+    onerror: (error) => logger.debug({ err: error.message }, 'stdio protocol error'),
+    onEnding: (why, inFlight) => {
+      if (why === 'stdout broke') {
+        // The client is gone: nobody can read an answer, so there is nothing to drain.
+        logger.warn('stdout is broken; stopping');
+        return;
       }
-      await server.close();
-      resolveClosed();
-    })();
-    return closing;
-  };
-  const onEnd = () => {
-    logger.info('stdin closed; stopping');
-    void close();
-  };
-  const onBrokenStdout = (error: Error) => {
-    // The client is gone: nobody can read an answer, so there is nothing to drain.
-    logger.warn({ err: error.message }, 'stdout is broken; stopping');
-    pending.clear();
-    void close({ drainMs: 0 });
-  };
-  stdin.once('end', onEnd);
-  stdin.once('close', onEnd);
-  stdout.on('error', onBrokenStdout);
-  await server.connect(transport);
-
-  return { closed, inFlight: () => pending.size, close };
-}
-
-/**
- * Wraps a transport so that the requests it delivers are known until their response is sent (or the client
- * cancels them): what "in flight" means for a drain.
- */
-function trackRequests(inner: Transport, pending: Set<RequestId>, onSettled: () => void): Transport {
-  const settle = (id: RequestId) => {
-    if (pending.delete(id)) onSettled();
-  };
-  const outer: Transport = {
-    start: () => inner.start(),
-    close: () => inner.close(),
-    async send(message, sendOptions) {
-      await inner.send(message, sendOptions);
-      if (isResponse(message)) settle(message.id);
+      logger.info('stdin closed; stopping');
+      if (inFlight > 0) logger.info({ inFlight }, 'answering requests in flight before closing stdio');
     },
+  });
+  return {
+    closed: serving.closed,
+    inFlight: () => serving.inFlight(),
+    close: (closeOptions = {}) => serving.close(closeOptions.drainMs ?? drainMs),
   };
-  inner.onmessage = (message, extra) => {
-    if ('method' in message && 'id' in message) pending.add(message.id);
-    if ('method' in message && message.method === 'notifications/cancelled') {
-      const id = (message.params as { requestId?: RequestId } | undefined)?.requestId;
-      if (id !== undefined) settle(id);
-    }
-    outer.onmessage?.(message, extra);
-  };
-  inner.onclose = () => outer.onclose?.();
-  inner.onerror = (error) => outer.onerror?.(error);
-  return outer;
-}
-
-function isResponse(message: JSONRPCMessage): message is JSONRPCMessage & { id: RequestId } {
-  return !('method' in message) && 'id' in message && message.id !== undefined && message.id !== null;
 }
