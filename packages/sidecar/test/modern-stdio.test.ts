@@ -243,6 +243,63 @@ describe('stdio in the 2026-07-28 era', () => {
     assert.deepEqual(ack.params?.notifications, {});
   });
 
+  // The timeout only keeps a regression (the connection stalled behind the grant) from hanging the run.
+  test('a listen waiting for its grant holds up neither later requests nor its own cancellation', {
+    timeout: 20_000,
+  }, async () => {
+    const stub = stubSource();
+    let grant: () => void = () => undefined;
+    const granted = new Promise<void>((resolve) => {
+      grant = resolve;
+    });
+    // The API server is slow: the listen's watches start only when the test says so.
+    const slowFeeds: ServerSource = {
+      server: stub.source.server,
+      listen: async (caller, uris, updated) => {
+        await granted;
+        return stub.source.listen(caller, uris, updated);
+      },
+    };
+    const connection = await connect({ modernEra: true, sidecar: slowFeeds });
+    connection.send(listenRequest(1, ['podmcp://self']));
+    connection.send(modernRequest(2, 'tools/list'));
+    assert.deepEqual(toolNames(await connection.answerTo(2)), ['slow']);
+    connection.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1 } });
+    connection.send(modernRequest(3, 'tools/list'));
+    await connection.answerTo(3);
+    const acknowledgedYet = connection.received.some(
+      (message) => message.method === 'notifications/subscriptions/acknowledged',
+    );
+    assert.equal(acknowledgedYet, false, 'the listen is still waiting for its grant');
+    assert.equal(stub.listens.length, 0);
+
+    grant();
+    // Its cancellation came after it, so it reaches the listen once granted: the grant is given back.
+    await waitFor(() => stub.listens[0]?.released === true);
+  });
+
+  test('a grant that arrives after the connection closed is given back', { timeout: 20_000 }, async () => {
+    const stub = stubSource();
+    let grant: () => void = () => undefined;
+    const granted = new Promise<void>((resolve) => {
+      grant = resolve;
+    });
+    const slowFeeds: ServerSource = {
+      server: stub.source.server,
+      listen: async (caller, uris, updated) => {
+        await granted;
+        return stub.source.listen(caller, uris, updated);
+      },
+    };
+    const connection = await connect({ modernEra: true, sidecar: slowFeeds });
+    connection.send(listenRequest(1, ['podmcp://self']));
+    connection.send(modernRequest(2, 'tools/list'));
+    await connection.answerTo(2);
+    await connection.running.close({ drainMs: 0 });
+    grant();
+    await waitFor(() => stub.listens[0]?.released === true);
+  });
+
   test('closing ends open listens with their result and releases them; stdin ending releases them too', async () => {
     const first = await connect({ modernEra: true });
     first.send(listenRequest(7, ['podmcp://self']));

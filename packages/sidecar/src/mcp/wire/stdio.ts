@@ -2,7 +2,9 @@
  * MCP over stdio for both eras: with the 2026-07-28 era on, the SDK's stdio entry pins the connection to the
  * era of its opening message (never exiting on an odd first one) on podmcp's draining transport; with it off, a
  * 2025 server is connected by hand. A 2026-07-28 `subscriptions/listen` is narrowed to the URIs the caller was
- * granted before the SDK acknowledges it, and holds that grant until the listen ends.
+ * granted before the SDK acknowledges it, and holds that grant until the listen ends. A grant may wait on the API
+ * server (its watches start first), so a listen waits for it on its own: later messages go on at once, and only
+ * those about that listen (its cancellation) wait for it.
  */
 import type { Readable, Writable } from 'node:stream';
 import {
@@ -101,6 +103,8 @@ const grantNothing: ListenOpener = async () => ({ uris: [], release: () => undef
 interface Listens {
   /** The connection's 2026-07-28 server, whose resource notifications the SDK routes onto open listens. */
   instance: Server | undefined;
+  /** The connection is over: a grant that arrives now is given back at once. */
+  readonly closed: boolean;
   open(message: JSONRPCMessage & { id: RequestId }): Promise<JSONRPCMessage>;
   release(id: RequestId): void;
   releaseAll(): void;
@@ -109,8 +113,12 @@ interface Listens {
 function createListens(openListen: ListenOpener): Listens {
   const held = new Map<RequestId, HeldListen>();
   const due = new Set<string>();
+  let closed = false;
   const listens: Listens = {
     instance: undefined,
+    get closed() {
+      return closed;
+    },
     async open(message) {
       if (!isListenRequest(message)) return message;
       const uris = listenedUris(message);
@@ -122,6 +130,10 @@ function createListens(openListen: ListenOpener): Listens {
       };
       // A listen that cannot be granted is acknowledged with nothing in it, never left unanswered.
       const grant = await openListen(uris, updated).catch((): HeldListen => ({ uris: [], release: () => undefined }));
+      if (closed) {
+        grant.release();
+        return message;
+      }
       held.get(message.id)?.release();
       if (grant.uris.length > 0) held.set(message.id, grant);
       else grant.release();
@@ -132,6 +144,7 @@ function createListens(openListen: ListenOpener): Listens {
       held.delete(id);
     },
     releaseAll() {
+      closed = true;
       for (const grant of held.values()) grant.release();
       held.clear();
     },
@@ -145,7 +158,8 @@ function createListens(openListen: ListenOpener): Listens {
 }
 
 /**
- * The transport the SDK is handed: the wire's messages in order, a modern listen narrowed on the way in, and
+ * The transport the SDK is handed: the wire's messages in order, except that a modern listen is narrowed on the
+ * way in once its grant is there, without holding up the messages after it (those about it wait for it), and
  * its grant released when the listen is answered (ended), cancelled, or the connection closes.
  */
 function relay(
@@ -154,7 +168,8 @@ function relay(
   onerror: (error: Error) => void,
   onClosed: () => void,
 ): Transport {
-  let inbound = Promise.resolve();
+  /** Listens waiting for their grants, by request id. */
+  const opening = new Map<RequestId, Promise<void>>();
   const connection: Transport = {
     start: () => wire.start(),
     close: () => wire.close(),
@@ -165,18 +180,34 @@ function relay(
       return wire.send(message);
     },
   };
+  const deliver = (message: JSONRPCMessage) => {
+    try {
+      const cancelled = listens ? cancelledId(message) : undefined;
+      if (cancelled !== undefined) listens?.release(cancelled);
+      connection.onmessage?.(message);
+    } catch (error) {
+      onerror(error as Error);
+    }
+  };
   wire.onmessage = (message) => {
-    inbound = inbound
-      .then(async () => {
-        let delivered: JSONRPCMessage = message;
-        if (listens && isListenRequest(message) && claimsModernEra(message)) delivered = await listens.open(message);
-        if (listens && isJSONRPCNotification(message) && message.method === 'notifications/cancelled') {
-          const id = (message.params as { requestId?: RequestId } | undefined)?.requestId;
-          if (id !== undefined) listens.release(id);
-        }
-        connection.onmessage?.(delivered);
-      })
-      .catch((error: unknown) => onerror(error as Error));
+    if (listens && isListenRequest(message) && claimsModernEra(message)) {
+      const { id } = message;
+      const opened: Promise<void> = listens
+        .open(message)
+        .then((narrowed) => {
+          if (!listens.closed) deliver(narrowed);
+        })
+        .catch((error: unknown) => onerror(error as Error))
+        .finally(() => {
+          if (opening.get(id) === opened) opening.delete(id);
+        });
+      opening.set(id, opened);
+      return;
+    }
+    const about = cancelledId(message);
+    const before = about === undefined ? undefined : opening.get(about);
+    if (before === undefined) deliver(message);
+    else void before.then(() => deliver(message));
   };
   wire.onerror = (error) => connection.onerror?.(error);
   wire.onclose = () => {
@@ -185,4 +216,10 @@ function relay(
     onClosed();
   };
   return connection;
+}
+
+/** The request a `notifications/cancelled` is about. */
+function cancelledId(message: JSONRPCMessage): RequestId | undefined {
+  if (!isJSONRPCNotification(message) || message.method !== 'notifications/cancelled') return undefined;
+  return (message.params as { requestId?: RequestId } | undefined)?.requestId;
 }
