@@ -65,3 +65,49 @@ export function hasPreviousInstance(pod: V1Pod, container: string): boolean {
   if (!status) return false;
   return (status.restartCount ?? 0) > 0 || status.lastState?.terminated !== undefined;
 }
+
+/**
+ * The container a log read of a pod last settled on when none was named: a guess that lets the log read start
+ * alongside the pod read. Never an answer — the pod read still decides, and a wrong guess is read again.
+ * Bounded in entries and in age, so a pod that changes is re-learnt and memory stays flat.
+ */
+export class ContainerGuesses {
+  readonly #entries = new Map<string, { readonly container: string; readonly at: number }>();
+
+  readonly #maxEntries: number;
+  readonly #maxAgeMs: number;
+
+  constructor(maxEntries = 128, maxAgeMs = 60_000) {
+    this.#maxEntries = maxEntries;
+    this.#maxAgeMs = maxAgeMs;
+  }
+
+  recall(key: string, now: number): string | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    if (now - entry.at > this.#maxAgeMs || now < entry.at) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry.container;
+  }
+
+  remember(key: string, container: string, now: number): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, { container, at: now });
+    // A Map keeps insertion order: the first key is the one remembered longest ago.
+    while (this.#entries.size > this.#maxEntries) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.#entries.delete(oldest);
+    }
+  }
+
+  forget(key: string): void {
+    this.#entries.delete(key);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
