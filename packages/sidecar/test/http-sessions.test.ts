@@ -116,6 +116,25 @@ describe('the session table of the HTTP edge', () => {
     assert.deepEqual(ended.at(-1), ['busy', 'expired']);
   });
 
+  test('a session whose standalone stream is open does not expire, but a full table can still evict it once idle', () => {
+    const { sessions, ended, advance } = table({ max: 2, idleMs: 10_000, evictAfterMs: 1_000 });
+    addIdle(sessions, 'listening');
+    const stream = sessions.use('listening', 'alice', 'stream');
+    assert.ok(stream.found);
+    addIdle(sessions, 'other', 'bob');
+    advance(60_000);
+    assert.equal(sessions.sweep(), 1, 'only the session without a stream expired');
+    assert.deepEqual(ended, [['other', 'expired']]);
+    addIdle(sessions, 'third', 'carol');
+    advance(1_000);
+    // Full, and the listening session has had no request for the eviction time: it makes room.
+    assert.ok(sessions.add('fourth', 'dave', 'D'));
+    assert.deepEqual(ended.at(-1), ['listening', 'evicted']);
+    stream.release();
+    stream.release();
+    assert.equal(sessions.size, 2);
+  });
+
   test('each use restarts the idle clock, and release is counted once', () => {
     const { sessions, advance } = table({ idleMs: 10_000 });
     addIdle(sessions, 's');

@@ -93,7 +93,7 @@ export function mcpGet(options: McpRouteOptions): RequestHandler {
     const caller = response.locals.caller as Caller;
     const sessionId = sessionHeader(request);
     if (sessionId === undefined) return refuse(response, 405, GET_WITHOUT_SESSION, { Allow: MCP_METHODS });
-    const session = ownSession(options, sessionId, caller, response);
+    const session = ownSession(options, sessionId, caller, response, 'stream');
     if (session === undefined) return;
     options.streams?.opened(session.transport, response);
     await serve(options.logger, session.transport, caller, request, response);
@@ -147,8 +147,14 @@ async function serveInSession(
  * The session `id` if `caller` owns it and it still serves what the caller may use; else answered 404 here (a
  * session whose caller's permissions changed ends, and the client initializes again).
  */
-function ownSession(options: McpRouteOptions, id: string, caller: Caller, response: Response): Session | undefined {
-  const session = sessionFor(options, id, caller, response);
+function ownSession(
+  options: McpRouteOptions,
+  id: string,
+  caller: Caller,
+  response: Response,
+  how: 'request' | 'stream' = 'request',
+): Session | undefined {
+  const session = sessionFor(options, id, caller, response, how);
   if (session === undefined) return undefined;
   if (options.sidecar.stillServes && !options.sidecar.stillServes(session.creator, caller)) {
     options.logger.info(
@@ -215,8 +221,14 @@ async function serveStateless(
 }
 
 /** The session `id` if `caller` owns it, busy until the response closes; else answered 404 here. */
-function sessionFor(options: McpRouteOptions, id: string, caller: Caller, response: Response): Session | undefined {
-  const lookup = options.sessions.use(id, ownerOf(caller));
+function sessionFor(
+  options: McpRouteOptions,
+  id: string,
+  caller: Caller,
+  response: Response,
+  how: 'request' | 'stream' = 'request',
+): Session | undefined {
+  const lookup = options.sessions.use(id, ownerOf(caller), how);
   if (!lookup.found) {
     if (lookup.reason === 'foreign') {
       options.logger.warn({ caller: caller.id }, 'refused a session id presented by a caller that does not own it');

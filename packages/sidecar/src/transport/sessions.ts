@@ -51,6 +51,11 @@ interface Entry<T> {
   lastUsed: number;
   /** Requests on this session being answered right now; a busy session never expires nor is evicted. */
   busy: number;
+  /**
+   * Open standalone streams (GET): a listening session does not expire, but when the table is full it can still
+   * be evicted once idle, so listeners cannot hold every place for ever.
+   */
+  streams: number;
 }
 
 export class SessionTable<T> {
@@ -81,21 +86,28 @@ export class SessionTable<T> {
   add(id: string, owner: string, value: T): { readonly release: () => void } | undefined {
     this.sweep();
     if (this.entries.size >= this.max && !this.evictOldestIdle()) return undefined;
-    const entry: Entry<T> = { owner, value, lastUsed: this.now(), busy: 1 };
+    const entry: Entry<T> = { owner, value, lastUsed: this.now(), busy: 1, streams: 0 };
     this.entries.set(id, entry);
     return { release: this.releaser(entry) };
   }
 
-  /** The session `id` if `owner` owns it, marked busy until `release`; "foreign" when someone else owns it. */
-  use(id: string, owner: string): SessionLookup<T> {
+  /**
+   * The session `id` if `owner` owns it, marked busy until `release` (or, for a standalone stream, listening:
+   * kept from expiring but not from eviction); "foreign" when someone else owns it.
+   */
+  use(id: string, owner: string, how: 'request' | 'stream' = 'request'): SessionLookup<T> {
     const entry = this.entries.get(id);
     if (entry === undefined || this.expired(entry)) {
       if (entry !== undefined) this.end(id, entry, 'expired');
       return { found: false, reason: 'unknown' };
     }
     if (entry.owner !== owner) return { found: false, reason: 'foreign' };
-    entry.busy += 1;
     entry.lastUsed = this.now();
+    if (how === 'stream') {
+      entry.streams += 1;
+      return { found: true, value: entry.value, release: this.streamReleaser(entry) };
+    }
+    entry.busy += 1;
     return { found: true, value: entry.value, release: this.releaser(entry) };
   }
 
@@ -124,7 +136,7 @@ export class SessionTable<T> {
   }
 
   private expired(entry: Entry<T>): boolean {
-    return entry.busy === 0 && this.now() - entry.lastUsed >= this.idleMs;
+    return entry.busy === 0 && entry.streams === 0 && this.now() - entry.lastUsed >= this.idleMs;
   }
 
   private evictOldestIdle(): boolean {
@@ -143,6 +155,15 @@ export class SessionTable<T> {
     if (this.entries.get(id) !== entry) return;
     this.entries.delete(id);
     this.onEnd(id, entry.value, reason);
+  }
+
+  private streamReleaser(entry: Entry<T>): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      entry.streams -= 1;
+    };
   }
 
   private releaser(entry: Entry<T>): () => void {
