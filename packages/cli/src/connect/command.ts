@@ -243,4 +243,5 @@ async function serveListen(
     process.once('SIGTERM', stop);
   });
   await local.close();
+  forwarder.closeAll();
 }

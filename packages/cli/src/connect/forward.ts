@@ -12,6 +12,8 @@ import { listen } from '@podmcp/core';
 interface ForwardStream {
   on(event: 'close' | 'error', listener: () => void): unknown;
   close(): void;
+  /** Drops the connection without the closing handshake. */
+  terminate?(): void;
 }
 
 /** Why a forward could not be opened: the status the API server answered the upgrade with, when it did. */
@@ -40,11 +42,23 @@ export class PodForwarder {
   private readonly kubeConfig: KubeConfig;
   private readonly namespace: string;
   private readonly log: (line: string) => void;
+  private readonly open = new Set<ForwardStream>();
+  private closed = false;
 
   constructor(kubeConfig: KubeConfig, namespace: string, log: (line: string) => void) {
     this.kubeConfig = kubeConfig;
     this.namespace = namespace;
     this.log = log;
+  }
+
+  /**
+   * Ends every stream still open, at once: a long-lived one (an SSE stream the sidecar keeps open) would hold the
+   * closing handshake, and so the process, for as long as the pod side stays open.
+   */
+  closeAll(): void {
+    this.closed = true;
+    for (const ws of this.open) (ws.terminate ?? ws.close).call(ws);
+    this.open.clear();
   }
 
   /**
@@ -77,7 +91,15 @@ export class PodForwarder {
       const text = typeof message === 'string' ? message : String(error);
       throw new ForwardError(text, upgradeStatus(text));
     }
+    // The local side may have gone (or everything been closed) while the stream was being opened: its close
+    // event has fired already, so nothing else would ever end this stream.
+    if (socket.destroyed || this.closed) {
+      (ws.terminate ?? ws.close).call(ws);
+      return;
+    }
+    this.open.add(ws);
     ws.on('close', () => {
+      this.open.delete(ws);
       if (errorText.trim() !== '') this.log(`pod ${target.pod} port ${target.port}: ${errorText.trim()}`);
       socket.end();
     });
