@@ -9,7 +9,7 @@ import { boundedText } from '../bounded-text.ts';
 import type { ToolContext } from '../context.ts';
 import type { LogExcerpt } from '../diagnosis/index.ts';
 import { ToolFailure } from '../failure.ts';
-import { ContainerGuesses, chooseContainer, hasPreviousInstance } from '../format/containers.ts';
+import { chooseContainer, hasPreviousInstance } from '../format/containers.ts';
 import {
   buildLogAnswer,
   compileGrep,
@@ -130,53 +130,11 @@ export const getPodLogs = defineTool({
   output,
   hints: READ_HINTS,
   async run(args, context) {
-    const grep = args.grep === undefined ? undefined : compileGrep(args.grep, args.case_sensitive);
-    const cursor = args.cursor === undefined ? undefined : decodeLogCursor(args.cursor);
-    const argsValid = !(grep && !(grep instanceof RegExp)) && (args.cursor === undefined || cursor !== undefined);
-    const now = context.now();
-    const readLimit = grep ? READ_LIMIT_GREP : READ_LIMIT_PLAIN;
-    const sinceNanos = args.since_time === undefined ? undefined : parseTimestampNanos(args.since_time);
-    const firstQuery: LogQuery = cursor
-      ? { sinceSeconds: sinceSecondsFor(cursor.nanos, now), limitBytes: readLimit }
-      : {
-          tailLines: args.tail_lines,
-          sinceSeconds: args.since_seconds ?? (sinceNanos === undefined ? undefined : sinceSecondsFor(sinceNanos, now)),
-          limitBytes: readLimit,
-        };
-    // The log read starts alongside the pod read when the container is known beforehand (named, or the one
-    // this pod's reads settled on recently); the pod read still decides, and a read of the wrong one is dropped.
-    const guessKey = args.pod === undefined ? undefined : `${context.kube.namespace}/${args.pod}`;
-    const guess =
-      guessKey === undefined || !argsValid
-        ? undefined
-        : (args.container ?? CONTAINER_GUESSES.recall(guessKey, performance.now()));
-    const early =
-      args.pod === undefined || guess === undefined
-        ? undefined
-        : {
-            container: guess,
-            read: requestLog(context, { pod: args.pod, container: guess, previous: args.previous }, firstQuery),
-          };
-    // Dropped reads must not surface as unhandled rejections; a kept one is awaited below and rethrows.
-    early?.read.catch(() => undefined);
-
-    let pod: V1Pod;
-    try {
-      pod = args.pod === undefined ? await ownPod(context) : await readPod(context, args.pod);
-    } catch (error) {
-      if (guessKey !== undefined) CONTAINER_GUESSES.forget(guessKey);
-      throw error;
-    }
+    const pod = args.pod === undefined ? await ownPod(context) : await readPod(context, args.pod);
     const podName = pod.metadata?.name ?? args.pod ?? '?';
     const choice = chooseContainer(pod, args.container);
-    if ('error' in choice) {
-      if (guessKey !== undefined) CONTAINER_GUESSES.forget(guessKey);
-      throw new ToolFailure(choice.error, 'not-found');
-    }
+    if ('error' in choice) throw new ToolFailure(choice.error, 'not-found');
     const { container } = choice;
-    if (guessKey !== undefined && args.container === undefined) {
-      CONTAINER_GUESSES.remember(guessKey, container, performance.now());
-    }
     if (!pod.spec?.nodeName) {
       throw new ToolFailure(
         `Pod ${podName} is not scheduled to a node yet, so none of its containers has run and there is no log. diagnose {pod: "${podName}"} says why it is not scheduled.`,
@@ -189,20 +147,23 @@ export const getPodLogs = defineTool({
         'not-found',
       );
     }
+    const grep = args.grep === undefined ? undefined : compileGrep(args.grep, args.case_sensitive);
     if (grep && !(grep instanceof RegExp)) throw new ToolFailure(grep.error, 'invalid');
+    const cursor = args.cursor === undefined ? undefined : decodeLogCursor(args.cursor);
     if (args.cursor !== undefined && !cursor) {
       throw new ToolFailure(
         `cursor "${args.cursor}" is not valid: pass next_cursor from a previous get_pod_logs answer unchanged, or an RFC 3339 timestamp.`,
         'invalid',
       );
     }
+    const now = context.now();
     const target = { pod: podName, container, previous: args.previous };
-    const first = early && early.container === container && podName === args.pod ? early.read : undefined;
+    const readLimit = grep ? READ_LIMIT_GREP : READ_LIMIT_PLAIN;
 
     let read: LogRead;
     let since: string | undefined;
     if (cursor) {
-      const response = await readForward(context, target, cursor, firstQuery, first);
+      const response = await readForward(context, target, cursor, now, readLimit);
       const after = linesAfter(response.lines, cursor);
       read = {
         lines: response.lines,
@@ -212,7 +173,10 @@ export const getPodLogs = defineTool({
         cursorOutOfReach: response.cut && after.length === 0,
       };
     } else {
-      const response = await readTail(context, target, { ...firstQuery, tailLines: args.tail_lines }, first);
+      const sinceNanos = args.since_time === undefined ? undefined : parseTimestampNanos(args.since_time);
+      const sinceSeconds =
+        args.since_seconds ?? (sinceNanos === undefined ? undefined : sinceSecondsFor(sinceNanos, now));
+      const response = await readTail(context, target, args.tail_lines, sinceSeconds, readLimit);
       const window = sinceNanos === undefined ? response.lines : linesSince(response.lines, sinceNanos);
       read = {
         lines: response.lines,
@@ -264,19 +228,10 @@ function sinceSecondsFor(nanos: bigint, now: Date): number {
   return Math.max(1, ageSeconds + SINCE_SLACK_SECONDS);
 }
 
-interface LogQuery {
-  readonly tailLines?: number | undefined;
-  readonly sinceSeconds?: number | undefined;
-  readonly limitBytes: number;
-}
-
-/** Containers that get_pod_logs settled on per pod, for starting the log read before the pod read is back. */
-const CONTAINER_GUESSES = new ContainerGuesses();
-
 async function requestLog(
   context: ToolContext,
   target: LogTarget,
-  query: LogQuery,
+  query: { tailLines?: number | undefined; sinceSeconds?: number | undefined; limitBytes: number },
 ): Promise<{ lines: LogLine[]; cut: boolean }> {
   let raw: string;
   try {
@@ -306,15 +261,14 @@ async function requestLog(
 async function readTail(
   context: ToolContext,
   target: LogTarget,
-  query: LogQuery & { readonly tailLines: number },
-  started?: Promise<{ lines: LogLine[]; cut: boolean }>,
+  tailLines: number,
+  sinceSeconds: number | undefined,
+  limitBytes: number,
 ): Promise<{ lines: LogLine[]; olderNotRead: boolean; newerNotRead: boolean }> {
-  const first = await (started ?? requestLog(context, target, query));
-  if (!first.cut) {
-    return { lines: first.lines, olderNotRead: first.lines.length >= query.tailLines, newerNotRead: false };
-  }
+  const first = await requestLog(context, target, { tailLines, sinceSeconds, limitBytes });
+  if (!first.cut) return { lines: first.lines, olderNotRead: first.lines.length >= tailLines, newerNotRead: false };
   const fewer = Math.max(1, Math.floor(first.lines.length * 0.8));
-  const second = await requestLog(context, target, { ...query, tailLines: fewer });
+  const second = await requestLog(context, target, { tailLines: fewer, sinceSeconds, limitBytes });
   return { lines: second.lines, olderNotRead: true, newerNotRead: second.cut };
 }
 
@@ -326,12 +280,13 @@ async function readForward(
   context: ToolContext,
   target: LogTarget,
   cursor: LogPosition,
-  query: LogQuery,
-  started?: Promise<{ lines: LogLine[]; cut: boolean }>,
+  now: Date,
+  limitBytes: number,
 ): Promise<{ lines: LogLine[]; cut: boolean }> {
-  const read = await (started ?? requestLog(context, target, query));
-  if (!read.cut || query.limitBytes >= READ_LIMIT_GREP || linesAfter(read.lines, cursor).length > 0) return read;
-  return requestLog(context, target, { ...query, limitBytes: READ_LIMIT_GREP });
+  const sinceSeconds = sinceSecondsFor(cursor.nanos, now);
+  const read = await requestLog(context, target, { sinceSeconds, limitBytes });
+  if (!read.cut || limitBytes >= READ_LIMIT_GREP || linesAfter(read.lines, cursor).length > 0) return read;
+  return requestLog(context, target, { sinceSeconds, limitBytes: READ_LIMIT_GREP });
 }
 
 /** A failed log read as an actionable failure; the kubelet answers 400 for a missing previous log or a container that is not running. */
@@ -397,11 +352,7 @@ export async function readLogExcerpt(
   limits: { readonly tailLines: number; readonly maxBytes: number; readonly lineCapBytes: number },
 ): Promise<LogExcerpt> {
   const excerpt = async (previous: boolean) => {
-    const read = await readTail(
-      context,
-      { ...target, previous },
-      { tailLines: limits.tailLines, limitBytes: 64 * 1024 },
-    );
+    const read = await readTail(context, { ...target, previous }, limits.tailLines, undefined, 64 * 1024);
     return selectLines(redactLogLines(read.lines, context.redact), {
       maxBytes: limits.maxBytes,
       keep: 'newest',
