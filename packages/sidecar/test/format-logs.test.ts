@@ -519,6 +519,23 @@ describe('describeLogError', () => {
     );
   });
 
+  test('a log line the kubelet could not parse is not repeated from its error (it may hold anything)', () => {
+    for (const code of [400, 500]) {
+      const failure = describeLogError(
+        {
+          code,
+          body: JSON.stringify({
+            kind: 'Status',
+            message: 'failed to get parse function: unsupported log format: "MIIEvQIBADANBgh40b6Qm2Inf08w7iDV3\\n"',
+          }),
+        },
+        { pod: 'web-1', container: 'app', previous: false },
+      );
+      assert.doesNotMatch(failure.message, /MIIEvQ|h40b6Qm2/);
+      assert.match(failure.message, /unsupported log format \(the line itself is not repeated\)/);
+    }
+  });
+
   test('anything else keeps the general wording', () => {
     assert.equal(
       describeLogError({ code: 404 }, { pod: 'web-1', container: 'app', previous: false }).kind,

@@ -290,8 +290,19 @@ async function readForward(
 }
 
 /** A failed log read as an actionable failure; the kubelet answers 400 for a missing previous log or a container that is not running. */
+/**
+ * The kubelet quotes a log line it cannot parse in its error; a log line may hold anything (a key's body cut from
+ * its header, where no redaction rule can tell it apart), so the quote is dropped, not repeated.
+ */
+const QUOTED_LOG_LINE = /(unsupported log format): "(?:[^"\\]|\\.)*"?/g;
+
+function withoutQuotedLogLine(failure: ToolFailure): ToolFailure {
+  const message = failure.message.replace(QUOTED_LOG_LINE, '$1 (the line itself is not repeated)');
+  return message === failure.message ? failure : new ToolFailure(message, failure.kind, failure.retryAfterSeconds);
+}
+
 export function describeLogError(error: unknown, target: LogTarget): ToolFailure {
-  const failure = describeKubeError(error, `pod "${target.pod}"`);
+  const failure = withoutQuotedLogLine(describeKubeError(error, `pod "${target.pod}"`));
   if (httpStatusOf(error) !== 400) return failure;
   const detail = failure.message.replace(/^The API server rejected the request: /, '');
   if (target.previous) {
